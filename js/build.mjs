@@ -1,0 +1,155 @@
+// build.mjs — compiles C against the wasync runtime with emcc. The one place
+// that knows the emcc flags: used by the CLI (`wasync build`, `wasync run`)
+// and by the Makefile (through the CLI).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { wrapModule } from './wrap.mjs';
+
+export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const SRC = path.join(ROOT, 'src');
+
+export class BuildError extends Error {}
+
+/** Runtime C sources (the core plus the Asyncify backend). */
+export function runtimeSources() {
+  const core = fs.readdirSync(SRC)
+    .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
+    .map((f) => path.join(SRC, f));
+  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c')];
+}
+
+function jsonList(file) {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'wasm', file), 'utf8'));
+}
+
+/** Flags for compiling C (runtime or user code) to wasm objects. */
+export function compileFlags({ debug = false } = {}) {
+  return [
+    '-std=c11', '-Wall', '-Wextra', '-Werror',
+    debug ? '-O0' : '-O2', ...(debug ? ['-g', '-DWA_DEBUG=1'] : []),
+    '-I', SRC,
+  ];
+}
+
+/**
+ * Link flags. Asyncify with no async imports (switching is done inside wasm),
+ * per-function stack checks in every build (STACK_OVERFLOW_CHECK=2) and a
+ * modularized CommonJS factory that wrap.mjs turns into an ES module.
+ * Debug builds keep ASSERTIONS off: with them Binaryen's asyncify asserts
+ * trap when the in-wasm scheduler sees a task unwind (see DESIGN.md).
+ */
+export function linkFlags({ debug = false, exportName = 'createWasyncModule' } = {}) {
+  const exported = [...jsonList('exports.json')];
+  return [
+    debug ? '-O0' : '-O2', ...(debug ? ['-g'] : []),
+    '-sASYNCIFY=1',
+    `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
+    '-sSTACK_OVERFLOW_CHECK=2',
+    '-sASSERTIONS=0',
+    '-sALLOW_MEMORY_GROWTH=1',
+    '-sALLOW_TABLE_GROWTH=1',
+    '-sMODULARIZE=1',
+    `-sEXPORT_NAME=${exportName}`,
+    '-sINVOKE_RUN=0',
+    '-sENVIRONMENT=web,worker,node',
+    `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
+    `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
+    '--js-library', path.join(ROOT, 'wasm', 'library_wasync.js'),
+  ];
+}
+
+function emccEnv() {
+  const env = { ...process.env };
+  // Debian's emcc needs acorn from the system's node modules at -O1 and up.
+  if (fs.existsSync('/usr/share/nodejs')) {
+    env.NODE_PATH = env.NODE_PATH ? `${env.NODE_PATH}:/usr/share/nodejs` : '/usr/share/nodejs';
+  }
+  return env;
+}
+
+function run(cmd, args, { log } = {}) {
+  if (log) log(`${cmd} ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: emccEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (err) => {
+      if (err.code === 'ENOENT') {
+        reject(new BuildError(`wasync: ${cmd} was not found. Install Emscripten first: ` +
+          `"sudo apt-get install emscripten binaryen" on Debian/Ubuntu, or the emsdk ` +
+          `(https://emscripten.org/docs/getting_started/downloads.html).`));
+      } else reject(err);
+    });
+    child.on('exit', (code) => (code === 0 ? resolve()
+      : reject(new BuildError(`wasync: ${cmd} failed (exit code ${code})`))));
+  });
+}
+
+function libPath({ debug }) {
+  return path.join(ROOT, 'build', 'wasm', debug ? 'libwasync-debug.a' : 'libwasync.a');
+}
+
+function newestMtime(files) {
+  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+}
+
+/** Builds the runtime library if it is missing or older than its sources. */
+export async function buildLib({ debug = false, log } = {}) {
+  const lib = libPath({ debug });
+  const deps = [...runtimeSources(), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
+  if (fs.existsSync(lib) && fs.statSync(lib).mtimeMs >= newestMtime(deps)) return lib;
+  const objDir = path.join(path.dirname(lib), debug ? 'obj-debug' : 'obj');
+  fs.mkdirSync(objDir, { recursive: true });
+  const objs = [];
+  for (const src of runtimeSources()) {
+    const obj = path.join(objDir, path.basename(src, '.c') + '.o');
+    await run('emcc', [...compileFlags({ debug }), '-c', src, '-o', obj], { log });
+    objs.push(obj);
+  }
+  fs.rmSync(lib, { force: true });
+  await run('emar', ['rcs', lib, ...objs], { log });
+  return lib;
+}
+
+/**
+ * Compiles user C sources into `out` (an ES module) plus `out`'s .wasm
+ * beside it. Run directly with node, the module runs wa_main and exits with
+ * its status; imported, it default-exports the factory load() takes.
+ */
+export async function buildProgram({ sources, out, debug = false, cflags = [], log }) {
+  if (!sources || sources.length === 0) throw new BuildError('wasync: no C sources given');
+  for (const s of sources) {
+    if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
+  }
+  const lib = await buildLib({ debug, log });
+  const outAbs = path.resolve(out);
+  const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
+  const outDir = path.dirname(outAbs);
+  fs.mkdirSync(outDir, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-build-'));
+  try {
+    const core = path.join(tmp, `${base}.cjs`);
+    await run('emcc', [...compileFlags({ debug }), ...cflags, ...sources, lib, ...linkFlags({ debug }), '-o', core], { log });
+    const wasmName = `${base}.wasm`;
+    fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
+    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return outAbs;
+}
+
+/** Where `wasync run` caches the build of a set of sources. */
+export function cachedOutput(sources, { debug = false } = {}) {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ debug, flags: linkFlags({ debug }) }));
+  for (const s of [...sources].map((x) => path.resolve(x))) {
+    h.update(s);
+    h.update(fs.readFileSync(s));
+  }
+  for (const f of [...runtimeSources(), path.join(ROOT, 'wasm', 'library_wasync.js')]) h.update(fs.readFileSync(f));
+  const dir = path.join(os.tmpdir(), `wasync-cache-${os.userInfo().uid}`);
+  return path.join(dir, `${h.digest('hex').slice(0, 16)}`, 'app.mjs');
+}

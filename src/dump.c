@@ -1,0 +1,78 @@
+/* dump.c — one line per live task, shared by wa_dump(), the deadlock report
+ * and the JS task table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "internal.h"
+#include "backend.h"
+#include "host.h"
+
+static const char *state_name(wa__state s) {
+  switch (s) {
+    case WA__NEW: return "new";
+    case WA__READY: return "ready";
+    case WA__RUNNING: return "running";
+    case WA__WAITING: return "waiting";
+    case WA__DONE: return "done";
+  }
+  return "?";
+}
+
+int wa__task_describe(const wa__task *t, char *buf, size_t len) {
+  int n = snprintf(buf, len, "task %u \"%s\" %s", t->id, t->name, state_name(t->state));
+  int64_t now = wa_now();
+  if (t->state == WA__WAITING && t->wait_what && n >= 0 && (size_t)n < len) {
+    n += snprintf(buf + n, len - (size_t)n, " on %s", t->wait_what);
+    if (t->wait_detail && (size_t)n < len)
+      n += snprintf(buf + n, len - (size_t)n, " %s", t->wait_detail);
+    if (wa__timer_active(&t->sleep_timer) && (size_t)n < len)
+      n += snprintf(buf + n, len - (size_t)n, " (%lld ms left)",
+                    (long long)(t->sleep_timer.deadline / 1000 - now));
+    if ((size_t)n < len)
+      n += snprintf(buf + n, len - (size_t)n, " for %lld ms", (long long)(now - t->wait_since));
+  }
+  if (n < 0) n = 0;
+  return (size_t)n < len ? n : (int)len - 1;
+}
+
+void wa_dump(FILE *out) {
+  char line[256];
+  if (!out) out = stderr;
+  for (wa__task *t = wa__task_first(); t; t = t->all_next) {
+    wa__task_describe(t, line, sizeof line);
+    fprintf(out, "  %s\n", line);
+  }
+  fflush(out);
+}
+
+void wa__report(const char *fmt, ...) {
+  va_list ap;
+  fflush(stdout);
+  fputs("wasync: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+}
+
+int wa__host_blocked_count(void) {
+  int n = 0;
+  for (wa__task *t = wa__task_first(); t; t = t->all_next)
+    if (t->state == WA__WAITING) n++;
+  return n;
+}
+
+void wa__host_report_deadlock(void) {
+  int n = wa__host_blocked_count();
+  wa__report("deadlock: %d task%s blocked", n, n == 1 ? "" : "s");
+  wa_dump(stderr);
+}
+
+void wa__task_overflowed(wa__task *t, const char *which, size_t needed) {
+  if (needed)
+    wa__report("task %u \"%s\" overflowed its %s (%zu-byte stack, needed at least %zu); "
+               "raise wa_task_opts.stack_size", t->id, t->name, which, wa__ctx_stack_size(t), needed);
+  else
+    wa__report("task %u \"%s\" overflowed its %s (%zu-byte stack); raise wa_task_opts.stack_size",
+               t->id, t->name, which, wa__ctx_stack_size(t));
+}

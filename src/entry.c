@@ -1,0 +1,56 @@
+/* entry.c — the host's entry points: start wa_main, tick, timer. */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "host.h"
+
+typedef struct {
+  int argc;
+  char **argv; /* one block: pointers then strings */
+} main_args;
+
+static int main_body(void *arg) {
+  main_args *a = arg;
+  int rc = wa_main(a->argc, a->argv);
+  free(a);
+  return rc;
+}
+
+int wa__host_start_main(int argc, char **argv, uint32_t token) {
+  size_t bytes = sizeof(main_args) + (size_t)(argc + 1) * sizeof(char *);
+  main_args *a;
+  char *p;
+  wa__task *t;
+  wa_task_opts opts = {"main", 64 * 1024};
+  for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
+  a = malloc(bytes);
+  if (!a) return WA_ENOMEM;
+  a->argc = argc;
+  a->argv = (char **)(a + 1);
+  p = (char *)(a->argv + argc + 1);
+  for (int i = 0; i < argc; i++) {
+    size_t n = strlen(argv[i]) + 1;
+    memcpy(p, argv[i], n);
+    a->argv[i] = p;
+    p += n;
+  }
+  a->argv[argc] = NULL;
+  t = wa__task_spawn(main_body, a, &opts);
+  if (!t) {
+    free(a);
+    return WA_ENOMEM;
+  }
+  t->host_token = token;
+  t->detached = 1; /* the host learns the status through the token */
+  return 0;
+}
+
+int wa__host_tick(void) {
+  wa__run_ready();
+  return wa_task_count();
+}
+
+void wa__host_timer_fired(void) {
+  wa__timers_run();
+  wa__run_ready();
+}

@@ -1,0 +1,41 @@
+/* host.h — what the core needs from the event loop that drives it.
+ * Implemented twice: wasm/library_wasync.js (browser and Node, as JS
+ * imports) and src/host_native.c (a poll() loop for native tests).
+ *
+ * The host calls back into the core through the wa__host_* exports at the
+ * bottom: it never schedules tasks itself, it only reports events. */
+#ifndef WA_HOST_H
+#define WA_HOST_H
+
+#include <stdint.h>
+
+/* Monotonic milliseconds (fractional). */
+double wa__host_now(void);
+/* Arms the host's single timer for an absolute wa__host_now() deadline,
+ * replacing any earlier one; when it fires the host calls
+ * wa__host_timer_fired(). */
+void wa__host_timer_arm(double deadline);
+void wa__host_timer_disarm(void);
+/* Asks the host to call wa__host_tick() soon, once: from a microtask if
+ * yield_to_host is 0, after the host's own pending work (rendering, I/O)
+ * if 1. Extra requests before that call are merged. */
+void wa__host_request_tick(int yield_to_host);
+/* A task started by the host (token != 0) finished with status. */
+void wa__host_task_done(uint32_t token, int status);
+
+/* ---- called by the host ---------------------------------------------------- */
+
+/* Runs ready tasks (a time slice); returns the number of live tasks. */
+int wa__host_tick(void);
+/* The host timer fired: runs due timers, then a tick. */
+void wa__host_timer_fired(void);
+/* Starts wa_main(argc, argv) as task "main"; argv is copied. Its end is
+ * reported with wa__host_task_done(token, status). 0 or WA_ENOMEM. */
+int wa__host_start_main(int argc, char **argv, uint32_t token);
+/* Number of parked tasks (for the deadlock report). */
+int wa__host_blocked_count(void);
+/* Prints the deadlock report ("wasync: deadlock: N tasks blocked" and one
+ * line per task) to stderr. */
+void wa__host_report_deadlock(void);
+
+#endif /* WA_HOST_H */

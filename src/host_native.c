@@ -1,0 +1,91 @@
+/* host_native.c — the host interface as a plain loop, for native builds:
+ * run ready tasks, else sleep until the one timer is due, else (nothing
+ * can ever happen again) report a deadlock. */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <stdio.h>
+#include <time.h>
+#include "internal.h"
+#include "host.h"
+#include "host_native.h"
+
+static double timer_deadline = -1;
+static int tick_wanted;
+static uint32_t done_token;
+static int done_status;
+
+double wa__host_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void wa__host_timer_arm(double deadline) { timer_deadline = deadline; }
+void wa__host_timer_disarm(void) { timer_deadline = -1; }
+void wa__host_request_tick(int yield_to_host) { (void)yield_to_host; tick_wanted = 1; }
+
+void wa__host_task_done(uint32_t token, int status) {
+  done_token = token;
+  done_status = status;
+}
+
+static int sleep_until(double deadline) {
+  double ms = deadline - wa__host_now();
+  struct timespec ts;
+  if (ms <= 0) return 0;
+  ts.tv_sec = (time_t)(ms / 1000.0);
+  ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
+  return nanosleep(&ts, NULL);
+}
+
+int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
+  static uint32_t next_token;
+  uint32_t token = ++next_token;
+  wa__task *t = wa__task_spawn(fn, arg, opts);
+  if (!t) return WA_ENOMEM;
+  t->host_token = token;
+  t->detached = 1;
+  for (;;) {
+    if (done_token == token) {
+      done_token = 0;
+      if (status) *status = done_status;
+      return 0;
+    }
+    if (tick_wanted) {
+      tick_wanted = 0;
+      wa__host_tick();
+      continue;
+    }
+    if (timer_deadline >= 0) {
+      sleep_until(timer_deadline);
+      timer_deadline = -1;
+      wa__host_timer_fired();
+      continue;
+    }
+    wa__host_report_deadlock();
+    return WA__NATIVE_DEADLOCK;
+  }
+}
+
+#ifndef WA_NATIVE_NO_MAIN
+typedef struct {
+  int argc;
+  char **argv;
+} program_args;
+
+static int program(void *p) {
+  program_args *a = p;
+  return wa_main(a->argc, a->argv);
+}
+
+int main(int argc, char **argv) {
+  program_args a = {argc, argv};
+  wa_task_opts opts = {"main", 256 * 1024};
+  int status = 0;
+  int rc = wa__native_run(program, &a, &opts, &status);
+  if (rc == WA__NATIVE_DEADLOCK) return 2;
+  if (rc) return 1;
+  return status;
+}
+#endif

@@ -1,0 +1,190 @@
+/* internal.h — the core's internal contract (never included by users).
+ *
+ * The core (task.c sched.c timer.c chan.c sync.c group.c …) is backend-blind:
+ * it switches stacks only through backend.h and talks to the outside world
+ * only through host.h.
+ *
+ * How a task waits (every await point follows the same four steps):
+ *   1. rc = wa__await_begin();  if (rc) return rc;   // not in a task, or a
+ *      cancellation/timeout is pending: delivered here, consumed.
+ *   2. link a wa__wait node (usually on the task's own stack, which stays
+ *      valid while it is parked) into whatever queue it waits on;
+ *   3. rc = wa__park("what", obj, on_abort);
+ *   4. rc is the code given to wa__wake() by whoever woke it, or
+ *      WA_ECANCELED / WA_ETIMEDOUT, in which case on_abort(task) has already
+ *      run and must have undone step 2 (wa__waitq_abort does that for a
+ *      single queued node).
+ * Single-threaded: nothing runs between two steps except the task itself.
+ */
+#ifndef WA_INTERNAL_H
+#define WA_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "wasync.h"
+
+#define WA__UNUSED(x) ((void)(x))
+
+typedef struct wa__task wa__task;
+
+/* ---- wait queues --------------------------------------------------------- */
+
+/* A node in a wait queue. Owned by the waiting task (typically a local of
+ * the await point); valid from link until the task resumes. */
+typedef struct wa__wait {
+  struct wa__wait *prev, *next;
+  wa__waitq *q;      /* the queue it is linked into, NULL when unlinked */
+  wa__task *task;
+  void *data;        /* primitive-specific (element buffer, select case…) */
+  int result;        /* primitive-specific result set by the waker */
+} wa__wait;
+
+void wa__waitq_init(wa__waitq *q);
+int wa__waitq_empty(const wa__waitq *q);
+/* Appends w (FIFO) for the current task. */
+void wa__waitq_push(wa__waitq *q, wa__wait *w, wa__task *t, void *data);
+/* Unlinks and returns the oldest node, or NULL. */
+wa__wait *wa__waitq_pop(wa__waitq *q);
+/* Unlinks w if it is linked (idempotent). */
+void wa__waitq_remove(wa__wait *w);
+/* Convenience: push, park and (on abort) remove; returns the park code. */
+int wa__waitq_wait(wa__waitq *q, void *data, const char *what, const void *obj);
+/* Wakes the oldest waiter with code; 1 if there was one. */
+int wa__waitq_wake_one(wa__waitq *q, int code);
+/* Wakes every waiter with code (in FIFO order); returns how many. */
+int wa__waitq_wake_all(wa__waitq *q, int code);
+
+/* ---- timers (timer.c): a min-heap keyed by (deadline, seq) ------------------ */
+
+/* struct wa__timer is in wasync.h (wa_timeout embeds one). */
+typedef struct wa__timer wa__timer;
+
+void wa__timer_init(wa__timer *t, void (*fire)(wa__timer *));
+/* Arms (or re-arms) t for deadline; returns WA_ENOMEM if the heap cannot grow. */
+int wa__timer_start(wa__timer *t, int64_t deadline);
+void wa__timer_stop(wa__timer *t);
+int wa__timer_active(const wa__timer *t);
+/* Fires every timer whose deadline has passed, earliest first; re-arms the
+ * host timer for the next one. */
+void wa__timers_run(void);
+/* Earliest armed deadline, or -1 if none. */
+int64_t wa__timers_next(void);
+int wa__timers_count(void);
+
+/* ---- tasks ----------------------------------------------------------------- */
+
+typedef enum {
+  WA__NEW,      /* spawned, not yet started; in the ready queue */
+  WA__READY,    /* started, in the ready queue */
+  WA__RUNNING,
+  WA__WAITING,  /* parked */
+  WA__DONE      /* finished; kept until joined or (if detached) freed */
+} wa__state;
+
+typedef void (*wa__abort_fn)(wa__task *t);
+typedef void (*wa__exit_hook)(wa__task *t, void *ctx);
+
+struct wa__ctx; /* backend-private: stack + switch state (backend.h) */
+
+struct wa__task {
+  uint32_t id;
+  uint32_t handle;            /* public handle (generation-checked) */
+  char name[32];
+  wa__state state;
+  int status;                 /* fn's return value once DONE */
+  wa_fn fn;
+  void *arg;
+  wa__task *next_ready;       /* ready queue link */
+  wa__task *all_prev, *all_next; /* every live task, for wa_dump */
+
+  unsigned detached : 1;
+  unsigned joined : 1;        /* someone is (or was) joining: only one may */
+  unsigned cancel_requested : 1;
+  unsigned cancel_pending : 1; /* requested but not yet delivered */
+
+  /* parked state */
+  int wake_code;
+  wa__abort_fn on_abort;
+  wa__wait *wait_node;        /* the node of wa__waitq_wait, for on_abort */
+  const char *wait_what;      /* "sleep", "join", "chan recv", … (static) */
+  const void *wait_obj;       /* what it waits on (for the dump), may be NULL */
+  const char *wait_detail;    /* optional text owned by the waiter (URL…) */
+  int64_t wait_since;
+
+  wa__timer sleep_timer;
+  wa_timeout *timeouts;       /* innermost open scope */
+  wa_timeout *timeout_pending;/* expired scope whose error is undelivered */
+
+  wa__waitq joiners;          /* waiting in wa_join / wa_join_any / … */
+  wa__exit_hook exit_hook;    /* called once when the task ends (groups) */
+  void *exit_ctx;
+
+  int select_result;          /* for wa_select_result() */
+  char *last_error;           /* malloc'd message for wa_last_error(), or NULL */
+  uint32_t host_token;        /* non-zero: started by the host, report its end */
+  struct wa__ctx *ctx;
+};
+
+/* The running task, or NULL in the scheduler / outside any task. */
+extern wa__task *wa__cur;
+
+/* Handles: public wa_task* values encode (slot, generation). */
+wa__task *wa__task_from_handle(const wa_task *h);  /* NULL if stale */
+wa_task *wa__task_handle(const wa__task *t);
+
+/* Creates a task (state NEW, queued). NULL on ENOMEM. */
+wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts);
+/* Called by the backend trampoline on the task's own stack. */
+void wa__task_main(wa__task *t);
+/* Frees a DONE task's resources and handle. */
+void wa__task_free(wa__task *t);
+/* Marks t finished with status (used for overflow/never-started paths). */
+void wa__task_finish(wa__task *t, int status);
+/* Sets the per-task error message for wa_last_error() (copied). */
+void wa__set_last_error(wa__task *t, const char *msg, size_t len);
+/* Iteration over live tasks (for dumps). */
+wa__task *wa__task_first(void);
+
+/* ---- scheduler (sched.c) --------------------------------------------------- */
+
+/* Step 1 of every await point: WA_ENOTASK outside a task; a pending
+ * cancellation (first) or timeout is delivered and consumed here. */
+int wa__await_begin(void);
+/* Suspends the current task until wa__wake() or an interruption. */
+int wa__park(const char *what, const void *obj, wa__abort_fn on_abort);
+/* Makes a parked task ready; its wa__park returns code. */
+void wa__wake(wa__task *t, int code);
+/* Cancellation or timeout for t: aborts its wait now if parked, else leaves
+ * the code pending for its next await point. */
+void wa__interrupt(wa__task *t, int code);
+/* Queues t (NEW or READY) at the tail of the ready queue. */
+void wa__ready_push(wa__task *t);
+/* Runs ready tasks until none is left or the time slice is used up
+ * (then asks the host for another tick). Not reentrant: a nested call
+ * returns at once. Returns the number of tasks run. */
+int wa__run_ready(void);
+/* Number of tasks in the ready queue. */
+int wa__ready_count(void);
+/* Tells the host a tick is wanted (at most one outstanding). */
+void wa__want_tick(void);
+/* 1 while wa__run_ready is on the stack. */
+int wa__in_tick(void);
+/* After a trap escaped the running task (backend recovery only): forgets
+ * the interrupted tick and ends that task with code. */
+void wa__sched_abandon_current(int code);
+
+/* ---- timeouts (timeout.c) ------------------------------------------------- */
+
+/* Timeout scope bookkeeping when a task ends with scopes still open. */
+void wa__timeouts_drop(wa__task *t);
+
+/* ---- diagnostics (dump.c) -------------------------------------------------- */
+
+/* Formats one dump line for t (no newline) into buf; returns its length. */
+int wa__task_describe(const wa__task *t, char *buf, size_t len);
+/* Prints "wasync: <what>" to stderr (and flushes). */
+void wa__report(const char *fmt, ...);
+/* Called when the backend detects an overflow of t's stack. */
+void wa__task_overflowed(wa__task *t, const char *which, size_t needed);
+
+#endif /* WA_INTERNAL_H */

@@ -1,0 +1,145 @@
+/* sched.c — the ready queue and the park/wake protocol (see internal.h).
+ *
+ * The host drives: it calls wa__host_tick(), which runs ready tasks in FIFO
+ * order until the queue is empty or a time slice is used up, then returns.
+ * Switching between tasks never leaves wasm (backend.h); a completion from
+ * the host wakes a task and asks for at most one tick. */
+#include "internal.h"
+#include "backend.h"
+#include "host.h"
+
+/* Longest stretch of task code between returns to the host, so a page stays
+ * responsive while C tasks keep yielding to each other. */
+#define WA__SLICE_MS 8.0
+#define WA__SLICE_CHECK_EVERY 128
+
+wa__task *wa__cur;
+
+static wa__task *ready_head, *ready_tail;
+static int ready_len;
+static int in_tick;
+static int tick_requested;
+
+void wa__ready_push(wa__task *t) {
+  t->next_ready = NULL;
+  if (ready_tail) ready_tail->next_ready = t; else ready_head = t;
+  ready_tail = t;
+  ready_len++;
+  wa__want_tick();
+}
+
+static wa__task *ready_pop(void) {
+  wa__task *t = ready_head;
+  if (!t) return NULL;
+  ready_head = t->next_ready;
+  if (!ready_head) ready_tail = NULL;
+  t->next_ready = NULL;
+  ready_len--;
+  return t;
+}
+
+int wa__ready_count(void) { return ready_len; }
+
+int wa__in_tick(void) { return in_tick; }
+
+void wa__want_tick(void) {
+  if (in_tick || tick_requested) return;
+  tick_requested = 1;
+  wa__host_request_tick(0);
+}
+
+int wa__await_begin(void) {
+  wa__task *t = wa__cur;
+  if (!t) return WA_ENOTASK;
+  if (t->cancel_pending) {
+    t->cancel_pending = 0;
+    return WA_ECANCELED;
+  }
+  if (t->timeout_pending) {
+    t->timeout_pending = NULL;
+    return WA_ETIMEDOUT;
+  }
+  return 0;
+}
+
+int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
+  wa__task *t = wa__cur;
+  t->state = WA__WAITING;
+  t->wait_what = what;
+  t->wait_obj = obj;
+  t->on_abort = on_abort;
+  t->wait_since = wa_now();
+  wa__ctx_suspend(t);
+  /* Resumed by wa__run_ready after wa__wake(). */
+  t->wait_what = NULL;
+  t->wait_obj = NULL;
+  t->wait_detail = NULL;
+  t->on_abort = NULL;
+  return t->wake_code;
+}
+
+void wa__wake(wa__task *t, int code) {
+  if (t->state != WA__WAITING) return;
+  t->wake_code = code;
+  t->on_abort = NULL;
+  t->state = WA__READY;
+  wa__ready_push(t);
+}
+
+void wa__interrupt(wa__task *t, int code) {
+  if (t->state == WA__WAITING) {
+    wa__abort_fn abort_fn = t->on_abort;
+    t->on_abort = NULL;
+    if (abort_fn) abort_fn(t);
+    wa__wake(t, code);
+    return;
+  }
+  if (t->state == WA__DONE) return;
+  if (code == WA_ECANCELED) t->cancel_pending = 1;
+}
+
+void wa__sched_abandon_current(int code) {
+  wa__task *t = wa__cur;
+  wa__cur = NULL;
+  in_tick = 0;
+  if (!t) return;
+  wa__task_finish(t, code);
+  if (t->detached) wa__task_free(t);
+  if (ready_head) wa__want_tick();
+}
+
+static void run_one(wa__task *t) {
+  int rc;
+  t->state = WA__RUNNING;
+  wa__cur = t;
+  rc = wa__ctx_run(t);
+  wa__cur = NULL;
+  if (rc == WA_EOVERFLOW) wa__task_finish(t, WA_EOVERFLOW);
+  if (t->state == WA__DONE && t->detached) wa__task_free(t);
+}
+
+int wa__run_ready(void) {
+  int ran = 0;
+  double start;
+  wa__task *t;
+  if (in_tick) return 0;
+  in_tick = 1;
+  tick_requested = 0;
+  start = wa__host_now();
+  while ((t = ready_pop())) {
+    if (t->state == WA__NEW && t->cancel_requested) {
+      wa__task_finish(t, WA_ECANCELED); /* cancelled before it started */
+      if (t->detached) wa__task_free(t);
+    } else {
+      run_one(t);
+    }
+    if (++ran % WA__SLICE_CHECK_EVERY == 0 && ready_head &&
+        wa__host_now() - start >= WA__SLICE_MS) {
+      tick_requested = 1;
+      wa__host_request_tick(1);
+      break;
+    }
+  }
+  in_tick = 0;
+  return ran;
+}

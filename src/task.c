@@ -1,0 +1,318 @@
+/* task.c — task lifetime: spawn, join, detach, cancel, sleep, yield.
+ *
+ * Public handles are (slot, generation) pairs, not pointers, so a handle
+ * that was already joined, or a task freed after detaching, is recognised
+ * and rejected with WA_EINVAL instead of touching freed memory. */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "backend.h"
+#include "host.h"
+
+#define SLOT_BITS 22u
+#define SLOT_MASK ((1u << SLOT_BITS) - 1u)
+#define GEN_MASK ((1u << (32u - SLOT_BITS)) - 1u)
+
+static wa__task **slot_task;
+static uint32_t *slot_gen;
+static uint32_t *free_slots;
+static uint32_t slot_cap, slot_used, free_len;
+static uint32_t next_id;
+static wa__task *all_head;
+static int live_count;
+static char outside_error[256];
+
+static int handle_alloc(wa__task *t) {
+  uint32_t slot;
+  if (free_len) {
+    slot = free_slots[--free_len];
+  } else {
+    if (slot_used == slot_cap) {
+      uint32_t cap = slot_cap ? slot_cap * 2 : 256;
+      wa__task **ts;
+      uint32_t *gs, *fs;
+      if (cap > SLOT_MASK) return WA_ENOMEM;
+      ts = realloc(slot_task, cap * sizeof *ts);
+      if (!ts) return WA_ENOMEM;
+      slot_task = ts;
+      gs = realloc(slot_gen, cap * sizeof *gs);
+      if (!gs) return WA_ENOMEM;
+      slot_gen = gs;
+      fs = realloc(free_slots, cap * sizeof *fs);
+      if (!fs) return WA_ENOMEM;
+      free_slots = fs;
+      memset(slot_gen + slot_cap, 0, (cap - slot_cap) * sizeof *gs);
+      slot_cap = cap;
+    }
+    slot = slot_used++;
+  }
+  slot_gen[slot] = (slot_gen[slot] + 1) & GEN_MASK;
+  if (slot_gen[slot] == 0) slot_gen[slot] = 1;
+  slot_task[slot] = t;
+  t->handle = (slot_gen[slot] << SLOT_BITS) | (slot + 1);
+  return 0;
+}
+
+static void handle_release(wa__task *t) {
+  uint32_t slot = (t->handle & SLOT_MASK) - 1;
+  slot_task[slot] = NULL;
+  free_slots[free_len++] = slot;
+  t->handle = 0;
+}
+
+wa__task *wa__task_from_handle(const wa_task *h) {
+  uint32_t v = (uint32_t)(uintptr_t)h;
+  uint32_t slot = (v & SLOT_MASK);
+  if (slot == 0 || slot > slot_used) return NULL;
+  slot--;
+  if (slot_gen[slot] != (v >> SLOT_BITS) || !slot_task[slot]) return NULL;
+  return slot_task[slot];
+}
+
+wa_task *wa__task_handle(const wa__task *t) { return (wa_task *)(uintptr_t)t->handle; }
+
+wa__task *wa__task_first(void) { return all_head; }
+
+int wa_task_count(void) { return live_count; }
+
+static void wake_sleeper(wa__timer *timer) {
+  wa__task *t = (wa__task *)((char *)timer - offsetof(wa__task, sleep_timer));
+  wa__wake(t, 0);
+}
+
+wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
+  size_t stack = opts && opts->stack_size ? opts->stack_size : WA_STACK_DEFAULT;
+  const char *name = opts && opts->name ? opts->name : "task";
+  wa__task *t;
+  if (!fn || stack < WA_STACK_MIN) return NULL;
+  t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  if (wa__ctx_create(t, stack) != 0) {
+    free(t);
+    return NULL;
+  }
+  if (handle_alloc(t) != 0) {
+    wa__ctx_destroy(t);
+    free(t);
+    return NULL;
+  }
+  t->id = ++next_id;
+  strncpy(t->name, name, sizeof t->name - 1);
+  t->fn = fn;
+  t->arg = arg;
+  t->state = WA__NEW;
+  wa__waitq_init(&t->joiners);
+  wa__timer_init(&t->sleep_timer, wake_sleeper);
+  t->all_next = all_head;
+  if (all_head) all_head->all_prev = t;
+  all_head = t;
+  live_count++;
+  wa__ready_push(t);
+  return t;
+}
+
+wa_task *wa_spawn_opts(wa_fn fn, void *arg, const wa_task_opts *opts) {
+  wa__task *t = wa__task_spawn(fn, arg, opts);
+  return t ? wa__task_handle(t) : NULL;
+}
+
+wa_task *wa_spawn(wa_fn fn, void *arg) { return wa_spawn_opts(fn, arg, NULL); }
+
+void wa__task_main(wa__task *t) { wa__task_finish(t, t->fn(t->arg)); }
+
+void wa__task_finish(wa__task *t, int status) {
+  if (t->state == WA__DONE) return;
+  t->state = WA__DONE;
+  t->status = status;
+  wa__timer_stop(&t->sleep_timer);
+  wa__timeouts_drop(t);
+  wa__waitq_wake_all(&t->joiners, 0);
+  if (t->exit_hook) t->exit_hook(t, t->exit_ctx);
+  if (t->host_token) wa__host_task_done(t->host_token, status);
+}
+
+void wa__task_free(wa__task *t) {
+  if (t->all_prev) t->all_prev->all_next = t->all_next; else all_head = t->all_next;
+  if (t->all_next) t->all_next->all_prev = t->all_prev;
+  live_count--;
+  handle_release(t);
+  wa__ctx_destroy(t);
+  free(t->last_error);
+  free(t);
+}
+
+void wa_detach(wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  if (!t || t->detached || t->joined) return;
+  t->detached = 1;
+  if (t->state == WA__DONE && t != wa__cur) wa__task_free(t);
+}
+
+void wa_cancel(wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  if (!t || t->state == WA__DONE) return;
+  t->cancel_requested = 1;
+  if (t->state != WA__NEW) wa__interrupt(t, WA_ECANCELED);
+}
+
+/* Abandons a join: t keeps running on its own, cancelled, and frees itself. */
+static void cancel_and_detach(wa__task *t) {
+  t->joined = 0;
+  wa_cancel(wa__task_handle(t));
+  wa_detach(wa__task_handle(t));
+}
+
+int wa_join(wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  int rc;
+  if (!t || t->detached || t->joined || t == wa__cur) return WA_EINVAL;
+  if (t->state != WA__DONE) {
+    rc = wa__await_begin();
+    if (rc == WA_ENOTASK) return rc;
+    t->joined = 1;
+    if (rc == 0) rc = wa__waitq_wait(&t->joiners, NULL, "join", t);
+    if (rc != 0) {
+      cancel_and_detach(t);
+      return rc;
+    }
+  }
+  rc = t->status;
+  wa__task_free(t);
+  return rc;
+}
+
+int wa_join_all(wa_task **hs, int n) {
+  int i, rc, first = 0;
+  if (n < 0 || (n > 0 && !hs)) return WA_EINVAL;
+  for (i = 0; i < n; i++) {
+    wa__task *t = wa__task_from_handle(hs[i]);
+    if (!t || t->detached || t->joined || t == wa__cur) return WA_EINVAL;
+  }
+  for (i = 0; i < n; i++) {
+    rc = wa_join(hs[i]);
+    if (rc == WA_ENOTASK) return rc;
+    if (rc != 0 && wa__cur && (rc == WA_ECANCELED || rc == WA_ETIMEDOUT) &&
+        wa__task_from_handle(hs[i]) != NULL) {
+      /* Our own wait was interrupted (the task is still alive, detached). */
+      for (i = i + 1; i < n; i++) cancel_and_detach(wa__task_from_handle(hs[i]));
+      return rc;
+    }
+    if (rc != 0 && first == 0) first = rc;
+  }
+  return first;
+}
+
+static int first_done(wa_task **hs, int n) {
+  for (int i = 0; i < n; i++) {
+    wa__task *t = wa__task_from_handle(hs[i]);
+    if (t && t->state == WA__DONE) return i;
+  }
+  return -1;
+}
+
+typedef struct {
+  wa__wait *nodes;
+  int n;
+} any_wait;
+
+static void abort_any(wa__task *t) {
+  any_wait *aw = (any_wait *)t->wait_obj;
+  for (int i = 0; i < aw->n; i++) wa__waitq_remove(&aw->nodes[i]);
+}
+
+int wa_join_any(wa_task **hs, int n, int *idx) {
+  int i, rc, k;
+  wa__wait small[8], *nodes = small;
+  any_wait aw;
+  if (idx) *idx = -1;
+  if (n <= 0 || !hs) return WA_EINVAL;
+  for (i = 0; i < n; i++) {
+    wa__task *t = wa__task_from_handle(hs[i]);
+    if (!t || t->detached || t->joined || t == wa__cur) return WA_EINVAL;
+  }
+  k = first_done(hs, n);
+  if (k < 0) {
+    rc = wa__await_begin();
+    if (rc) return rc;
+    if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
+    for (i = 0; i < n; i++) {
+      wa__task *t = wa__task_from_handle(hs[i]);
+      wa__waitq_push(&t->joiners, &nodes[i], wa__cur, NULL);
+      t->joined = 1;
+    }
+    aw.nodes = nodes;
+    aw.n = n;
+    rc = wa__park("join any", &aw, abort_any);
+    for (i = 0; i < n; i++) {
+      wa__task *t = wa__task_from_handle(hs[i]);
+      wa__waitq_remove(&nodes[i]);
+      t->joined = 0;
+    }
+    if (nodes != small) free(nodes);
+    if (rc) return rc;
+    k = first_done(hs, n);
+  }
+  if (idx) *idx = k;
+  return wa_join(hs[k]);
+}
+
+int wa_yield(void) {
+  wa__task *t = wa__cur;
+  int rc = wa__await_begin();
+  if (rc) return rc;
+  t->wake_code = 0;
+  t->state = WA__READY;
+  wa__ready_push(t);
+  wa__ctx_suspend(t);
+  return t->wake_code;
+}
+
+static void abort_sleep(wa__task *t) { wa__timer_stop(&t->sleep_timer); }
+
+int wa_sleep(int64_t ms) {
+  wa__task *t = wa__cur;
+  int rc;
+  if (ms <= 0) return wa_yield();
+  rc = wa__await_begin();
+  if (rc) return rc;
+  rc = wa__timer_start(&t->sleep_timer, (int64_t)(wa__host_now() * 1000.0) + ms * 1000);
+  if (rc) return rc;
+  return wa__park("sleep", NULL, abort_sleep);
+}
+
+int64_t wa_now(void) { return (int64_t)wa__host_now(); }
+
+wa_task *wa_current(void) { return wa__cur ? wa__task_handle(wa__cur) : NULL; }
+
+uint32_t wa_task_id(const wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return t ? t->id : 0;
+}
+
+const char *wa_task_name(const wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return t ? t->name : "";
+}
+
+void wa__set_last_error(wa__task *t, const char *msg, size_t len) {
+  char *copy;
+  if (!t) {
+    if (len >= sizeof outside_error) len = sizeof outside_error - 1;
+    memcpy(outside_error, msg, len);
+    outside_error[len] = '\0';
+    return;
+  }
+  copy = malloc(len + 1);
+  if (!copy) return;
+  memcpy(copy, msg, len);
+  copy[len] = '\0';
+  free(t->last_error);
+  t->last_error = copy;
+}
+
+const char *wa_last_error(void) {
+  if (!wa__cur) return outside_error;
+  return wa__cur->last_error ? wa__cur->last_error : "";
+}
+
+int wa_select_result(void) { return wa__cur ? wa__cur->select_result : 0; }

@@ -1,0 +1,114 @@
+/* timer.c — every deadline in the runtime lives in one binary min-heap,
+ * ordered by (deadline, seq) so equal deadlines fire in the order they were
+ * set. The host is asked to arm exactly one timer, for the earliest
+ * deadline: 100 000 sleepers cost one setTimeout. */
+#include <stdlib.h>
+#include "internal.h"
+#include "host.h"
+
+static wa__timer **heap;
+static int heap_len, heap_cap;
+static uint64_t next_seq;
+static int64_t armed = -1; /* deadline the host timer is armed for, -1 if none */
+
+static int before(const wa__timer *a, const wa__timer *b) {
+  return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+static void place(int i, wa__timer *t) {
+  heap[i] = t;
+  t->heap_index = i;
+}
+
+static void sift_up(int i) {
+  wa__timer *t = heap[i];
+  while (i > 0) {
+    int parent = (i - 1) / 2;
+    if (!before(t, heap[parent])) break;
+    place(i, heap[parent]);
+    i = parent;
+  }
+  place(i, t);
+}
+
+static void sift_down(int i) {
+  wa__timer *t = heap[i];
+  for (;;) {
+    int child = 2 * i + 1;
+    if (child >= heap_len) break;
+    if (child + 1 < heap_len && before(heap[child + 1], heap[child])) child++;
+    if (!before(heap[child], t)) break;
+    place(i, heap[child]);
+    i = child;
+  }
+  place(i, t);
+}
+
+/* Keeps the host timer armed for the earliest deadline. An earlier-armed
+ * host timer is left alone when the earliest deadline moves later: it fires
+ * early, finds nothing due and re-arms, which is cheaper than re-arming on
+ * every removal. An empty heap disarms, so the host may go idle. */
+static void sync_host_timer(void) {
+  if (heap_len == 0) {
+    if (armed >= 0) wa__host_timer_disarm();
+    armed = -1;
+    return;
+  }
+  if (armed < 0 || heap[0]->deadline < armed) {
+    armed = heap[0]->deadline;
+    wa__host_timer_arm((double)armed / 1000.0);
+  }
+}
+
+void wa__timer_init(wa__timer *t, void (*fire)(wa__timer *)) {
+  t->deadline = 0;
+  t->seq = 0;
+  t->heap_index = -1;
+  t->fire = fire;
+}
+
+int wa__timer_active(const wa__timer *t) { return t->heap_index >= 0; }
+
+int wa__timer_start(wa__timer *t, int64_t deadline) {
+  if (t->heap_index >= 0) wa__timer_stop(t);
+  if (heap_len == heap_cap) {
+    int cap = heap_cap ? heap_cap * 2 : 64;
+    wa__timer **h = realloc(heap, (size_t)cap * sizeof *h);
+    if (!h) return WA_ENOMEM;
+    heap = h;
+    heap_cap = cap;
+  }
+  t->deadline = deadline;
+  t->seq = next_seq++;
+  place(heap_len++, t);
+  sift_up(t->heap_index);
+  sync_host_timer();
+  return 0;
+}
+
+void wa__timer_stop(wa__timer *t) {
+  int i = t->heap_index;
+  if (i < 0) return;
+  t->heap_index = -1;
+  heap_len--;
+  if (i != heap_len) {
+    place(i, heap[heap_len]);
+    if (i > 0 && before(heap[i], heap[(i - 1) / 2])) sift_up(i); else sift_down(i);
+  }
+  if (heap_len == 0) sync_host_timer();
+}
+
+int64_t wa__timers_next(void) { return heap_len ? heap[0]->deadline : -1; }
+
+int wa__timers_count(void) { return heap_len; }
+
+void wa__timers_run(void) {
+  int64_t now = (int64_t)(wa__host_now() * 1000.0);
+  armed = -1; /* the host timer that called us has fired */
+  while (heap_len && heap[0]->deadline <= now) {
+    wa__timer *t = heap[0];
+    wa__timer_stop(t);
+    t->fire(t);
+  }
+  sync_host_timer();
+}

@@ -1,0 +1,252 @@
+/* wasync.h — async/await for C on WebAssembly. The only header users include.
+ *
+ * Model (like asyncio, libuv, Go):
+ *  - A program defines wa_main(); it runs as the first task. Tasks are C
+ *    functions with their own stack; an "await point" (any call below that
+ *    may block) suspends only the calling task, and the host's event loop
+ *    (browser, Node, or the native poll() loop) keeps running.
+ *  - Scheduling is cooperative, FIFO and fair: tasks made ready in some order
+ *    run in that order; equal sleep deadlines wake in the order they were set.
+ *  - Await points may only be made from inside a task; elsewhere they return
+ *    WA_ENOTASK at once.
+ *  - Cancellation and timeouts are edge-triggered, as in asyncio: the
+ *    current or next await point of a cancelled task returns WA_ECANCELED
+ *    once, and within an expired timeout scope one await point returns
+ *    WA_ETIMEDOUT; later awaits work normally, so a task can clean up.
+ *  - Functions that can fail return int: 0 on success or a negative WA_E*
+ *    code (wa_strerror(), wa_err_name()). Times are milliseconds, int64_t.
+ *  - Task handles (wa_task *) are generation-checked: a handle that was
+ *    already joined or freed is detected and reported as WA_EINVAL, never
+ *    dereferenced.
+ */
+#ifndef WASYNC_H
+#define WASYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* X(name, value, description): the one table behind the enum, wa_strerror()
+ * and wa_err_name(). Values are negative and stable. */
+#define WA_ERRNO_MAP(X)                                                        \
+  X(ECANCELED, -1, "task was cancelled")                                       \
+  X(ETIMEDOUT, -2, "timeout expired")                                          \
+  X(ENOMEM, -3, "out of memory")                                               \
+  X(EINVAL, -4, "invalid argument")                                            \
+  X(ECLOSED, -5, "channel is closed")                                          \
+  X(EAGAIN, -6, "operation would block")                                       \
+  X(ENOTASK, -7, "await point used outside a task")                            \
+  X(EBUSY, -8, "resource busy")                                                \
+  X(ENET, -9, "network failure")                                               \
+  X(EJS, -10, "JavaScript promise rejected")                                   \
+  X(EOVERFLOW, -11, "task stack or asyncify buffer overflowed")                \
+  X(ENOTSUP, -12, "not supported on this host")
+
+typedef enum {
+#define WA__ERRNO_ENUM(name, value, text) WA_##name = (value),
+  WA_ERRNO_MAP(WA__ERRNO_ENUM)
+#undef WA__ERRNO_ENUM
+} wa_errno;
+
+/* Human-readable description of a WA_E* code ("unknown error" otherwise). */
+const char *wa_strerror(int code);
+/* The code's name without prefix, e.g. "WA_ETIMEDOUT"; "WA_EUNKNOWN" otherwise. */
+const char *wa_err_name(int code);
+/* Message of the last WA_EJS / WA_ENET failure seen by the calling task
+ * (per task; "" if none). Valid until that task's next failing call. */
+const char *wa_last_error(void);
+
+/* ---- program entry ------------------------------------------------------ */
+
+/* Defined by the user; runs as the first task (named "main"). Under Node the
+ * process exits with its return value as soon as it returns (remaining tasks
+ * are abandoned, as in Go). */
+int wa_main(int argc, char **argv);
+
+/* ---- tasks --------------------------------------------------------------- */
+
+typedef struct wa_task wa_task;
+typedef int (*wa_fn)(void *arg);
+
+/* stack_size: bytes shared by the task's C stack (growing down from the top)
+ * and its asyncify save area (growing up from the bottom); 0 means
+ * WA_STACK_DEFAULT. A C-stack overflow is caught at the function entry that
+ * causes it (wasm) or by a guard page (native); a save-area overflow is
+ * caught when the task suspends. Either way the task ends with WA_EOVERFLOW
+ * and stderr names it. name is copied (truncated to 31 bytes); NULL means
+ * "task". */
+typedef struct {
+  const char *name;
+  size_t stack_size;
+} wa_task_opts;
+
+#define WA_STACK_DEFAULT ((size_t)6 * 1024)
+#define WA_STACK_MIN ((size_t)2 * 1024)
+
+/* Creates a task that runs fn(arg) after the spawner next awaits (or, from
+ * outside any task, on the next scheduler tick). The caller owns the handle
+ * and must wa_join() or wa_detach() it. NULL on out of memory (or, for
+ * spawn_opts, a stack_size below WA_STACK_MIN). arg stays owned by the caller. */
+wa_task *wa_spawn(wa_fn fn, void *arg);
+wa_task *wa_spawn_opts(wa_fn fn, void *arg, const wa_task_opts *opts);
+
+/* Await t's end and free it; returns its status (fn's return value), or
+ * WA_ECANCELED if it was cancelled before it started, or WA_EOVERFLOW.
+ * If the caller's own wait is cancelled or times out, t is cancelled and
+ * detached (as asyncio does for an awaited task) and that code is returned.
+ * t is consumed in every case except WA_EINVAL (stale, detached or already
+ * joined handle, or a task joining itself). */
+int wa_join(wa_task *t);
+/* t frees itself when it ends. Stale or already-detached handles are ignored. */
+void wa_detach(wa_task *t);
+/* t's current or next await point returns WA_ECANCELED; a task cancelled
+ * before it starts never runs. No effect on finished or stale handles. */
+void wa_cancel(wa_task *t);
+/* Lets every other ready task run, then continues. 0, or WA_ECANCELED /
+ * WA_ETIMEDOUT / WA_ENOTASK. */
+int wa_yield(void);
+/* Sleeps at least ms milliseconds (ms <= 0 is a yield). */
+int wa_sleep(int64_t ms);
+/* Monotonic milliseconds since an arbitrary start (fractional part dropped). */
+int64_t wa_now(void);
+/* The calling task, or NULL outside any task. The handle stays owned by
+ * whoever owns it (do not join or detach your own handle from here). */
+wa_task *wa_current(void);
+/* Numeric id of a task (1 = main), 0 for a stale handle. */
+uint32_t wa_task_id(const wa_task *t);
+/* The task's name, "" for a stale handle. */
+const char *wa_task_name(const wa_task *t);
+/* Gather: awaits all n tasks and frees them; returns the first non-zero
+ * status in array order, else 0. If the caller's wait is interrupted, every
+ * unfinished task is cancelled and detached and the code is returned. */
+int wa_join_all(wa_task **ts, int n);
+/* Awaits the first of n tasks to finish, frees only that one, sets *idx to
+ * its index and returns its status. If the caller's wait is interrupted the
+ * code is returned, *idx is -1 and every task stays owned by the caller. */
+int wa_join_any(wa_task **ts, int n, int *idx);
+
+/* ---- timeout scopes (like asyncio.timeout) ----------------------------- */
+
+/* Private: an entry in the runtime's timer heap (see wa_timeout). */
+struct wa__timer {
+  int64_t deadline; /* microseconds on the wa_now() clock */
+  uint64_t seq;
+  int heap_index;
+  void (*fire)(struct wa__timer *t);
+};
+
+/* Caller-allocated (usually on the task's stack); fields are private. */
+typedef struct wa_timeout {
+  struct wa__timer timer;
+  struct wa_timeout *outer;
+  void *owner;
+  int expired;
+} wa_timeout;
+
+/* Opens a scope: if it is still open ms from now, one await point of the
+ * calling task returns WA_ETIMEDOUT. Scopes nest; must be called in a task
+ * (outside a task the scope never expires). */
+void wa_timeout_begin(wa_timeout *t, int64_t ms);
+/* Closes the innermost scope, which must be t; 1 if it expired, else 0. */
+int wa_timeout_end(wa_timeout *t);
+
+/* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
+
+typedef struct wa_group wa_group;
+/* NULL on out of memory. */
+wa_group *wa_group_new(void);
+/* Starts fn(arg) as a member. The first member to return non-zero cancels
+ * every other member. WA_EBUSY once the group is being waited on by a
+ * cancelled waiter or freed; WA_ENOMEM. */
+int wa_group_spawn(wa_group *g, wa_fn fn, void *arg);
+/* Awaits every member; returns the first non-zero status (or 0). If the
+ * waiter itself is cancelled, every member is cancelled and awaited before
+ * WA_ECANCELED is returned: nothing outlives its group. */
+int wa_group_wait(wa_group *g);
+/* Frees g; members still running are cancelled and detached. */
+void wa_group_free(wa_group *g);
+
+/* ---- channels (Go-like) ------------------------------------------------ */
+
+typedef struct wa_chan wa_chan;
+/* capacity 0 is a rendezvous. Elements are copied (elem_size bytes).
+ * NULL on out of memory or elem_size 0. */
+wa_chan *wa_chan_new(size_t elem_size, size_t capacity);
+int wa_chan_send(wa_chan *c, const void *elem);     /* WA_ECLOSED once closed */
+int wa_chan_recv(wa_chan *c, void *elem);           /* WA_ECLOSED when closed and drained */
+int wa_chan_try_send(wa_chan *c, const void *elem); /* WA_EAGAIN instead of waiting */
+int wa_chan_try_recv(wa_chan *c, void *elem);
+/* Wakes every waiter: senders get WA_ECLOSED, receivers drain then get it. */
+void wa_chan_close(wa_chan *c);
+/* Frees c. Tasks still waiting on it are woken with WA_ECLOSED first. */
+void wa_chan_free(wa_chan *c);
+typedef struct {
+  wa_chan *chan;
+  int is_send;
+  void *elem;
+} wa_select_case;
+/* Waits until one case can proceed and performs it; returns its index (a
+ * random ready case when several are), or a negative code. A closed channel
+ * makes its case ready; that case's index is returned and the operation's
+ * code is in wa_select_result(). */
+int wa_select(wa_select_case *cases, int n);
+/* Code of the calling task's last completed select case: 0, or WA_ECLOSED
+ * when that case completed because its channel was closed (a receive case
+ * then leaves its elem zero-filled, like Go's `v, ok := <-c`). */
+int wa_select_result(void);
+
+/* ---- synchronisation (caller-allocated; waiters wake FIFO) -------------- */
+
+typedef struct wa__waitq {
+  struct wa__wait *head, *tail;
+} wa__waitq;
+
+typedef struct { wa__waitq q; struct wa_task *owner; } wa_mutex;
+void wa_mutex_init(wa_mutex *m);
+int wa_mutex_lock(wa_mutex *m);
+int wa_mutex_trylock(wa_mutex *m);  /* WA_EBUSY if held */
+int wa_mutex_unlock(wa_mutex *m);   /* WA_EINVAL unless the caller holds m */
+
+typedef struct { wa__waitq q; int set; } wa_event;
+void wa_event_init(wa_event *e);
+void wa_event_set(wa_event *e);
+void wa_event_clear(wa_event *e);
+int wa_event_wait(wa_event *e);
+int wa_event_is_set(const wa_event *e);
+
+typedef struct { wa__waitq q; long count; } wa_sem;
+void wa_sem_init(wa_sem *s, long n);
+int wa_sem_acquire(wa_sem *s);
+int wa_sem_try_acquire(wa_sem *s);  /* WA_EAGAIN if none */
+void wa_sem_release(wa_sem *s);
+
+typedef struct { wa__waitq q; } wa_cond;
+void wa_cond_init(wa_cond *c);
+/* Releases m, waits, re-acquires m (also when returning an error). */
+int wa_cond_wait(wa_cond *c, wa_mutex *m);
+void wa_cond_signal(wa_cond *c);
+void wa_cond_broadcast(wa_cond *c);
+
+typedef struct { wa__waitq q; long count; } wa_waitgroup;
+void wa_waitgroup_init(wa_waitgroup *w);
+int wa_waitgroup_add(wa_waitgroup *w, long n); /* WA_EINVAL if the count would go negative */
+int wa_waitgroup_done(wa_waitgroup *w);        /* add(-1) */
+int wa_waitgroup_wait(wa_waitgroup *w);
+
+/* ---- introspection ------------------------------------------------------ */
+
+/* One line per live task: id, name, state, what it waits on, for how long. */
+void wa_dump(FILE *out);
+/* Number of live (not yet freed) tasks. */
+int wa_task_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WASYNC_H */

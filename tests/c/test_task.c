@@ -1,0 +1,182 @@
+/* Tasks: spawn, join, detach, cancel, yield order, errors. */
+#include "task.h"
+
+static int return_arg(void *arg) { return (int)(intptr_t)arg; }
+
+TEST_IMPL(join_returns_status) {
+  wa_task *t = wa_spawn(return_arg, (void *)(intptr_t)42);
+  ASSERT(t != NULL);
+  ASSERT_EQ(wa_join(t), 42);
+  return 0;
+}
+
+TEST_IMPL(join_twice_is_einval) {
+  wa_task *t = wa_spawn(return_arg, (void *)(intptr_t)7);
+  ASSERT_EQ(wa_join(t), 7);
+  ASSERT_ERR(wa_join(t), WA_EINVAL);
+  return 0;
+}
+
+TEST_IMPL(join_self_is_einval) {
+  ASSERT_ERR(wa_join(wa_current()), WA_EINVAL);
+  return 0;
+}
+
+static int yielder(void *arg) {
+  const char *name = arg;
+  for (int i = 0; i < 3; i++) {
+    trace_add("%s%d", name, i);
+    ASSERT_EQ(wa_yield(), 0);
+  }
+  return 0;
+}
+
+TEST_IMPL(yield_is_fifo_and_fair) {
+  trace_reset();
+  wa_task *a = wa_spawn(yielder, "a"), *b = wa_spawn(yielder, "b"), *c = wa_spawn(yielder, "c");
+  ASSERT_EQ(wa_join(a), 0);
+  ASSERT_EQ(wa_join(b), 0);
+  ASSERT_EQ(wa_join(c), 0);
+  ASSERT_STR_EQ(trace, "a0 b0 c0 a1 b1 c1 a2 b2 c2");
+  return 0;
+}
+
+static int spawned_flag;
+static int set_flag(void *arg) { (void)arg; spawned_flag = 1; return 0; }
+
+TEST_IMPL(spawn_runs_after_spawner_awaits) {
+  spawned_flag = 0;
+  wa_task *t = wa_spawn(set_flag, NULL);
+  ASSERT_EQ(spawned_flag, 0);
+  ASSERT_EQ(wa_yield(), 0);
+  ASSERT_EQ(spawned_flag, 1);
+  ASSERT_EQ(wa_join(t), 0);
+  return 0;
+}
+
+TEST_IMPL(cancel_before_start_never_runs) {
+  spawned_flag = 0;
+  wa_task *t = wa_spawn(set_flag, NULL);
+  wa_cancel(t);
+  ASSERT_ERR(wa_join(t), WA_ECANCELED);
+  ASSERT_EQ(spawned_flag, 0);
+  return 0;
+}
+
+static int sleep_long(void *arg) {
+  int *rc = arg;
+  *rc = wa_sleep(100000);
+  return 5;
+}
+
+TEST_IMPL(cancel_wakes_sleeper_with_ecanceled) {
+  int rc = 0;
+  wa_task *t = wa_spawn(sleep_long, &rc);
+  ASSERT_EQ(wa_sleep(5), 0);
+  wa_cancel(t);
+  ASSERT_EQ(wa_join(t), 5);
+  ASSERT_ERR(rc, WA_ECANCELED);
+  return 0;
+}
+
+static int cancel_self_then_await(void *arg) {
+  (void)arg;
+  wa_cancel(wa_current());
+  trace_add("after-cancel");
+  ASSERT_ERR(wa_yield(), WA_ECANCELED);
+  ASSERT_EQ(wa_yield(), 0); /* delivered once */
+  return 0;
+}
+
+TEST_IMPL(cancel_is_delivered_once_at_next_await) {
+  trace_reset();
+  ASSERT_EQ(wa_join(wa_spawn(cancel_self_then_await, NULL)), 0);
+  ASSERT_STR_EQ(trace, "after-cancel");
+  return 0;
+}
+
+TEST_IMPL(detach_frees_finished_task) {
+  wa_task *t = wa_spawn(return_arg, (void *)1);
+  wa_detach(t);
+  ASSERT_EQ(wa_yield(), 0);
+  ASSERT_EQ(wa_task_count(), 1);
+  ASSERT_ERR(wa_join(t), WA_EINVAL); /* stale handle, not a crash */
+  wa_cancel(t);                      /* no effect */
+  return 0;
+}
+
+static int sleep_then_return(void *arg) {
+  ASSERT_EQ(wa_sleep((int64_t)(intptr_t)arg), 0);
+  return (int)(intptr_t)arg;
+}
+
+TEST_IMPL(join_all_returns_first_nonzero_in_order) {
+  wa_task *ts[3] = {wa_spawn(return_arg, 0), wa_spawn(sleep_then_return, (void *)20),
+                    wa_spawn(sleep_then_return, (void *)5)};
+  ASSERT_EQ(wa_join_all(ts, 3), 20);
+  return 0;
+}
+
+TEST_IMPL(join_any_returns_first_to_finish) {
+  int idx = -1;
+  wa_task *ts[3] = {wa_spawn(sleep_then_return, (void *)30), wa_spawn(sleep_then_return, (void *)5),
+                    wa_spawn(sleep_then_return, (void *)15)};
+  ASSERT_EQ(wa_join_any(ts, 3, &idx), 5);
+  ASSERT_EQ(idx, 1);
+  ASSERT_EQ(wa_join(ts[0]), 30);
+  ASSERT_EQ(wa_join(ts[2]), 15);
+  return 0;
+}
+
+static int join_other(void *arg) { return wa_join((wa_task *)arg); }
+
+TEST_IMPL(cancelled_joiner_cancels_joined_task) {
+  int rc = 0;
+  wa_task *sleeper = wa_spawn(sleep_long, &rc);
+  wa_task *joiner = wa_spawn(join_other, sleeper);
+  ASSERT_EQ(wa_sleep(5), 0);
+  wa_cancel(joiner);
+  ASSERT_ERR(wa_join(joiner), WA_ECANCELED);
+  ASSERT_EQ(wa_sleep(5), 0); /* the detached sleeper sees its cancellation and ends */
+  ASSERT_ERR(rc, WA_ECANCELED);
+  ASSERT_EQ(wa_task_count(), 1);
+  return 0;
+}
+
+TEST_IMPL(await_outside_task_is_enotask) {
+  /* The main task is a task; check the error table instead for ENOTASK. */
+  ASSERT_STR_EQ(wa_err_name(WA_ENOTASK), "WA_ENOTASK");
+  ASSERT_STR_EQ(wa_strerror(WA_ETIMEDOUT), "timeout expired");
+  ASSERT_STR_EQ(wa_err_name(12345), "WA_EUNKNOWN");
+  return 0;
+}
+
+TEST_IMPL(spawn_with_tiny_stack_is_rejected) {
+  wa_task_opts o = {"tiny", 16};
+  ASSERT(wa_spawn_opts(return_arg, NULL, &o) == NULL);
+  ASSERT(wa_spawn(NULL, NULL) == NULL);
+  return 0;
+}
+
+TEST_IMPL(task_names_and_ids) {
+  wa_task_opts o = {"worker-with-a-rather-long-name-indeed", 0};
+  wa_task *t = wa_spawn_opts(return_arg, NULL, &o);
+  ASSERT_STR_EQ(wa_task_name(t), "worker-with-a-rather-long-name-");
+  ASSERT_GT(wa_task_id(t), 1);
+  ASSERT_STR_EQ(wa_task_name(wa_current()), "main");
+  ASSERT_EQ(wa_join(t), 0);
+  ASSERT_STR_EQ(wa_task_name(t), "");
+  return 0;
+}
+
+static int block_forever(void *arg) {
+  wa_event *e = arg;
+  return wa_event_wait(e);
+}
+
+TEST_DEATH(deadlock_is_reported, 2, "wasync: deadlock: 2 tasks blocked") {
+  static wa_event e;
+  wa_event_init(&e);
+  wa_task *t = wa_spawn(block_forever, &e);
+  return wa_join(t);
+}

@@ -1,0 +1,103 @@
+/* Sleep and timeout scopes. */
+#include "task.h"
+
+static int sleeper(void *arg) {
+  int ms = (int)(intptr_t)arg;
+  ASSERT_EQ(wa_sleep(ms), 0);
+  trace_add("%d", ms);
+  return 0;
+}
+
+TEST_IMPL(sleepers_wake_in_deadline_order) {
+  trace_reset();
+  wa_task *ts[4] = {wa_spawn(sleeper, (void *)30), wa_spawn(sleeper, (void *)10),
+                    wa_spawn(sleeper, (void *)20), wa_spawn(sleeper, (void *)1)};
+  ASSERT_EQ(wa_join_all(ts, 4), 0);
+  ASSERT_STR_EQ(trace, "1 10 20 30");
+  return 0;
+}
+
+static int named_sleeper(void *arg) {
+  ASSERT_EQ(wa_sleep(10), 0);
+  trace_add("%s", (const char *)arg);
+  return 0;
+}
+
+TEST_IMPL(equal_deadlines_wake_fifo) {
+  trace_reset();
+  wa_task *ts[3];
+  ts[0] = wa_spawn(named_sleeper, "x");
+  ts[1] = wa_spawn(named_sleeper, "y");
+  ts[2] = wa_spawn(named_sleeper, "z");
+  ASSERT_EQ(wa_join_all(ts, 3), 0);
+  ASSERT_STR_EQ(trace, "x y z");
+  return 0;
+}
+
+TEST_IMPL(sleep_lasts_at_least_its_time) {
+  int64_t t0 = wa_now();
+  ASSERT_EQ(wa_sleep(25), 0);
+  ASSERT_GE(wa_now() - t0, 25);
+  return 0;
+}
+
+TEST_IMPL(timeout_interrupts_sleep) {
+  wa_timeout to;
+  wa_timeout_begin(&to, 10);
+  ASSERT_ERR(wa_sleep(10000), WA_ETIMEDOUT);
+  ASSERT_EQ(wa_timeout_end(&to), 1);
+  return 0;
+}
+
+TEST_IMPL(timeout_not_expired_returns_zero) {
+  wa_timeout to;
+  wa_timeout_begin(&to, 10000);
+  ASSERT_EQ(wa_sleep(1), 0);
+  ASSERT_EQ(wa_timeout_end(&to), 0);
+  return 0;
+}
+
+TEST_IMPL(nested_timeouts_outer_expires_first) {
+  wa_timeout outer, inner;
+  wa_timeout_begin(&outer, 10);
+  wa_timeout_begin(&inner, 10000);
+  ASSERT_ERR(wa_sleep(10000), WA_ETIMEDOUT);
+  ASSERT_EQ(wa_timeout_end(&inner), 0);
+  ASSERT_EQ(wa_timeout_end(&outer), 1);
+  return 0;
+}
+
+TEST_IMPL(timeout_expired_while_running_hits_next_await) {
+  wa_timeout to;
+  int64_t t0 = wa_now();
+  wa_timeout_begin(&to, 5);
+  while (wa_now() - t0 < 15) { /* busy: the deadline passes without an await */ }
+  ASSERT_EQ(wa_sleep(0), 0); /* a yield: the timer fires while we are ready */
+  ASSERT_ERR(wa_sleep(1000), WA_ETIMEDOUT);
+  ASSERT_EQ(wa_timeout_end(&to), 1);
+  return 0;
+}
+
+TEST_IMPL(timeout_scope_closed_before_delivery_clears_it) {
+  wa_timeout to;
+  int64_t t0 = wa_now();
+  wa_timeout_begin(&to, 1);
+  while (wa_now() - t0 < 5) { }
+  ASSERT_EQ(wa_timeout_end(&to), 1);
+  ASSERT_EQ(wa_sleep(1), 0); /* nothing pending after the scope closed */
+  return 0;
+}
+
+static int many_sleeper(void *arg) {
+  (void)arg;
+  return wa_sleep(20);
+}
+
+TEST_IMPL(ten_thousand_sleepers) {
+  enum { N = 10000 };
+  static wa_task *ts[N];
+  wa_task_opts o = {"sleeper", 4096};
+  for (int i = 0; i < N; i++) ASSERT((ts[i] = wa_spawn_opts(many_sleeper, NULL, &o)) != NULL);
+  ASSERT_EQ(wa_join_all(ts, N), 0);
+  return 0;
+}

@@ -1,0 +1,80 @@
+// run-c.mjs — runs every C test in its own process, natively (ASan+UBSan)
+// and as wasm under Node. Exports runC() for run-all.mjs; run directly it
+// prints one line per test and the summary.
+import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const NATIVE = path.join(ROOT, 'build', 'native', 'tests');
+const WASM = path.join(ROOT, 'build', 'wasm', 'tests.mjs');
+
+const backends = {
+  native: { cmd: NATIVE, args: [] },
+  wasm: { cmd: process.execPath, args: [WASM] },
+};
+
+function list() {
+  const r = spawnSync(NATIVE, ['--list'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot list tests: ${r.stderr}`);
+  return r.stdout.trim().split('\n').map((line) => {
+    const [name, code, text] = line.split('\t');
+    return code === undefined ? { name } : { name, death: { code: Number(code), text } };
+  });
+}
+
+function runOne(backend, test) {
+  const { cmd, args } = backends[backend];
+  return new Promise((resolve) => {
+    const child = spawn(cmd, [...args, test.name], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); err += '\n(timed out after 120 s)'; }, 120000);
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      let ok;
+      let why = '';
+      if (test.death) {
+        ok = code === test.death.code && err.includes(test.death.text);
+        if (!ok) why = `expected exit ${test.death.code} and stderr containing "${test.death.text}", got exit ${code}`;
+      } else {
+        ok = code === 0 && out.includes(`ok ${test.name}`);
+        if (!ok) why = `exit ${code}`;
+      }
+      resolve({ name: `${backend}: ${test.name}`, ok, why, out, err });
+    });
+  });
+}
+
+async function pool(items, n, fn) {
+  const results = [];
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) {
+      const k = i++;
+      results[k] = await fn(items[k]);
+    }
+  }));
+  return results;
+}
+
+export async function runC({ filter } = {}) {
+  const tests = list().filter((t) => !filter || t.name.includes(filter));
+  const jobs = [];
+  for (const backend of Object.keys(backends)) for (const t of tests) jobs.push([backend, t]);
+  const results = await pool(jobs, Math.max(2, os.cpus().length), ([b, t]) => runOne(b, t));
+  for (const r of results) {
+    console.log(`${r.ok ? 'PASS' : 'FAIL'} c ${r.name}`);
+    if (!r.ok) console.log(`  ${r.why}\n${(r.err + r.out).trim().split('\n').slice(-15).map((l) => '    ' + (l.length > 300 ? l.slice(0, 300) + '…' : l)).join('\n')}`);
+  }
+  return { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { passed, failed } = await runC({ filter: process.argv[2] });
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}

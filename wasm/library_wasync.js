@@ -1,0 +1,224 @@
+/**
+ * library_wasync.js — the host side of wasync (src/host.h), as an
+ * Emscripten --js-library. Works in browsers and Node.
+ *
+ * The JS event loop drives; it never schedules task by task:
+ *  - one setTimeout for the earliest C deadline (wa__host_timer_arm);
+ *  - completions call into C, which wakes tasks and asks for at most one
+ *    tick (wa__host_request_tick): a microtask, or, after a full time
+ *    slice, a macrotask so the page can render and take input;
+ *  - tasks started from JS (main, cwrap calls) report their end through
+ *    wa__host_task_done(token, status).
+ * Independent of Emscripten's own Asyncify JS runtime: stack switching
+ * happens inside wasm (src/backend/asyncify.c).
+ */
+mergeInto(LibraryManager.library, {
+  // Binaryen's --asyncify replaces these imports with internal calls; the
+  // stubs only satisfy Emscripten's link-time check for undefined symbols.
+  start_unwind: function () { throw new Error('wasync: asyncify.start_unwind was not replaced'); },
+  stop_unwind: function () { throw new Error('wasync: asyncify.stop_unwind was not replaced'); },
+  start_rewind: function () { throw new Error('wasync: asyncify.start_rewind was not replaced'); },
+  stop_rewind: function () { throw new Error('wasync: asyncify.stop_rewind was not replaced'); },
+
+  // Emscripten serializes this object into the output, so values built at
+  // run time (Map, class, closures over a MessageChannel) are made here.
+  $WA__postset: 'WA.setup(); Module["wasync"] = WA;',
+  $WA: {
+    timer: null,
+    tickQueued: false,
+    macroQueued: false,
+    tokens: null,          // Map: token -> { resolve, reject, onDone }
+    nextToken: 1,
+    initialized: false,
+    dead: null,            // set once the runtime cannot continue (message)
+    StackOverflow: null,   // class of the error thrown on a task's stack overflow
+    postMacrotask: null,   // runs f after the host's pending work (not clamped)
+
+    setup: function () {
+      WA.tokens = new Map();
+      WA.StackOverflow = class WasyncStackOverflow extends Error {};
+      if (typeof setImmediate === 'function') {
+        WA.postMacrotask = function (f) { setImmediate(f); };
+      } else if (typeof MessageChannel === 'function') {
+        var ch = new MessageChannel();
+        var q = [];
+        ch.port1.onmessage = function () { q.shift()(); };
+        WA.postMacrotask = function (f) { q.push(f); ch.port2.postMessage(0); };
+      } else {
+        WA.postMacrotask = function (f) { setTimeout(f, 0); };
+      }
+    },
+
+    init: function () {
+      if (WA.initialized) return;
+      WA.initialized = true;
+      // STACK_OVERFLOW_CHECK=2 adds __set_stack_limits; C calls it on every
+      // switch through the table, without a trip through JS.
+      var setLimits = Module['asm']['__set_stack_limits'];
+      if (setLimits) _wa__asyncify_set_limits_fn(addFunction(setLimits, 'vii'));
+    },
+
+    // Calls into C for the host; recovers from a task's stack overflow.
+    enter: function (fn) {
+      if (WA.dead) return;
+      var sp = stackSave();
+      try {
+        fn();
+      } catch (e) {
+        if (e instanceof WA.StackOverflow) {
+          _wa__asyncify_recover(sp);
+          return;
+        }
+        WA.fatal(e);
+      }
+    },
+
+    // The module cannot continue (exit() or abort() in C, a trap): every
+    // pending call fails, and a program exits with the right status.
+    fatal: function (e) {
+      var isExit = e && e.name === 'ExitStatus';
+      WA.dead = isExit ? 'exit(' + e.status + ') was called' : String(e && e.message || e);
+      var err = WA.error(0, 'wasync: the module stopped: ' + WA.dead);
+      err.code = isExit ? 'WA_EXIT' : 'WA_EABORT';
+      WA.tokens.forEach(function (entry) { entry.reject(err); });
+      WA.tokens.clear();
+      if (WA.programMode) {
+        WA.exit(isExit ? e.status : 1);
+        return;
+      }
+      if (!isExit) throw e;
+    },
+
+    flush: function () {
+      try { _fflush(0); } catch (e) { /* the module may be dead */ }
+    },
+
+    exit: function (status) {
+      WA.flush();
+      if (WA.timer !== null) clearTimeout(WA.timer);
+      process.exit(status);
+    },
+
+    // Node: runs wa_main as a program. The process exits with its status as
+    // soon as it returns; if the event loop drains first, every task is
+    // blocked for good: print the deadlock report and exit 2 (as Go does).
+    programMode: false,
+    runProgram: function (args) {
+      WA.programMode = true;
+      var finished = false;
+      process.on('beforeExit', function () {
+        if (finished || WA.dead) return;
+        WA.flush();
+        WA.reportDeadlock();
+        WA.exit(2);
+      });
+      return WA.runMain(args).then(function (status) {
+        finished = true;
+        WA.exit(status);
+      }, function (e) {
+        finished = true;
+        if (!WA.dead) err(String(e && e.message || e));
+        WA.exit(1);
+      });
+    },
+
+    tick: function () {
+      WA.tickQueued = false;
+      WA.enter(function () { _wa__host_tick(); });
+    },
+
+    macroTick: function () {
+      WA.macroQueued = false;
+      WA.tick();
+    },
+
+    // Starts a task-running call from JS; returns { token, promise }.
+    newToken: function () {
+      var token = WA.nextToken++;
+      var entry = {};
+      entry.promise = new Promise(function (resolve, reject) {
+        entry.resolve = resolve;
+        entry.reject = reject;
+      });
+      WA.tokens.set(token, entry);
+      return { token: token, entry: entry };
+    },
+
+    // wa_main(args) as task "main"; resolves with its status.
+    runMain: function (args) {
+      WA.init();
+      args = args || [];
+      var t = WA.newToken();
+      var argv = [Module['thisProgram'] || 'wasync'].concat(args.map(String));
+      var sp = stackSave();
+      var ptrs = argv.map(function (s) { return allocateUTF8OnStack(s); });
+      var arr = stackAlloc(4 * ptrs.length);
+      ptrs.forEach(function (p, i) { HEAP32[(arr >> 2) + i] = p; });
+      var rc = _wa__host_start_main(argv.length, arr, t.token);
+      stackRestore(sp);
+      if (rc < 0) {
+        WA.tokens.delete(t.token);
+        return Promise.reject(WA.error(rc));
+      }
+      WA.tick();
+      return t.entry.promise;
+    },
+
+    error: function (code, message) {
+      var name = code ? UTF8ToString(_wa_err_name(code)) : 'WA_EUNKNOWN';
+      var e = new Error(message || ('wasync: ' + UTF8ToString(_wa_strerror(code))));
+      e.code = name;
+      return e;
+    },
+
+    blockedCount: function () { return _wa__host_blocked_count(); },
+    reportDeadlock: function () { _wa__host_report_deadlock(); },
+  },
+
+  wa__host_now: function () { return performance.now(); },
+
+  wa__host_timer_arm__deps: ['$WA'],
+  wa__host_timer_arm: function (deadline) {
+    if (WA.timer !== null) clearTimeout(WA.timer);
+    var delay = Math.max(0, deadline - performance.now());
+    WA.timer = setTimeout(function () {
+      WA.timer = null;
+      WA.enter(function () { _wa__host_timer_fired(); });
+    }, delay);
+  },
+
+  wa__host_timer_disarm__deps: ['$WA'],
+  wa__host_timer_disarm: function () {
+    if (WA.timer !== null) clearTimeout(WA.timer);
+    WA.timer = null;
+  },
+
+  wa__host_request_tick__deps: ['$WA'],
+  wa__host_request_tick: function (yieldToHost) {
+    if (yieldToHost) {
+      if (WA.macroQueued) return;
+      WA.macroQueued = true;
+      WA.postMacrotask(WA.macroTick);
+      return;
+    }
+    if (WA.tickQueued) return;
+    WA.tickQueued = true;
+    queueMicrotask(WA.tick);
+  },
+
+  wa__host_task_done__deps: ['$WA'],
+  wa__host_task_done: function (token, status) {
+    var entry = WA.tokens.get(token);
+    if (!entry) return;
+    WA.tokens.delete(token);
+    if (entry.onDone) entry.onDone(status);
+    else entry.resolve(status);
+  },
+
+  // STACK_OVERFLOW_CHECK=2 calls this before the stack pointer leaves the
+  // running task's stack; unwinding through wasm to WA.enter ends the task.
+  __handle_stack_overflow__deps: ['$WA'],
+  __handle_stack_overflow: function (requested) {
+    throw new WA.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
+  },
+});
