@@ -99,7 +99,7 @@ function newestMtime(files) {
 export async function buildLib({ debug = false, log } = {}) {
   const lib = libPath({ debug });
   const deps = [...runtimeSources(), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
-  if (fs.existsSync(lib) && fs.statSync(lib).mtimeMs >= newestMtime(deps)) return lib;
+  if (!process.env.WASYNC_FORCE_REBUILD && fs.existsSync(lib) && fs.statSync(lib).mtimeMs >= newestMtime(deps)) return lib;
   const objDir = path.join(path.dirname(lib), debug ? 'obj-debug' : 'obj');
   fs.mkdirSync(objDir, { recursive: true });
   const objs = [];

@@ -1,0 +1,77 @@
+/* Stacks: deep recursion, overflow reports, and the guard against the
+ * suspend primitive being inlined (DESIGN.md, "toolchain facts"). */
+#include "task.h"
+
+/* Each level keeps a buffer on the C stack and awaits at the bottom, so the
+ * whole chain is saved and restored by every switch. */
+static int recurse(int depth, volatile char *parent) {
+  volatile char buf[48];
+  buf[0] = (char)depth;
+  buf[47] = parent ? parent[0] : 0;
+  if (depth == 0) {
+    ASSERT_EQ(wa_yield(), 0);
+    ASSERT_EQ(wa_sleep(1), 0);
+    return buf[0];
+  }
+  int below = recurse(depth - 1, buf);
+  ASSERT_EQ(buf[0], (char)depth); /* our frame survived the switches below */
+  return below + 1;
+}
+
+static int deep(void *arg) { return recurse((int)(intptr_t)arg, NULL); }
+
+TEST_IMPL(ten_thousand_levels_of_recursion_with_a_big_stack) {
+  wa_task_opts o = {"deep", 8u << 20};
+  wa_task *t = wa_spawn_opts(deep, (void *)10000, &o);
+  ASSERT(t != NULL);
+  ASSERT_EQ(wa_join(t), 10000);
+  return 0;
+}
+
+/* Native: the guard page faults and the handler exits 70 naming the task.
+ * Wasm: the per-function stack check ends the task with WA_EOVERFLOW and
+ * the runtime names it; the test then exits 70 the same way. */
+TEST_DEATH(stack_overflow_names_the_task, 70, "task 2 \"deep\" overflowed its C stack") {
+  wa_task_opts o = {"deep", 16 * 1024};
+  wa_task *t = wa_spawn_opts(deep, (void *)100000, &o);
+  ASSERT(t != NULL);
+  ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
+  ASSERT_EQ(wa_task_count(), 1);
+  fflush(stdout);
+  exit(70);
+}
+
+static int counted_awaits(void *arg) {
+  int *before = arg;
+  for (int i = 0; i < 100; i++) {
+    before[i]++;            /* runs exactly once per iteration... */
+    ASSERT_EQ(wa_yield(), 0); /* ...unless a resume restarted this function */
+  }
+  return 0;
+}
+
+/* If Binaryen ever inlined the suspend primitive (or the task trampoline)
+ * into its caller, that caller would lose its instrumentation and restart
+ * from the top on every resume: code before an await would run again. */
+TEST_IMPL(suspend_primitive_is_not_inlined) {
+  static int before[100];
+  wa_task *a = wa_spawn(counted_awaits, before);
+  ASSERT_EQ(wa_join(a), 0);
+  for (int i = 0; i < 100; i++) ASSERT_EQ(before[i], 1);
+  return 0;
+}
+
+static int sleep_forever(void *arg) {
+  (void)arg;
+  return wa_sleep(1000000);
+}
+
+TEST_IMPL(overflowed_task_leaves_others_running) {
+  wa_task_opts small = {"deep", 64 * 1024};
+  wa_task *sleeper = wa_spawn(sleep_forever, NULL);
+  wa_task *t = wa_spawn_opts(deep, (void *)100, &small); /* fits: no overflow */
+  ASSERT_EQ(wa_join(t), 100);
+  wa_cancel(sleeper);
+  ASSERT_ERR(wa_join(sleeper), WA_ECANCELED);
+  return 0;
+}

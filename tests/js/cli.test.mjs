@@ -1,0 +1,64 @@
+// The CLI: build, run, errors, exit codes, deadlock report.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildFixture, cli, FIXTURES, runProgram } from './helpers.mjs';
+
+test('build writes an ES module and its .wasm, and running it runs wa_main', () => {
+  const out = buildFixture('hello');
+  expect(fs.existsSync(out.replace(/\.mjs$/, '.wasm'))).toBe(true);
+  const r = runProgram(out, ['a', 'b']);
+  expect(r.stdout).toBe('hello from wasync a b\n');
+  expect(r.status).toBe(2);
+});
+
+test('run builds, runs and passes the exit status through', () => {
+  const r = cli(['run', path.join(FIXTURES, 'hello.c'), '--', 'x']);
+  expect(r.stdout).toContain('hello from wasync x');
+  expect(r.status).toBe(1);
+});
+
+test('a compile error is shown as emcc printed it and the exit code is non-zero', () => {
+  const out = path.join(os.tmpdir(), `wasync-broken-${process.pid}.mjs`);
+  const r = cli(['build', path.join(FIXTURES, 'broken.c'), '-o', out]);
+  expect(r.status).not.toBe(0);
+  expect(r.stderr).toMatch(/undefined_symbol_here/);
+  expect(r.stderr).toMatch(/error/);
+  expect(fs.existsSync(out)).toBe(false);
+});
+
+test('a missing emcc is one clear sentence on how to install it', () => {
+  const out = path.join(os.tmpdir(), `wasync-noemcc-${process.pid}.mjs`);
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-path-'));
+  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  // A changed source forces a rebuild of the library, which needs emcc.
+  const r = cli(['build', path.join(FIXTURES, 'hello.c'), '-o', out], {
+    env: { ...process.env, PATH: bin, WASYNC_FORCE_REBUILD: '1' },
+  });
+  fs.rmSync(bin, { recursive: true, force: true });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/emcc was not found\. Install Emscripten first: "sudo apt-get install emscripten binaryen"/);
+});
+
+test('build without -o, a missing source and an unknown option are usage errors', () => {
+  expect(cli(['build', path.join(FIXTURES, 'hello.c')]).stderr).toMatch(/build needs -o/);
+  expect(cli(['build', 'nope.c', '-o', '/tmp/x.mjs']).stderr).toMatch(/nope\.c: no such file/);
+  expect(cli(['build', '--frobnicate']).stderr).toMatch(/unknown option --frobnicate/);
+});
+
+test('a deadlocked program prints the report with one line per task and exits 2', () => {
+  const out = buildFixture('deadlock');
+  const r = runProgram(out);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^wasync: deadlock: 2 tasks blocked$/m);
+  expect(r.stderr).toMatch(/task 1 "main" waiting on join/);
+  expect(r.stderr).toMatch(/task 2 "stuck" waiting on event/);
+});
+
+test('the built module can be imported: it default-exports the factory', async () => {
+  const out = buildFixture('hello');
+  const mod = await import(out);
+  const m = await mod.default({ print: () => {} });
+  expect(typeof m.wasync.runMain).toBe('function');
+  expect(await m.wasync.runMain(['1', '2', '3'])).toBe(3);
+});

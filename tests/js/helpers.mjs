@@ -1,0 +1,32 @@
+// helpers.mjs — shared by the Jest suites: paths, running the CLI, building
+// fixture programs once per test run.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = path.join(ROOT, 'js', 'cli.mjs');
+export const FIXTURES = path.join(ROOT, 'tests', 'js', 'fixtures');
+export const OUT = path.join(ROOT, 'build', 'jest');
+
+/** Runs the wasync CLI synchronously; returns { status, stdout, stderr }. */
+export function cli(args, opts = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', ...opts });
+}
+
+/** Builds fixtures/<name>.c to build/jest/<name>.mjs (cached by mtime). */
+export function buildFixture(name, extra = []) {
+  const src = path.join(FIXTURES, `${name}.c`);
+  const out = path.join(OUT, `${name}.mjs`);
+  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
+    const r = cli(['build', src, ...extra, '-o', out]);
+    if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
+  }
+  return out;
+}
+
+/** Runs node on a built program; returns { status, stdout, stderr }. */
+export function runProgram(file, args = [], opts = {}) {
+  return spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', timeout: 60000, ...opts });
+}
