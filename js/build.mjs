@@ -36,19 +36,24 @@ export function compileFlags({ debug = false } = {}) {
 }
 
 /**
- * Link flags. Asyncify with no async imports (switching is done inside wasm),
- * per-function stack checks in every build (STACK_OVERFLOW_CHECK=2) and a
- * modularized CommonJS factory that wrap.mjs turns into an ES module.
- * Debug builds keep ASSERTIONS off: with them Binaryen's asyncify asserts
- * trap when the in-wasm scheduler sees a task unwind (see DESIGN.md).
+ * Link flags. Asyncify with no async imports but the bridge's (switching is
+ * done inside wasm) and a modularized CommonJS factory that wrap.mjs turns
+ * into an ES module.
+ *  - Release: -O3 at link time, so Binaryen inlines small await points
+ *    (wa_yield) into their callers before Asyncify instruments them: one
+ *    instrumented frame fewer per switch. Stack overflow is caught by
+ *    canaries when a task suspends or ends (src/backend/asyncify.c).
+ *  - Debug (--debug): -O0 -g and STACK_OVERFLOW_CHECK=2, which checks every
+ *    function entry against the running task's stack. ASSERTIONS stay off:
+ *    with them Binaryen's asyncify asserts trap when the in-wasm scheduler
+ *    sees a task unwind (DESIGN.md).
  */
 export function linkFlags({ debug = false, exportName = 'createWasyncModule' } = {}) {
   const exported = [...jsonList('exports.json')];
   return [
-    debug ? '-O0' : '-O2', ...(debug ? ['-g'] : []),
+    ...(debug ? ['-O0', '-g', '-sSTACK_OVERFLOW_CHECK=2'] : ['-O3', '-sSTACK_OVERFLOW_CHECK=0']),
     '-sASYNCIFY=1',
     `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
-    '-sSTACK_OVERFLOW_CHECK=2',
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -58,8 +63,13 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule' } =
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
-    '--js-library', path.join(ROOT, 'wasm', 'library_wasync.js'),
+    ...jsLibraries().flatMap((lib) => ['--js-library', lib]),
   ];
+}
+
+/** The --js-library files, in link order. */
+export function jsLibraries() {
+  return ['library_wasync.js', 'library_wasync_bridge.js'].map((f) => path.join(ROOT, 'wasm', f));
 }
 
 function emccEnv() {
@@ -142,14 +152,15 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], l
 }
 
 /** Where `wasync run` caches the build of a set of sources. */
-export function cachedOutput(sources, { debug = false } = {}) {
+export function cachedOutput(sources, { debug = false, cflags = [] } = {}) {
   const h = createHash('sha256');
   h.update(JSON.stringify({ debug, flags: linkFlags({ debug }) }));
   for (const s of [...sources].map((x) => path.resolve(x))) {
     h.update(s);
     h.update(fs.readFileSync(s));
   }
-  for (const f of [...runtimeSources(), path.join(ROOT, 'wasm', 'library_wasync.js')]) h.update(fs.readFileSync(f));
+  h.update(JSON.stringify(cflags));
+  for (const f of [...runtimeSources(), ...jsLibraries()]) h.update(fs.readFileSync(f));
   const dir = path.join(os.tmpdir(), `wasync-cache-${os.userInfo().uid}`);
   return path.join(dir, `${h.digest('hex').slice(0, 16)}`, 'app.mjs');
 }

@@ -50,7 +50,7 @@ async function main(argv) {
     return 0;
   }
   if (cmd === 'run') {
-    const out = cachedOutput(o.sources, { debug: o.debug });
+    const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags });
     if (!fs.existsSync(out)) {
       fs.mkdirSync(path.dirname(out), { recursive: true });
       await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, log });

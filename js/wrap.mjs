@@ -27,6 +27,29 @@ async function nodeRequire() {
   return createRequire(import.meta.url);
 }
 
+// We instantiate the wasm ourselves: it keeps the instance's raw exports
+// (Emscripten 3.1.6 wraps every export in JS for its own Asyncify runtime;
+// the runtime puts __set_stack_limits in the table and must not get a
+// wrapper) and it avoids 3.1.6's fetch() of a file path under Node.
+function instantiateWith(opts, source) {
+  opts.instantiateWasm = (imports, receiveInstance) => {
+    const ready = typeof source === 'string'
+      ? (WebAssembly.instantiateStreaming
+        ? WebAssembly.instantiateStreaming(fetch(source), imports)
+        : fetch(source).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, imports)))
+      : WebAssembly.instantiate(source, imports);
+    ready.then(({ instance, module }) => {
+      opts.wasyncRawExports = instance.exports;
+      receiveInstance(instance, module);
+    }, (e) => {
+      const err = opts.printErr || console.error;
+      err(\`wasync: cannot instantiate \${WASM_NAME}: \${e && e.message || e}\`);
+      if (opts.onAbort) opts.onAbort(e);
+    });
+    return {};
+  };
+}
+
 /** Instantiates the module. Options are Emscripten's Module options. */
 export default async function createModule(options = {}) {
   const opts = Object.assign({}, options);
@@ -34,12 +57,12 @@ export default async function createModule(options = {}) {
     const require = await nodeRequire();
     const path = require('path');
     const file = require('url').fileURLToPath(import.meta.url);
-    if (!opts.wasmBinary) opts.wasmBinary = require('fs').readFileSync(path.join(path.dirname(file), WASM_NAME));
+    const binary = opts.wasmBinary || require('fs').readFileSync(path.join(path.dirname(file), WASM_NAME));
+    instantiateWith(opts, binary);
     return emscriptenFactory(require, path.dirname(file), file)(opts);
   }
-  if (!opts.locateFile) {
-    opts.locateFile = (p, prefix) => (p === WASM_NAME ? new URL(WASM_NAME, import.meta.url).href : prefix + p);
-  }
+  instantiateWith(opts, opts.wasmBinary || (opts.locateFile ? opts.locateFile(WASM_NAME, '')
+    : new URL(WASM_NAME, import.meta.url).href));
   return emscriptenFactory(undefined, undefined, undefined)(opts);
 }
 

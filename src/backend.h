@@ -2,24 +2,41 @@
  *   src/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
  *   src/backend/native.c    native: ucontext, for unit tests under ASan/UBSan
  * The core calls only these functions; they never call back into the core
- * except wa__task_main (on the task's stack) and wa__task_overflowed. */
+ * except through prepare callbacks and wa__task_overflowed. */
 #ifndef WA_BACKEND_H
 #define WA_BACKEND_H
 
 #include <stddef.h>
+#include "internal.h"
 
-struct wa__task;
-
-/* Allocates t->ctx with a stack of stack_size bytes. 0 or WA_ENOMEM. */
-int wa__ctx_create(struct wa__task *t, size_t stack_size);
+/* Allocates a context with a stack of stack_size bytes; NULL on ENOMEM.
+ * The core allocates the task struct after it, so that (wasm, where the
+ * heap grows upwards) a stack overflow cannot reach the struct. */
+struct wa__ctx *wa__ctx_create(size_t stack_size);
 /* Releases t->ctx. t must not be running. */
 void wa__ctx_destroy(struct wa__task *t);
-/* Scheduler side: runs t (first start or resume) until it suspends or
- * wa__task_main returns. Returns 0, or WA_EOVERFLOW if t overflowed and
- * can never be resumed (the core then finishes it). */
-int wa__ctx_run(struct wa__task *t);
-/* Task side: returns control to the scheduler; returns when t is resumed. */
-void wa__ctx_suspend(struct wa__task *t);
+/* Scheduler side: runs t (first start or resume) until it suspends
+ * (returns 0), its function returns (returns 1 and sets *status), or it
+ * overflowed and can never be resumed (returns WA_EOVERFLOW). The backend
+ * calls t->fn(t->arg) itself, so no trampoline frame sits under every
+ * suspended task. */
+int wa__ctx_run(struct wa__task *t, int *status);
+
+/* Runs on the task's own stack just before it suspends; a non-zero result
+ * is returned to the caller instead of suspending. */
+typedef int (*wa__prepare_fn)(struct wa__task *t);
+
+/* Task side: prepare(t), then return control to the scheduler; returns
+ * t->wake_code when t is resumed. Called through a pointer the optimizer
+ * cannot see through (wasm: Binaryen must never inline the top-most
+ * runtime into its caller), inline so that await points add no frame of
+ * their own for Asyncify to save and restore on every switch. t may be
+ * NULL (outside a task): prepare must then fail. */
+extern int (*volatile wa__ctx_switch_out)(struct wa__task *t, wa__prepare_fn prepare);
+static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
+  return wa__ctx_switch_out(t, prepare);
+}
+
 /* Bytes of t's stack region (for diagnostics). */
 size_t wa__ctx_stack_size(const struct wa__task *t);
 

@@ -21,7 +21,7 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   main_args *a;
   char *p;
   wa__task *t;
-  wa_task_opts opts = {"main", 64 * 1024};
+  wa_task_opts opts = {"main", 256 * 1024}; /* like a thread's stack: main often does the most */
   for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
   a = malloc(bytes);
   if (!a) return WA_ENOMEM;

@@ -134,11 +134,10 @@ wa_task *wa__task_handle(const wa__task *t);
 
 /* Creates a task (state NEW, queued). NULL on ENOMEM. */
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts);
-/* Called by the backend trampoline on the task's own stack. */
-void wa__task_main(wa__task *t);
 /* Frees a DONE task's resources and handle. */
 void wa__task_free(wa__task *t);
-/* Marks t finished with status (used for overflow/never-started paths). */
+/* Marks t finished with status: wakes joiners, runs the exit hook, reports
+ * to the host. Called by the scheduler once t's function has returned. */
 void wa__task_finish(wa__task *t, int status);
 /* Sets the per-task error message for wa_last_error() (copied). */
 void wa__set_last_error(wa__task *t, const char *msg, size_t len);
@@ -167,6 +166,8 @@ int wa__run_ready(void);
 int wa__ready_count(void);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);
+/* wa_now() as of the current time slice: cheap, for bookkeeping only. */
+int64_t wa__sched_now(void);
 /* 1 while wa__run_ready is on the stack. */
 int wa__in_tick(void);
 /* After a trap escaped the running task (backend recovery only): forgets

@@ -19,6 +19,9 @@ static wa__task *ready_head, *ready_tail;
 static int ready_len;
 static int in_tick;
 static int tick_requested;
+static int64_t slice_now;
+
+int64_t wa__sched_now(void) { return in_tick ? slice_now : wa_now(); }
 
 void wa__ready_push(wa__task *t) {
   t->next_ready = NULL;
@@ -62,26 +65,29 @@ int wa__await_begin(void) {
   return 0;
 }
 
+static int park_prepare(wa__task *t) {
+  t->state = WA__WAITING;
+  t->wait_since = slice_now;
+  return 0;
+}
+
+/* Nothing is done after the switch (wa__wake clears the wait fields), so
+ * the frame of an await point holds no state for Asyncify to save. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
   wa__task *t = wa__cur;
-  t->state = WA__WAITING;
   t->wait_what = what;
   t->wait_obj = obj;
   t->on_abort = on_abort;
-  t->wait_since = wa_now();
-  wa__ctx_suspend(t);
-  /* Resumed by wa__run_ready after wa__wake(). */
-  t->wait_what = NULL;
-  t->wait_obj = NULL;
-  t->wait_detail = NULL;
-  t->on_abort = NULL;
-  return t->wake_code;
+  return wa__ctx_suspend(t, park_prepare);
 }
 
 void wa__wake(wa__task *t, int code) {
   if (t->state != WA__WAITING) return;
   t->wake_code = code;
   t->on_abort = NULL;
+  t->wait_what = NULL;
+  t->wait_obj = NULL;
+  t->wait_detail = NULL;
   t->state = WA__READY;
   wa__ready_push(t);
 }
@@ -109,12 +115,13 @@ void wa__sched_abandon_current(int code) {
 }
 
 static void run_one(wa__task *t) {
-  int rc;
+  int status = 0, rc;
   t->state = WA__RUNNING;
   wa__cur = t;
-  rc = wa__ctx_run(t);
+  rc = wa__ctx_run(t, &status);
   wa__cur = NULL;
-  if (rc == WA_EOVERFLOW) wa__task_finish(t, WA_EOVERFLOW);
+  if (rc == 1) wa__task_finish(t, status);
+  else if (rc == WA_EOVERFLOW) wa__task_finish(t, WA_EOVERFLOW);
   if (t->state == WA__DONE && t->detached) wa__task_free(t);
 }
 
@@ -126,6 +133,7 @@ int wa__run_ready(void) {
   in_tick = 1;
   tick_requested = 0;
   start = wa__host_now();
+  slice_now = (int64_t)start;
   while ((t = ready_pop())) {
     if (t->state == WA__NEW && t->cancel_requested) {
       wa__task_finish(t, WA_ECANCELED); /* cancelled before it started */
@@ -133,11 +141,14 @@ int wa__run_ready(void) {
     } else {
       run_one(t);
     }
-    if (++ran % WA__SLICE_CHECK_EVERY == 0 && ready_head &&
-        wa__host_now() - start >= WA__SLICE_MS) {
-      tick_requested = 1;
-      wa__host_request_tick(1);
-      break;
+    if (++ran % WA__SLICE_CHECK_EVERY == 0 && ready_head) {
+      double now = wa__host_now();
+      slice_now = (int64_t)now;
+      if (now - start >= WA__SLICE_MS) {
+        tick_requested = 1;
+        wa__host_request_tick(1);
+        break;
+      }
     }
   }
   in_tick = 0;

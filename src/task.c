@@ -83,14 +83,16 @@ static void wake_sleeper(wa__timer *timer) {
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
   size_t stack = opts && opts->stack_size ? opts->stack_size : WA_STACK_DEFAULT;
   const char *name = opts && opts->name ? opts->name : "task";
+  struct wa__ctx *ctx;
   wa__task *t;
   if (!fn || stack < WA_STACK_MIN) return NULL;
-  t = calloc(1, sizeof *t);
-  if (!t) return NULL;
-  if (wa__ctx_create(t, stack) != 0) {
-    free(t);
+  if (!(ctx = wa__ctx_create(stack))) return NULL;
+  if (!(t = calloc(1, sizeof *t))) {
+    wa__task tmp = {.ctx = ctx};
+    wa__ctx_destroy(&tmp);
     return NULL;
   }
+  t->ctx = ctx;
   if (handle_alloc(t) != 0) {
     wa__ctx_destroy(t);
     free(t);
@@ -117,8 +119,6 @@ wa_task *wa_spawn_opts(wa_fn fn, void *arg, const wa_task_opts *opts) {
 }
 
 wa_task *wa_spawn(wa_fn fn, void *arg) { return wa_spawn_opts(fn, arg, NULL); }
-
-void wa__task_main(wa__task *t) { wa__task_finish(t, t->fn(t->arg)); }
 
 void wa__task_finish(wa__task *t, int status) {
   if (t->state == WA__DONE) return;
@@ -256,16 +256,18 @@ int wa_join_any(wa_task **hs, int n, int *idx) {
   return wa_join(hs[k]);
 }
 
-int wa_yield(void) {
-  wa__task *t = wa__cur;
+static int yield_prepare(wa__task *t) {
   int rc = wa__await_begin();
   if (rc) return rc;
   t->wake_code = 0;
   t->state = WA__READY;
   wa__ready_push(t);
-  wa__ctx_suspend(t);
-  return t->wake_code;
+  return 0;
 }
+
+/* All the work happens in yield_prepare, on the way out: wa_yield itself
+ * keeps nothing across the switch, so it costs no Asyncify frame. */
+int wa_yield(void) { return wa__ctx_suspend(wa__cur, yield_prepare); }
 
 static void abort_sleep(wa__task *t) { wa__timer_stop(&t->sleep_timer); }
 

@@ -22,7 +22,7 @@ mergeInto(LibraryManager.library, {
 
   // Emscripten serializes this object into the output, so values built at
   // run time (Map, class, closures over a MessageChannel) are made here.
-  $WA__postset: 'WA.setup(); Module["wasync"] = WA;',
+  $WA__postset: 'WA.setup(); Module["wasync"] = WA; addOnInit(WA.init);',
   $WA: {
     timer: null,
     tickQueued: false,
@@ -52,9 +52,12 @@ mergeInto(LibraryManager.library, {
     init: function () {
       if (WA.initialized) return;
       WA.initialized = true;
-      // STACK_OVERFLOW_CHECK=2 adds __set_stack_limits; C calls it on every
-      // switch through the table, without a trip through JS.
-      var setLimits = Module['asm']['__set_stack_limits'];
+      // Debug builds (STACK_OVERFLOW_CHECK=2) have __set_stack_limits; C
+      // calls it on every switch through the table. It must be the raw
+      // export (wrap.mjs keeps them): 3.1.6 wraps Module.asm's exports in
+      // JS, and a JS function in the table would cost a round trip per call.
+      var raw = Module['wasyncRawExports'] || {};
+      var setLimits = raw['__set_stack_limits'];
       if (setLimits) _wa__asyncify_set_limits_fn(addFunction(setLimits, 'vii'));
     },
 
@@ -65,7 +68,10 @@ mergeInto(LibraryManager.library, {
       try {
         fn();
       } catch (e) {
-        if (e instanceof WA.StackOverflow) {
+        // A task ran out of stack: ours (debug builds' per-function check)
+        // or the JS engine's own call stack (deep recursion in any build).
+        if (e instanceof WA.StackOverflow ||
+            (e instanceof RangeError && /call stack/i.test(e.message))) {
           _wa__asyncify_recover(sp);
           return;
         }
@@ -82,6 +88,10 @@ mergeInto(LibraryManager.library, {
       err.code = isExit ? 'WA_EXIT' : 'WA_EABORT';
       WA.tokens.forEach(function (entry) { entry.reject(err); });
       WA.tokens.clear();
+      if (!isExit) {
+        WA.flush();
+        (Module['printErr'] || console.error)('wasync: fatal: ' + WA.dead + (process.env.WASYNC_TRACE ? '\n' + e.stack : ''));
+      }
       if (WA.programMode) {
         WA.exit(isExit ? e.status : 1);
         return;

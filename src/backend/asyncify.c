@@ -6,27 +6,42 @@
  * two tasks is therefore a pure-wasm unwind into wa__ctx_run plus a rewind
  * out of it: no JavaScript runs.
  *
- * Both the task trampoline and switch_out are reached through pointers the
- * optimizer cannot see through (volatile): if Binaryen inlined the
- * trampoline into wa__ctx_run, or switch_out into its caller, that code
+ * The task's function is called by wa__ctx_run through t->fn, and
+ * switch_out through wa__ctx_switch_out, both pointers the optimizer cannot
+ * see through: if Binaryen inlined switch_out into its caller, that caller
  * would become "runtime" code, lose its instrumentation and restart from
- * the top on every resume. tests/c/test_asyncify_inline.c keeps this honest.
+ * the top on every resume. tests/c/test_stack.c
+ * (suspend_primitive_is_not_inlined) keeps this honest.
  *
- * Memory: each task owns one block, [ctx | region]. The C stack grows down
- * from the top of the region and the Asyncify save area grows up from its
- * bottom, so a task pays for one budget, stack_size. Overflow checks:
- *  - C stack: with -sSTACK_OVERFLOW_CHECK=2 (on in every wasync build) every
- *    function that moves the stack pointer is checked against the running
- *    task's limits, which we switch with the task; the JS handler throws,
- *    and wa__asyncify_recover() ends the task with WA_EOVERFLOW.
- *  - Save area: Binaryen does not check while unwinding, so wa__ctx_run
- *    compares the save pointer with the task's stack pointer afterwards. A
- *    collision only damaged the task's own region: it ends with
- *    WA_EOVERFLOW. A save area that ran past the whole region damaged
- *    memory beyond it: reported by name, then abort().
+ * Await points do their bookkeeping in switch_out (the prepare callback,
+ * before the unwind) and get their result as its return value (after the
+ * rewind), so a wa_yield() in user code costs one instrumented frame: the
+ * user's own.
+ *
+ * Memory: each task owns one block, [region | ctx]. In the region the C
+ * stack grows down from the top (hi) and the Asyncify save area grows up
+ * from the bottom (lo), so a task pays for one budget, stack_size. The ctx
+ * sits above the region, where a C-stack overflow (which runs downwards)
+ * cannot reach it, and the core allocates the task struct after the block.
+ *
+ * Overflow checks (README "Stack overflow"):
+ *  - Release builds: two canaries, checked whenever the task suspends and
+ *    when its function returns. The limit canary sits where the C stack's
+ *    budget ends: if only it is damaged, the overflow stayed inside the
+ *    task's own region and the task ends with WA_EOVERFLOW. The bottom
+ *    canary sits at lo: if it is damaged, memory below the task's block may
+ *    have been overwritten, so the runtime names the task and exits (70).
+ *    The save area is checked after every unwind the same way.
+ *  - Debug builds (STACK_OVERFLOW_CHECK=2): every function that moves the
+ *    stack pointer is checked against the running task's limits, which we
+ *    switch with the task through __set_stack_limits; the JS handler throws
+ *    and wa__asyncify_recover() ends the task with WA_EOVERFLOW before any
+ *    byte outside its stack was written.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <emscripten.h>
 #include <emscripten/stack.h>
 #include "../internal.h"
@@ -44,21 +59,30 @@ extern void stackRestore(uintptr_t sp);
 /* Bytes of the region the C stack may not use, so a task that suspends at
  * its deepest point still has room to save its frames. */
 #define SAVE_RESERVE_MAX 1024u
+#define CANARY_BYTES 16u
+#define FATAL_EXIT 70
+
+/* Two words, so checking and restoring a canary are plain loads and stores
+ * (no call, no stack frame: see switch_out). */
+#define CANARY_A 0x7973617766656564ull /* "deefwasy" */
+#define CANARY_B 0xa55a0df0fecac36eull
 
 struct wa__ctx {
   /* Asyncify's data structure: must come first, in this order. */
   uintptr_t save_cur;
   uintptr_t save_end;
-  uintptr_t lo, hi;  /* the region: [lo, hi) */
+  uintptr_t lo, hi;  /* the region: [lo, hi); the bottom canary is at lo */
   uintptr_t sp;      /* saved stack pointer while suspended */
   uintptr_t limit;   /* lowest stack pointer the C stack may reach */
+  void *block;       /* what to free */
   int started;
+  int overflowed;
 };
 
 static int unwinding, rewinding;
 static uintptr_t main_base, main_end;
 /* __set_stack_limits from STACK_OVERFLOW_CHECK=2, put in the table by the
- * JS host at start-up; NULL when the build has no per-function checks. */
+ * JS host at start-up; NULL in release builds. */
 static void (*set_limits)(uintptr_t base, uintptr_t end);
 
 EMSCRIPTEN_KEEPALIVE void wa__asyncify_set_limits_fn(uintptr_t table_index) {
@@ -70,67 +94,122 @@ EMSCRIPTEN_KEEPALIVE void wa__asyncify_set_limits_fn(uintptr_t table_index) {
 /* With STACK_OVERFLOW_CHECK=2 even stackRestore() is checked against the
  * current limits: switch the limits first, then the stack pointer. */
 static void limits_for(const struct wa__ctx *c) {
+  if (!set_limits) return;
   emscripten_stack_set_limits((void *)c->hi, (void *)c->limit);
-  if (set_limits) set_limits(c->hi, c->limit);
+  set_limits(c->hi, c->limit);
 }
 
 static void limits_for_scheduler(void) {
-  if (!main_base) return;
+  if (!set_limits) return;
   emscripten_stack_set_limits((void *)main_base, (void *)main_end);
-  if (set_limits) set_limits(main_base, main_end);
+  set_limits(main_base, main_end);
 }
 
-int wa__ctx_create(wa__task *t, size_t stack_size) {
-  size_t reserve = stack_size / 4 < SAVE_RESERVE_MAX ? stack_size / 4 : SAVE_RESERVE_MAX;
-  struct wa__ctx *c;
-  stack_size = (stack_size + 15u) & ~(size_t)15u;
-  c = aligned_alloc(16, ((sizeof *c + 15u) & ~(size_t)15u) + stack_size);
-  if (!c) return WA_ENOMEM;
-  c->lo = ((uintptr_t)(c + 1) + 15u) & ~(uintptr_t)15u;
-  c->hi = c->lo + stack_size;
-  c->limit = c->lo + reserve;
-  c->started = 0;
-  c->sp = c->hi;
-  t->ctx = c;
+static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
+
+static void set_canary(uintptr_t at) {
+  volatile uint64_t *p = (volatile uint64_t *)at;
+  p[0] = CANARY_A;
+  p[1] = CANARY_B;
+}
+
+static int canary_ok(uintptr_t at) {
+  const volatile uint64_t *p = (const volatile uint64_t *)at;
+  return p[0] == CANARY_A && p[1] == CANARY_B;
+}
+
+static void write_canaries(struct wa__ctx *c) {
+  set_canary(c->lo);
+  set_canary(limit_canary(c));
+}
+
+/* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
+static int stack_damage(const struct wa__ctx *c) {
+  if (!canary_ok(c->lo)) return 2;
+  if (!canary_ok(limit_canary(c))) return 1;
   return 0;
 }
 
+static void fatal_overflow(wa__task *t, const char *which) {
+  wa__task_overflowed(t, which, 0);
+  wa__report("fatal: memory below task %u's stack was overwritten; exiting", t->id);
+  exit(FATAL_EXIT);
+}
+
+struct wa__ctx *wa__ctx_create(size_t stack_size) {
+  size_t reserve = stack_size / 4 < SAVE_RESERVE_MAX ? stack_size / 4 : SAVE_RESERVE_MAX;
+  size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
+  struct wa__ctx *c;
+  char *block;
+  stack_size = (stack_size + 15u) & ~(size_t)15u;
+  block = aligned_alloc(16, stack_size + ctx_size);
+  if (!block) return NULL;
+  c = (struct wa__ctx *)(block + stack_size);
+  c->block = block;
+  c->lo = (uintptr_t)block;
+  c->hi = c->lo + stack_size;
+  c->limit = c->lo + reserve;
+  c->started = 0;
+  c->overflowed = 0;
+  c->sp = c->hi;
+  write_canaries(c);
+  return c;
+}
+
 void wa__ctx_destroy(wa__task *t) {
-  free(t->ctx);
+  if (!t->ctx) return;
+  free(t->ctx->block);
   t->ctx = NULL;
 }
 
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
 
-static void task_entry(wa__task *t) { wa__task_main(t); }
-static void (*volatile task_entry_ptr)(wa__task *) = task_entry;
+/* A damaged canary at suspend time: exits if the overflow left the task's
+ * block; otherwise the task must end (it is unwound and never resumed). */
+static void overflow_at_suspend(wa__task *t) {
+  if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
+}
+static void (*volatile overflow_at_suspend_ptr)(wa__task *) = overflow_at_suspend;
 
-static void switch_out(struct wa__ctx *c) {
-  uintptr_t sp;
+/* switch_out must have no stack frame of its own: on a resume it is called
+ * again on the restored stack pointer, so a frame would be pushed twice and
+ * popped once, leaking its size on every switch. It does only loads and
+ * stores itself; anything that might need stack memory is called through
+ * pointers the optimizer cannot inline. tests/c/test_stack.c (switches_keep_the_stack_pointer)
+ * catches a regression. */
+static int switch_out(wa__task *t, wa__prepare_fn prepare) {
+  struct wa__ctx *c;
+  int rc;
   if (rewinding) {
     rewinding = 0;
     wa__as_stop_rewind();
-    return;
+    /* The save area is consumed: restore what the unwind may have covered. */
+    set_canary(limit_canary(wa__cur->ctx));
+    return wa__cur->wake_code;
   }
-  sp = stackSave();
-  c->sp = sp;
-  c->save_cur = c->lo;
-  c->save_end = sp & ~(uintptr_t)3u;
+  if (t && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
+    overflow_at_suspend_ptr(t);
+    c = t->ctx;
+    c->overflowed = 1; /* unwind without prepare: it ends, never resumes */
+  } else {
+    rc = prepare(t);
+    if (rc) return rc;
+    c = t->ctx;
+  }
+  c->sp = stackSave();
+  c->save_cur = c->lo + CANARY_BYTES;
+  c->save_end = c->sp & ~(uintptr_t)3u;
   unwinding = 1;
   wa__as_start_unwind(c);
+  return 0; /* ignored: the caller is unwinding */
 }
-static void (*volatile switch_out_ptr)(struct wa__ctx *) = switch_out;
 
-void wa__ctx_suspend(wa__task *t) { switch_out_ptr(t->ctx); }
+int (*volatile wa__ctx_switch_out)(wa__task *, wa__prepare_fn) = switch_out;
 
-int wa__ctx_run(wa__task *t) {
+int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;
   uintptr_t main_sp = stackSave();
-  int rc = 0;
-  if (!main_base) {
-    main_base = emscripten_stack_get_base();
-    main_end = emscripten_stack_get_end();
-  }
+  int st;
   limits_for(c);
   if (c->started) {
     stackRestore(c->sp);
@@ -140,7 +219,7 @@ int wa__ctx_run(wa__task *t) {
     c->started = 1;
     stackRestore(c->hi);
   }
-  task_entry_ptr(t);
+  st = t->fn(t->arg); /* an indirect call: the first instrumented frame */
   if (unwinding) {
     unwinding = 0;
     if (c->save_cur > c->save_end) {
@@ -149,29 +228,43 @@ int wa__ctx_run(wa__task *t) {
       wa__as_stop_unwind();
       limits_for_scheduler();
       stackRestore(main_sp);
+      if (c->save_cur > c->hi) fatal_overflow(t, "asyncify save area");
       wa__task_overflowed(t, "asyncify save area", needed);
-      if (c->save_cur > c->hi) {
-        wa__report("fatal: memory past task %u's stack was overwritten; aborting", t->id);
-        abort();
-      }
       return WA_EOVERFLOW;
     }
     wa__as_stop_unwind();
+    limits_for_scheduler();
+    stackRestore(main_sp);
+    if (c->overflowed) {
+      wa__task_overflowed(t, "C stack", 0);
+      return WA_EOVERFLOW;
+    }
+    return 0;
   }
   limits_for_scheduler();
   stackRestore(main_sp);
-  return rc;
+  switch (stack_damage(c)) {
+    case 2: fatal_overflow(t, "C stack"); break;
+    case 1: wa__task_overflowed(t, "C stack", 0); return WA_EOVERFLOW;
+    default: break;
+  }
+  *status = st;
+  return 1;
 }
 
-/* Called by the JS host after a stack-overflow trap escaped the running
- * task: puts the scheduler back on its own stack and ends that task. */
+/* Called by the JS host when a stack overflow escaped the running task as
+ * a JS exception (the debug build's per-function check, or the engine's
+ * own call-stack limit): puts the scheduler back on its own stack and ends
+ * that task, or exits if its overflow left its block. */
 EMSCRIPTEN_KEEPALIVE void wa__asyncify_recover(uintptr_t main_sp) {
   wa__task *t = wa__cur;
+  if (rewinding) wa__as_stop_rewind();
+  if (unwinding) wa__as_stop_unwind();
   unwinding = rewinding = 0;
   limits_for_scheduler();
   stackRestore(main_sp);
-  if (t) {
-    wa__task_overflowed(t, "C stack", 0);
-    wa__sched_abandon_current(WA_EOVERFLOW);
-  }
+  if (!t) return;
+  if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
+  wa__task_overflowed(t, "C stack", 0);
+  wa__sched_abandon_current(WA_EOVERFLOW);
 }

@@ -44,6 +44,7 @@ struct wa__ctx {
   size_t map_len;
   size_t requested; /* the stack_size asked for, for messages */
   void *fake_stack; /* ASan bookkeeping while suspended */
+  int done, status;  /* set when the task's function has returned */
 };
 
 static ucontext_t sched_uc;
@@ -88,10 +89,10 @@ static void install_segv_handler(void) {
   sigaction(SIGSEGV, &sa, NULL);
 }
 
-int wa__ctx_create(wa__task *t, size_t stack_size) {
+struct wa__ctx *wa__ctx_create(size_t stack_size) {
   struct wa__ctx *c = calloc(1, sizeof *c);
   size_t len;
-  if (!c) return WA_ENOMEM;
+  if (!c) return NULL;
   install_segv_handler();
   c->requested = stack_size;
   if (stack_size < NATIVE_STACK_MIN) stack_size = NATIVE_STACK_MIN;
@@ -99,12 +100,11 @@ int wa__ctx_create(wa__task *t, size_t stack_size) {
   c->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (c->map == MAP_FAILED) {
     free(c);
-    return WA_ENOMEM;
+    return NULL;
   }
   mprotect(c->map, page_size, PROT_NONE);
   c->map_len = len;
-  t->ctx = c;
-  return 0;
+  return c;
 }
 
 void wa__ctx_destroy(wa__task *t) {
@@ -120,13 +120,14 @@ size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->requested
 static void trampoline(unsigned hi, unsigned lo) {
   wa__task *t = (wa__task *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
   __sanitizer_finish_switch_fiber(NULL, &sched_bottom, &sched_size);
-  wa__task_main(t);
+  t->ctx->status = t->fn(t->arg);
+  t->ctx->done = 1;
   /* The task is finished: leave its stack for good. */
   __sanitizer_start_switch_fiber(NULL, sched_bottom, sched_size);
   setcontext(&sched_uc);
 }
 
-int wa__ctx_run(wa__task *t) {
+int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;
   char *stack = c->map + page_size;
   size_t size = c->map_len - page_size;
@@ -141,12 +142,20 @@ int wa__ctx_run(wa__task *t) {
   __sanitizer_start_switch_fiber(&sched_fake, stack, size);
   swapcontext(&sched_uc, &c->uc);
   __sanitizer_finish_switch_fiber(sched_fake, NULL, NULL);
-  return 0;
+  if (!c->done) return 0;
+  *status = c->status;
+  return 1;
 }
 
-void wa__ctx_suspend(wa__task *t) {
-  struct wa__ctx *c = t->ctx;
+static int switch_out(wa__task *t, wa__prepare_fn prepare) {
+  struct wa__ctx *c;
+  int rc = prepare(t);
+  if (rc) return rc;
+  c = t->ctx;
   __sanitizer_start_switch_fiber(&c->fake_stack, sched_bottom, sched_size);
   swapcontext(&c->uc, &sched_uc);
   __sanitizer_finish_switch_fiber(c->fake_stack, &sched_bottom, &sched_size);
+  return t->wake_code;
 }
+
+int (*volatile wa__ctx_switch_out)(wa__task *, wa__prepare_fn) = switch_out;

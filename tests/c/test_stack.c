@@ -75,3 +75,39 @@ TEST_IMPL(overflowed_task_leaves_others_running) {
   ASSERT_ERR(wa_join(sleeper), WA_ECANCELED);
   return 0;
 }
+
+/* The address of a fresh frame below the caller: moves if the stack
+ * pointer drifts. noinline keeps it a real call natively; in wasm the
+ * volatile pointer does. */
+static __attribute__((noinline)) void callee_frame(uintptr_t *where) {
+  volatile char probe[32];
+  probe[0] = 1;
+  *where = (uintptr_t)&probe[0];
+}
+static void (*volatile callee_frame_ptr)(uintptr_t *) = callee_frame;
+
+static uintptr_t frame_address(void) {
+  uintptr_t where;
+  callee_frame_ptr(&where);
+  return where;
+}
+
+static int yield_and_watch_sp(void *arg) {
+  int *drifted = arg;
+  uintptr_t first = frame_address();
+  for (int i = 0; i < 10000; i++) {
+    ASSERT_EQ(wa_yield(), 0);
+    if (frame_address() != first) (*drifted)++;
+  }
+  return 0;
+}
+
+/* Regression: a stack frame in the suspend primitive leaked its size on
+ * every switch until the task ran out of stack. */
+TEST_IMPL(switches_keep_the_stack_pointer) {
+  int drifted = 0;
+  wa_task *ts[2] = {wa_spawn(yield_and_watch_sp, &drifted), wa_spawn(yield_and_watch_sp, &drifted)};
+  ASSERT_EQ(wa_join_all(ts, 2), 0);
+  ASSERT_EQ(drifted, 0);
+  return 0;
+}
