@@ -239,6 +239,45 @@ int wa_waitgroup_add(wa_waitgroup *w, long n); /* WA_EINVAL if the count would g
 int wa_waitgroup_done(wa_waitgroup *w);        /* add(-1) */
 int wa_waitgroup_wait(wa_waitgroup *w);
 
+/* ---- JavaScript from C -------------------------------------------------- */
+
+/* WA_ASYNC_JS(ret, name, params, { body })
+ *
+ * Defines `ret name params`, a C function that runs the JS body as an async
+ * function (it may `await`) and suspends only the calling task: every other
+ * task keeps running meanwhile (unlike EM_ASYNC_JS, which freezes the whole
+ * module). The body sees the parameters by name, as in EM_JS.
+ *  - The body's resolved value, a number, becomes the return value
+ *    (undefined is 0, booleans are 0/1); ret is an integer, pointer or
+ *    floating-point type.
+ *  - A rejection returns WA_EJS; the message (the error's .message, or the
+ *    value as a string) is then in wa_last_error().
+ *  - Outside a task: WA_ENOTASK at once, and the body never runs. A pending
+ *    cancellation or expired timeout is returned the same way.
+ *  - Cancelled (or timed out) while waiting: WA_ECANCELED (WA_ETIMEDOUT);
+ *    the promise is left to settle and is ignored.
+ * Since error codes share the return value, prefer bodies that resolve to
+ * non-negative values. The body's synchronous part must not call C await
+ * points. Example:
+ *   WA_ASYNC_JS(int, get_answer, (const char *q),
+ *               { const r = await fetch(UTF8ToString(q)); return r.status; })
+ * Under Emscripten `name` is a JS import named "wa__ajs__<name>" (wasync's
+ * link flags declare that prefix asynchronous); natively it returns
+ * WA_ENOTSUP. */
+#ifdef __EMSCRIPTEN__
+#include <emscripten/em_macros.h>
+#include <emscripten/em_js.h>
+#define WA_ASYNC_JS(ret, name, params, ...)                                    \
+  _EM_JS(ret, name, wa__ajs__##name, params,                                   \
+         "{ return WAB.asyncCall(async () => " #__VA_ARGS__ "); }")
+#else
+#define WA_ASYNC_JS(ret, name, params, ...)                                    \
+  _Pragma("GCC diagnostic push")                                               \
+  _Pragma("GCC diagnostic ignored \"-Wunused-parameter\"")                     \
+  ret name params { return (ret)WA_ENOTSUP; }                                  \
+  _Pragma("GCC diagnostic pop")
+#endif
+
 /* ---- introspection ------------------------------------------------------ */
 
 /* One line per live task: id, name, state, what it waits on, for how long. */

@@ -1,0 +1,122 @@
+/* js.c — JavaScript from C (WA_ASYNC_JS) and C from JavaScript (cwrap),
+ * the C half of wasm/library_wasync_bridge.js. Backend-blind: it only parks
+ * and wakes tasks; the JS half owns the promises.
+ *
+ * JavaScript from C. WA_ASYNC_JS(ret, name, params, body) makes `name` a JS
+ * import (EM_JS-style, import name "wa__ajs__<name>", which
+ * wasm/async-imports.json lists by wildcard so Asyncify instruments its
+ * callers). Called in a task, that import:
+ *   1. wa__js_begin(): the await point's first step (WA_ENOTASK outside a
+ *      task, or a pending WA_ECANCELED / WA_ETIMEDOUT: returned at once and
+ *      the body never starts);
+ *   2. starts the async body, registers its promise under a handle;
+ *   3. wa__js_await(handle): parks the task. The park unwinds through the
+ *      JS import (which sees wa__unwinding() and returns at once); every
+ *      other task keeps running.
+ * When the promise settles, JS calls wa__js_settle(handle, ok, msg, len),
+ * which wakes the task (0, or WA_EJS with the message as wa_last_error()).
+ * Resumed, the task rewinds into the same import, which asks
+ * wa__js_resuming() for the handle, finishes the rewind with
+ * wa__js_await(handle) and returns the promise's value (or the code).
+ * Cancelled (or timed out) while waiting: on_abort tells JS to drop the
+ * handle (the promise is left to settle and ignored) and the call returns
+ * WA_ECANCELED / WA_ETIMEDOUT.
+ *
+ * C from JavaScript. wa__js_call_start(token, name, stack) spawns a task
+ * whose body calls the async import wa__host_invoke(token): JS calls the
+ * exported C function with the call's (already converted) arguments. If it
+ * suspends, the unwind passes through JS (which checks wa__unwinding() and
+ * returns); on resume the same call is repeated and the callee rewinds. The
+ * JS side stores the converted result and settles the caller's promise when
+ * the task ends (wa__host_task_done).
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include "internal.h"
+
+#ifdef __EMSCRIPTEN__
+
+/* Imports from wasm/library_wasync_bridge.js. */
+void wa__js_drop(uint32_t handle);
+int wa__host_invoke(uint32_t token);
+
+static const char js_what[] = "js promise";
+
+typedef struct js_wait {
+  struct js_wait *prev, *next;
+  uint32_t handle;
+  wa__task *task;
+} js_wait;
+
+static js_wait *waits; /* every task parked on a JS promise */
+
+static void unlink_wait(js_wait *w) {
+  if (w->prev) w->prev->next = w->next; else if (waits == w) waits = w->next;
+  if (w->next) w->next->prev = w->prev;
+  w->prev = w->next = NULL;
+}
+
+static void abort_js(wa__task *t) {
+  js_wait *w = (js_wait *)t->wait_obj;
+  unlink_wait(w);
+  wa__js_drop(w->handle);
+}
+
+int wa__js_begin(void) { return wa__await_begin(); }
+
+int wa__js_await(uint32_t handle) {
+  wa__task *t = wa__cur;
+  js_wait w;
+  if (!t) return WA_ENOTASK;
+  w.handle = handle;
+  w.task = t;
+  w.prev = NULL;
+  w.next = waits;
+  if (waits) waits->prev = &w;
+  waits = &w;
+  return wa__park(js_what, &w, abort_js);
+}
+
+void wa__js_settle(uint32_t handle, int ok, const char *msg, size_t len) {
+  js_wait *w;
+  for (w = waits; w; w = w->next)
+    if (w->handle == handle) break;
+  if (!w) return; /* dropped: its task was cancelled */
+  unlink_wait(w);
+  if (ok) {
+    wa__wake(w->task, 0);
+  } else {
+    wa__set_last_error(w->task, msg ? msg : "", msg ? len : 0);
+    wa__wake(w->task, WA_EJS);
+  }
+}
+
+/* Non-zero (the handle) while the current task rewinds into its park in
+ * wa__js_await: woken, running again, wa__park not yet returned. */
+uint32_t wa__js_resuming(void) {
+  wa__task *t = wa__cur;
+  if (!t || t->state != WA__RUNNING || t->wait_what != js_what) return 0;
+  return ((js_wait *)t->wait_obj)->handle;
+}
+
+/* 1 while the current task unwinds (it parked or yielded and is leaving
+ * the stack); JS that called into C returns at once then. */
+int wa__unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
+
+static int invoke_body(void *arg) { return wa__host_invoke((uint32_t)(uintptr_t)arg); }
+
+#define WA__JS_CALL_STACK ((size_t)64 * 1024)
+
+int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
+  wa_task_opts opts;
+  wa__task *t;
+  opts.name = name;
+  opts.stack_size = stack_size ? stack_size : WA__JS_CALL_STACK;
+  t = wa__task_spawn(invoke_body, (void *)(uintptr_t)token, &opts);
+  if (!t) return WA_ENOMEM;
+  t->host_token = token;
+  t->detached = 1; /* the host learns the status through the token */
+  return (int)t->id;
+}
+
+#endif /* __EMSCRIPTEN__ */
