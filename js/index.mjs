@@ -1,0 +1,61 @@
+// index.mjs — the npm package's entry: load a module built by `wasync build`.
+//
+//   const app = await load(createModule, { args, print, printErr });
+//   const status = await app.main(['--flag']);        // runs wa_main as a task
+//   const title = app.cwrap('fetch_title', 'string', ['string']);
+//   await Promise.all([title(u1), title(u2)]);         // two C tasks at once
+//
+// cwrap(name, ret, argTypes): argument types 'number', 'string' (copied in
+// as UTF-8), 'array' (a Uint8Array, copied in), 'boolean'; return types
+// 'number', 'string' (copied out; NULL is null), 'boolean', null (undefined).
+// Each call runs as its own C task, so calls may overlap; its Promise
+// settles when that task ends. Argument memory is freed then. A wrong
+// argument count or type rejects with a TypeError; a task that never
+// returned (cancelled before it started, overflowed) rejects with an Error
+// whose .code is the WA_E* name. A bad signature (unknown types, a name that
+// is not an exported C function) throws a TypeError from cwrap itself.
+
+/**
+ * @param {(opts: object) => Promise<object>} factory the default export of a built module
+ * @param {{ args?: string[], print?: (s: string) => void, printErr?: (s: string) => void,
+ *           moduleOptions?: object }} [opts]
+ */
+export async function load(factory, opts = {}) {
+  if (typeof factory !== 'function') throw new TypeError('wasync: load() needs the factory a built module exports');
+  const mopts = Object.assign({}, opts.moduleOptions || {});
+  if (opts.print) mopts.print = opts.print;
+  if (opts.printErr) mopts.printErr = opts.printErr;
+  const m = await factory(mopts);
+  const W = m.wasync;
+  const B = m.wasyncBridge;
+  if (!W || !B) throw new TypeError('wasync: this module was not built by wasync build');
+  const defaultArgs = (opts.args || []).map(String);
+
+  return {
+    /** The Emscripten module (HEAP views, exported functions). */
+    module: m,
+
+    /** Runs wa_main(args) as task "main"; resolves with its status. */
+    main(args = defaultArgs) {
+      if (!Array.isArray(args)) return Promise.reject(new TypeError('wasync: main() takes an array of strings'));
+      return W.runMain(args);
+    },
+
+    /** An async function calling the exported C function `name`, each call its own task. */
+    cwrap(name, ret, argTypes = [], { stackSize = 0 } = {}) {
+      B.checkSignature(name, ret === undefined ? 'undefined' : ret, argTypes);
+      const types = argTypes.slice();
+      const r = ret === undefined ? 'undefined' : ret;
+      return function wasyncCall(...args) {
+        return B.call(name, r, types, args, stackSize);
+      };
+    },
+
+    /** Calls `name` once (cwrap shorthand). */
+    ccall(name, ret, argTypes, args = []) {
+      return this.cwrap(name, ret, argTypes)(...args);
+    },
+  };
+}
+
+export default load;

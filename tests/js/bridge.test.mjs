@@ -1,0 +1,120 @@
+// JavaScript from C (WA_ASYNC_JS) and C from JavaScript (load, main, cwrap).
+import { load } from '../../js/index.mjs';
+import { buildFixture } from './helpers.mjs';
+
+let app;
+let lines;
+
+beforeAll(async () => {
+  const out = buildFixture('bridge');
+  const mod = await import(out);
+  lines = [];
+  app = await load(mod.default, { print: (s) => lines.push(s), printErr: (s) => lines.push(`err: ${s}`) });
+}, 120000);
+
+beforeEach(() => { lines.length = 0; });
+
+const bridge = () => app.module.wasyncBridge;
+
+describe('WA_ASYNC_JS', () => {
+  test('resolves with the body\'s value while other tasks keep running', async () => {
+    expect(await app.main(['resolve'])).toBe(0);
+    const m = lines.join('\n').match(/^value (\d+) ticked (\d+)$/m);
+    expect(m).not.toBeNull();
+    expect(Number(m[1])).toBe(42);
+    // The ticker sleeps 1 ms per round; a 50 ms wait that froze the module
+    // would leave it at 0 or 1.
+    expect(Number(m[2])).toBeGreaterThan(3);
+    expect(bridge().promises.size).toBe(0);
+  });
+
+  test('a rejected promise returns WA_EJS with the message in wa_last_error()', async () => {
+    expect(await app.main(['reject'])).toBe(0);
+    expect(lines).toContain('rc WA_EJS msg it went wrong');
+    expect(bridge().promises.size).toBe(0);
+  });
+
+  test('floating-point return values pass through', async () => {
+    expect(await app.main(['double'])).toBe(0);
+    expect(lines).toContain('half 2.5');
+  });
+
+  test('cancelling the waiting task returns WA_ECANCELED and leaves no handle behind', async () => {
+    expect(await app.main(['cancel'])).toBe(0);
+    expect(lines).toContain('join 0 out WA_ECANCELED');
+    expect(bridge().promises.size).toBe(0);
+    // The abandoned promise settles later and is ignored.
+    await new Promise((r) => setTimeout(r, 60));
+    expect(bridge().promises.size).toBe(0);
+    expect(await app.main(['double'])).toBe(0);
+  });
+
+  test('an expired timeout scope returns WA_ETIMEDOUT from the wait', async () => {
+    expect(await app.main(['timeout'])).toBe(0);
+    expect(lines).toContain('timeout WA_ETIMEDOUT expired 1');
+    expect(bridge().promises.size).toBe(0);
+  });
+
+  test('many tasks awaiting JS promises at once each get their own value', async () => {
+    expect(await app.main(['many'])).toBe(0);
+    expect(lines).toContain('many 0');
+    expect(bridge().promises.size).toBe(0);
+  });
+
+  test('outside a task it returns WA_ENOTASK at once', () => {
+    expect(app.module._outside_task()).toBe(-7);
+    expect(bridge().promises.size).toBe(0);
+  });
+});
+
+describe('cwrap', () => {
+  test('overlapping calls run as concurrent tasks', async () => {
+    const nap = app.cwrap('nap', 'number', ['number', 'number']);
+    const done = [];
+    const a = nap(1, 80).then((v) => { done.push(1); return v; });
+    const b = nap(2, 10).then((v) => { done.push(2); return v; });
+    expect(await Promise.all([a, b])).toEqual([10, 20]);
+    // Both started before either ended, and the shorter one finished first.
+    expect(lines).toEqual(['start 1', 'start 2', 'end 2', 'end 1']);
+    expect(done).toEqual([2, 1]);
+    expect(bridge().calls.size).toBe(0);
+  });
+
+  test('strings in and out', async () => {
+    const greet = app.cwrap('greet', 'string', ['string']);
+    expect(await greet('wörld')).toBe('hello, wörld!');
+    expect(await Promise.all([greet('a'), greet('b')])).toEqual(['hello, a!', 'hello, b!']);
+  });
+
+  test('Uint8Array in, booleans in and out', async () => {
+    const sum = app.cwrap('sum_bytes', 'number', ['array', 'number']);
+    expect(await sum(new Uint8Array([1, 2, 250]), 3)).toBe(253);
+    expect(await sum(new Uint8Array(0), 0)).toBe(0);
+    expect(await app.cwrap('is_even', 'boolean', ['number'])(4)).toBe(true);
+    expect(await app.cwrap('not_bool', 'boolean', ['boolean'])(true)).toBe(false);
+    expect(await app.cwrap('is_even', null, ['number'])(3)).toBeUndefined();
+  });
+
+  test('a C function called from JS may itself await a JS promise', async () => {
+    expect(await app.cwrap('js_in_call', 'number', ['number'])(8)).toBe(16);
+  });
+
+  test('wrong argument types or counts reject with TypeError', async () => {
+    const nap = app.cwrap('nap', 'number', ['number', 'number']);
+    await expect(nap('x', 1)).rejects.toThrow(TypeError);
+    await expect(nap(1)).rejects.toThrow(/takes 2 argument/);
+    await expect(app.cwrap('sum_bytes', 'number', ['array', 'number'])('abc', 3)).rejects.toThrow(TypeError);
+    await expect(app.cwrap('greet', 'string', ['string'])(42)).rejects.toThrow(TypeError);
+    expect(() => app.cwrap('no_such_function', 'number', [])).toThrow(TypeError);
+    expect(() => app.cwrap('nap', 'number', ['int'])).toThrow(TypeError);
+    // The module still works.
+    expect(await nap(3, 1)).toBe(30);
+  });
+
+  test('a call whose task overflows rejects with code WA_EOVERFLOW', async () => {
+    const deep = app.cwrap('deep', 'number', ['number'], { stackSize: 4096 });
+    await expect(deep(100)).rejects.toMatchObject({ code: 'WA_EOVERFLOW' });
+    expect(bridge().calls.size).toBe(0);
+    expect(await app.cwrap('is_even', 'number', ['number'])(2)).toBe(1);
+  });
+});
