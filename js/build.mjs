@@ -26,11 +26,19 @@ function jsonList(file) {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'wasm', file), 'utf8'));
 }
 
-/** Flags for compiling C (runtime or user code) to wasm objects. */
-export function compileFlags({ debug = false } = {}) {
+/**
+ * Flags for compiling C to wasm objects. Debug builds compile user code at
+ * -O1 -g: at -O0 every C temporary becomes a wasm local, and once Asyncify
+ * has instrumented the function the JS engine gives each one a stack slot,
+ * so recursion runs out of the engine's call stack a few hundred levels
+ * deep. The runtime stays -O2 (with -g): the stack switch must not have
+ * shadow-stack frames of its own, or the per-function stack checks would
+ * see the scheduler's stack pointer against a task's limits.
+ */
+export function compileFlags({ debug = false, runtime = false } = {}) {
   return [
     '-std=c11', '-Wall', '-Wextra', '-Werror',
-    debug ? '-O0' : '-O2', ...(debug ? ['-g', '-DWA_DEBUG=1'] : []),
+    debug && !runtime ? '-O1' : '-O2', ...(debug ? ['-g', '-DWA_DEBUG=1'] : []),
     '-I', SRC,
   ];
 }
@@ -43,15 +51,19 @@ export function compileFlags({ debug = false } = {}) {
  *    (wa_yield) into their callers before Asyncify instruments them: one
  *    instrumented frame fewer per switch. Stack overflow is caught by
  *    canaries when a task suspends or ends (src/backend/asyncify.c).
- *  - Debug (--debug): -O0 -g and STACK_OVERFLOW_CHECK=2, which checks every
- *    function entry against the running task's stack. ASSERTIONS stay off:
- *    with them Binaryen's asyncify asserts trap when the in-wasm scheduler
- *    sees a task unwind (DESIGN.md).
+ *  - Debug (--debug): user code compiled at -O1 -g (see compileFlags), -g
+ *    and -O2 at link time, and STACK_OVERFLOW_CHECK=2, which checks every
+ *    function entry against the running task's stack. The link is
+ *    optimized because Asyncify's output is only compact after Binaryen's
+ *    optimizer has run: unoptimized, every instrumented frame is so large
+ *    for the JS engine that recursion stops a few thousand levels deep.
+ *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
+ *    the in-wasm scheduler sees a task unwind (DESIGN.md).
  */
 export function linkFlags({ debug = false, exportName = 'createWasyncModule' } = {}) {
   const exported = [...jsonList('exports.json')];
   return [
-    ...(debug ? ['-O0', '-g', '-sSTACK_OVERFLOW_CHECK=2'] : ['-O3', '-sSTACK_OVERFLOW_CHECK=0']),
+    ...(debug ? ['-O2', '-g', '-sSTACK_OVERFLOW_CHECK=2'] : ['-O3', '-sSTACK_OVERFLOW_CHECK=0']),
     '-sASYNCIFY=1',
     `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
     '-sASSERTIONS=0',
@@ -69,7 +81,7 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule' } =
 
 /** The --js-library files, in link order. */
 export function jsLibraries() {
-  return ['library_wasync.js', 'library_wasync_bridge.js'].map((f) => path.join(ROOT, 'wasm', f));
+  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js'].map((f) => path.join(ROOT, 'wasm', f));
 }
 
 function emccEnv() {
@@ -108,18 +120,38 @@ function newestMtime(files) {
 /** Builds the runtime library if it is missing or older than its sources. */
 export async function buildLib({ debug = false, log } = {}) {
   const lib = libPath({ debug });
-  const deps = [...runtimeSources(), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
-  if (!process.env.WASYNC_FORCE_REBUILD && fs.existsSync(lib) && fs.statSync(lib).mtimeMs >= newestMtime(deps)) return lib;
+  // The flags live in this file: a change to it rebuilds the library too.
+  const deps = [...runtimeSources(), fileURLToPath(import.meta.url),
+    ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
+  // The lib is current if it is newer than its inputs, or if its stamp holds
+  // their digest: npm install does not keep mtimes, and the package ships
+  // the prebuilt lib with its stamp.
+  const stamp = `${lib}.sources`;
+  const digest = () => {
+    const h = createHash('sha256');
+    for (const f of deps) h.update(path.basename(f)).update(fs.readFileSync(f));
+    return h.digest('hex');
+  };
+  if (!process.env.WASYNC_FORCE_REBUILD && fs.existsSync(lib)) {
+    const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : '';
+    if (fs.statSync(lib).mtimeMs >= newestMtime(deps)) {
+      const d = digest();
+      if (have !== d) fs.writeFileSync(stamp, d);
+      return lib;
+    }
+    if (have === digest()) return lib;
+  }
   const objDir = path.join(path.dirname(lib), debug ? 'obj-debug' : 'obj');
   fs.mkdirSync(objDir, { recursive: true });
   const objs = [];
   for (const src of runtimeSources()) {
     const obj = path.join(objDir, path.basename(src, '.c') + '.o');
-    await run('emcc', [...compileFlags({ debug }), '-c', src, '-o', obj], { log });
+    await run('emcc', [...compileFlags({ debug, runtime: true }), '-c', src, '-o', obj], { log });
     objs.push(obj);
   }
   fs.rmSync(lib, { force: true });
   await run('emar', ['rcs', lib, ...objs], { log });
+  fs.writeFileSync(stamp, digest());
   return lib;
 }
 

@@ -2,6 +2,7 @@
  * and the JS task table. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "internal.h"
 #include "backend.h"
 #include "host.h"
@@ -22,6 +23,12 @@ int wa__task_describe(const wa__task *t, char *buf, size_t len) {
   int64_t now = wa_now();
   if (t->state == WA__WAITING && t->wait_what && n >= 0 && (size_t)n < len) {
     n += snprintf(buf + n, len - (size_t)n, " on %s", t->wait_what);
+    /* Which one: the joined task by id, other objects by address (the same
+     * channel or mutex shows the same address in every line). */
+    if (t->wait_obj && strcmp(t->wait_what, "join") == 0 && (size_t)n < len)
+      n += snprintf(buf + n, len - (size_t)n, " (task %u)", ((const wa__task *)t->wait_obj)->id);
+    else if (t->wait_obj && !t->wait_detail && (size_t)n < len)
+      n += snprintf(buf + n, len - (size_t)n, " (%p)", t->wait_obj);
     if (t->wait_detail && (size_t)n < len)
       n += snprintf(buf + n, len - (size_t)n, " %s", t->wait_detail);
     if (wa__timer_active(&t->sleep_timer) && (size_t)n < len)

@@ -122,6 +122,7 @@ struct wa__task {
   int select_result;          /* for wa_select_result() */
   char *last_error;           /* malloc'd message for wa_last_error(), or NULL */
   uint32_t host_token;        /* non-zero: started by the host, report its end */
+  uint32_t js_handle;         /* JS promise parked on (js.c), until its park returns */
   struct wa__ctx *ctx;
 };
 
@@ -143,6 +144,8 @@ void wa__task_finish(wa__task *t, int status);
 void wa__set_last_error(wa__task *t, const char *msg, size_t len);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
+/* Capacity of the handle table (slots ever allocated), for soak tests. */
+uint32_t wa__task_slots(void);
 
 /* ---- scheduler (sched.c) --------------------------------------------------- */
 

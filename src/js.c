@@ -67,6 +67,7 @@ int wa__js_begin(void) { return wa__await_begin(); }
 int wa__js_await(uint32_t handle) {
   wa__task *t = wa__cur;
   js_wait w;
+  int rc;
   if (!t) return WA_ENOTASK;
   w.handle = handle;
   w.task = t;
@@ -74,7 +75,10 @@ int wa__js_await(uint32_t handle) {
   w.next = waits;
   if (waits) waits->prev = &w;
   waits = &w;
-  return wa__park(js_what, &w, abort_js);
+  t->js_handle = handle;
+  rc = wa__park(js_what, &w, abort_js);
+  t->js_handle = 0;
+  return rc;
 }
 
 void wa__js_settle(uint32_t handle, int ok, const char *msg, size_t len) {
@@ -92,11 +96,12 @@ void wa__js_settle(uint32_t handle, int ok, const char *msg, size_t len) {
 }
 
 /* Non-zero (the handle) while the current task rewinds into its park in
- * wa__js_await: woken, running again, wa__park not yet returned. */
+ * wa__js_await: woken, running again, wa__park not yet returned. (Not
+ * t->wait_obj: wa__wake clears the wait fields when it wakes a task.) */
 uint32_t wa__js_resuming(void) {
   wa__task *t = wa__cur;
-  if (!t || t->state != WA__RUNNING || t->wait_what != js_what) return 0;
-  return ((js_wait *)t->wait_obj)->handle;
+  if (!t || t->state != WA__RUNNING) return 0;
+  return t->js_handle;
 }
 
 /* 1 while the current task unwinds (it parked or yielded and is leaving

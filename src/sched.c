@@ -4,6 +4,7 @@
  * order until the queue is empty or a time slice is used up, then returns.
  * Switching between tasks never leaves wasm (backend.h); a completion from
  * the host wakes a task and asks for at most one tick. */
+#include <stdlib.h>
 #include "internal.h"
 #include "backend.h"
 #include "host.h"
@@ -53,7 +54,14 @@ void wa__want_tick(void) {
 
 int wa__await_begin(void) {
   wa__task *t = wa__cur;
-  if (!t) return WA_ENOTASK;
+  if (!t) {
+#ifdef WA_DEBUG
+    /* Debug builds: an await point outside a task is a bug in the caller. */
+    wa__report("assertion failed: await point called outside a task");
+    abort();
+#endif
+    return WA_ENOTASK;
+  }
   if (t->cancel_pending) {
     t->cancel_pending = 0;
     return WA_ECANCELED;

@@ -75,6 +75,8 @@ wa__task *wa__task_first(void) { return all_head; }
 
 int wa_task_count(void) { return live_count; }
 
+uint32_t wa__task_slots(void) { return slot_used; }
+
 static void wake_sleeper(wa__timer *timer) {
   wa__task *t = (wa__task *)((char *)timer - offsetof(wa__task, sleep_timer));
   wa__wake(t, 0);

@@ -8,7 +8,8 @@
  *  - Scheduling is cooperative, FIFO and fair: tasks made ready in some order
  *    run in that order; equal sleep deadlines wake in the order they were set.
  *  - Await points may only be made from inside a task; elsewhere they return
- *    WA_ENOTASK at once.
+ *    WA_ENOTASK at once (debug builds, `wasync build --debug`, report it and
+ *    abort instead).
  *  - Cancellation and timeouts are edge-triggered, as in asyncio: the
  *    current or next await point of a cancelled task returns WA_ECANCELED
  *    once, and within an expired timeout scope one await point returns
@@ -75,12 +76,22 @@ typedef struct wa_task wa_task;
 typedef int (*wa_fn)(void *arg);
 
 /* stack_size: bytes shared by the task's C stack (growing down from the top)
- * and its asyncify save area (growing up from the bottom); 0 means
- * WA_STACK_DEFAULT. A C-stack overflow is caught at the function entry that
- * causes it (wasm) or by a guard page (native); a save-area overflow is
- * caught when the task suspends. Either way the task ends with WA_EOVERFLOW
- * and stderr names it. name is copied (truncated to 31 bytes); NULL means
- * "task". */
+ * and its Asyncify save area (growing up from the bottom); 0 means
+ * WA_STACK_DEFAULT. name is copied (truncated to 31 bytes); NULL means
+ * "task". Overflow ends the task with WA_EOVERFLOW (its joiner or JS caller
+ * gets that code) and stderr names it; other tasks keep running:
+ *  - debug builds (`wasync build --debug`): every function entry is checked
+ *    against the running task's stack, so the overflow is caught before a
+ *    byte outside it is written;
+ *  - release builds: two canaries in the stack region are checked whenever
+ *    the task suspends or ends, the save area after every suspend, and a
+ *    recursion that exhausts the JS engine's own call stack is caught where
+ *    it happens. If an overflow reached memory outside the task's block,
+ *    the runtime names the task and exits (status 70) rather than run on.
+ *    An overflow that writes only sparsely past both canaries and returns
+ *    before the task next suspends can go unseen: develop with --debug;
+ *  - native builds (tests): a guard page; the process exits (70).
+ */
 typedef struct {
   const char *name;
   size_t stack_size;
@@ -277,6 +288,59 @@ int wa_waitgroup_wait(wa_waitgroup *w);
   ret name params { return (ret)WA_ENOTSUP; }                                  \
   _Pragma("GCC diagnostic pop")
 #endif
+
+/* ---- fetch (the host's fetch(), in Node 18+ and browsers) --------------- */
+
+/* Request options; everything is copied when wa_fetch is called, so the
+ * caller may free or reuse it right after. NULL opts means a plain GET. */
+typedef struct {
+  const char *method;                 /* NULL means GET; must be an HTTP token */
+  const char *const *headers;         /* name, value, name, value, …, NULL */
+  const void *body;                   /* request body (not for GET/HEAD) */
+  size_t body_len;
+} wa_fetch_opts;
+typedef struct wa_response wa_response;
+
+/* Await point: sends the request and waits for the response head (status
+ * and headers). On success *out is a new response owned by the caller, who
+ * must wa_response_free() it; on failure *out is NULL. HTTP error statuses
+ * (404, 500, …) are successes. Returns
+ *   WA_EINVAL    before anything is sent: NULL url/out, a URL that is not a
+ *                valid absolute URL, a method that is not a token, a header
+ *                name that is not a token or a value with CR or LF, a body
+ *                with GET/HEAD (message in wa_last_error() when the host
+ *                found it);
+ *   WA_ENET      network failure (refused, reset, DNS…), the host's message
+ *                in wa_last_error();
+ *   WA_ECANCELED / WA_ETIMEDOUT  the task was cancelled or its timeout
+ *                scope expired: the request is aborted (AbortController);
+ *   WA_ENOTASK, WA_ENOMEM; WA_ENOTSUP natively.
+ * While waiting, wa_dump() shows the task "on fetch <url>". */
+int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out);
+/* The HTTP status (WA_EINVAL for NULL). */
+int wa_response_status(const wa_response *r);
+/* Value of a response header, case-insensitive name; NULL if absent.
+ * Repeated headers are joined with ", ". Owned by r: valid until
+ * wa_response_free(r). */
+const char *wa_response_header(const wa_response *r, const char *name);
+/* Await point: streams the body. Copies at most len bytes into buf (owned
+ * by the caller) and returns how many (> 0), 0 at the end of the body, or a
+ * negative code: WA_ENET (connection lost mid-body; message in
+ * wa_last_error()), WA_ECANCELED / WA_ETIMEDOUT (the request is aborted and
+ * every later read returns the same code), WA_EBUSY (another task is
+ * reading r), WA_EINVAL, WA_ENOTASK. Nothing beyond the current network
+ * chunk is buffered: large bodies read in chunks never sit in memory whole.
+ * Errors are sticky: once a read failed, later reads return that code. */
+long wa_response_read(wa_response *r, void *buf, size_t len);
+/* Await point: reads the rest of the body into *data (malloc'd,
+ * NUL-terminated, owned by the caller who free()s it) and sets *len (may be
+ * NULL) to its length without the NUL. On failure *data is NULL and the
+ * code is one of wa_response_read's (or WA_ENOMEM). */
+int wa_response_body(wa_response *r, char **data, size_t *len);
+/* Releases r and everything the host holds for it; an unfinished body is
+ * aborted. NULL is ignored. Must not be called while another task is
+ * parked reading r (then it does nothing). */
+void wa_response_free(wa_response *r);
 
 /* ---- introspection ------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 // run-c.mjs — runs every C test in its own process, natively (ASan+UBSan)
-// and as wasm under Node. Exports runC() for run-all.mjs; run directly it
+// and as release and debug wasm builds under Node. Exports runC() for run-all.mjs; run directly it
 // prints one line per test and the summary.
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -9,10 +9,14 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const NATIVE = path.join(ROOT, 'build', 'native', 'tests');
 const WASM = path.join(ROOT, 'build', 'wasm', 'tests.mjs');
+const WASM_DEBUG = path.join(ROOT, 'build', 'wasm-debug', 'tests.mjs');
 
+// Every test runs three ways: native (ASan+UBSan), a release wasm build and
+// a debug wasm build (-O0, per-function stack checks).
 const backends = {
   native: { cmd: NATIVE, args: [] },
   wasm: { cmd: process.execPath, args: [WASM] },
+  'wasm-debug': { cmd: process.execPath, args: [WASM_DEBUG] },
 };
 
 function list() {

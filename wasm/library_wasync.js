@@ -58,8 +58,22 @@ mergeInto(LibraryManager.library, {
       // JS, and a JS function in the table would cost a round trip per call.
       var raw = Module['wasyncRawExports'] || {};
       var setLimits = raw['__set_stack_limits'];
-      if (setLimits) _wa__asyncify_set_limits_fn(addFunction(setLimits, 'vii'));
+      if (!setLimits && typeof Module['___set_stack_limits'] === 'function' && Module['asm']) {
+        // Optimized builds minify export names. The runtime has called
+        // ___set_stack_limits once already, so its lazy wrapper has replaced
+        // itself with Module.asm's entry: find that entry's key by identity
+        // and take the raw export under the same key.
+        for (var key in Module['asm']) {
+          if (Module['asm'][key] === Module['___set_stack_limits']) { setLimits = raw[key]; break; }
+        }
+      }
+      if (setLimits) {
+        var base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
+        WA.schedulerLimits = function () { setLimits(base, end); };
+        _wa__asyncify_set_limits_fn(addFunction(setLimits, 'vii'));
+      }
     },
+    schedulerLimits: null,  // debug builds: puts the scheduler's stack limits back
 
     // Calls into C for the host; recovers from a task's stack overflow.
     enter: function (fn) {
@@ -68,15 +82,33 @@ mergeInto(LibraryManager.library, {
       try {
         fn();
       } catch (e) {
-        // A task ran out of stack: ours (debug builds' per-function check)
-        // or the JS engine's own call stack (deep recursion in any build).
-        if (e instanceof WA.StackOverflow ||
-            (e instanceof RangeError && /call stack/i.test(e.message))) {
-          _wa__asyncify_recover(sp);
-          return;
+        try {
+          if (!WA.recover(e, sp)) WA.fatal(e);
+        } catch (e2) {
+          WA.fatal(e2); // exit() or a trap while recovering
         }
-        WA.fatal(e);
       }
+    },
+
+    // A task ran out of stack: ours (debug builds' per-function check) or
+    // the JS engine's own call stack (deep recursion in any build). Ends
+    // that task and returns true; false for any other exception.
+    recover: function (e, sp) {
+      var engine = e instanceof RangeError && /call stack/i.test(e.message);
+      if (!(e instanceof WA.StackOverflow) && !engine) return false;
+      // The exception skipped every epilogue: the stack pointer is still
+      // where the task's deepest frame left it.
+      var deepest = stackSave();
+      // The task's limits and stack pointer are still in force: put the
+      // scheduler's back (limits first: stackRestore is checked too)
+      // before any C function with a stack frame runs.
+      if (WA.schedulerLimits) WA.schedulerLimits();
+      stackRestore(sp);
+      if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
+        (Module['printErr'] || console.error)(String(e.stack));
+      }
+      _wa__asyncify_recover(engine ? 1 : 0, deepest);
+      return true;
     },
 
     // The module cannot continue (exit() or abort() in C, a trap): every
@@ -190,7 +222,9 @@ mergeInto(LibraryManager.library, {
   wa__host_timer_arm__deps: ['$WA'],
   wa__host_timer_arm: function (deadline) {
     if (WA.timer !== null) clearTimeout(WA.timer);
-    var delay = Math.max(0, deadline - performance.now());
+    // Rounded up: hosts run timers on whole milliseconds, and a timer that
+    // fires before the deadline would only have to be armed again.
+    var delay = Math.max(0, Math.ceil(deadline - performance.now()));
     WA.timer = setTimeout(function () {
       WA.timer = null;
       WA.enter(function () { _wa__host_timer_fired(); });

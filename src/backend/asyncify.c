@@ -93,16 +93,16 @@ EMSCRIPTEN_KEEPALIVE void wa__asyncify_set_limits_fn(uintptr_t table_index) {
 
 /* With STACK_OVERFLOW_CHECK=2 even stackRestore() is checked against the
  * current limits: switch the limits first, then the stack pointer. */
+/* Only the checker's limits are switched: Emscripten's own (read by
+ * emscripten_stack_get_free() and friends) keep describing the scheduler's
+ * stack, which nothing in the runtime relies on, and it saves two calls
+ * per switch. */
 static void limits_for(const struct wa__ctx *c) {
-  if (!set_limits) return;
-  emscripten_stack_set_limits((void *)c->hi, (void *)c->limit);
-  set_limits(c->hi, c->limit);
+  if (set_limits) set_limits(c->hi, c->limit);
 }
 
 static void limits_for_scheduler(void) {
-  if (!set_limits) return;
-  emscripten_stack_set_limits((void *)main_base, (void *)main_end);
-  set_limits(main_base, main_end);
+  if (set_limits) set_limits(main_base, main_end);
 }
 
 static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
@@ -253,18 +253,27 @@ int wa__ctx_run(wa__task *t, int *status) {
 }
 
 /* Called by the JS host when a stack overflow escaped the running task as
- * a JS exception (the debug build's per-function check, or the engine's
- * own call-stack limit): puts the scheduler back on its own stack and ends
- * that task, or exits if its overflow left its block. */
-EMSCRIPTEN_KEEPALIVE void wa__asyncify_recover(uintptr_t main_sp) {
+ * a JS exception: the debug build's per-function check (engine == 0), or
+ * the JS engine's own call-stack limit (engine == 1: recursion deeper than
+ * the engine allows, whatever the task's stack_size). deepest_sp is the
+ * stack pointer the exception left behind (no epilogue ran): below the
+ * task's limit it means the C stack overflowed too, below its block that
+ * memory of others was overwritten. Ends the task, or exits in that last
+ * case. The host has already put the scheduler's stack limits and stack
+ * pointer back: this function must not move the stack pointer itself, or
+ * it would free its own frame. */
+EMSCRIPTEN_KEEPALIVE void wa__asyncify_recover(int engine, uintptr_t deepest_sp) {
   wa__task *t = wa__cur;
   if (rewinding) wa__as_stop_rewind();
   if (unwinding) wa__as_stop_unwind();
   unwinding = rewinding = 0;
-  limits_for_scheduler();
-  stackRestore(main_sp);
   if (!t) return;
-  if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
-  wa__task_overflowed(t, "C stack", 0);
+  if (stack_damage(t->ctx) == 2 || deepest_sp < t->ctx->lo) fatal_overflow(t, "C stack");
+  if (deepest_sp < t->ctx->limit) engine = 0; /* our stack ran out first */
+  if (engine)
+    wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "
+               "the engine, whatever its stack_size)", t->id, t->name);
+  else
+    wa__task_overflowed(t, "C stack", 0);
   wa__sched_abandon_current(WA_EOVERFLOW);
 }

@@ -28,6 +28,18 @@ TEST_IMPL(ten_thousand_levels_of_recursion_with_a_big_stack) {
   return 0;
 }
 
+/* Deeper than the engine allows, whatever the stack_size: the task ends
+ * with WA_EOVERFLOW and the report says whose stack ran out. */
+TEST_IMPL(recursion_deeper_than_the_engine_allows_ends_the_task) {
+#ifdef __EMSCRIPTEN__
+  wa_task_opts o = {"deeper", 64u << 20};
+  wa_task *t = wa_spawn_opts(deep, (void *)1000000, &o);
+  ASSERT(t != NULL);
+  ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
+#endif
+  return 0;
+}
+
 /* Native: the guard page faults and the handler exits 70 naming the task.
  * Wasm: the per-function stack check ends the task with WA_EOVERFLOW and
  * the runtime names it; the test then exits 70 the same way. */

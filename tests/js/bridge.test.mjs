@@ -111,10 +111,22 @@ describe('cwrap', () => {
     expect(await nap(3, 1)).toBe(30);
   });
 
-  test('a call whose task overflows rejects with code WA_EOVERFLOW', async () => {
-    const deep = app.cwrap('deep', 'number', ['number'], { stackSize: 4096 });
-    await expect(deep(100)).rejects.toMatchObject({ code: 'WA_EOVERFLOW' });
+  // Release builds: recursion deeper than the JS engine allows ends the
+  // call's task (its 64 MiB stack is not what runs out).
+  test('a call recursing deeper than the engine allows rejects with code WA_EOVERFLOW', async () => {
+    const deep = app.cwrap('deep', 'number', ['number'], { stackSize: 64 << 20 });
+    await expect(deep(10_000_000)).rejects.toMatchObject({ code: 'WA_EOVERFLOW' });
     expect(bridge().calls.size).toBe(0);
     expect(await app.cwrap('is_even', 'number', ['number'])(2)).toBe(1);
+  });
+
+  // Debug builds check every function entry: a small stack is caught at the
+  // first frame that would leave it, before anything outside it is written.
+  test('debug build: a call that overflows its small stack rejects with WA_EOVERFLOW', async () => {
+    const { default: factory } = await import(buildFixture('bridge', ['--debug']));
+    const dbg = await load(factory, { print: () => {}, printErr: () => {} });
+    const deep = dbg.cwrap('deep', 'number', ['number'], { stackSize: 4096 });
+    await expect(deep(100)).rejects.toMatchObject({ code: 'WA_EOVERFLOW' });
+    expect(await dbg.cwrap('is_even', 'number', ['number'])(2)).toBe(1);
   });
 });

@@ -51,8 +51,8 @@ test('a deadlocked program prints the report with one line per task and exits 2'
   const r = runProgram(out);
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/^wasync: deadlock: 2 tasks blocked$/m);
-  expect(r.stderr).toMatch(/task 1 "main" waiting on join/);
-  expect(r.stderr).toMatch(/task 2 "stuck" waiting on event/);
+  expect(r.stderr).toMatch(/task 1 "main" waiting on join \(task 2\) for \d+ ms/);
+  expect(r.stderr).toMatch(/task 2 "stuck" waiting on event \(0x[0-9a-f]+\) for \d+ ms/);
 });
 
 test('the built module can be imported: it default-exports the factory', async () => {

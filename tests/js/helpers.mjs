@@ -15,11 +15,19 @@ export function cli(args, opts = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', ...opts });
 }
 
-/** Builds fixtures/<name>.c to build/jest/<name>.mjs (cached by mtime). */
+function newestInputMtime(src) {
+  const dirs = ['src', 'src/backend', 'wasm', 'js'].map((d) => path.join(ROOT, d));
+  const files = [src, ...dirs.flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))]
+    .filter((f) => fs.statSync(f).isFile());
+  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+}
+
+/** Builds fixtures/<name>.c to build/jest/<name>.mjs, again whenever the
+ * fixture, the runtime or the build scripts changed. */
 export function buildFixture(name, extra = []) {
   const src = path.join(FIXTURES, `${name}.c`);
-  const out = path.join(OUT, `${name}.mjs`);
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
+  const out = path.join(OUT, `${name}${extra.includes('--debug') ? '-debug' : ''}.mjs`);
+  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newestInputMtime(src)) {
     const r = cli(['build', src, ...extra, '-o', out]);
     if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
   }
