@@ -12,10 +12,14 @@ HEADERS     := $(wildcard src/*.h)
 TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 
+# emscripten+binaryen build wasm; chromium runs the browser tests; clang and
+# its runtime (libFuzzer) build the fuzz target.
+APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-14-dev
+
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps lib demo test test-c bench clean native wasm
+.PHONY: all deps lib demo test test-c bench clean native wasm web serve fuzz
 
 all: lib
 
@@ -26,10 +30,11 @@ deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 
 $(BUILD)/.deps-apt:
 	@mkdir -p $(BUILD)
-	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null; then \
-	  echo "make deps: installing emscripten binaryen chromium with apt-get"; \
+	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || \
+	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then \
+	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq emscripten binaryen chromium >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
 	@touch $@
 
@@ -52,28 +57,54 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	@mkdir -p $(dir $@)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
-$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) wasm/library_wasync.js js/build.mjs js/wrap.mjs | deps
+$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
 	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
-native: $(BUILD)/native/tests
-wasm: $(BUILD)/wasm/tests.mjs
+# The same tests as a debug build: -O0 user code, per-function stack checks.
+$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
+	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
+
+# libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
+FUZZ_SECONDS ?= 30
+$(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | deps
+	@mkdir -p $(dir $@)
+	clang -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -D_GNU_SOURCE -DWA_NATIVE_NO_MAIN \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  $(NATIVE_SRCS) tests/fuzz/fuzz_sched.c -o $@
+
+fuzz: $(BUILD)/fuzz/fuzz_sched
+	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
+
+native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
+wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs
 
 # ---- tests ----------------------------------------------------------------------
 test-c: native wasm
 	$(NODE) tests/run-c.mjs
 
-test: deps native wasm
+test: deps native wasm web
+	@# FUZZ_SECONDS bounds the libFuzzer run (default 30).
 	$(NODE) tests/run-all.mjs
 
 # ---- demo -----------------------------------------------------------------------
-$(BUILD)/demo/demo.mjs: examples/demo.c $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) wasm/library_wasync.js | deps
+$(BUILD)/demo/demo.mjs: examples/demo.c $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(wildcard wasm/*.js wasm/*.json) | deps
 	$(CLI) build examples/demo.c -o $@
 
+# examples/demo.mjs starts a local HTTP server and runs the demo against it.
 demo: deps $(BUILD)/demo/demo.mjs
-	$(NODE) $(BUILD)/demo/demo.mjs
+	$(NODE) examples/demo.mjs $(BUILD)/demo/demo.mjs
 
 bench: deps
 	$(NODE) bench/run.mjs
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- browser demos ----------------------------------------------------------------
+# web/<demo>/*.c and its page -> build/web/<demo>/ (only what changed is rebuilt).
+web: deps
+	$(NODE) web/build.mjs
+
+# Serves build/web on http://127.0.0.1:8080/ (PORT=... to change).
+serve: web
+	$(NODE) web/serve.mjs $(BUILD)/web $${PORT:-8080}

@@ -1,10 +1,12 @@
-// run-all.mjs — every suite `make test` runs: C tests (native ASan/UBSan and
-// wasm) and the Jest suites. Ends with one line: "N passed, M failed".
+// run-all.mjs — every suite `make test` runs: C tests (native ASan/UBSan,
+// wasm, debug wasm), the fuzz suite and the Jest suites. Ends with one line: "N passed, M failed".
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runC } from './run-c.mjs';
+import { runBrowserTests } from './browser/run.mjs';
+import { runFuzz } from './run-fuzz.mjs';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -26,9 +28,15 @@ function runJest() {
 console.log('== C tests (native ASan+UBSan, wasm under Node)');
 const c = await runC();
 console.log(`C: ${c.passed} passed, ${c.failed} failed`);
+console.log('== fuzz (regression inputs, then a bounded libFuzzer run)');
+const fz = runFuzz(Number(process.env.FUZZ_SECONDS || 30));
+console.log(`fuzz: ${fz.passed} passed, ${fz.failed} failed`);
 const j = runJest();
 console.log(`jest: ${j.passed} passed, ${j.failed} failed`);
-const passed = c.passed + j.passed;
-const failed = c.failed + j.failed;
+console.log('== browser (Chromium: the demos in build/web, a Vite bundle)');
+const b = await runBrowserTests();
+console.log(`browser: ${b.passed} passed, ${b.failed} failed`);
+const passed = c.passed + fz.passed + j.passed + b.passed;
+const failed = c.failed + fz.failed + j.failed + b.failed;
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
