@@ -1,0 +1,209 @@
+// wa_fetch against real HTTP servers on 127.0.0.1 (tests/js/servers.mjs,
+// in a child process) and a refused port. Every failure mode checks its
+// exact code; every test checks that the host's handle table is empty.
+import fs from 'node:fs';
+import path from 'node:path';
+import { load } from '../../js/index.mjs';
+import { ROOT, FIXTURES, OUT, cli } from './helpers.mjs';
+import { startServer, refusedPort } from './servers.mjs';
+
+// Like helpers.buildFixture, but also rebuilds when the runtime changed.
+function buildFetchFixture() {
+  const src = path.join(FIXTURES, 'fetch.c');
+  const out = path.join(OUT, 'fetch.mjs');
+  const deps = [src, path.join(ROOT, 'js', 'build.mjs'),
+    ...fs.readdirSync(path.join(ROOT, 'src')).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(ROOT, 'src', f)),
+    ...fs.readdirSync(path.join(ROOT, 'wasm')).map((f) => path.join(ROOT, 'wasm', f))];
+  const newest = Math.max(...deps.map((f) => fs.statSync(f).mtimeMs));
+  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest) {
+    const r = cli(['build', src, '-o', out]);
+    if (r.status !== 0) throw new Error(`building fetch.c failed:\n${r.stderr}`);
+  }
+  return out;
+}
+
+let app;
+let server;
+let lines;
+
+const WAF = () => app.module.wasyncFetch;
+
+async function run(...args) {
+  lines.length = 0;
+  const status = await app.main(args);
+  return { status, out: lines.join('\n') };
+}
+
+async function settled() {
+  // Aborted promises settle on the host's own schedule.
+  for (let i = 0; i < 200 && WAF().inflight() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  const mod = await import(buildFetchFixture());
+  lines = [];
+  app = await load(mod.default, { print: (s) => lines.push(s), printErr: (s) => lines.push(`err: ${s}`) });
+}, 180000);
+
+afterAll(async () => {
+  if (server) await server.close();
+});
+
+afterEach(async () => {
+  expect(WAF().pending()).toBe(0);
+});
+
+describe('wa_fetch', () => {
+  test('GET: status, case-insensitive headers, body', async () => {
+    const { status, out } = await run('hello', server.url);
+    expect(status).toBe(0);
+    expect(out).toContain('rc WA_OK status 200');
+    expect(out).toContain('content-type text/plain');
+    expect(out).toContain('CONTENT-TYPE text/plain');
+    expect(out).toContain('x-custom Yes');
+    expect(out).toContain('missing NULL');
+    expect(out).toContain('body rc WA_OK len 11 text hello world nul 1');
+  });
+
+  test('method, request headers and a binary body reach the server', async () => {
+    const { out } = await run('echo', server.url);
+    expect(out).toContain('rc WA_OK status 200');
+    const echo = JSON.parse(out.split('\n').find((l) => l.startsWith('echo ')).slice(5));
+    expect(echo.method).toBe('PUT');
+    expect(echo.headers['x-test']).toBe('one two');
+    expect(echo.headers['content-type']).toBe('text/x-c');
+    expect(echo.body).toBe('payload\u0000with nul');
+  });
+
+  test('HTTP errors are statuses, not failures', async () => {
+    const { out } = await run('status', server.url);
+    expect(out).toContain('status 404 body status 404 len 10 rc WA_OK');
+    expect(out).toContain('status 500 body status 500 len 10 rc WA_OK');
+  });
+
+  test('a refused port is WA_ENET with the host\'s message', async () => {
+    const port = await refusedPort();
+    const { out } = await run('refused', `http://127.0.0.1:${port}/`);
+    expect(out).toMatch(/^fetch WA_ENET msg fetch failed.*ECONNREFUSED/m);
+  });
+
+  test('a connection reset mid-body is WA_ENET from wa_response_read', async () => {
+    const { out } = await run('reset', server.url);
+    expect(out).toContain('reset rc WA_ENET bytes 1000 msg-set 1');
+  });
+
+  test('bad URLs, CR/LF in headers, bad methods are WA_EINVAL before anything is sent', async () => {
+    const before = (await server.stats()).total;
+    const { out } = await run('invalid', server.url);
+    for (const k of ['relative', 'cr-value', 'lf-name', 'odd', 'get-body', 'method', 'null-url']) {
+      expect(out).toContain(`${k} WA_EINVAL`);
+    }
+    expect(out).toContain('garbage WA_EINVAL null-out 1');
+    expect((await server.stats()).total).toBe(before);
+  });
+
+  test('other tasks keep running while a body trickles in', async () => {
+    const { out } = await run('ticking', server.url);
+    const m = /^slow rc WA_OK bytes 800 ticked (\d+)$/m.exec(out);
+    expect(m).not.toBeNull();
+    expect(Number(m[1])).toBeGreaterThan(20);
+  });
+
+  test('a multi-megabyte body read in odd-sized chunks arrives intact', async () => {
+    const n = 5 * 1024 * 1024 + 123;
+    const { out } = await run('stream', server.url, `/big?n=${n}`, '1000');
+    // The same checksum computed here.
+    let sum = 0;
+    for (let i = 0, j = 0; i < n; i++, j = (j + 1) % 65536) sum = (Math.imul(sum, 31) + (j & 255)) >>> 0;
+    const m = new RegExp(`stream rc WA_OK bytes ${n} reads (\\d+) sum ${sum}$`, "m").exec(out);
+    expect(m).not.toBeNull();
+    expect(Number(m[1])).toBeGreaterThanOrEqual(Math.ceil(n / 1000));
+  });
+
+  test('100 MiB read in 64 KiB chunks holds only a chunk or two of memory', async () => {
+    const n = 100 * 1024 * 1024;
+    const heapBefore = app.module.HEAP8.length;
+    WAF().maxBuffered = 0;
+    const { out } = await run('stream', server.url, `/big?n=${n}`, String(64 * 1024));
+    expect(out).toMatch(new RegExp(`stream rc WA_OK bytes ${n} `));
+    const growth = app.module.HEAP8.length - heapBefore;
+    expect(growth).toBeLessThan(4 * 1024 * 1024);
+    expect(WAF().maxBuffered).toBeLessThan(4 * 1024 * 1024);
+    expect(WAF().buffered).toBe(0);
+    console.log(`100 MiB streamed: wasm memory growth ${growth} bytes, max buffered in JS ${WAF().maxBuffered} bytes`);
+  }, 120000);
+});
+
+describe('cancellation and timeouts', () => {
+  test('cancelling a task inside wa_fetch aborts the request', async () => {
+    const { out } = await run('cancel', server.url, '/hang', '50');
+    expect(out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/hang for \d+ ms/);
+    expect(out).toContain('join WA_OK rc WA_ECANCELED');
+    await settled();
+    expect(WAF().inflight()).toBe(0);
+    for (let i = 0; i < 100 && (await server.stats()).open > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await server.stats()).open).toBe(0);
+  });
+
+  test('cancelling a task inside wa_response_read aborts the body', async () => {
+    const { out } = await run('cancel', server.url, '/slow?chunks=1000&ms=5', '60');
+    expect(out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/slow\?chunks=1000&ms=5 /);
+    expect(out).toContain('join WA_OK rc WA_ECANCELED');
+    await settled();
+    expect(WAF().inflight()).toBe(0);
+    for (let i = 0; i < 100 && (await server.stats()).open > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await server.stats()).open).toBe(0);
+  });
+
+  test('an expiring timeout scope aborts wa_fetch and wa_response_read with WA_ETIMEDOUT', async () => {
+    const { out } = await run('timeout', server.url);
+    expect(out).toContain('fetch WA_ETIMEDOUT expired 1 null 1');
+    expect(out).toContain('hold WA_OK');
+    expect(out).toContain('first 1');
+    expect(out).toContain('read WA_ETIMEDOUT expired 1 again WA_ETIMEDOUT');
+    await settled();
+    expect(WAF().inflight()).toBe(0);
+  });
+
+  test('10 000 tasks cancelled in the middle of fetches leave nothing pending', async () => {
+    const N = 10000;
+    const t0 = Date.now();
+    const main = run('many-cancel', server.url, String(N), '0');
+    // The C side sleeps 0 ms, then cancels: most tasks are still connecting
+    // or waiting for a head. A second round below cancels them mid-body.
+    const { out } = await main;
+    expect(out).toContain(`many-cancel canceled ${N} other 0 tasks 1`);
+    expect(WAF().pending()).toBe(0);
+    await settled();
+    expect(WAF().inflight()).toBe(0);
+    console.log(`10000 fetches cancelled early in ${Date.now() - t0} ms`);
+  }, 120000);
+
+  test('10 000 tasks cancelled once every request reached the server leave nothing pending', async () => {
+    const N = 10000;
+    const t0 = Date.now();
+    // Wait (in C, wa_sleep) long enough for every request to be open on the server.
+    const main = run('many-cancel', server.url, String(N), '6000');
+    let peak = 0;
+    for (let i = 0; i < 560; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const s = await server.stats();
+      peak = Math.max(peak, s.open);
+    }
+    const { out } = await main;
+    expect(out).toContain(`many-cancel canceled ${N} other 0 tasks 1`);
+    expect(WAF().pending()).toBe(0);
+    await settled();
+    expect(WAF().inflight()).toBe(0);
+    let open = -1;
+    for (let i = 0; i < 500; i++) {
+      open = (await server.stats()).open;
+      if (open === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(open).toBe(0);
+    console.log(`10000 fetches: ${peak} open on the server at the peak; all cancelled, closed in ${Date.now() - t0} ms`);
+    expect(peak).toBe(N);
+  }, 120000);
+});

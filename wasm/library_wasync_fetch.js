@@ -1,0 +1,299 @@
+/**
+ * library_wasync_fetch.js — the JS half of src/fetch.c (third --js-library):
+ * wa_fetch over the host's fetch() in Node 18+ and browsers.
+ *
+ * C holds integer handles into WAF.table, never JS objects. Each entry:
+ *   { r: the C wa_response*, ctrl: AbortController, reader, chunk, off,
+ *     state: 'head' | 'body' | 'done' | 'failed' | 'aborted', reading }
+ * The imports are plain synchronous calls (no Asyncify): the C task parks in
+ * C, and a settled promise wakes it through the exports wa__fetch_head /
+ * wa__fetch_wake inside WA.enter. There is at most one pending read per
+ * response; a read copies at most len bytes into the C buffer and keeps the
+ * rest of that chunk here for the next read (the only buffering, counted in
+ * WAF.buffered). An aborted entry never calls back into C; only
+ * wa__fetch_release (wa_response_free, or a failed wa_fetch) removes it.
+ *
+ * Module.wasyncFetch is WAF; tests use WAF.pending() (entries in the table),
+ * WAF.inflight() (requests or reads whose promise has not settled yet) and
+ * WAF.buffered / WAF.maxBuffered (bytes held between reads).
+ */
+mergeInto(LibraryManager.library, {
+  $WAF__deps: ['$WA'],
+  $WAF__postset: 'WAF.setup(); Module["wasyncFetch"] = WAF;',
+  $WAF: {
+    table: null,       // Map: handle -> entry
+    nextHandle: 1,
+    buffered: 0,       // bytes of partly consumed chunks held for C
+    maxBuffered: 0,
+    unsettled: 0,      // fetch() / reader.read() promises still pending
+    PARK: -1000,       // WA__FETCH_PARK in src/fetch.c
+    EINVAL: -4,
+    ENET: -9,
+    encoder: null,
+
+    setup: function () {
+      WAF.table = new Map();
+      WAF.encoder = new TextEncoder();
+    },
+
+    canParse: function (url) {
+      if (typeof URL.canParse === 'function') return URL.canParse(url);
+      try {
+        new URL(url);
+        return true;
+      } catch (x) {
+        return false;
+      }
+    },
+
+    pending: function () { return WAF.table.size; },
+    inflight: function () { return WAF.unsettled; },
+
+    newHandle: function () {
+      for (;;) {
+        var h = WAF.nextHandle;
+        WAF.nextHandle = (WAF.nextHandle % 0x7fffffff) + 1;
+        if (!WAF.table.has(h)) return h;
+      }
+    },
+
+    // The host's message for a failure, with its cause (Node puts the real
+    // reason, e.g. "connect ECONNREFUSED 127.0.0.1:1", there).
+    message: function (e) {
+      var msg = String(e && typeof e === 'object' && 'message' in e ? e.message : e);
+      var c = e && e.cause;
+      if (c && typeof c === 'object') {
+        var cm = c.message || c.code;
+        if (cm && msg.indexOf(cm) < 0) msg += ': ' + cm;
+      }
+      return msg;
+    },
+
+    // Calls fn(ptr, len) with msg as a temporary C string.
+    withCString: function (msg, fn) {
+      var bytes = WAF.encoder.encode(msg);
+      var ptr = _malloc(bytes.length + 1);
+      if (ptr) {
+        HEAPU8.set(bytes, ptr);
+        HEAPU8[ptr + bytes.length] = 0;
+      }
+      try { fn(ptr, ptr ? bytes.length : 0); } finally { if (ptr) _free(ptr); }
+    },
+
+    wake: function (e, result, msg) {
+      if (msg === undefined) {
+        WA.enter(function () { _wa__fetch_wake(e.r, result, 0, 0); });
+        return;
+      }
+      WA.enter(function () {
+        WAF.withCString(msg, function (p, n) { _wa__fetch_wake(e.r, result, p, n); });
+      });
+    },
+
+    // Argument error found here: WA_EINVAL with a message for wa_last_error().
+    invalid: function (msg) {
+      WAF.withCString('wa_fetch: ' + msg, function (p, n) { _wa__fetch_set_error(p, n); });
+      return WAF.EINVAL;
+    },
+
+    onHead: function (e, resp) {
+      WAF.unsettled--;
+      if (e.state !== 'head') {          // aborted or released meanwhile
+        if (resp.body) resp.body.cancel().catch(function () {});
+        return;
+      }
+      e.resp = resp;
+      e.state = resp.body ? 'body' : 'done';
+      var cl = resp.headers.get('content-length');
+      e.length = cl !== null && /^[0-9]+$/.test(cl) ? Number(cl) : -1;
+      WA.enter(function () {
+        _wa__fetch_head(e.r, resp.status, 0, 0);
+        _wa__fetch_wake(e.r, 0, 0, 0);
+      });
+    },
+
+    onHeadFailed: function (e, err) {
+      WAF.unsettled--;
+      if (e.state !== 'head') return;
+      e.state = 'failed';
+      WAF.wake(e, WAF.ENET, WAF.message(err));
+    },
+
+    // Copies at most len bytes of the held chunk into buf; returns the count.
+    take: function (e, buf, len) {
+      var left = e.chunk.length - e.off;
+      var n = left < len ? left : len;
+      HEAPU8.set(e.off === 0 && n === e.chunk.length ? e.chunk : e.chunk.subarray(e.off, e.off + n), buf);
+      e.off += n;
+      WAF.buffered -= n;
+      if (e.off >= e.chunk.length) { e.chunk = null; e.off = 0; }
+      return n;
+    },
+
+    // A body whose Content-Length fits the caller's buffer is taken whole
+    // (one promise instead of a read plus one more for the end).
+    readWhole: function (e, buf, len) {
+      e.reading = true;
+      WAF.unsettled++;
+      e.resp.arrayBuffer().then(function (ab) {
+        WAF.unsettled--;
+        e.reading = false;
+        if (e.state !== 'body') return;
+        e.state = 'done';
+        var v = new Uint8Array(ab);
+        if (v.length > len) {           // longer than announced: keep the rest
+          e.chunk = v;
+          e.off = 0;
+          WAF.buffered += v.length;
+          if (WAF.buffered > WAF.maxBuffered) WAF.maxBuffered = WAF.buffered;
+          WAF.wake(e, WAF.take(e, buf, len));
+          return;
+        }
+        HEAPU8.set(v, buf);
+        WAF.wake(e, v.length);
+      }, function (err) {
+        WAF.unsettled--;
+        e.reading = false;
+        if (e.state !== 'body') return;
+        e.state = 'failed';
+        WAF.wake(e, WAF.ENET, WAF.message(err));
+      });
+    },
+
+    startRead: function (e, buf, len) {
+      if (!e.reader) {
+        if (e.length >= 0 && e.length <= len) { WAF.readWhole(e, buf, len); return; }
+        e.reader = e.resp.body.getReader();
+      }
+      e.reading = true;
+      WAF.unsettled++;
+      e.reader.read().then(function (res) {
+        WAF.unsettled--;
+        e.reading = false;
+        if (e.state !== 'body') return;  // aborted or released
+        if (res.done) {
+          e.state = 'done';
+          WAF.wake(e, 0);
+          return;
+        }
+        var v = res.value;
+        if (!(v instanceof Uint8Array)) v = new Uint8Array(v.buffer || v);
+        if (v.length === 0) { WAF.startRead(e, buf, len); return; }
+        e.chunk = v;
+        e.off = 0;
+        WAF.buffered += v.length;
+        if (WAF.buffered > WAF.maxBuffered) WAF.maxBuffered = WAF.buffered;
+        var n = WAF.take(e, buf, len);
+        WAF.wake(e, n);
+      }, function (err) {
+        WAF.unsettled--;
+        e.reading = false;
+        if (e.state !== 'body') return;
+        e.state = 'failed';
+        WAF.wake(e, WAF.ENET, WAF.message(err));
+      });
+    },
+
+    // Aborts the request; the entry stays (inert) until released.
+    abort: function (e) {
+      if (e.state === 'head' || e.state === 'body') {
+        e.state = 'aborted';
+        try { e.ctrl.abort(); } catch (x) { /* ignore */ }
+        if (e.reader && !e.reading) e.reader.cancel().catch(function () {});
+        else if (!e.reader && e.resp && e.resp.body && !e.reading) e.resp.body.cancel().catch(function () {});
+      } else if (e.state === 'done' || e.state === 'failed') {
+        e.state = 'aborted';
+      }
+      if (e.chunk) {
+        WAF.buffered -= e.chunk.length - e.off;
+        e.chunk = null;
+      }
+    },
+  },
+
+  wa__fetch_start__deps: ['$WAF'],
+  wa__fetch_start: function (r, urlPtr, methodPtr, headersPtr, bodyPtr, bodyLen) {
+    var url = UTF8ToString(urlPtr);
+    var method = UTF8ToString(methodPtr);
+    var fetchFn = typeof fetch === 'function' ? fetch : null;
+    if (!fetchFn) return -12; // WA_ENOTSUP: no fetch() on this host
+    if (!WAF.canParse(url)) return WAF.invalid('not a valid absolute URL: ' + url);
+    var init = { method: method };
+    var up = method.toUpperCase();
+    if (up === 'GET' || up === 'HEAD') init.method = up;
+    if (headersPtr) {
+      var list = [];
+      for (var i = headersPtr >> 2; HEAPU32[i]; i += 2) {
+        list.push([UTF8ToString(HEAPU32[i]), UTF8ToString(HEAPU32[i + 1])]);
+      }
+      if (list.length) {
+        try {
+          init.headers = new Headers(list);
+        } catch (x) {
+          return WAF.invalid(WAF.message(x));
+        }
+      }
+    }
+    if (bodyLen > 0) {
+      if (init.method === 'GET' || init.method === 'HEAD') return WAF.invalid('a ' + init.method + ' request cannot have a body');
+      init.body = HEAPU8.slice(bodyPtr, bodyPtr + bodyLen);   // copied now
+    }
+    var ctrl = new AbortController();
+    init.signal = ctrl.signal;
+    var h = WAF.newHandle();
+    var e = { r: r, ctrl: ctrl, resp: null, reader: null, chunk: null, off: 0, state: 'head', reading: false, length: -1 };
+    WAF.table.set(h, e);
+    var p;
+    try {
+      p = fetchFn(url, init);
+    } catch (x) {
+      WAF.table.delete(h);
+      return WAF.invalid(WAF.message(x));
+    }
+    WAF.unsettled++;
+    p.then(function (resp) { WAF.onHead(e, resp); }, function (err) { WAF.onHeadFailed(e, err); });
+    return h;
+  },
+
+  // The response headers as a malloc'd block of lower-case "name\0value\0"
+  // pairs (owned by C), its length in *lenPtr; 0 if there are none.
+  wa__fetch_headers__deps: ['$WAF'],
+  wa__fetch_headers: function (h, lenPtr) {
+    var e = WAF.table.get(h);
+    HEAPU32[lenPtr >> 2] = 0;
+    if (!e || !e.resp) return 0;
+    var parts = [];
+    e.resp.headers.forEach(function (value, name) { parts.push(name.toLowerCase(), '\0', value, '\0'); });
+    var bytes = WAF.encoder.encode(parts.join(''));
+    var p = bytes.length ? _malloc(bytes.length) : 0;
+    if (!p) return 0;
+    HEAPU8.set(bytes, p);
+    HEAPU32[lenPtr >> 2] = bytes.length;
+    return p;
+  },
+
+  wa__fetch_read__deps: ['$WAF'],
+  wa__fetch_read: function (h, buf, len) {
+    var e = WAF.table.get(h);
+    if (!e) return WAF.EINVAL;
+    if (e.chunk) return WAF.take(e, buf, len);
+    if (e.state === 'done') return 0;
+    if (e.state !== 'body' || e.reading) return WAF.EINVAL;
+    WAF.startRead(e, buf, len);
+    return WAF.PARK;
+  },
+
+  wa__fetch_abort__deps: ['$WAF'],
+  wa__fetch_abort: function (h) {
+    var e = WAF.table.get(h);
+    if (e) WAF.abort(e);
+  },
+
+  wa__fetch_release__deps: ['$WAF'],
+  wa__fetch_release: function (h) {
+    var e = WAF.table.get(h);
+    if (!e) return;
+    WAF.abort(e);
+    WAF.table.delete(h);
+  },
+});
