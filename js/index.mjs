@@ -51,11 +51,50 @@ export async function load(factory, opts = {}) {
       };
     },
 
+    /**
+     * The live task table, one entry per task not yet freed:
+     * [{ id, name, state, waitingOn, ms }]. state is 'new', 'ready',
+     * 'running', 'waiting' or 'done'; waitingOn says what a waiting task
+     * waits on ('sleep', 'join', 'fetch <url>', …; '' otherwise) and ms for
+     * how long (0 unless waiting). Sorted by id (1 is main). A snapshot:
+     * synchronous, no task runs.
+     */
+    tasks() {
+      return parseTasks(readTasks(m));
+    },
+
     /** Calls `name` once (cwrap shorthand). */
     ccall(name, ret, argTypes, args = []) {
       return this.cwrap(name, ret, argTypes)(...args);
     },
   };
+}
+
+// Reads wa__host_tasks()'s table (src/introspect.c), growing the buffer
+// until the whole table fits.
+function readTasks(m) {
+  let len = 4096;
+  for (;;) {
+    const buf = m._malloc(len);
+    if (!buf) throw new Error('wasync: tasks(): out of memory');
+    try {
+      const need = m._wa__host_tasks(buf, len);
+      if (need < len) return m.UTF8ToString(buf, need);
+      len = need + 1024;
+    } finally {
+      m._free(buf);
+    }
+  }
+}
+
+function parseTasks(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const [id, name, state, waitingOn, ms] = line.split('\t');
+    out.push({ id: Number(id), name, state, waitingOn, ms: Number(ms) });
+  }
+  return out.sort((a, b) => a.id - b.id);
 }
 
 export default load;

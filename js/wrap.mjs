@@ -61,8 +61,10 @@ export default async function createModule(options = {}) {
     instantiateWith(opts, binary);
     return emscriptenFactory(require, path.dirname(file), file)(opts);
   }
+  // A literal new URL('<name>.wasm', import.meta.url): bundlers (Vite,
+  // webpack, Rollup) recognise that form and emit the .wasm as an asset.
   instantiateWith(opts, opts.wasmBinary || (opts.locateFile ? opts.locateFile(WASM_NAME, '')
-    : new URL(WASM_NAME, import.meta.url).href));
+    : new URL(${JSON.stringify('./' + wasmName)}, import.meta.url).href));
   return emscriptenFactory(undefined, undefined, undefined)(opts);
 }
 

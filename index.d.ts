@@ -1,0 +1,105 @@
+// Type declarations for the `wasync` npm package (ESM and CommonJS entries).
+
+/** A WA_E* error from the runtime: `code` is the name, e.g. 'WA_ECANCELED'. */
+export interface WasyncError extends Error {
+  code: string;
+}
+
+/** Options passed to a built module's factory (Emscripten Module options). */
+export interface ModuleOptions {
+  print?: (line: string) => void;
+  printErr?: (line: string) => void;
+  /** The .wasm bytes; by default read beside the module (Node) or fetched from new URL(name, import.meta.url). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where to fetch the .wasm from (browsers). */
+  locateFile?: (path: string, prefix: string) => string;
+  thisProgram?: string;
+  [option: string]: unknown;
+}
+
+/** The default export of a module made by `wasync build app.c -o app.mjs`. */
+export type ModuleFactory = (options?: ModuleOptions) => Promise<EmscriptenModule>;
+
+/** The instantiated Emscripten module (memory views and exported C functions `_name`). */
+export interface EmscriptenModule {
+  HEAP8: Int8Array;
+  HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
+  HEAPU32: Uint32Array;
+  HEAPF64: Float64Array;
+  UTF8ToString(ptr: number, maxBytes?: number): string;
+  stringToUTF8(str: string, ptr: number, maxBytes: number): void;
+  lengthBytesUTF8(str: string): number;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  [name: string]: unknown;
+}
+
+export interface LoadOptions {
+  /** Default arguments for main(). */
+  args?: string[];
+  /** stdout of the C program, one line per call. */
+  print?: (line: string) => void;
+  /** stderr of the C program, one line per call. */
+  printErr?: (line: string) => void;
+  /** More options for the module's factory. */
+  moduleOptions?: ModuleOptions;
+}
+
+/** Argument types of cwrap: numbers, UTF-8 strings, byte arrays (copied in), booleans. */
+export type ArgType = 'number' | 'string' | 'array' | 'boolean';
+/** Return types of cwrap; null or undefined for void. */
+export type ReturnType = 'number' | 'string' | 'boolean' | null | undefined;
+
+type JsArg<T extends ArgType> = T extends 'number' ? number
+  : T extends 'string' ? string
+  : T extends 'array' ? Uint8Array | ArrayLike<number>
+  : T extends 'boolean' ? boolean : never;
+type JsArgs<T extends readonly ArgType[]> = { [K in keyof T]: T[K] extends ArgType ? JsArg<T[K]> : never };
+type JsReturn<R extends ReturnType> = R extends 'number' ? number
+  : R extends 'string' ? string | null
+  : R extends 'boolean' ? boolean : undefined;
+
+/** One live task, as app.tasks() reports it. */
+export interface TaskInfo {
+  /** 1 is main. */
+  id: number;
+  name: string;
+  state: 'new' | 'ready' | 'running' | 'waiting' | 'done';
+  /** What a waiting task waits on ('sleep', 'join', 'fetch <url>', …); '' otherwise. */
+  waitingOn: string;
+  /** How long it has been waiting, in ms; 0 unless waiting. */
+  ms: number;
+}
+
+export interface CwrapOptions {
+  /** Stack size in bytes of each call's task; 0 means the runtime default. */
+  stackSize?: number;
+}
+
+export interface App {
+  /** The Emscripten module (HEAP views, exported functions). */
+  module: EmscriptenModule;
+  /** Runs wa_main(args) as task "main"; resolves with its status. */
+  main(args?: string[]): Promise<number>;
+  /**
+   * An async function calling the exported C function `name`; each call runs
+   * as its own C task, so calls may overlap. Rejects with a TypeError on a
+   * wrong argument count or type, and with a WasyncError when the task never
+   * returned (cancelled before it started, stack overflow).
+   */
+  cwrap<R extends ReturnType, A extends readonly ArgType[]>(
+    name: string, ret: R, argTypes?: A, options?: CwrapOptions,
+  ): (...args: JsArgs<A>) => Promise<JsReturn<R>>;
+  /** Calls `name` once (cwrap shorthand). */
+  ccall<R extends ReturnType, A extends readonly ArgType[]>(
+    name: string, ret: R, argTypes: A, args?: JsArgs<A>,
+  ): Promise<JsReturn<R>>;
+  /** The live task table: one entry per task not yet freed, sorted by id. */
+  tasks(): TaskInfo[];
+}
+
+/** Instantiates a module built by `wasync build` and returns its app. */
+export function load(factory: ModuleFactory, options?: LoadOptions): Promise<App>;
+
+export default load;

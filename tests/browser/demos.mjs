@@ -1,0 +1,126 @@
+// demos.mjs — one test per page of build/web (made by `make web`): it loads
+// without console errors, its buttons do what they say (checked in the
+// DOM), and a screenshot is written to build/screenshots/<name>.png.
+import { check, noProblems, open, screenshot, until } from './harness.mjs';
+
+const text = (page, sel) => page.locator(sel).textContent();
+const num = async (page, sel) => Number(await text(page, sel));
+
+export const tests = [
+  ['index page links every demo', async ({ browser, url }) => {
+    const page = await open(browser, url);
+    for (const demo of ['tasks', 'downloads', 'responsive']) {
+      const href = await page.locator(`#link-${demo}`).getAttribute('href');
+      check(href === `${demo}/`, `link to ${demo}: expected "${demo}/", got ${JSON.stringify(href)}`);
+    }
+    await page.locator('#link-tasks').click();
+    await page.waitForURL(/\/tasks\/$/);
+    await screenshot(page, 'index-then-tasks');
+    await page.goBack();
+    await screenshot(page, 'index');
+    noProblems(page);
+  }],
+
+  ['tasks: hundreds of walkers run; spawn, cancel and cancel all work', async ({ browser, url }) => {
+    const page = await open(browser, `${url}tasks/`);
+    await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
+    await until(page, () => Number(document.getElementById('alive').textContent) === 300, null,
+      '300 walkers should be alive after main()');
+    // They move: the step rate is positive and the table lists sleeping walkers.
+    await until(page, () => Number(document.getElementById('rate').textContent) > 0, null, 'walkers do not step');
+    await until(page, () => document.querySelectorAll('#tasks tr').length > 200, null, 'task table is not filled');
+    const row = await text(page, '#tasks tr:nth-child(2)');
+    check(/walker \d+ \(\d+ ms\)\s*waiting\s*sleep/.test(row), `a table row should show a sleeping walker, got ${JSON.stringify(row)}`);
+    check(await num(page, '#task-count') >= 300, 'live task count should be at least 300');
+
+    await page.click('#spawn');
+    await until(page, () => Number(document.getElementById('alive').textContent) === 350, null, 'Spawn 50 should make 350');
+    await until(page, () => Number(document.getElementById('task-count').textContent) >= 350, null, 'tasks() should list 350');
+    await page.click('#cancel');
+    await until(page, () => Number(document.getElementById('alive').textContent) === 300, null, 'Cancel 50 should leave 300');
+    await until(page, () => Number(document.getElementById('task-count').textContent) === 300, null,
+      'cancelled walkers should leave tasks()');
+    await page.waitForTimeout(400);
+    await screenshot(page, 'tasks');
+    await page.click('#cancel-all');
+    await until(page, () => Number(document.getElementById('alive').textContent) === 0, null, 'Cancel all should leave 0');
+    await until(page, () => Number(document.getElementById('task-count').textContent) === 0, null, 'tasks() should be empty');
+    await page.click('#spawn');
+    await until(page, () => Number(document.getElementById('alive').textContent) === 50, null, 'Spawn after cancel all');
+    noProblems(page);
+  }],
+
+  ['responsive: the JS counter keeps counting while the C loop sleeps, fetches and computes; Stop cancels it', async ({ browser, url }) => {
+    const page = await open(browser, `${url}responsive/`);
+    await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
+    await page.click('#start');
+    await until(page, () => document.getElementById('loop-state').textContent === 'running', null, 'Start should run the loop');
+    const c0 = await num(page, '#counter');
+    // A whole round: sleep, fetch (data.txt, 156 873 bytes), primes.
+    await until(page, () => /round 1: \d+ primes below/.test(document.getElementById('log').textContent), null,
+      'the first round should finish', 30000);
+    const log = await text(page, '#log');
+    check(/wa_fetch\("data.txt"\) -> 156873 bytes/.test(log), `the log should show the fetch, got:\n${log}`);
+    check(/round 1: 114155 primes below/.test(log), `the prime count should be 114155, got:\n${log}`);
+    const c1 = await num(page, '#counter');
+    check(c1 - c0 > 20, `the JS counter should keep counting while C runs (went from ${c0} to ${c1})`);
+    await page.mouse.wheel(0, 1500);
+    await until(page, () => window.scrollY > 500, null, 'the page should scroll while C runs');
+    const gap = await num(page, '#gap');
+    check(gap < 500, `longest frame gap while C ran: ${gap} ms (expected well under 500)`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await screenshot(page, 'responsive');
+    await page.click('#stop');
+    await until(page, () => document.getElementById('loop-state').textContent === 'stopped', null, 'Stop should end the loop');
+    check(/loop stopped: WA_ECANCELED/.test(await text(page, '#log')), 'C should report WA_ECANCELED');
+    check(await page.locator('#start').isEnabled(), 'Start should be enabled again');
+    noProblems(page);
+  }],
+
+  ['downloads: progress bars fill, the limit holds, cancel aborts one download', async ({ browser, url }) => {
+    const page = await open(browser, `${url}downloads/`);
+    await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
+    const states = () => page.evaluate(() => [...document.querySelectorAll('.dl')].map((e) => e.dataset.state));
+    await page.selectOption('#speed', '2048');
+    await page.selectOption('#limit', '2');
+    await page.click('#start-all');
+    await until(page, () => [...document.querySelectorAll('.dl')].some((e) => e.dataset.state === 'receiving'), null,
+      'a download should start receiving');
+    let maxRunning = 0;
+    for (let i = 0; i < 10; i++) {
+      const s = await states();
+      const running = s.filter((x) => x === 'receiving' || x === 'connecting').length;
+      maxRunning = Math.max(maxRunning, running);
+      check(running <= 2, `at most 2 downloads at once, saw ${running}: ${s.join(' ')}`);
+      await page.waitForTimeout(50);
+    }
+    check(maxRunning === 2, `2 downloads should run at once, saw at most ${maxRunning}`);
+    const queued = (await states()).filter((x) => x === 'queued').length;
+    check(queued === 3, `3 downloads should wait in the queue, saw ${queued}`);
+    // Cancel the first one while it is receiving.
+    await until(page, () => document.getElementById('dl-0').dataset.state === 'receiving', null, 'download 0 should receive');
+    await page.click('#btn-0');
+    await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel should cancel download 0');
+    const info0 = await text(page, '#info-0');
+    check(/^cancelled · [\d.]+ \/ 3\.0 MiB/.test(info0), `download 0 should show what it got before cancel, got ${JSON.stringify(info0)}`);
+    await screenshot(page, 'downloads');
+    // The rest finish at full speed; each bar is then full.
+    await page.selectOption('#speed', '1048576');
+    await page.selectOption('#limit', '3');
+    await until(page, () => [...document.querySelectorAll('.dl')].slice(1).every((e) => e.dataset.state === 'done'), null,
+      'downloads 1-4 should finish', 30000);
+    for (let i = 1; i < 5; i++) {
+      const w = await page.locator(`#bar-${i}`).evaluate((e) => e.style.width);
+      check(w === '100%', `bar ${i} should be full, is ${w}`);
+    }
+    check(/^done · 5\.0 \/ 5\.0 MiB/.test(await text(page, '#info-1')), 'nebula.bin should show 5.0 / 5.0 MiB');
+    await screenshot(page, 'downloads-done');
+    // Restart the cancelled one, then cancel everything.
+    await page.selectOption('#speed', '512');
+    await page.click('#btn-0');
+    await until(page, () => document.getElementById('dl-0').dataset.state === 'receiving', null, 'restart download 0');
+    await page.click('#cancel-all');
+    await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel all should cancel it');
+    noProblems(page);
+  }],
+];

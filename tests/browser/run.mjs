@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// run.mjs — the real-browser tests (Debian's Chromium, headless): every demo
+// page in build/web and a Vite bundle of the package. `make test` runs it
+// through tests/run-all.mjs; alone: `make web && node tests/browser/run.mjs
+// [name filter]`. Writes build/browser-report.json and screenshots under
+// build/screenshots/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Failure, launch, ROOT, startServer } from './harness.mjs';
+import { tests as demoTests } from './demos.mjs';
+import { tests as viteTests } from './vite.mjs';
+
+const WEB = path.join(ROOT, 'build', 'web');
+const REPORT = path.join(ROOT, 'build', 'browser-report.json');
+const TIMEOUT = 90000;
+
+export async function runBrowserTests(filter = '') {
+  const results = [];
+  const started = Date.now();
+  if (!fs.existsSync(path.join(WEB, 'index.html'))) {
+    console.log('browser: build/web is missing; run `make web` first');
+    return { passed: 0, failed: 1, results };
+  }
+  const server = await startServer({ root: WEB });
+  const browser = await launch();
+  try {
+    for (const [name, fn] of [...demoTests, ...viteTests]) {
+      if (filter && !name.includes(filter)) continue;
+      const t0 = Date.now();
+      let error = null;
+      let timer;
+      try {
+        await Promise.race([
+          fn({ browser, url: server.url }),
+          new Promise((_, reject) => { timer = setTimeout(() => reject(new Failure(`timed out after ${TIMEOUT} ms`)), TIMEOUT); }),
+        ]);
+      } catch (e) {
+        error = e instanceof Failure ? e.message : (e && e.stack) || String(e);
+      } finally {
+        clearTimeout(timer);
+      }
+      const ms = Date.now() - t0;
+      results.push({ name, ok: !error, ms, error });
+      console.log(`${error ? 'FAIL' : 'ok  '} ${name} (${(ms / 1000).toFixed(1)} s)${error ? `\n     ${error}` : ''}`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+  fs.writeFileSync(REPORT, JSON.stringify({ passed, failed, ms: Date.now() - started, results }, null, 2));
+  return { passed, failed, results };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const r = await runBrowserTests(process.argv[2] || '');
+  console.log(`browser: ${r.passed} passed, ${r.failed} failed`);
+  process.exitCode = r.failed ? 1 : 0;
+}

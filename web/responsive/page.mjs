@@ -1,0 +1,50 @@
+// page.mjs — a JS counter that keeps counting while the C loop "blocks".
+import { load } from '../wasync.mjs';
+import createModule from './responsive.mjs';
+
+const $ = (id) => document.getElementById(id);
+const log = (s) => {
+  const el = $('log');
+  el.textContent = (el.textContent + s + '\n').split('\n').slice(-14).join('\n');
+};
+const app = await load(createModule, { print: log, printErr: log });
+const runLoop = app.cwrap('run_loop', 'number', ['string']);
+const stopLoop = app.cwrap('stop_loop', 'number', []);
+const rounds = app.cwrap('loop_rounds', 'number', []);
+await app.main();
+
+// Something to scroll.
+$('filler').innerHTML = Array.from({ length: 40 }, (_, i) =>
+  `<p>Paragraph ${i + 1}. Scroll me while the C loop runs: the page stays smooth because a
+  waiting C task costs the event loop nothing, and a computing one hands it back at every
+  await point.</p>`).join('');
+
+let count = 0;
+let last = performance.now();
+let maxGap = 0;
+function frame(now) {
+  count++;
+  const gap = now - last;
+  last = now;
+  if ($('loop-state').textContent === 'running' && gap > maxGap) maxGap = gap;
+  $('counter').textContent = count;
+  $('gap').textContent = Math.round(maxGap);
+  requestAnimationFrame(frame);
+}
+requestAnimationFrame(frame);
+
+$('start').onclick = async () => {
+  $('start').disabled = true;
+  $('stop').disabled = false;
+  $('loop-state').textContent = 'running';
+  maxGap = 0;
+  const timer = setInterval(async () => { $('rounds').textContent = await rounds(); }, 250);
+  const rc = await runLoop(new URL('data.txt', location.href).href);
+  clearInterval(timer);
+  $('rounds').textContent = await rounds();
+  $('loop-state').textContent = rc === -1 ? 'stopped' : `ended (${rc})`;
+  $('start').disabled = false;
+  $('stop').disabled = true;
+};
+$('stop').onclick = () => stopLoop();
+document.body.dataset.ready = '1';
