@@ -1,30 +1,59 @@
 #!/usr/bin/env node
-// run.mjs — `make bench`: builds and runs the benchmarks side by side, prints
-// a table and writes bench/RESULTS.md.
+// run.mjs — `make bench`: builds and runs the benchmark suite, wasync and
+// its peer side by side in the same run, prints a table, writes
+// bench/RESULTS.md and draws bench/results.svg (ratios on a log scale).
 //
-// Each entry of BENCHMARKS is { id, title, build?(ctx), run(ctx) }. run()
-// returns named results: { key: { value, unit, note? } } (value: the median
-// of the repetitions). SUMMARY turns the collected results into the printed
-// lines and the markdown table; add a benchmark by appending to BENCHMARKS
-// (and, if it has a bar, a row to SUMMARY).
+// Each entry of BENCHMARKS is { id, title, build?(), run(), rows?(r) }.
+//  - build() builds what the entry needs (shared builds go through once()).
+//  - run() returns named results: { key: { value, unit, note? } } (value: the
+//    median of the repetitions). Results of every entry are merged into one
+//    object r (keys must be unique across entries).
+//  - rows(r), optional, returns the entry's summary rows:
+//      { row, wasync, peer, ratio?, bar?, check? }
+//    wasync and peer are display strings; ratio is a number (wasync / peer,
+//    lower is better for wasync) drawn in the chart; bar is the largest
+//    ratio that passes (the verdict is PASS/FAIL against it, "info" when
+//    there is no bar); check, a boolean, overrides the verdict for rows that
+//    are not ratios (e.g. "not instrumented").
+// Add a benchmark by appending to BENCHMARKS. Every program runs in its own
+// process (the wasm side with node, the JS peers with bench/js_peers.mjs).
 //
-// Knobs (environment): BENCH_SWITCHES (2000000), BENCH_REPS (7),
-// BENCH_SLEEPERS (100000), BENCH_SLEEPER_RUNS (3).
+// Knobs (environment): BENCH_REPS (7: repetitions per measurement, after a
+// warm-up), BENCH_SWITCHES (2000000 at depth 0; depth 16 runs 1/2, depth 64
+// 1/5 of it), BENCH_RING_PASSES (1000000), BENCH_TREE_LEAVES (1000000, a
+// power of 10), BENCH_TREE_REPS (5), BENCH_CHAN_MESSAGES (1000000),
+// BENCH_SLEEPERS (100000), BENCH_SLEEPER_RUNS (3), BENCH_KERNEL_ITERS
+// (30000000), BENCH_ONLY (comma-separated ids to run).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { awaitPingPong, batonPingPong } from './js_await.mjs';
+import { exportNameInGlue, parseWasm } from './wasm_funcs.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
 const OUT = path.join(ROOT, 'build', 'bench');
 const NODE = process.execPath;
 
-const SWITCHES = Number(process.env.BENCH_SWITCHES || 2_000_000);
-const REPS = Number(process.env.BENCH_REPS || 7);
-const SLEEPERS = Number(process.env.BENCH_SLEEPERS || 100_000);
-const SLEEPER_RUNS = Number(process.env.BENCH_SLEEPER_RUNS || 3);
+const num = (name, dflt) => Number(process.env[name] || dflt);
+const REPS = num('BENCH_REPS', 7);
+const SWITCHES = num('BENCH_SWITCHES', 2_000_000);
+const DEPTHS = [0, 16, 64];
+const switchesAt = (depth) => Math.round(SWITCHES / (depth === 0 ? 1 : depth <= 16 ? 2 : 5) / 2) * 2;
+const RING_TASKS = 10_000;
+const RING_PASSES = num('BENCH_RING_PASSES', 1_000_000);
+const TREE_LEAVES = num('BENCH_TREE_LEAVES', 1_000_000);
+const TREE_REPS = num('BENCH_TREE_REPS', 5);
+const CHAN_MESSAGES = num('BENCH_CHAN_MESSAGES', 1_000_000);
+const SLEEPERS = num('BENCH_SLEEPERS', 100_000);
+const SLEEPER_RUNS = num('BENCH_SLEEPER_RUNS', 3);
+// Lateness: sleeper i sleeps LATE_BASE + i % LATE_SPREAD ms. The base is
+// larger than the time it takes to create 100 000 JS timers (up to ~1.4 s
+// seen here), so no deadline passes while the sleepers are still being set up.
+const LATE_BASE = 2000;
+const LATE_SPREAD = 1000;
+const KERNEL_ITERS = num('BENCH_KERNEL_ITERS', 30_000_000);
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 
 // ---- helpers -----------------------------------------------------------------
 
@@ -69,157 +98,408 @@ function median(xs) {
 
 const spread = (xs) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
 
+/** { value: median, unit, note: "reps min-max" } of samples. */
+const med = (xs, unit, note) => ({ value: median(xs), unit, note: `${note ? `${note}; ` : ''}${xs.length} reps ${spread(xs)}` });
+
 function stackDefault() {
   const h = fs.readFileSync(path.join(ROOT, 'src', 'wasync.h'), 'utf8');
   const m = /#define\s+WA_STACK_DEFAULT\s+(.*)/.exec(h);
   return m ? m[1].trim() : '?';
 }
 
-// ---- benchmarks ------------------------------------------------------------------
+/** f, run at most once (its promise is shared). */
+function once(f) {
+  let p = null;
+  return () => (p ||= f());
+}
+
+// ---- builds ----------------------------------------------------------------------
 
 const WASYNC_MJS = path.join(OUT, 'wasync_bench.mjs');
 const FIBER_DIR = path.join(OUT, 'fiber');
 const FIBER_CJS = path.join(FIBER_DIR, 'fiber_bench.cjs');
 const FIBER_WASM = path.join(FIBER_DIR, 'fiber_bench.wasm');
+const FIBER_HOST = path.join(BENCH, 'fiber_host.mjs');
+const JS_PEERS = path.join(BENCH, 'js_peers.mjs');
+const KERNEL_DIR = path.join(OUT, 'kernel');
+const KERNEL_PLAIN = path.join(KERNEL_DIR, 'kernel_plain.cjs');
+const KERNEL_PLAIN_WASM = path.join(KERNEL_DIR, 'kernel_plain.wasm');
+const KERNEL_WASYNC = path.join(KERNEL_DIR, 'kernel_wasync.mjs');
+const KERNEL_WASYNC_WASM = path.join(KERNEL_DIR, 'kernel_wasync.wasm');
+
+const buildWasync = once(() => exec(NODE, [path.join(ROOT, 'js', 'cli.mjs'), 'build', path.join(BENCH, 'wasync_bench.c'), '-o', WASYNC_MJS]));
+
+/** emcc … -o <dir>/<base>.js, renamed to .cjs (the repository's package.json says "type": "module"). */
+async function emccModularized(flags, src, dir, base, exportName) {
+  fs.mkdirSync(dir, { recursive: true });
+  const js = path.join(dir, `${base}.js`);
+  await exec('emcc', [...flags, '-sMODULARIZE=1', `-sEXPORT_NAME=${exportName}`, '-sINVOKE_RUN=0',
+    '-sEXPORTED_RUNTIME_METHODS=["callMain"]', '-sENVIRONMENT=node', src, '-o', js], { env: emccEnv() });
+  fs.renameSync(js, path.join(dir, `${base}.cjs`));
+}
+
+const buildFiber = once(() => emccModularized(['-O2', '-sASYNCIFY'], path.join(BENCH, 'fiber_bench.c'),
+  FIBER_DIR, 'fiber_bench', 'createFiberBench'));
+
+const wasync = async (...args) => benchLines(await exec(NODE, [WASYNC_MJS, ...args.map(String)]));
+const jsPeer = async (...args) => benchLines(await exec(NODE, [JS_PEERS, ...args.map(String)]));
+const fiber = async (...args) => benchLines(await exec(NODE, [FIBER_HOST, FIBER_CJS, FIBER_WASM, ...args.map(String)]));
+
+// ---- display helpers for rows ----------------------------------------------------------
+
+const fmt = (v, d = 0) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d));
+const val = (r, k) => r[k]?.value;
+const ratio = (r, a, b) => (val(r, a) !== undefined && val(r, b) ? val(r, a) / val(r, b) : undefined);
+const ns = (r, k) => `${fmt(val(r, k), 1)} ns`;
+const ms = (r, k, d = 0) => `${fmt(val(r, k), d)} ms`;
+
+// ---- benchmarks ------------------------------------------------------------------
 
 const BENCHMARKS = [
-  {
-    id: 'wasync-switch',
-    title: `wasync: two tasks ping-pong with wa_yield (${SWITCHES} switches x ${REPS})`,
-    async build() {
-      await exec(NODE, [path.join(ROOT, 'js', 'cli.mjs'), 'build', path.join(BENCH, 'wasync_bench.c'), '-o', WASYNC_MJS]);
-    },
+  // a) switch ping-pong at several stack depths
+  ...DEPTHS.map((depth) => ({
+    id: `switch-d${depth}`,
+    title: `switch ping-pong, yield ${depth} frames deep: wasync wa_yield vs JS await vs emscripten_fiber_swap (${switchesAt(depth)} switches x ${REPS})`,
+    build: () => Promise.all([buildWasync(), buildFiber()]),
     async run() {
-      const reps = benchLines(await exec(NODE, [WASYNC_MJS, 'switch', String(SWITCHES), String(REPS)]));
-      const ns = reps.map((r) => r.ns_per_switch);
-      return { wasync_ns: { value: median(ns), unit: 'ns/switch', note: `reps ${spread(ns)}` } };
-    },
-  },
-  {
-    id: 'js-await',
-    title: `JS: two async functions alternately awaiting a resolved promise (${SWITCHES} hand-offs x ${REPS}, in this process)`,
-    async run() {
-      await awaitPingPong(SWITCHES); // warm-up
-      const ns = [];
-      for (let r = 0; r < REPS; r++) ns.push(await awaitPingPong(SWITCHES));
-      await batonPingPong(SWITCHES); // warm-up
-      const baton = [];
-      for (let r = 0; r < REPS; r++) baton.push(await batonPingPong(SWITCHES));
+      const n = switchesAt(depth);
+      const w = (await wasync('switch', n, REPS, depth)).map((x) => x.ns_per_switch);
+      const js = await jsPeer('switch', n, REPS, depth);
+      const handoff = js.filter((x) => x.kind === 'handoff').map((x) => x.ns_per_switch);
+      const resolved = js.filter((x) => x.kind === 'resolved').map((x) => x.ns_per_switch);
+      const f = (await fiber(n, REPS, depth)).map((x) => x.ns_per_switch);
       return {
-        js_await_ns: { value: median(ns), unit: 'ns/hand-off', note: `reps ${spread(ns)}` },
-        js_baton_ns: { value: median(baton), unit: 'ns/hand-off', note: `new Promise + resolve per hand-off; reps ${spread(baton)}` },
+        [`wasync_switch_d${depth}`]: med(w, 'ns/switch'),
+        [`js_handoff_d${depth}`]: med(handoff, 'ns/hand-off', 'A resolves B\'s promise, then awaits its own'),
+        [`js_resolved_d${depth}`]: med(resolved, 'ns/hand-off', 'both await an already-resolved promise'),
+        [`fiber_switch_d${depth}`]: med(f, 'ns/switch', 'emcc -O2 -sASYNCIFY'),
       };
     },
-  },
-  {
-    id: 'fiber-switch',
-    title: `emscripten_fiber_swap ping-pong, emcc -O2 -sASYNCIFY (${SWITCHES} switches x ${REPS})`,
-    async build() {
-      fs.mkdirSync(FIBER_DIR, { recursive: true });
-      const js = path.join(FIBER_DIR, 'fiber_bench.js');
-      await exec('emcc', ['-O2', '-sASYNCIFY', '-sMODULARIZE=1', '-sEXPORT_NAME=createFiberBench',
-        '-sINVOKE_RUN=0', '-sEXPORTED_RUNTIME_METHODS=["callMain"]', '-sENVIRONMENT=node',
-        path.join(BENCH, 'fiber_bench.c'), '-o', js], { env: emccEnv() });
-      fs.renameSync(js, FIBER_CJS); // CommonJS; the repository's package.json says "type": "module"
+    rows(r) {
+      const w = `wasync_switch_d${depth}`;
+      const bar = depth === 0;
+      return [
+        { row: `a) switch, depth ${depth}: vs JS await hand-off`, wasync: ns(r, w), peer: ns(r, `js_handoff_d${depth}`),
+          ratio: ratio(r, w, `js_handoff_d${depth}`), bar: bar ? 0.6 : undefined },
+        { row: `a) switch, depth ${depth}: vs JS await of a resolved promise (info)`, wasync: ns(r, w), peer: ns(r, `js_resolved_d${depth}`),
+          ratio: ratio(r, w, `js_resolved_d${depth}`) },
+        { row: `a) switch, depth ${depth}: vs emscripten_fiber_swap`, wasync: ns(r, w), peer: ns(r, `fiber_switch_d${depth}`),
+          ratio: ratio(r, w, `fiber_switch_d${depth}`), bar: bar ? 0.3 : undefined },
+      ];
     },
+  })),
+
+  // b) ring of 10 000 tasks
+  ...[0, 1].map((cap) => ({
+    id: `ring-c${cap}`,
+    title: `ring of ${RING_TASKS} tasks, channels of capacity ${cap}, token passed ${RING_PASSES} times: wasync vs JS async functions (x ${REPS})`,
+    build: buildWasync,
     async run() {
-      const out = await exec(NODE, [path.join(BENCH, 'fiber_host.mjs'), FIBER_CJS, FIBER_WASM, String(SWITCHES), String(REPS)]);
-      const ns = benchLines(out).map((r) => r.ns_per_switch);
-      return { fiber_ns: { value: median(ns), unit: 'ns/switch', note: `reps ${spread(ns)}` } };
+      const w = (await wasync('ring', RING_TASKS, RING_PASSES, cap, REPS)).map((x) => x.ns_per_pass);
+      const js = (await jsPeer('ring', RING_TASKS, RING_PASSES, cap, REPS)).map((x) => x.ns_per_pass);
+      return {
+        [`wasync_ring_c${cap}`]: med(w, 'ns/pass'),
+        [`js_ring_c${cap}`]: med(js, 'ns/pass', 'promise-based channels (js_peers.mjs Chan)'),
+      };
     },
-  },
+    rows: (r) => [{ row: `b) ring of ${RING_TASKS} tasks, capacity ${cap}, per pass`, wasync: ns(r, `wasync_ring_c${cap}`),
+      peer: ns(r, `js_ring_c${cap}`), ratio: ratio(r, `wasync_ring_c${cap}`, `js_ring_c${cap}`) }],
+  })),
+
+  // c) spawn + join tree
   {
-    id: 'wasync-sleepers',
-    title: `wasync: ${SLEEPERS} tasks asleep at once, default stack (WA_STACK_DEFAULT ${stackDefault()}), x ${SLEEPER_RUNS}`,
-    // built by wasync-switch (same program)
+    id: 'tree',
+    title: `spawn+join tree (Skynet, fan-out 10, ${TREE_LEAVES} leaves, WA_STACK_MIN stacks, the root's 10 subtrees one after another): wasync vs Promise-based (x ${TREE_REPS})`,
+    build: buildWasync,
+    async run() {
+      const wl = await wasync('tree', TREE_LEAVES, TREE_REPS);
+      const jl = await jsPeer('tree', TREE_LEAVES, TREE_REPS);
+      return {
+        wasync_tree_ms: med(wl.map((x) => x.ms), 'ms/tree', `${wl[0].tasks} tasks, at most ${Math.max(...wl.map((x) => x.peak))} alive at once`),
+        js_tree_ms: med(jl.map((x) => x.ms), 'ms/tree', 'async functions + Promise.all'),
+      };
+    },
+    rows: (r) => [{ row: `c) spawn+join ${TREE_LEAVES} leaves (Skynet), per tree`, wasync: ms(r, 'wasync_tree_ms'),
+      peer: ms(r, 'js_tree_ms'), ratio: ratio(r, 'wasync_tree_ms', 'js_tree_ms') }],
+  },
+
+  // d) channel ping-pong
+  ...[0, 64].map((cap) => ({
+    id: `chan-c${cap}`,
+    title: `channel ping-pong, capacity ${cap}: wasync tasks vs JS async functions over a promise-based queue (${CHAN_MESSAGES} messages x ${REPS})`,
+    build: buildWasync,
+    async run() {
+      const w = (await wasync('chan', CHAN_MESSAGES, cap, REPS)).map((x) => x.ns_per_message);
+      const js = (await jsPeer('chan', CHAN_MESSAGES, cap, REPS)).map((x) => x.ns_per_message);
+      return {
+        [`wasync_chan_c${cap}`]: med(w, 'ns/message'),
+        [`js_chan_c${cap}`]: med(js, 'ns/message', 'js_peers.mjs Chan'),
+      };
+    },
+    rows: (r) => [{ row: `d) channel ping-pong, capacity ${cap}, per message`, wasync: ns(r, `wasync_chan_c${cap}`),
+      peer: ns(r, `js_chan_c${cap}`), ratio: ratio(r, `wasync_chan_c${cap}`, `js_chan_c${cap}`), bar: cap === 0 ? 0.7 : undefined }],
+  })),
+
+  // e) sleepers: memory, then wake-up lateness
+  {
+    id: 'sleepers',
+    title: `${SLEEPERS} wasync tasks asleep at once, default stack (WA_STACK_DEFAULT ${stackDefault()}), x ${SLEEPER_RUNS}`,
+    build: buildWasync,
     async run() {
       const runs = [];
-      for (let r = 0; r < SLEEPER_RUNS; r++) {
-        const [res] = benchLines(await exec(NODE, [WASYNC_MJS, 'sleepers', String(SLEEPERS), '600000']));
-        runs.push(res);
-      }
-      const med = (k) => median(runs.map((x) => x[k]));
+      for (let i = 0; i < SLEEPER_RUNS; i++) runs.push((await wasync('sleepers', SLEEPERS, 600000))[0]);
+      const m = (k) => median(runs.map((x) => x[k]));
       return {
         sleepers: { value: SLEEPERS, unit: 'tasks' },
-        sleeper_sbrk: { value: med('sbrk_per_task'), unit: 'bytes/task', note: 'sbrk(0) growth' },
-        sleeper_malloc: { value: med('malloc_per_task'), unit: 'bytes/task', note: 'mallinfo().uordblks growth' },
-        sleeper_mem: { value: med('mem_per_task'), unit: 'bytes/task', note: 'wasm memory.size growth (incl. growth slack)' },
-        sleeper_spawn_ms: { value: med('spawn_ms'), unit: 'ms', note: 'spawning all' },
-        sleeper_start_ms: { value: med('start_ms'), unit: 'ms', note: 'until all are asleep' },
-        sleeper_cancel_ms: { value: med('cancel_join_ms'), unit: 'ms', note: 'cancel + join all' },
+        sleeper_sbrk: { value: m('sbrk_per_task'), unit: 'bytes/task', note: 'sbrk(0) growth' },
+        sleeper_malloc: { value: m('malloc_per_task'), unit: 'bytes/task', note: 'mallinfo().uordblks growth' },
+        sleeper_mem: { value: m('mem_per_task'), unit: 'bytes/task', note: 'wasm memory.size growth (incl. growth slack)' },
+        sleeper_spawn_ms: { value: m('spawn_ms'), unit: 'ms', note: 'spawning all' },
+        sleeper_start_ms: { value: m('start_ms'), unit: 'ms', note: 'until all are asleep' },
+        sleeper_cancel_ms: { value: m('cancel_join_ms'), unit: 'ms', note: 'cancel + join all' },
       };
     },
+    rows: (r) => [{ row: `e) ${fmt(val(r, 'sleepers'))} sleepers: heap (sbrk) per task`, wasync: `${fmt(val(r, 'sleeper_sbrk'))} B`,
+      peer: '', ratio: undefined, bar: undefined,
+      check: val(r, 'sleeper_sbrk') === undefined ? undefined : val(r, 'sleeper_sbrk') <= 8192, barText: '<= 8192 B' }],
+  },
+  {
+    id: 'lateness',
+    title: `${SLEEPERS} sleepers (${LATE_BASE} + i % ${LATE_SPREAD} ms each), wake-up lateness: wasync wa_sleep vs JS setTimeout promises (x ${SLEEPER_RUNS})`,
+    build: buildWasync,
+    async run() {
+      const w = [];
+      const js = [];
+      for (let i = 0; i < SLEEPER_RUNS; i++) {
+        w.push((await wasync('lateness', SLEEPERS, LATE_BASE, LATE_SPREAD))[0]);
+        js.push((await jsPeer('lateness', SLEEPERS, LATE_BASE, LATE_SPREAD))[0]);
+      }
+      const m = (xs, k, note) => med(xs.map((x) => x[k]), 'ms', note);
+      return {
+        wasync_late_p50: m(w, 'p50_ms', 'wake time - deadline, p50'),
+        wasync_late_p99: m(w, 'p99_ms', 'p99'),
+        wasync_late_max: m(w, 'max_ms', 'max'),
+        js_late_p50: m(js, 'p50_ms', 'setTimeout promise, p50'),
+        js_late_p99: m(js, 'p99_ms', 'p99'),
+        js_late_max: m(js, 'max_ms', 'max'),
+      };
+    },
+    rows: (r) => [
+      { row: `e) ${SLEEPERS} sleepers: wake-up lateness p50`, wasync: ms(r, 'wasync_late_p50', 2), peer: ms(r, 'js_late_p50', 2),
+        ratio: ratio(r, 'wasync_late_p50', 'js_late_p50') },
+      { row: `e) ${SLEEPERS} sleepers: wake-up lateness p99`, wasync: ms(r, 'wasync_late_p99', 2), peer: ms(r, 'js_late_p99', 2),
+        ratio: ratio(r, 'wasync_late_p99', 'js_late_p99') },
+    ],
+  },
+
+  // f) Asyncify tax on code that never awaits
+  {
+    id: 'asyncify-tax',
+    title: `Asyncify tax: compute kernel (${KERNEL_ITERS} iterations) built with plain emcc -O3 vs wasync's link flags + runtime (x ${REPS}, 2 processes each)`,
+    async build() {
+      const src = path.join(BENCH, 'kernel_bench.c');
+      await emccModularized(['-O3'], src, KERNEL_DIR, 'kernel_plain', 'createKernel');
+      await exec(NODE, [path.join(ROOT, 'js', 'cli.mjs'), 'build', src, '-O3', '-DWASYNC_BUILD', '-o', KERNEL_WASYNC]);
+    },
+    async run() {
+      const plain = [];
+      const wa = [];
+      for (let i = 0; i < 2; i++) { // alternate, so drift hits both alike
+        plain.push(...benchLines(await exec(NODE, [FIBER_HOST, KERNEL_PLAIN, KERNEL_PLAIN_WASM, KERNEL_ITERS, REPS].map(String))));
+        wa.push(...benchLines(await exec(NODE, [KERNEL_WASYNC, KERNEL_ITERS, REPS].map(String))));
+      }
+      if (plain[0].result !== wa[0].result) throw new Error('the two kernel builds disagree');
+      const inspect = async (wasmFile, glueFile) => {
+        const mod = parseWasm(fs.readFileSync(wasmFile));
+        const name = exportNameInGlue(fs.readFileSync(glueFile, 'utf8'), 'kernel');
+        // Instrumented code reads Asyncify's state global at its entry and
+        // after each call; the kernel should have neither calls nor globals.
+        const text = await exec('wasm-opt', [wasmFile, '--print']);
+        const fn = new RegExp(`\\(export "${name}" \\(func (\\$\\S+)\\)\\)`).exec(text)?.[1];
+        const start = fn ? text.indexOf(`\n (func ${fn} `) : -1;
+        const end = text.indexOf('\n (func ', start + 1);
+        const body = start < 0 ? '' : text.slice(start, end < 0 ? undefined : end);
+        return {
+          bytes: mod.exportBody(name).length,
+          codeBytes: mod.codeBytes,
+          wasmBytes: fs.statSync(wasmFile).size,
+          functions: mod.functions,
+          touches: start < 0 ? -1 : (body.match(/\b(call|call_indirect|global\.get|global\.set)\b/g) || []).length,
+        };
+      };
+      const p = await inspect(KERNEL_PLAIN_WASM, KERNEL_PLAIN);
+      const w = await inspect(KERNEL_WASYNC_WASM, KERNEL_WASYNC);
+      return {
+        kernel_plain_ms: med(plain.map((x) => x.ms), 'ms'),
+        kernel_wasync_ms: med(wa.map((x) => x.ms), 'ms'),
+        kernel_plain_bytes: { value: p.bytes, unit: 'bytes', note: `kernel body; calls/global accesses in it: ${p.touches}` },
+        kernel_wasync_bytes: { value: w.bytes, unit: 'bytes', note: `kernel body; calls/global accesses in it: ${w.touches}` },
+        kernel_wasync_touches: { value: w.touches, unit: 'calls + global accesses in the kernel (wasm-opt --print)' },
+        module_plain_bytes: { value: p.wasmBytes, unit: 'bytes', note: `.wasm, ${p.functions} functions, code section ${p.codeBytes} B` },
+        module_wasync_bytes: { value: w.wasmBytes, unit: 'bytes', note: `.wasm incl. the runtime, ${w.functions} functions, code section ${w.codeBytes} B` },
+      };
+    },
+    rows: (r) => [
+      { row: 'f) Asyncify tax: compute kernel run time', wasync: ms(r, 'kernel_wasync_ms', 1), peer: ms(r, 'kernel_plain_ms', 1),
+        ratio: ratio(r, 'kernel_wasync_ms', 'kernel_plain_ms'), bar: 1.05 },
+      { row: 'f) Asyncify tax: kernel code size (not instrumented)', wasync: `${fmt(val(r, 'kernel_wasync_bytes'))} B`,
+        peer: `${fmt(val(r, 'kernel_plain_bytes'))} B`, ratio: ratio(r, 'kernel_wasync_bytes', 'kernel_plain_bytes'),
+        check: val(r, 'kernel_wasync_touches') === undefined ? undefined : val(r, 'kernel_wasync_touches') === 0,
+        barText: 'no calls or global accesses' },
+      { row: 'f) whole .wasm (wasync: with the runtime; info)', wasync: `${fmt(val(r, 'module_wasync_bytes'))} B`,
+        peer: `${fmt(val(r, 'module_plain_bytes'))} B`, ratio: undefined },
+    ],
+  },
+
+  // g) fetch: C tasks with wa_fetch vs a plain JS async pool, same process and server
+  {
+    id: 'fetch',
+    title: `fetch: ${num('BENCH_FETCH_TOTAL', 10000)} GETs over loopback, 64 in flight: wasync C tasks (wa_fetch) vs a JS async pool (x ${num('BENCH_FETCH_REPS', 5)})`,
+    build: () => exec(NODE, [path.join(ROOT, 'js', 'cli.mjs'), 'build', path.join(BENCH, 'fetch_bench.c'), '-o', path.join(OUT, 'fetch_bench.mjs')]),
+    async run() {
+      const lines = benchLines(await exec(NODE, [path.join(BENCH, 'fetch_bench.mjs'), path.join(OUT, 'fetch_bench.mjs'),
+        String(num('BENCH_FETCH_TOTAL', 10000)), '64', String(num('BENCH_FETCH_REPS', 5))]));
+      const rps = (kind) => lines.filter((x) => x.kind === kind).map((x) => x.rps);
+      return {
+        fetch_wasync_rps: med(rps('wasync'), 'requests/s'),
+        fetch_js_rps: med(rps('js'), 'requests/s', 'fetch(url) + arrayBuffer()'),
+        fetch_js_abort_rps: med(rps('js-abort'), 'requests/s', 'fetch(url, { signal }) + arrayBuffer(), as wa_fetch calls it'),
+      };
+    },
+    // Ratios here are JS rps / wasync rps (time per request), so <= 1.11 means wasync reaches >= 0.9 x JS.
+    rows: (r) => [
+      { row: 'g) fetch: requests/s vs plain JS pool (bar: wasync >= 0.9 x JS)', wasync: `${fmt(val(r, 'fetch_wasync_rps'))} req/s`,
+        peer: `${fmt(val(r, 'fetch_js_rps'))} req/s`, ratio: ratio(r, 'fetch_js_rps', 'fetch_wasync_rps'), bar: 1.11 },
+      { row: 'g) fetch: vs JS pool passing an AbortSignal, as wa_fetch does (info)', wasync: `${fmt(val(r, 'fetch_wasync_rps'))} req/s`,
+        peer: `${fmt(val(r, 'fetch_js_abort_rps'))} req/s`, ratio: ratio(r, 'fetch_js_abort_rps', 'fetch_wasync_rps') },
+    ],
   },
 ];
 
 // ---- summary -----------------------------------------------------------------------
 
-const fmt = (v, d = 0) => (v === undefined ? 'n/a' : v.toFixed(d));
-const val = (r, k) => r[k]?.value;
-const ratio = (r, a, b) => (val(r, a) !== undefined && val(r, b) ? val(r, a) / val(r, b) : undefined);
-const verdict = (v, bar) => (v === undefined ? 'n/a' : v <= bar ? 'PASS' : 'FAIL');
+const verdict = (x) => {
+  if (x.check !== undefined) return x.check ? 'PASS' : 'FAIL';
+  if (x.bar === undefined) return x.barText ? 'n/a' : 'info';
+  if (x.ratio === undefined) return 'n/a';
+  return x.ratio <= x.bar ? 'PASS' : 'FAIL';
+};
 
-/** Rows of the summary: [metric, value, bar, verdict]. */
-function summaryRows(r) {
-  const rVsJs = ratio(r, 'wasync_ns', 'js_await_ns');
-  const rVsFiber = ratio(r, 'wasync_ns', 'fiber_ns');
-  const perTask = val(r, 'sleeper_sbrk');
-  return [
-    ['switch: wasync wa_yield ping-pong', `${fmt(val(r, 'wasync_ns'), 1)} ns`, '', ''],
-    ['switch: JS await (resolved promise)', `${fmt(val(r, 'js_await_ns'), 1)} ns`, '', ''],
-    ['switch: JS baton (new Promise + resolve)', `${fmt(val(r, 'js_baton_ns'), 1)} ns`, '', 'info'],
-    ['switch: emscripten_fiber_swap', `${fmt(val(r, 'fiber_ns'), 1)} ns`, '', ''],
-    ['ratio wasync / JS await', fmt(rVsJs, 2), '<= 0.6', verdict(rVsJs, 0.6)],
-    ['ratio wasync / fiber', fmt(rVsFiber, 2), '<= 0.3', verdict(rVsFiber, 0.3)],
-    [`sleepers: ${fmt(val(r, 'sleepers'))} tasks, heap (sbrk) per task`, `${fmt(perTask)} B`, '<= 8192', verdict(perTask, 8192)],
-    ['sleepers: malloc in-use per task', `${fmt(val(r, 'sleeper_malloc'))} B`, '', 'info'],
-    ['sleepers: wasm memory growth per task', `${fmt(val(r, 'sleeper_mem'))} B`, '', 'info'],
-    ['sleepers: spawn / all asleep / cancel+join', `${fmt(val(r, 'sleeper_spawn_ms'))} / ${fmt(val(r, 'sleeper_start_ms'))} / ${fmt(val(r, 'sleeper_cancel_ms'))} ms`, '', 'info'],
-  ];
+/** Summary rows as display cells: [row, wasync, peer, ratio, bar, verdict]. */
+function summaryCells(r) {
+  return summaryRows(r).map((x) => [x.row, x.wasync, x.peer || '-', x.ratio === undefined ? '-' : fmt(x.ratio, 2),
+    x.barText || (x.bar === undefined ? '-' : `<= ${x.bar}`), verdict(x)]);
 }
 
+function summaryRows(r) {
+  return BENCHMARKS.filter((b) => b.rows && r.byBench[b.id]).flatMap((b) => b.rows(r));
+}
+
+const HEAD = ['Row', 'wasync', 'Peer', 'Ratio', 'Bar', 'Pass/fail'];
+
 function printSummary(r) {
-  const rVsJs = ratio(r, 'wasync_ns', 'js_await_ns');
-  const rVsFiber = ratio(r, 'wasync_ns', 'fiber_ns');
+  const rows = [HEAD, ...summaryCells(r)];
+  const w = HEAD.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   console.log('');
-  console.log(`switch: wasync ${fmt(val(r, 'wasync_ns'))} ns | JS await ${fmt(val(r, 'js_await_ns'))} ns | ` +
-    `fiber ${fmt(val(r, 'fiber_ns'))} ns | ratio vs JS ${fmt(rVsJs, 2)} (bar 0.6, ${verdict(rVsJs, 0.6)}) | ` +
-    `ratio vs fiber ${fmt(rVsFiber, 2)} (bar 0.3, ${verdict(rVsFiber, 0.3)})`);
-  console.log(`        (JS baton, new Promise + resolve per hand-off: ${fmt(val(r, 'js_baton_ns'))} ns)`);
-  const perTask = val(r, 'sleeper_sbrk');
-  console.log(`sleepers: ${fmt(val(r, 'sleepers'))} tasks, ${fmt(perTask)} bytes/task (bar 8192, ${verdict(perTask, 8192)}) ` +
-    `[malloc in use ${fmt(val(r, 'sleeper_malloc'))}, wasm memory ${fmt(val(r, 'sleeper_mem'))} bytes/task; ` +
-    `WA_STACK_DEFAULT ${stackDefault()}]`);
+  for (const [i, row] of rows.entries()) {
+    console.log(`  ${row.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ')}`);
+    if (i === 0) console.log(`  ${w.map((n) => '-'.repeat(n)).join('  ')}`);
+  }
   console.log('');
-  const rows = summaryRows(r);
-  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) console.log(`  ${row.map((c, i) => c.padEnd(w[i])).join('  ')}`);
 }
 
 function markdown(r, errors) {
+  const esc = (c) => c.replace(/\|/g, '\\|');
   const lines = [
     '# wasync benchmark results',
     '',
-    `Written by \`make bench\` (bench/run.mjs) on ${new Date().toISOString()}.`,
-    `Node ${process.version}, ${process.platform}/${process.arch}; medians of ${REPS} repetitions ` +
-      `(${SWITCHES} switches each) after a warm-up; sleepers: median of ${SLEEPER_RUNS} runs.`,
+    `Written by \`make bench\` (bench/run.mjs) on ${new Date().toISOString()}; Node ${process.version}, ` +
+      `${process.platform}/${process.arch}. Each figure is the median of ${REPS} repetitions after a warm-up ` +
+      `(the tree: ${TREE_REPS}; sleepers and lateness: ${SLEEPER_RUNS} runs), wasync and its peer measured in the ` +
+      'same run, each program in its own process. Ratio = wasync / peer (lower is better for wasync); ' +
+      'a row passes when the ratio is at or under its bar. Chart: [results.svg](results.svg).',
     '',
-    '| Metric | Value | Bar | Verdict |',
-    '| --- | --- | --- | --- |',
-    ...summaryRows(r).map((row) => `| ${row.join(' | ')} |`),
+    `| ${HEAD.join(' | ')} |`,
+    `| --- | --- | --- | ---: | --- | --- |`,
+    ...summaryCells(r).map((row) => `| ${row.map(esc).join(' | ')} |`),
+    '',
+    'Peers and methods:',
+    '',
+    '- a) Two tasks ping-pong with `wa_yield()`, the call made 0/16/64 frames below the task function. ' +
+      'JS await hand-off: each of two async functions resolves the other\'s promise and awaits its own (the bar\'s peer); ' +
+      'JS resolved: both await an already-resolved promise, so the microtask queue alternates them without any hand-off (information). ' +
+      'In JS only the innermost async function suspends, so depth does not change its cost, while Asyncify unwinds and rewinds every frame. ' +
+      'emscripten_fiber_swap: the same program with Emscripten fibers (emcc -O2 -sASYNCIFY).',
+    `- b) ${RING_TASKS} tasks in a ring, neighbours joined by channels; one token passed ${RING_PASSES} times. ` +
+      'JS: as many async functions over promise-based channels (bench/js_peers.mjs `Chan`, Go semantics, synchronous fast paths).',
+    `- c) Skynet: every node spawns 10 children and sums their results, ${TREE_LEAVES} leaves. ` +
+      'Tree tasks use `WA_STACK_MIN` (2 KiB) stacks. All 1.1 M tasks at once would need ~2.5 GB (more than wasm32\'s 2 GiB here), ' +
+      'and FIFO scheduling builds the tree breadth-first, so the root runs its 10 subtrees one after another ' +
+      '(at most ~111 k tasks alive at once); the JS peer (async functions + Promise.all) has the same shape.',
+    '- d) Two tasks bounce a value over two channels; ns per message (a send and its receive). JS: the same over `Chan`.',
+    `- e) Memory: ${SLEEPERS} tasks with the default stack asleep at once, heap growth per task. Lateness: sleeper i sleeps ` +
+      `${LATE_BASE} + i % ${LATE_SPREAD} ms and records wake time minus deadline (performance.now()); JS: ${SLEEPERS} async functions awaiting setTimeout promises.`,
+    '- f) bench/kernel_bench.c: integer + float loop in a function that never awaits, built with plain `emcc -O3` and with ' +
+      '`wasync build -O3` (js/build.mjs link flags: -sASYNCIFY=1 …, linked with the runtime). Code size: the kernel\'s body in ' +
+      'each .wasm (found through its export); it is not instrumented when, in `wasm-opt --print`, it has no calls and no global ' +
+      'accesses (Asyncify\'s instrumentation reads its state global at entry and after every call). The few bytes of difference come ' +
+      'from Binaryen re-optimizing the whole module after the asyncify pass.',
     '',
     '## All results',
     '',
     '| Benchmark | Result | Value | Unit | Note |',
-    '| --- | --- | --- | --- | --- |',
+    '| --- | --- | ---: | --- | --- |',
   ];
   for (const b of BENCHMARKS) {
     for (const [k, x] of Object.entries(r.byBench[b.id] || {})) {
-      lines.push(`| ${b.id} | ${k} | ${fmt(x.value, Number.isInteger(x.value) ? 0 : 1)} | ${x.unit} | ${x.note || ''} |`);
+      lines.push(`| ${b.id} | ${k} | ${fmt(x.value, Number.isInteger(x.value) ? 0 : 2)} | ${x.unit} | ${esc(x.note || '')} |`);
     }
   }
-  if (errors.length) lines.push('', '## Errors', '', ...errors.map((e) => `- ${e}`));
+  if (errors.length) lines.push('', '## Errors', '', ...errors.map((e) => `- ${e.split('\n')[0]}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** A horizontal bar chart of the ratios (log scale), bars marked. */
+function svgChart(r) {
+  const rows = summaryRows(r).filter((x) => x.ratio !== undefined && Number.isFinite(x.ratio) && x.ratio > 0);
+  const xmlEsc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const labelW = 430;
+  const plotW = 520;
+  const rowH = 24;
+  const top = 50;
+  const width = labelW + plotW + 90;
+  const height = top + rows.length * rowH + 50;
+  const values = rows.flatMap((x) => [x.ratio, x.bar ?? 1, 1]);
+  const lo = 2 ** Math.floor(Math.log2(Math.min(...values)));
+  const hi = 2 ** Math.ceil(Math.log2(Math.max(...values)));
+  const X = (v) => labelW + (Math.log2(v / lo) / Math.log2(hi / lo)) * plotW;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">wasync / peer (lower is better for wasync; log scale)</text>`,
+    `<text x="10" y="38" fill="#555">green: passes its bar, red: fails it, grey: no bar (information). Black tick: the bar.</text>`,
+  ];
+  for (let v = lo; v <= hi * 1.0001; v *= 2) {
+    const x = X(v).toFixed(1);
+    out.push(`<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${top + rows.length * rowH}" stroke="${v === 1 ? '#888' : '#e4e4e4'}"${v === 1 ? ' stroke-dasharray="4 3"' : ''}/>`);
+    out.push(`<text x="${x}" y="${top + rows.length * rowH + 16}" text-anchor="middle" fill="#555">${v >= 1 ? v : `1/${1 / v}`}</text>`);
+  }
+  rows.forEach((x, i) => {
+    const y = top + i * rowH;
+    const v = verdict(x);
+    const color = v === 'PASS' ? '#3a9d4a' : v === 'FAIL' ? '#d0433a' : '#9aa4b1';
+    const x0 = X(lo);
+    out.push(`<text x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${xmlEsc(x.row)}</text>`);
+    out.push(`<rect x="${x0.toFixed(1)}" y="${y + 4}" width="${Math.max(1, X(x.ratio) - x0).toFixed(1)}" height="${rowH - 8}" fill="${color}"/>`);
+    out.push(`<text x="${(X(x.ratio) + 4).toFixed(1)}" y="${y + rowH / 2 + 4}">${fmt(x.ratio, 2)}</text>`);
+    if (x.bar !== undefined) {
+      const bx = X(x.bar).toFixed(1);
+      out.push(`<line x1="${bx}" y1="${y + 1}" x2="${bx}" y2="${y + rowH - 1}" stroke="#000" stroke-width="2.5"/>`);
+    }
+  });
+  out.push(`<text x="${labelW + plotW / 2}" y="${height - 10}" text-anchor="middle" fill="#555">ratio wasync / peer</text>`);
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
 }
 
 // ---- main ----------------------------------------------------------------------------
@@ -228,14 +508,15 @@ async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const results = { byBench: {} };
   const errors = [];
-  for (const b of BENCHMARKS) {
+  const selected = BENCHMARKS.filter((b) => !ONLY || ONLY.includes(b.id));
+  for (const b of selected) {
     if (!b.build) continue;
     progress(`building ${b.id}`);
     try { await b.build(); } catch (e) { errors.push(`${b.id} build: ${e.message}`); b.broken = true; }
   }
-  for (const b of BENCHMARKS) {
-    if (b.broken || (b.id === 'wasync-sleepers' && BENCHMARKS[0].broken)) continue;
-    progress(`running ${b.title}`);
+  for (const [i, b] of selected.entries()) {
+    if (b.broken) continue;
+    progress(`(${i + 1}/${selected.length}) ${b.title}`);
     try {
       const res = await b.run();
       results.byBench[b.id] = res;
@@ -245,11 +526,15 @@ async function main() {
       }
     } catch (e) {
       errors.push(`${b.id}: ${e.message}`);
+      progress(`  FAILED: ${e.message.split('\n')[0]}`);
     }
   }
   printSummary(results);
-  fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), markdown(results, errors));
-  progress(`wrote ${path.relative(ROOT, path.join(BENCH, 'RESULTS.md'))}`);
+  if (!ONLY) {
+    fs.writeFileSync(path.join(BENCH, 'RESULTS.md'), markdown(results, errors));
+    fs.writeFileSync(path.join(BENCH, 'results.svg'), svgChart(results));
+    progress('wrote bench/RESULTS.md and bench/results.svg');
+  }
   if (errors.length) {
     for (const e of errors) console.error(`bench error: ${e}`);
     process.exitCode = 1;
