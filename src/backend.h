@@ -22,12 +22,16 @@ void wa__ctx_destroy(struct wa__task *t);
  * suspended task. */
 int wa__ctx_run(struct wa__task *t, int *status);
 
-/* Runs on the task's own stack just before it suspends; a non-zero result
- * is returned to the caller instead of suspending. */
+/* Runs on the task's own stack on the way into a suspend. It returns
+ * WA__SUSPEND to suspend (it has then linked t wherever it waits), or any
+ * other value, which the await point returns at once without switching:
+ * an await point can try its fast path here, so the common case needs no
+ * instrumented frame of its own either. */
 typedef int (*wa__prepare_fn)(struct wa__task *t);
+#define WA__SUSPEND 1
 
-/* Task side: prepare(t), then return control to the scheduler; returns
- * t->wake_code when t is resumed. Called through a pointer the optimizer
+/* Task side: prepare(t), then (if it said WA__SUSPEND) return control to
+ * the scheduler; returns t->wake_code when t is resumed. Called through a pointer the optimizer
  * cannot see through (wasm: Binaryen must never inline the top-most
  * runtime into its caller), inline so that await points add no frame of
  * their own for Asyncify to save and restore on every switch. t may be

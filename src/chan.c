@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "backend.h"
 
 struct wa_chan {
   size_t elem_size, cap;
@@ -29,24 +30,28 @@ struct wa_chan {
 
 typedef struct select_state select_state;
 
-/* Every node in a channel queue is one of these. w.data points at the
- * element to send or the buffer to receive into; w.result is set to 0 or
- * WA_ECLOSED by whoever completes the operation. */
-typedef struct {
-  wa__wait w;          /* first, so a popped wa__wait * is a chan_waiter * */
-  select_state *sel;   /* NULL for a plain send/recv */
-  int index;           /* select case index */
-} chan_waiter;
+/* A node in a channel queue: w.data points at the element to send or the
+ * buffer to receive into; w.ext is the select's state (NULL for a plain
+ * send or receive, whose node is the task's own self_wait); w.result is set
+ * to 0 or WA_ECLOSED by whoever completes the operation. */
+typedef wa__wait chan_waiter;
 
 struct select_state {
-  chan_waiter *nodes;
+  chan_waiter *nodes; /* one per case: a node's case index is its offset */
   int n;
 };
 
 /* ---- element copies ---------------------------------------------------------- */
 
 static void copy_out(const wa_chan *c, void *dst, const void *src) {
-  if (dst) memcpy(dst, src, c->elem_size);
+  if (!dst) return;
+  /* Constant sizes compile to plain loads and stores: the common element
+   * types (int, pointer, double, int64) skip the call to memcpy. */
+  switch (c->elem_size) {
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    default: memcpy(dst, src, c->elem_size); break;
+  }
 }
 
 static void zero_out(const wa_chan *c, void *dst) {
@@ -74,12 +79,13 @@ static void ring_pop(wa_chan *c, void *elem) {
  * A select waits on several queues: its other nodes are unlinked first, so
  * no second peer can complete it, and it wakes with the case index. */
 static void complete(chan_waiter *cw, int result) {
-  cw->w.result = result;
-  if (cw->sel) {
-    for (int i = 0; i < cw->sel->n; i++) wa__waitq_remove(&cw->sel->nodes[i].w);
-    wa__wake(cw->w.task, cw->index);
+  select_state *sel = cw->ext;
+  cw->result = result;
+  if (sel) {
+    for (int i = 0; i < sel->n; i++) wa__waitq_remove(&sel->nodes[i]);
+    wa__wake(cw->task, (int)(cw - sel->nodes));
   } else {
-    wa__wake(cw->w.task, result);
+    wa__wake(cw->task, result);
   }
 }
 
@@ -92,7 +98,7 @@ static int send_now(wa_chan *c, const void *elem) {
   if (c->closed) return WA_ECLOSED;
   if ((r = pop_waiter(&c->recvq))) {
     /* A receiver only parks when the buffer is empty: hand over directly. */
-    copy_out(c, r->w.data, elem);
+    copy_out(c, r->data, elem);
     complete(r, 0);
     return 0;
   }
@@ -109,13 +115,13 @@ static int recv_now(wa_chan *c, void *elem) {
     ring_pop(c, elem);
     /* The freed slot goes to the oldest parked sender, keeping FIFO order. */
     if ((s = pop_waiter(&c->sendq))) {
-      ring_push(c, s->w.data);
+      ring_push(c, s->data);
       complete(s, 0);
     }
     return 0;
   }
   if ((s = pop_waiter(&c->sendq))) { /* rendezvous */
-    copy_out(c, elem, s->w.data);
+    copy_out(c, elem, s->data);
     complete(s, 0);
     return 0;
   }
@@ -136,21 +142,46 @@ static int recv_ready(const wa_chan *c) {
 
 /* ---- plain blocking operations ---------------------------------------------------- */
 
+/* A plain send or receive decides everything in a prepare callback, inside
+ * the suspend primitive: the fast path returns from there, and the slow
+ * path links the task's own node and parks. wa_chan_send/recv are then
+ * bare tail calls that the optimizer folds into their caller, so in wasm a
+ * blocking channel operation costs Asyncify no frame beyond the caller's.
+ * The operation's arguments travel in these two variables: the callback
+ * reads them before anything else can run. */
+static wa_chan *op_chan;
+static void *op_elem;
+
 static void abort_chan_wait(wa__task *t) {
   if (t->wait_node) wa__waitq_remove(t->wait_node);
 }
 
-/* Parks the current task on q until a peer completes its operation. */
-static int wait_on(wa__waitq *q, void *elem, const char *what, const wa_chan *c) {
-  chan_waiter cw;
-  int rc;
-  cw.sel = NULL;
-  cw.index = 0;
-  wa__waitq_push(q, &cw.w, wa__cur, elem);
-  wa__cur->wait_node = &cw.w;
-  rc = wa__park(what, c, abort_chan_wait);
-  wa__cur->wait_node = NULL;
-  return rc;
+static int park_on(wa__task *t, wa__waitq *q, void *elem, const char *what, const wa_chan *c) {
+  wa__waitq_push(q, &t->self_wait, t, elem);
+  t->wait_node = &t->self_wait;
+  return wa__park_prepared(t, what, c, abort_chan_wait);
+}
+
+static int send_prepare(wa__task *t) {
+  wa_chan *c = op_chan;
+  void *elem = op_elem;
+  int rc = wa__await_begin();
+  if (rc) return rc;
+  rc = send_now(c, elem);
+  if (rc != WA_EAGAIN) return rc;
+  /* The receiver copies from elem while we are parked, so it must stay
+   * valid: it is the caller's, and the caller is suspended here. */
+  return park_on(t, &c->sendq, elem, "chan send", c);
+}
+
+static int recv_prepare(wa__task *t) {
+  wa_chan *c = op_chan;
+  void *elem = op_elem;
+  int rc = wa__await_begin();
+  if (rc) return rc;
+  rc = recv_now(c, elem);
+  if (rc != WA_EAGAIN) return rc;
+  return park_on(t, &c->recvq, elem, "chan recv", c);
 }
 
 wa_chan *wa_chan_new(size_t elem_size, size_t capacity) {
@@ -181,25 +212,17 @@ int wa_chan_try_recv(wa_chan *c, void *elem) {
 }
 
 int wa_chan_send(wa_chan *c, const void *elem) {
-  int rc;
   if (!c || !elem) return WA_EINVAL;
-  rc = wa__await_begin();
-  if (rc) return rc;
-  rc = send_now(c, elem);
-  if (rc != WA_EAGAIN) return rc;
-  /* The receiver copies from elem while we are parked, so it must stay
-   * valid: it is the caller's, and the caller is suspended here. */
-  return wait_on(&c->sendq, (void *)elem, "chan send", c);
+  op_chan = c;
+  op_elem = (void *)elem;
+  return wa__ctx_suspend(wa__cur, send_prepare);
 }
 
 int wa_chan_recv(wa_chan *c, void *elem) {
-  int rc;
   if (!c) return WA_EINVAL;
-  rc = wa__await_begin();
-  if (rc) return rc;
-  rc = recv_now(c, elem);
-  if (rc != WA_EAGAIN) return rc;
-  return wait_on(&c->recvq, elem, "chan recv", c);
+  op_chan = c;
+  op_elem = elem;
+  return wa__ctx_suspend(wa__cur, recv_prepare);
 }
 
 void wa_chan_close(wa_chan *c) {
@@ -208,7 +231,7 @@ void wa_chan_close(wa_chan *c) {
   c->closed = 1;
   /* Receivers only park on an empty buffer, so "drained" already holds. */
   while ((w = pop_waiter(&c->recvq))) {
-    zero_out(c, w->w.data);
+    zero_out(c, w->data);
     complete(w, WA_ECLOSED);
   }
   while ((w = pop_waiter(&c->sendq))) complete(w, WA_ECLOSED);
@@ -259,24 +282,25 @@ static int check_cases(const wa_select_case *cases, int n) {
 
 static void abort_select(wa__task *t) {
   select_state *st = (select_state *)(uintptr_t)t->wait_obj;
-  for (int i = 0; i < st->n; i++) wa__waitq_remove(&st->nodes[i].w);
+  for (int i = 0; i < st->n; i++) wa__waitq_remove(&st->nodes[i]);
 }
 
 /* Parks on every case's queue at once; returns the completed case index
- * (its result in nodes[index].w.result) or an interruption code. */
+ * (its result in nodes[index].result) or an interruption code. Select keeps
+ * the classic wa__park: its result is an index, which could be confused
+ * with WA__SUSPEND if it were decided in a prepare callback. */
 static int select_park(wa_select_case *cases, int n, chan_waiter *nodes) {
   select_state st = {nodes, n};
   int rc;
   for (int i = 0; i < n; i++) {
     wa_chan *c = cases[i].chan;
-    nodes[i].sel = &st;
-    nodes[i].index = i;
-    wa__waitq_push(cases[i].is_send ? &c->sendq : &c->recvq, &nodes[i].w, wa__cur, cases[i].elem);
+    wa__waitq_push(cases[i].is_send ? &c->sendq : &c->recvq, &nodes[i], wa__cur, cases[i].elem);
+    nodes[i].ext = &st;
   }
   rc = wa__park("select", &st, abort_select);
   /* complete() or abort_select() already unlinked them; this is a no-op
    * that never touches a channel freed after waking us. */
-  for (int i = 0; i < n; i++) wa__waitq_remove(&nodes[i].w);
+  for (int i = 0; i < n; i++) wa__waitq_remove(&nodes[i]);
   return rc;
 }
 
@@ -295,7 +319,7 @@ int wa_select(wa_select_case *cases, int n) {
   }
   if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
   k = select_park(cases, n, nodes);
-  if (k >= 0) wa__cur->select_result = nodes[k].w.result;
+  if (k >= 0) wa__cur->select_result = nodes[k].result;
   if (nodes != small) free(nodes);
   return k;
 }

@@ -36,17 +36,41 @@ typedef struct wa__wait {
   wa__waitq *q;      /* the queue it is linked into, NULL when unlinked */
   wa__task *task;
   void *data;        /* primitive-specific (element buffer, select case…) */
+  void *ext;         /* primitive-specific (a select's state), NULL if unused */
   int result;        /* primitive-specific result set by the waker */
 } wa__wait;
 
-void wa__waitq_init(wa__waitq *q);
-int wa__waitq_empty(const wa__waitq *q);
-/* Appends w (FIFO) for the current task. */
-void wa__waitq_push(wa__waitq *q, wa__wait *w, wa__task *t, void *data);
-/* Unlinks and returns the oldest node, or NULL. */
-wa__wait *wa__waitq_pop(wa__waitq *q);
+/* The queue operations are inline: every blocking primitive uses them on
+ * every wait, and they are a handful of pointer moves. */
+static inline void wa__waitq_init(wa__waitq *q) { q->head = q->tail = NULL; }
+static inline int wa__waitq_empty(const wa__waitq *q) { return q->head == NULL; }
+/* Appends w (FIFO) for task t. */
+static inline void wa__waitq_push(wa__waitq *q, wa__wait *w, wa__task *t, void *data) {
+  w->task = t;
+  w->data = data;
+  w->ext = NULL;
+  w->result = 0;
+  w->q = q;
+  w->next = NULL;
+  w->prev = q->tail;
+  if (q->tail) q->tail->next = w; else q->head = w;
+  q->tail = w;
+}
 /* Unlinks w if it is linked (idempotent). */
-void wa__waitq_remove(wa__wait *w);
+static inline void wa__waitq_remove(wa__wait *w) {
+  wa__waitq *q = w->q;
+  if (!q) return;
+  if (w->prev) w->prev->next = w->next; else q->head = w->next;
+  if (w->next) w->next->prev = w->prev; else q->tail = w->prev;
+  w->prev = w->next = NULL;
+  w->q = NULL;
+}
+/* Unlinks and returns the oldest node, or NULL. */
+static inline wa__wait *wa__waitq_pop(wa__waitq *q) {
+  wa__wait *w = q->head;
+  if (w) wa__waitq_remove(w);
+  return w;
+}
 /* Convenience: push, park and (on abort) remove; returns the park code. */
 int wa__waitq_wait(wa__waitq *q, void *data, const char *what, const void *obj);
 /* Wakes the oldest waiter with code; 1 if there was one. */
@@ -106,6 +130,8 @@ struct wa__task {
   int wake_code;
   wa__abort_fn on_abort;
   wa__wait *wait_node;        /* the node of wa__waitq_wait, for on_abort */
+  wa__wait self_wait;         /* a node for waits that park from a prepare
+                                 callback (no frame of their own to hold it) */
   const char *wait_what;      /* "sleep", "join", "chan recv", … (static) */
   const void *wait_obj;       /* what it waits on (for the dump), may be NULL */
   const char *wait_detail;    /* optional text owned by the waiter (URL…) */
@@ -154,6 +180,9 @@ uint32_t wa__task_slots(void);
 int wa__await_begin(void);
 /* Suspends the current task until wa__wake() or an interruption. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort);
+/* For await points that decide in a prepare callback (backend.h): records
+ * what t waits on, marks it parked and returns WA__SUSPEND. */
+int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort);
 /* Makes a parked task ready; its wa__park returns code. */
 void wa__wake(wa__task *t, int code);
 /* Cancellation or timeout for t: aborts its wait now if parked, else leaves

@@ -76,7 +76,14 @@ int wa__await_begin(void) {
 static int park_prepare(wa__task *t) {
   t->state = WA__WAITING;
   t->wait_since = slice_now;
-  return 0;
+  return WA__SUSPEND;
+}
+
+int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort) {
+  t->wait_what = what;
+  t->wait_obj = obj;
+  t->on_abort = on_abort;
+  return park_prepare(t);
 }
 
 /* Nothing is done after the switch (wa__wake clears the wait fields), so
@@ -93,6 +100,7 @@ void wa__wake(wa__task *t, int code) {
   if (t->state != WA__WAITING) return;
   t->wake_code = code;
   t->on_abort = NULL;
+  t->wait_node = NULL;
   t->wait_what = NULL;
   t->wait_obj = NULL;
   t->wait_detail = NULL;

@@ -264,7 +264,7 @@ static int yield_prepare(wa__task *t) {
   t->wake_code = 0;
   t->state = WA__READY;
   wa__ready_push(t);
-  return 0;
+  return WA__SUSPEND;
 }
 
 /* All the work happens in yield_prepare, on the way out: wa_yield itself

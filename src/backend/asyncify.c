@@ -193,7 +193,7 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
     c->overflowed = 1; /* unwind without prepare: it ends, never resumes */
   } else {
     rc = prepare(t);
-    if (rc) return rc;
+    if (rc != WA__SUSPEND) return rc;
     c = t->ctx;
   }
   c->sp = stackSave();
