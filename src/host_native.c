@@ -52,6 +52,13 @@ int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
       if (status) *status = done_status;
       return 0;
     }
+    /* Like a browser or Node: due timers (the host's own pending work)
+     * run before the next tick the scheduler asked for. */
+    if (timer_deadline >= 0 && wa__host_now() >= timer_deadline) {
+      timer_deadline = -1;
+      wa__host_timer_fired();
+      continue;
+    }
     if (tick_wanted) {
       tick_wanted = 0;
       wa__host_tick();

@@ -10,9 +10,13 @@
 #include "host.h"
 
 /* Longest stretch of task code between returns to the host, so a page stays
- * responsive while C tasks keep yielding to each other. */
+ * responsive while C tasks keep yielding to each other. Reading the clock is
+ * a call into the host, too dear for every switch: each tick reads it after
+ * 1, 2, 4, ... runs, up to every WA__SLICE_CHECK_MAX runs. Short runs (a
+ * ping-pong) soon check rarely; long ones (a task computing between yields)
+ * are caught within twice the slice. */
 #define WA__SLICE_MS 8.0
-#define WA__SLICE_CHECK_EVERY 128
+#define WA__SLICE_CHECK_MAX 128
 
 wa__task *wa__cur;
 
@@ -142,7 +146,7 @@ static void run_one(wa__task *t) {
 }
 
 int wa__run_ready(void) {
-  int ran = 0;
+  int ran = 0, next_check = 1, step = 1;
   double start;
   wa__task *t;
   if (in_tick) return 0;
@@ -157,13 +161,17 @@ int wa__run_ready(void) {
     } else {
       run_one(t);
     }
-    if (++ran % WA__SLICE_CHECK_EVERY == 0 && ready_head) {
-      double now = wa__host_now();
-      slice_now = (int64_t)now;
-      if (now - start >= WA__SLICE_MS) {
-        tick_requested = 1;
-        wa__host_request_tick(1);
-        break;
+    if (++ran >= next_check) {
+      if (step < WA__SLICE_CHECK_MAX) step *= 2;
+      next_check = ran + step;
+      if (ready_head) {
+        double now = wa__host_now();
+        slice_now = (int64_t)now;
+        if (now - start >= WA__SLICE_MS) {
+          tick_requested = 1;
+          wa__host_request_tick(1);
+          break;
+        }
       }
     }
   }

@@ -101,3 +101,39 @@ TEST_IMPL(ten_thousand_sleepers) {
   ASSERT_EQ(wa_join_all(ts, N), 0);
   return 0;
 }
+
+static int busy_rounds_done;
+
+/* Computes 3 ms at a time between yields, 20 times. */
+static int busy_yielder(void *arg) {
+  (void)arg;
+  for (busy_rounds_done = 0; busy_rounds_done < 20; busy_rounds_done++) {
+    int64_t t0 = wa_now();
+    while (wa_now() - t0 < 3) { }
+    ASSERT_EQ(wa_yield(), 0);
+  }
+  return 0;
+}
+
+static int nap_then_look(void *arg) {
+  int *seen = arg;
+  ASSERT_EQ(wa_sleep(1), 0);
+  *seen = busy_rounds_done;
+  return 0;
+}
+
+/* Regression: the scheduler read the clock only every 128 runs, so a task
+ * computing between yields kept the host (timers, rendering, input) out
+ * for hundreds of milliseconds. Now a timer that is due gets its turn
+ * within a couple of time slices (8 ms each), long before the 60 ms of
+ * work is done. */
+TEST_IMPL(long_runs_between_yields_still_let_the_host_in) {
+  int seen = -1;
+  wa_task *sleeper = wa_spawn(nap_then_look, &seen);
+  wa_task *busy = wa_spawn(busy_yielder, NULL);
+  ASSERT_EQ(wa_join(busy), 0);
+  ASSERT_EQ(wa_join(sleeper), 0);
+  ASSERT_GE(seen, 0);
+  ASSERT_LT(seen, 20);
+  return 0;
+}
