@@ -6,8 +6,11 @@
 // times each, in the same process against the same local server (a child
 // process, tests/js/servers.mjs, route /hello: 11 bytes).
 // usage: node bench/fetch_bench.mjs BUILT_MODULE [TOTAL] [INFLIGHT] [REPS]
-// Prints one line per repetition and kind: BENCH {"kind", "rps", "ms"},
-// kind "wasync", "js" (plain fetch(url)) or "js-abort" (fetch with a signal).
+// Prints one line per repetition and kind: BENCH {"kind", "rps", "ms",
+// "cpu_us"}, kind "wasync", "js" (plain fetch(url)) or "js-abort" (fetch
+// with a signal); cpu_us is this process's CPU time (user + system) per
+// request during the run, steadier than rps on a shared machine (the
+// server's CPU is not in it).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { load } from '../js/index.mjs';
@@ -60,13 +63,17 @@ try {
   // Warm-up (JIT, connection pool), then alternate.
   await cRun();
   await jsPool(url);
+  const measure = async (kind, fn) => {
+    const c0 = process.cpuUsage();
+    const r = await fn();
+    const cpu = process.cpuUsage(c0);
+    const cpu_us = Math.round(((cpu.user + cpu.system) / TOTAL) * 10) / 10;
+    console.log(`BENCH ${JSON.stringify({ kind, rps: r.rps, ms: r.ms, cpu_us })}`);
+  };
   for (let i = 0; i < REPS; i++) {
-    const c = await cRun();
-    console.log(`BENCH ${JSON.stringify({ kind: 'wasync', rps: c.rps, ms: c.ms })}`);
-    const j = await jsPool(url);
-    console.log(`BENCH ${JSON.stringify({ kind: 'js', rps: j.rps, ms: j.ms })}`);
-    const a = await jsPool(url, true);
-    console.log(`BENCH ${JSON.stringify({ kind: 'js-abort', rps: a.rps, ms: a.ms })}`);
+    await measure('wasync', cRun);
+    await measure('js', () => jsPool(url));
+    await measure('js-abort', () => jsPool(url, true));
   }
 } finally {
   await server.close();

@@ -2,8 +2,10 @@
  * library_wasync_fetch.js — the JS half of src/fetch.c (third --js-library):
  * wa_fetch over the host's fetch() in Node 18+ and browsers.
  *
- * C holds integer handles into WAF.table, never JS objects. Each entry:
- *   { r: the C wa_response*, ctrl: AbortController, reader, chunk, off,
+ * C holds integer handles into WAF.table, never JS objects. Each entry
+ * (a WAF.Entry):
+ *   { r: the C wa_response*, ctrl: AbortController or null, kill: undici's
+ *     abort function or null, reader, chunk, off,
  *     state: 'head' | 'body' | 'done' | 'failed' | 'aborted', reading }
  * The imports are plain synchronous calls (no Asyncify): the C task parks in
  * C, and a settled promise wakes it through the exports wa__fetch_head /
@@ -12,6 +14,26 @@
  * rest of that chunk here for the next read (the only buffering, counted in
  * WAF.buffered). An aborted entry never calls back into C; only
  * wa__fetch_release (wa_response_free, or a failed wa_fetch) removes it.
+ *
+ * How a request is aborted. In browsers (and any fetch() that is not Node's
+ * undici) every request gets its own AbortController, whose signal is
+ * passed to fetch(): a fetch can only be aborted through a signal given at
+ * call time. In Node that signal costs about as much as the rest of
+ * wasync's per-request work together (undici adds a listener, a WeakRef and
+ * a FinalizationRegistry entry per signal), so there the entry itself is
+ * passed as undici's `dispatcher` option instead: its dispatch() hands the
+ * request on to the global dispatcher (Symbol.for('undici.globalDispatcher.1'),
+ * which is what Node's fetch uses by default, setGlobalDispatcher included)
+ * and keeps the abort function undici gives its handler in onConnect(abort).
+ * Calling it destroys the connection exactly as an aborted signal does (and
+ * is a no-op once the response is complete); a request aborted before
+ * undici dispatched it fails at dispatch without being sent. WAF.disp says
+ * which way is used: 'off' (signals only: no undici, or the global
+ * dispatcher is not visible, e.g. in a vm context such as Jest's), 'probe'
+ * (undici: requests carry both a signal and the dispatcher until undici is
+ * seen calling dispatch(), which proves it honours the option), 'on'
+ * (dispatcher only). The first request in a process may have to go with a
+ * signal alone: Node creates its global dispatcher lazily in fetch().
  *
  * Module.wasyncFetch is WAF; tests use WAF.pending() (entries in the table),
  * WAF.inflight() (requests or reads whose promise has not settled yet) and
@@ -30,10 +52,55 @@ mergeInto(LibraryManager.library, {
     EINVAL: -4,
     ENET: -9,
     encoder: null,
+    disp: 'off',       // 'off' | 'probe' | 'on': see "How a request is aborted"
+    DISPATCHER: null,  // Symbol.for('undici.globalDispatcher.1')
+    lastUrl: null,     // the last URL that passed canParse (skips re-parsing)
+    Entry: null,
 
     setup: function () {
       WAF.table = new Map();
       WAF.encoder = new TextEncoder();
+      if (typeof process === 'object' && process && process.versions && process.versions.undici &&
+          typeof Symbol === 'function' && Symbol.for) {
+        WAF.DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+        WAF.disp = 'probe';
+      }
+      var Entry = function (r) {
+        this.r = r;
+        this.ctrl = null;
+        this.kill = null;
+        this.resp = null;
+        this.reader = null;
+        this.chunk = null;
+        this.off = 0;
+        this.state = 'head';
+        this.reading = false;
+        this.length = -1;
+      };
+      // undici's Dispatcher interface (the entry is the request's dispatcher).
+      Entry.prototype.dispatch = function (opts, handler) {
+        var e = this;
+        var d = globalThis[WAF.DISPATCHER];
+        if (WAF.disp === 'probe') WAF.disp = 'on';
+        if (e.state !== 'head' || !d) {   // aborted before it was dispatched
+          handler.onError(WAF.abortError());
+          return true;
+        }
+        var onConnect = handler.onConnect;
+        handler.onConnect = function (abort) {
+          var rv = onConnect.call(handler, abort);
+          if (e.state === 'aborted') abort(WAF.abortError());
+          else e.kill = abort;
+          return rv;
+        };
+        return d.dispatch(opts, handler);
+      };
+      WAF.Entry = Entry;
+    },
+
+    abortError: function () {
+      return typeof DOMException === 'function' ? new DOMException('The operation was aborted.', 'AbortError')
+        : new Error('The operation was aborted.');
     },
 
     canParse: function (url) {
@@ -198,7 +265,14 @@ mergeInto(LibraryManager.library, {
     abort: function (e) {
       if (e.state === 'head' || e.state === 'body') {
         e.state = 'aborted';
-        try { e.ctrl.abort(); } catch (x) { /* ignore */ }
+        if (e.ctrl) {
+          try { e.ctrl.abort(); } catch (x) { /* ignore */ }
+        }
+        if (e.kill) {
+          var kill = e.kill;
+          e.kill = null;
+          try { kill(WAF.abortError()); } catch (x) { /* ignore */ }
+        }
         if (e.reader && !e.reading) e.reader.cancel().catch(function () {});
         else if (!e.reader && e.resp && e.resp.body && !e.reading) e.resp.body.cancel().catch(function () {});
       } else if (e.state === 'done' || e.state === 'failed') {
@@ -217,10 +291,14 @@ mergeInto(LibraryManager.library, {
     var method = UTF8ToString(methodPtr);
     var fetchFn = typeof fetch === 'function' ? fetch : null;
     if (!fetchFn) return -12; // WA_ENOTSUP: no fetch() on this host
-    if (!WAF.canParse(url)) return WAF.invalid('not a valid absolute URL: ' + url);
-    var init = { method: method };
-    var up = method.toUpperCase();
-    if (up === 'GET' || up === 'HEAD') init.method = up;
+    if (url !== WAF.lastUrl) {
+      if (!WAF.canParse(url)) return WAF.invalid('not a valid absolute URL: ' + url);
+      WAF.lastUrl = url;
+    }
+    var init = {};                     // GET is fetch()'s default method
+    var up = method === 'GET' ? method : method.toUpperCase();
+    if (up === 'GET' || up === 'HEAD') method = up;
+    if (method !== 'GET') init.method = method;
     if (headersPtr) {
       var list = [];
       for (var i = headersPtr >> 2; HEAPU32[i]; i += 2) {
@@ -235,13 +313,18 @@ mergeInto(LibraryManager.library, {
       }
     }
     if (bodyLen > 0) {
-      if (init.method === 'GET' || init.method === 'HEAD') return WAF.invalid('a ' + init.method + ' request cannot have a body');
+      if (method === 'GET' || method === 'HEAD') return WAF.invalid('a ' + method + ' request cannot have a body');
       init.body = HEAPU8.slice(bodyPtr, bodyPtr + bodyLen);   // copied now
     }
-    var ctrl = new AbortController();
-    init.signal = ctrl.signal;
+    var e = new WAF.Entry(r);
+    if (WAF.disp === 'on') {
+      init.dispatcher = e;
+    } else {
+      e.ctrl = new AbortController();
+      init.signal = e.ctrl.signal;
+      if (WAF.disp === 'probe' && globalThis[WAF.DISPATCHER]) init.dispatcher = e;
+    }
     var h = WAF.newHandle();
-    var e = { r: r, ctrl: ctrl, resp: null, reader: null, chunk: null, off: 0, state: 'head', reading: false, length: -1 };
     WAF.table.set(h, e);
     var p;
     try {
@@ -250,6 +333,7 @@ mergeInto(LibraryManager.library, {
       WAF.table.delete(h);
       return WAF.invalid(WAF.message(x));
     }
+    if (WAF.disp === 'probe' && !globalThis[WAF.DISPATCHER]) WAF.disp = 'off';   // not visible from here
     WAF.unsettled++;
     p.then(function (resp) { WAF.onHead(e, resp); }, function (err) { WAF.onHeadFailed(e, err); });
     return h;

@@ -207,3 +207,73 @@ describe('cancellation and timeouts', () => {
     expect(peak).toBe(N);
   }, 120000);
 });
+
+// Outside a vm context (Jest's hides Node's global dispatcher), Node's fetch
+// is aborted through undici's dispatcher interface instead of one
+// AbortSignal per request (library_wasync_fetch.js, "How a request is
+// aborted"). The same cancellation checks, in a plain Node process.
+describe('cancellation through the undici dispatcher (plain Node process)', () => {
+  const CHILD = `
+    const { WA_FIXTURE: fixture, WA_INDEX: index, WA_BASE: base } = process.env;
+    const { load } = await import(index);
+    const mod = await import(fixture);
+    const lines = [];
+    const app = await load(mod.default, { print: (s) => lines.push(s), printErr: (s) => lines.push('err: ' + s) });
+    const WAF = app.module.wasyncFetch;
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const stats = async () => (await fetch(base + '/stats')).json();
+    const run = async (...args) => { lines.length = 0; const status = await app.main(args); return lines.join('\\n'); };
+    const settled = async () => { for (let i = 0; i < 500 && WAF.inflight() > 0; i++) await sleep(10); return WAF.inflight(); };
+    const closed = async () => { let open = -1; for (let i = 0; i < 500; i++) { open = (await stats()).open; if (open === 0) break; await sleep(20); } return open; };
+    const res = { steps: [] };
+    const step = async (name, out, extra = {}) => {
+      res.steps.push({ name, out, pending: WAF.pending(), inflight: await settled(), open: await closed(), disp: WAF.disp, ...extra });
+    };
+    await step('hello', await run('hello', base));
+    await step('status', await run('status', base));
+    await step('cancel-head', await run('cancel', base, '/hang', '50'));
+    await step('cancel-body', await run('cancel', base, '/slow?chunks=1000&ms=5', '60'));
+    await step('timeout', await run('timeout', base));
+    await step('many-early', await run('many-cancel', base, '4000', '0'));
+    let peak = 0, polling = true;
+    const poll = (async () => { while (polling) { peak = Math.max(peak, (await stats()).open); await sleep(10); } })();
+    const out = await run('many-cancel', base, '2000', '2500');
+    polling = false;
+    await poll;
+    await step('many-late', out, { peak });
+    await step('hello-again', await run('hello', base));
+    console.log('RESULT ' + JSON.stringify(res));
+  `;
+
+  test('head and body aborts close the connection; thousands of cancels leave nothing open', async () => {
+    const { spawn } = await import('node:child_process');
+    const env = { ...process.env, WA_FIXTURE: buildFetchFixture(), WA_INDEX: path.join(ROOT, 'js', 'index.mjs'), WA_BASE: server.url };
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await new Promise((r) => child.on('close', r));
+    const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (code !== 0 || !line) throw new Error(`child failed (${code}):\n${stdout}\n${stderr}`);
+    const steps = Object.fromEntries(JSON.parse(line.slice(7)).steps.map((s) => [s.name, s]));
+    for (const s of Object.values(steps)) {
+      expect([s.name, s.pending, s.inflight, s.open]).toEqual([s.name, 0, 0, 0]);
+    }
+    expect(steps.hello.out).toContain('body rc WA_OK len 11 text hello world nul 1');
+    // From the second request on, undici has been seen honouring the dispatcher.
+    expect(steps.status.disp).toBe('on');
+    expect(steps['cancel-head'].out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/hang for \d+ ms/);
+    expect(steps['cancel-head'].out).toContain('join WA_OK rc WA_ECANCELED');
+    expect(steps['cancel-body'].out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/slow\?chunks=1000&ms=5 /);
+    expect(steps['cancel-body'].out).toContain('join WA_OK rc WA_ECANCELED');
+    expect(steps.timeout.out).toContain('fetch WA_ETIMEDOUT expired 1 null 1');
+    expect(steps.timeout.out).toContain('read WA_ETIMEDOUT expired 1 again WA_ETIMEDOUT');
+    expect(steps['many-early'].out).toContain('many-cancel canceled 4000 other 0 tasks 1');
+    expect(steps['many-late'].out).toContain('many-cancel canceled 2000 other 0 tasks 1');
+    expect(steps['many-late'].peak).toBe(2000);
+    expect(steps['hello-again'].out).toContain('body rc WA_OK len 11 text hello world nul 1');
+    expect(steps['hello-again'].disp).toBe('on');
+  }, 120000);
+});
