@@ -93,11 +93,19 @@ static int many_sleeper(void *arg) {
   return wa_sleep(20);
 }
 
-TEST_IMPL(ten_thousand_sleepers) {
-  enum { N = 10000 };
+/* wasm: 100 000 tasks asleep at once (the issue's bar; their memory is
+ * measured by make bench). Native stacks are separate mmaps, and Linux
+ * allows about 65 000 per process, so natively 10 000. */
+#ifdef __EMSCRIPTEN__
+#define SLEEPERS 100000
+#else
+#define SLEEPERS 10000
+#endif
+
+TEST_IMPL(many_thousand_sleepers_all_wake) {
+  enum { N = SLEEPERS };
   static wa_task *ts[N];
-  wa_task_opts o = {"sleeper", 4096};
-  for (int i = 0; i < N; i++) ASSERT((ts[i] = wa_spawn_opts(many_sleeper, NULL, &o)) != NULL);
+  for (int i = 0; i < N; i++) ASSERT((ts[i] = wa_spawn(many_sleeper, NULL)) != NULL); /* default stacks */
   ASSERT_EQ(wa_join_all(ts, N), 0);
   return 0;
 }
