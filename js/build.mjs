@@ -141,17 +141,25 @@ export async function buildLib({ debug = false, log } = {}) {
     }
     if (have === digest()) return lib;
   }
-  const objDir = path.join(path.dirname(lib), debug ? 'obj-debug' : 'obj');
-  fs.mkdirSync(objDir, { recursive: true });
-  const objs = [];
-  for (const src of runtimeSources()) {
-    const obj = path.join(objDir, path.basename(src, '.c') + '.o');
-    await run('emcc', [...compileFlags({ debug, runtime: true }), '-c', src, '-o', obj], { log });
-    objs.push(obj);
+  // Built in a private folder and renamed into place, so builds running at
+  // the same time (make -j, two terminals) never see a half-written lib.
+  fs.mkdirSync(path.dirname(lib), { recursive: true });
+  const work = fs.mkdtempSync(path.join(path.dirname(lib), debug ? '.obj-debug-' : '.obj-'));
+  try {
+    const objs = [];
+    for (const src of runtimeSources()) {
+      const obj = path.join(work, path.basename(src, '.c') + '.o');
+      await run('emcc', [...compileFlags({ debug, runtime: true }), '-c', src, '-o', obj], { log });
+      objs.push(obj);
+    }
+    const tmpLib = path.join(work, path.basename(lib));
+    await run('emar', ['rcs', tmpLib, ...objs], { log });
+    fs.writeFileSync(`${tmpLib}.sources`, digest());
+    fs.renameSync(tmpLib, lib); /* then the stamp: never a new stamp on an old lib */
+    fs.renameSync(`${tmpLib}.sources`, stamp);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
-  fs.rmSync(lib, { force: true });
-  await run('emar', ['rcs', lib, ...objs], { log });
-  fs.writeFileSync(stamp, digest());
   return lib;
 }
 

@@ -7,7 +7,7 @@
 #include "backend.h"
 #include "host.h"
 
-static const char *state_name(wa__state s) {
+const char *wa__state_name(wa__state s) {
   switch (s) {
     case WA__NEW: return "new";
     case WA__READY: return "ready";
@@ -19,7 +19,7 @@ static const char *state_name(wa__state s) {
 }
 
 int wa__task_describe(const wa__task *t, char *buf, size_t len) {
-  int n = snprintf(buf, len, "task %u \"%s\" %s", t->id, t->name, state_name(t->state));
+  int n = snprintf(buf, len, "task %u \"%s\" %s", t->id, t->name, wa__state_name(t->state));
   int64_t now = wa_now();
   if (t->state == WA__WAITING && t->wait_what && n >= 0 && (size_t)n < len) {
     n += snprintf(buf + n, len - (size_t)n, " on %s", t->wait_what);

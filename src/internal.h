@@ -213,6 +213,9 @@ void wa__timeouts_drop(wa__task *t);
 
 /* ---- diagnostics (dump.c) -------------------------------------------------- */
 
+/* "new", "ready", "running", "waiting" or "done": the dump and the JS task
+ * table name states alike. */
+const char *wa__state_name(wa__state s);
 /* Formats one dump line for t (no newline) into buf; returns its length. */
 int wa__task_describe(const wa__task *t, char *buf, size_t len);
 /* Prints "wasync: <what>" to stderr (and flushes). */

@@ -25,17 +25,6 @@ static void put_sep(out_buf *o, char c) {
   o->n++;
 }
 
-static const char *state_name(wa__state s) {
-  switch (s) {
-    case WA__NEW: return "new";
-    case WA__READY: return "ready";
-    case WA__RUNNING: return "running";
-    case WA__WAITING: return "waiting";
-    case WA__DONE: return "done";
-  }
-  return "?";
-}
-
 /* Returns the number of bytes the whole table needs (without the NUL); if
  * that is >= len, buf holds a truncated table and the caller retries with a
  * bigger buffer. buf is always NUL-terminated when len > 0. */
@@ -50,7 +39,7 @@ int wa__host_tasks(char *buf, int len) {
     put_sep(&o, '\t');
     put(&o, t->name);
     put_sep(&o, '\t');
-    put(&o, state_name(t->state));
+    put(&o, wa__state_name(t->state));
     put_sep(&o, '\t');
     if (waiting && t->wait_what) {
       put(&o, t->wait_what);

@@ -218,13 +218,18 @@ mergeInto(LibraryManager.library, {
         }
         HEAPU8.set(v, buf);
         WAF.wake(e, v.length);
-      }, function (err) {
+      }, WAF.readFailed(e));
+    },
+
+    // The rejection handler of a body read, whichever way it reads.
+    readFailed: function (e) {
+      return function (err) {
         WAF.unsettled--;
         e.reading = false;
-        if (e.state !== 'body') return;
+        if (e.state !== 'body') return;  // aborted or released
         e.state = 'failed';
         WAF.wake(e, WAF.ENET, WAF.message(err));
-      });
+      };
     },
 
     startRead: function (e, buf, len) {
@@ -252,13 +257,7 @@ mergeInto(LibraryManager.library, {
         if (WAF.buffered > WAF.maxBuffered) WAF.maxBuffered = WAF.buffered;
         var n = WAF.take(e, buf, len);
         WAF.wake(e, n);
-      }, function (err) {
-        WAF.unsettled--;
-        e.reading = false;
-        if (e.state !== 'body') return;
-        e.state = 'failed';
-        WAF.wake(e, WAF.ENET, WAF.message(err));
-      });
+      }, WAF.readFailed(e));
     },
 
     // Aborts the request; the entry stays (inert) until released.
