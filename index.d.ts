@@ -48,8 +48,9 @@ export interface LoadOptions {
 
 /** Argument types of cwrap: numbers, UTF-8 strings, byte arrays (copied in), booleans. */
 export type ArgType = 'number' | 'string' | 'array' | 'boolean';
-/** Return types of cwrap; null or undefined for void. */
-export type ReturnType = 'number' | 'string' | 'boolean' | null | undefined;
+/** Return types of cwrap; 'array' is a Uint8Array the C function returned
+ * with wa_js_bytes(); null or undefined for void. */
+export type ReturnType = 'number' | 'string' | 'boolean' | 'array' | null | undefined;
 
 type JsArg<T extends ArgType> = T extends 'number' ? number
   : T extends 'string' ? string
@@ -58,7 +59,8 @@ type JsArg<T extends ArgType> = T extends 'number' ? number
 type JsArgs<T extends readonly ArgType[]> = { [K in keyof T]: T[K] extends ArgType ? JsArg<T[K]> : never };
 type JsReturn<R extends ReturnType> = R extends 'number' ? number
   : R extends 'string' ? string | null
-  : R extends 'boolean' ? boolean : undefined;
+  : R extends 'boolean' ? boolean
+  : R extends 'array' ? Uint8Array | null : undefined;
 
 /** One live task, as app.tasks() reports it. */
 export interface TaskInfo {
@@ -91,6 +93,12 @@ export interface App {
   cwrap<R extends ReturnType, A extends readonly ArgType[]>(
     name: string, ret: R, argTypes?: A, options?: CwrapOptions,
   ): (...args: JsArgs<A>) => Promise<JsReturn<R>>;
+  /**
+   * Hands a promise to C: returns a handle that C awaits with
+   * wa_js_await(handle, &value), suspending only that task (or gives back
+   * with wa_js_release). The resolved value reaches C as a number.
+   */
+  promise(p: unknown): number;
   /** Calls `name` once (cwrap shorthand). */
   ccall<R extends ReturnType, A extends readonly ArgType[]>(
     name: string, ret: R, argTypes: A, args?: JsArgs<A>,

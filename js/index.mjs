@@ -7,7 +7,9 @@
 //
 // cwrap(name, ret, argTypes): argument types 'number', 'string' (copied in
 // as UTF-8), 'array' (a Uint8Array, copied in), 'boolean'; return types
-// 'number', 'string' (copied out; NULL is null), 'boolean', null (undefined).
+// 'number', 'string' (copied out; NULL is null), 'boolean', 'array' (a
+// Uint8Array: the C function returns wa_js_bytes(data, len), which JS
+// copies out and frees; NULL is null), null (undefined).
 // Each call runs as its own C task, so calls may overlap; its Promise
 // settles when that task ends. Argument memory is freed then. A wrong
 // argument count or type rejects with a TypeError; a task that never
@@ -25,6 +27,10 @@ export async function load(factory, opts = {}) {
   const mopts = Object.assign({}, opts.moduleOptions || {});
   if (opts.print) mopts.print = opts.print;
   if (opts.printErr) mopts.printErr = opts.printErr;
+  // exit() in C ends the module, not the host: Emscripten's Node default
+  // would also set process.exitCode (the host process would later exit
+  // with the C status). The module stops all the same (WA.fatal).
+  if (!mopts.quit) mopts.quit = (status, toThrow) => { throw toThrow; };
   const m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;
@@ -61,6 +67,15 @@ export async function load(factory, opts = {}) {
      */
     tasks() {
       return parseTasks(readTasks(m));
+    },
+
+    /**
+     * Hands a promise (or any value) to C: returns a handle, a positive
+     * integer, which C awaits with wa_js_await(handle, &value) (suspending
+     * only that task) or gives back with wa_js_release(handle).
+     */
+    promise(p) {
+      return m.wasyncBridge.handOver(p);
     },
 
     /** Calls `name` once (cwrap shorthand). */

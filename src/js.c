@@ -32,12 +32,19 @@
  */
 #include <stdint.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include "internal.h"
 
 #ifdef __EMSCRIPTEN__
 
 /* Imports from wasm/library_wasync_bridge.js. */
 void wa__js_drop(uint32_t handle);
+/* A handed-over promise: -1 unknown handle, 0 pending, 1 settled. */
+int wa__js_state(uint32_t handle);
+/* Takes a settled handed-over promise out of the table: 0 and *value, or
+ * WA_EJS after calling wa__js_set_error with the message. */
+int wa__js_take(uint32_t handle, double *value);
 int wa__host_invoke(uint32_t token);
 
 static const char js_what[] = "js promise";
@@ -112,6 +119,28 @@ static int invoke_body(void *arg) { return wa__host_invoke((uint32_t)(uintptr_t)
 
 #define WA__JS_CALL_STACK ((size_t)64 * 1024)
 
+/* ---- promises handed to C by JS (app.promise) ----------------------------- */
+
+int wa_js_await(uint32_t handle, double *value) {
+  double v = 0;
+  int rc, state = wa__js_state(handle);
+  if (state < 0) return WA_EINVAL;
+  rc = wa__await_begin();
+  if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
+  if (rc != 0) {
+    wa__js_drop(handle); /* consumed: the promise is ignored from now on */
+    return rc;
+  }
+  rc = wa__js_take(handle, &v);
+  if (rc == 0 && value) *value = v;
+  return rc;
+}
+
+void wa_js_release(uint32_t handle) { wa__js_drop(handle); }
+
+/* Called by JS (wa__js_take) with a rejection's message. */
+void wa__js_set_error(const char *msg, size_t len) { wa__set_last_error(wa__cur, msg, len); }
+
 int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   wa_task_opts opts;
   wa__task *t;
@@ -124,4 +153,23 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   return (int)t->id;
 }
 
+#else /* native builds: there is no JavaScript */
+
+int wa_js_await(uint32_t handle, double *value) {
+  (void)handle;
+  (void)value;
+  return WA_ENOTSUP;
+}
+
+void wa_js_release(uint32_t handle) { (void)handle; }
+
 #endif /* __EMSCRIPTEN__ */
+
+void *wa_js_bytes(const void *data, size_t len) {
+  uint32_t n = (uint32_t)len;
+  unsigned char *p;
+  if ((size_t)n != len || !(p = malloc(sizeof n + len))) return NULL;
+  memcpy(p, &n, sizeof n); /* length prefix, little-endian in wasm */
+  if (len) memcpy(p + sizeof n, data, len);
+  return p;
+}

@@ -289,6 +289,25 @@ int wa_waitgroup_wait(wa_waitgroup *w);
   _Pragma("GCC diagnostic pop")
 #endif
 
+/* Promises that JavaScript hands to C: JS registers one with
+ * app.promise(p), which returns a handle (a positive integer) to pass to C.
+ * wa_js_await suspends only the calling task until the promise settles:
+ * 0 with the resolved value in *value (a number; undefined is 0, booleans
+ * 0/1; value may be NULL), or WA_EJS with the rejection's message in
+ * wa_last_error(). A settlement that happened before the await is kept.
+ * The handle is consumed by the await, whatever it returns (also
+ * WA_ECANCELED / WA_ETIMEDOUT, the promise is then ignored); an unknown or
+ * already used handle is WA_EINVAL. A handle C will never await must be
+ * given back with wa_js_release, or it stays in JS's table. Natively:
+ * WA_ENOTSUP. */
+int wa_js_await(uint32_t handle, double *value);
+void wa_js_release(uint32_t handle);
+
+/* Bytes for a cwrap(name, 'array', ...) call to return to JavaScript: a
+ * malloc'd, length-prefixed copy of data[0..len) (NULL on ENOMEM). JS turns
+ * it into a Uint8Array and frees it: ownership passes to the caller. */
+void *wa_js_bytes(const void *data, size_t len);
+
 /* ---- fetch (the host's fetch(), in Node 18+ and browsers) --------------- */
 
 /* Request options; everything is copied when wa_fetch is called, so the

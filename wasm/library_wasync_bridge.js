@@ -77,16 +77,28 @@ mergeInto(LibraryManager.library, {
       return isNaN(n) ? 0 : n;
     },
 
+    // app.promise(p): hands a promise to C, which awaits it by handle with
+    // wa_js_await. Its outcome is kept until C takes it (or releases it).
+    handOver: function (p) {
+      var h = WAB.newHandle();
+      WAB.promises.set(h, { value: 0, handed: true, settled: false, ok: true, message: '' });
+      Promise.resolve(p).then(function (v) { WAB.settle(h, true, v); },
+                              function (e) { WAB.settle(h, false, e); });
+      return h;
+    },
+
     settle: function (h, ok, v) {
       var entry = WAB.promises.get(h);
       if (!entry || entry.settled) return;   // dropped: its task was cancelled
       entry.settled = true;
+      entry.ok = ok;
       if (ok) {
         entry.value = WAB.toNumber(v);
         WA.enter(function () { _wa__js_settle(h, 1, 0, 0); });
         return;
       }
       var msg = String(v && typeof v === 'object' && 'message' in v ? v.message : v);
+      entry.message = msg;
       var len = lengthBytesUTF8(msg);
       var ptr = _malloc(len + 1);
       if (ptr) stringToUTF8(msg, ptr, len + 1);
@@ -97,7 +109,7 @@ mergeInto(LibraryManager.library, {
     // ---- C from JavaScript (js/index.mjs's cwrap) ----
 
     argTypes: { number: 1, string: 1, array: 1, boolean: 1 },
-    retTypes: { number: 1, string: 1, boolean: 1, null: 1, void: 1, undefined: 1 },
+    retTypes: { number: 1, string: 1, boolean: 1, array: 1, null: 1, void: 1, undefined: 1 },
 
     // Checks a cwrap signature; throws TypeError.
     checkSignature: function (name, ret, argTypes) {
@@ -194,6 +206,14 @@ mergeInto(LibraryManager.library, {
       if (ret === 'string') return r ? UTF8ToString(r) : null;
       if (ret === 'boolean') return Boolean(r);
       if (ret === 'number') return r;
+      if (ret === 'array') {
+        // A length-prefixed buffer from wa_js_bytes(): copied out, then freed.
+        if (!r) return null;
+        var len = HEAPU32[r >> 2];
+        var bytes = HEAPU8.slice(r + 4, r + 4 + len);
+        _free(r);
+        return bytes;
+      }
       return undefined;
     },
   },
@@ -201,6 +221,35 @@ mergeInto(LibraryManager.library, {
   wa__js_drop__deps: ['$WAB'],
   wa__js_drop: function (h) {
     WAB.promises.delete(h);
+  },
+
+  // For wa_js_await: -1 not a handed-over promise, 0 pending, 1 settled.
+  wa__js_state__deps: ['$WAB'],
+  wa__js_state: function (h) {
+    var e = WAB.promises.get(h);
+    if (!e || !e.handed) return -1;
+    return e.settled ? 1 : 0;
+  },
+
+  // Takes a settled handed-over promise out of the table: 0 and its value in
+  // *out, or WA_EJS with the message passed to wa__js_set_error.
+  wa__js_take__deps: ['$WAB'],
+  wa__js_take: function (h, out) {
+    var e = WAB.promises.get(h);
+    if (!e || !e.handed || !e.settled) return -4; // WA_EINVAL
+    WAB.promises.delete(h);
+    if (e.ok) {
+      HEAPF64[out >> 3] = e.value;
+      return 0;
+    }
+    var len = lengthBytesUTF8(e.message);
+    var p = _malloc(len + 1);
+    if (p) {
+      stringToUTF8(e.message, p, len + 1);
+      _wa__js_set_error(p, len);
+      _free(p);
+    }
+    return -10; // WA_EJS
   },
 
   // Async import (wasm/async-imports.json): called again on every rewind.

@@ -130,3 +130,64 @@ describe('cwrap', () => {
     expect(await dbg.cwrap('is_even', 'number', ['number'])(2)).toBe(1);
   });
 });
+
+describe('promises handed to C (app.promise + wa_js_await)', () => {
+  const pending = () => app.module.wasyncBridge.promises.size;
+
+  test('a task awaits a promise that settles later; other tasks keep running', async () => {
+    let resolveA, resolveB;
+    const a = app.promise(new Promise((r) => { resolveA = r; }));
+    const b = app.promise(new Promise((r) => { resolveB = r; }));
+    const done = app.cwrap('await_two', 'number', ['number', 'number'])(a, b);
+    await new Promise((r) => setTimeout(r, 30)); // the ticker ticks meanwhile
+    resolveB(4);
+    resolveA(7);
+    expect(await done).toBe(7041); // a*1000 + b*10 + (ticker ran)
+    expect(pending()).toBe(0);
+  });
+
+  test('a promise that settled before the await is kept for it', async () => {
+    const h = app.promise(Promise.resolve(21));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await app.cwrap('await_handed', 'number', ['number'])(h)).toBe(42);
+    expect(pending()).toBe(0);
+  });
+
+  test('a rejection is WA_EJS with its message; the handle is consumed either way', async () => {
+    const awaitHanded = app.cwrap('await_handed', 'number', ['number']);
+    const h = app.promise(Promise.reject(new Error('no coffee')));
+    expect(await awaitHanded(h)).toBe(-10); // WA_EJS
+    expect(pending()).toBe(0);
+    expect(await awaitHanded(h)).toBe(-4); // used: WA_EINVAL
+    expect(await awaitHanded(123456)).toBe(-4); // never handed over: WA_EINVAL
+  });
+
+  test('the rejection message reaches wa_last_error() of the awaiting task', async () => {
+    const awaitError = app.cwrap('await_handed_error', 'string', ['number']);
+    const later = Promise.reject(new Error('no tea either'));
+    later.catch(() => {}); // rejected before C awaits: kept, not unhandled
+    expect(await awaitError(app.promise(later))).toBe('WA_EJS: no tea either');
+    let reject;
+    const pendingOne = app.promise(new Promise((_, r) => { reject = r; }));
+    const result = awaitError(pendingOne);
+    setTimeout(() => reject(new Error('still no tea')), 10);
+    expect(await result).toBe('WA_EJS: still no tea');
+    expect(pending()).toBe(0);
+  });
+
+  test('wa_js_release gives a handle back without awaiting it', async () => {
+    const h = app.promise(new Promise(() => {}));
+    expect(pending()).toBe(1);
+    await app.cwrap('release_handed', null, ['number'])(h);
+    expect(pending()).toBe(0);
+  });
+
+  test("cwrap 'array' returns a Uint8Array the C side made with wa_js_bytes", async () => {
+    const rev = app.cwrap('reversed', 'array', ['array', 'number']);
+    const out = await rev(new Uint8Array([1, 2, 3, 250]), 4);
+    expect(out).toBeInstanceOf(Uint8Array);
+    expect([...out]).toEqual([250, 3, 2, 1]);
+    expect([...(await rev(new Uint8Array([]), 0))]).toEqual([]);
+  });
+});
+
