@@ -62,6 +62,13 @@ type JsReturn<R extends ReturnType> = R extends 'number' ? number
   : R extends 'boolean' ? boolean
   : R extends 'array' ? Uint8Array | null : undefined;
 
+/** A cwrap call in flight. */
+export interface CallPromise<T> extends Promise<T> {
+  /** Cancels the call's task: its current or next await point returns
+   * WA_ECANCELED and the promise rejects with code 'WA_ECANCELED'. */
+  cancel(): void;
+}
+
 /** One live task, as app.tasks() reports it. */
 export interface TaskInfo {
   /** 1 is main. */
@@ -87,12 +94,13 @@ export interface App {
   /**
    * An async function calling the exported C function `name`; each call runs
    * as its own C task, so calls may overlap. Rejects with a TypeError on a
-   * wrong argument count or type, and with a WasyncError when the task never
-   * returned (cancelled before it started, stack overflow).
+   * wrong argument count or type, and with a WasyncError when the task was
+   * cancelled (code 'WA_ECANCELED') or never returned (stack overflow).
+   * The returned promise's cancel() cancels the call's task.
    */
   cwrap<R extends ReturnType, A extends readonly ArgType[]>(
     name: string, ret: R, argTypes?: A, options?: CwrapOptions,
-  ): (...args: JsArgs<A>) => Promise<JsReturn<R>>;
+  ): (...args: JsArgs<A>) => CallPromise<JsReturn<R>>;
   /**
    * Hands a promise to C: returns a handle that C awaits with
    * wa_js_await(handle, &value), suspending only that task (or gives back

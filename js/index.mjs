@@ -12,9 +12,9 @@
 // copies out and frees; NULL is null), null (undefined).
 // Each call runs as its own C task, so calls may overlap; its Promise
 // settles when that task ends. Argument memory is freed then. A wrong
-// argument count or type rejects with a TypeError; a task that never
-// returned (cancelled before it started, overflowed) rejects with an Error
-// whose .code is the WA_E* name. A bad signature (unknown types, a name that
+// argument count or type rejects with a TypeError; a task that was
+// cancelled (the promise's cancel() does that) or never returned
+// (overflowed) rejects with an Error whose .code is the WA_E* name. A bad signature (unknown types, a name that
 // is not an exported C function) throws a TypeError from cwrap itself.
 
 /**

@@ -115,7 +115,23 @@ uint32_t wa__js_resuming(void) {
  * the stack); JS that called into C returns at once then. */
 int wa__unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
 
-static int invoke_body(void *arg) { return wa__host_invoke((uint32_t)(uintptr_t)arg); }
+/* A call whose task was cancelled ends with WA_ECANCELED, whatever the C
+ * function returned after its await point reported the cancellation: the
+ * caller's promise then rejects, as a cancelled asyncio task does. */
+static int invoke_body(void *arg) {
+  int rc = wa__host_invoke((uint32_t)(uintptr_t)arg);
+  return wa__cur->cancel_requested ? WA_ECANCELED : rc;
+}
+
+/* promise.cancel() from JS: cancels the task running call `token`, if any. */
+void wa__js_call_cancel(uint32_t token) {
+  for (wa__task *t = wa__task_first(); t; t = t->all_next) {
+    if (t->host_token == token && t->state != WA__DONE) {
+      wa_cancel(wa__task_handle(t));
+      return;
+    }
+  }
+}
 
 #define WA__JS_CALL_STACK ((size_t)64 * 1024)
 

@@ -186,7 +186,7 @@ mergeInto(LibraryManager.library, {
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
         allocs.forEach(function (q) { _free(q); });
-        if (call.done) tk.entry.resolve(call.result);
+        if (call.done && status !== -1) tk.entry.resolve(call.result); // -1: WA_ECANCELED
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
@@ -199,7 +199,13 @@ mergeInto(LibraryManager.library, {
         return Promise.reject(WA.error(rc));
       }
       // wa__task_spawn asked for a tick (a microtask) already.
-      return tk.entry.promise;
+      var promise = tk.entry.promise;
+      // Cancels the call's task: its current or next await point returns
+      // WA_ECANCELED, and the promise rejects with code WA_ECANCELED.
+      promise.cancel = function () {
+        if (WAB.calls.has(tk.token)) WA.enter(function () { _wa__js_call_cancel(tk.token); });
+      };
+      return promise;
     },
 
     convertResult: function (ret, r) {

@@ -191,3 +191,24 @@ describe('promises handed to C (app.promise + wa_js_await)', () => {
   });
 });
 
+describe('cancelling a call from JS', () => {
+  test('promise.cancel() ends the call task with WA_ECANCELED and rejects', async () => {
+    const nap = app.cwrap('nap', 'number', ['number', 'number']);
+    const long = nap(1, 100000);
+    const other = nap(2, 5);
+    await new Promise((r) => setTimeout(r, 10));
+    long.cancel();
+    await expect(long).rejects.toMatchObject({ code: 'WA_ECANCELED' });
+    expect(await other).toBe(20); // the other call was not disturbed
+    expect(app.module.wasyncBridge.calls.size).toBe(0);
+    long.cancel(); // after the end: harmless
+  });
+
+  test('cancelled before its task starts, the call rejects and never runs', async () => {
+    const nap = app.cwrap('nap', 'number', ['number', 'number']);
+    const p = nap(3, 1);
+    p.cancel(); // synchronously: the task has not run yet
+    await expect(p).rejects.toMatchObject({ code: 'WA_ECANCELED' });
+  });
+});
+
