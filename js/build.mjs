@@ -72,6 +72,11 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule' } =
     '-sMODULARIZE=1',
     `-sEXPORT_NAME=${exportName}`,
     '-sINVOKE_RUN=0',
+    // No process-wide uncaughtException/unhandledRejection handlers: an
+    // imported module must not take over its host's error handling (every
+    // call into C goes through the runtime's own error handling).
+    '-sNODEJS_CATCH_EXIT=0',
+    '-sNODEJS_CATCH_REJECTION=0',
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,

@@ -112,23 +112,40 @@ mergeInto(LibraryManager.library, {
     },
 
     // The module cannot continue (exit() or abort() in C, a trap): every
-    // pending call fails, and a program exits with the right status.
+    // pending call fails, and a program exits with the right status. A
+    // library (load()) is not thrown out of: the error surfaced here would
+    // be uncaught (it runs in a microtask or a host callback) and take the
+    // whole process or page down with it. Its callers learn of it instead:
+    // every pending and later call rejects (WA.deadError()).
     fatal: function (e) {
+      if (WA.dead) return;
       var isExit = e && e.name === 'ExitStatus';
       WA.dead = isExit ? 'exit(' + e.status + ') was called' : String(e && e.message || e);
-      var err = WA.error(0, 'wasync: the module stopped: ' + WA.dead);
-      err.code = isExit ? 'WA_EXIT' : 'WA_EABORT';
+      WA.deadCode = isExit ? 'WA_EXIT' : 'WA_EABORT';
+      var err = WA.deadError();
       WA.tokens.forEach(function (entry) { entry.reject(err); });
       WA.tokens.clear();
+      // Host work the dead module started (requests in flight…) is undone.
+      WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
+      if (WA.timer !== null) clearTimeout(WA.timer);
+      WA.timer = null;
       if (!isExit) {
         WA.flush();
-        (Module['printErr'] || console.error)('wasync: fatal: ' + WA.dead + (process.env.WASYNC_TRACE ? '\n' + e.stack : ''));
+        var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
+        (Module['printErr'] || console.error)('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : ''));
       }
-      if (WA.programMode) {
-        WA.exit(isExit ? e.status : 1);
-        return;
-      }
-      if (!isExit) throw e;
+      if (WA.programMode) WA.exit(isExit ? e.status : 1);
+    },
+
+    deadCode: null,
+    // Functions the other bridge libraries register to release what they
+    // hold for C when the module stops (e.g. abort requests in flight).
+    onStop: [],
+    // The error a call into a stopped module rejects with.
+    deadError: function () {
+      var err = WA.error(0, 'wasync: the module stopped: ' + WA.dead);
+      err.code = WA.deadCode || 'WA_EABORT';
+      return err;
     },
 
     flush: function () {
@@ -188,6 +205,7 @@ mergeInto(LibraryManager.library, {
 
     // wa_main(args) as task "main"; resolves with its status.
     runMain: function (args) {
+      if (WA.dead) return Promise.reject(WA.deadError());
       WA.init();
       args = args || [];
       var t = WA.newToken();

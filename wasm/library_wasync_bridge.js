@@ -148,11 +148,7 @@ mergeInto(LibraryManager.library, {
 
     // Runs Module['_' + name](...args) as its own task; returns a Promise.
     call: function (name, ret, argTypes, args, stackSize) {
-      if (WA.dead) {
-        var dead = WA.error(0, 'wasync: the module stopped: ' + WA.dead);
-        dead.code = 'WA_EABORT';
-        return Promise.reject(dead);
-      }
+      if (WA.dead) return Promise.reject(WA.deadError());
       var bad = WAB.checkArgs(name, argTypes, args);
       if (bad) return Promise.reject(bad);
       WA.init();

@@ -59,6 +59,12 @@ mergeInto(LibraryManager.library, {
 
     setup: function () {
       WAF.table = new Map();
+      // A stopped module never frees its responses: abort them all, so no
+      // request or connection outlives it.
+      WA.onStop.push(function () {
+        WAF.table.forEach(function (e) { WAF.abort(e); });
+        WAF.table.clear();
+      });
       WAF.encoder = new TextEncoder();
       if (typeof process === 'object' && process && process.versions && process.versions.undici &&
           typeof Symbol === 'function' && Symbol.for) {

@@ -23,8 +23,8 @@ describe('WA_ASYNC_JS', () => {
     expect(m).not.toBeNull();
     expect(Number(m[1])).toBe(42);
     // The ticker sleeps 1 ms per round; a 50 ms wait that froze the module
-    // would leave it at 0 or 1.
-    expect(Number(m[2])).toBeGreaterThan(3);
+    // would leave it at 0 or 1 (how many more depends on the machine's load).
+    expect(Number(m[2])).toBeGreaterThanOrEqual(2);
     expect(bridge().promises.size).toBe(0);
   });
 

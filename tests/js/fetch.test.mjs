@@ -107,7 +107,9 @@ describe('wa_fetch', () => {
     const { out } = await run('ticking', server.url);
     const m = /^slow rc WA_OK bytes 800 ticked (\d+)$/m.exec(out);
     expect(m).not.toBeNull();
-    expect(Number(m[1])).toBeGreaterThan(20);
+    // A module frozen while the body trickles in would leave the ticker at
+    // 0 or 1; how far past that it gets depends on the machine's load.
+    expect(Number(m[1])).toBeGreaterThanOrEqual(2);
   });
 
   test('a multi-megabyte body read in odd-sized chunks arrives intact', async () => {

@@ -29,7 +29,11 @@ $('list').innerHTML = FILES.map((f, i) => `
 function mib(n) { return (n / 1048576).toFixed(1); }
 
 function startOne(i) {
-  start(i, new URL(`files/${FILES[i]}`, location.href).href);
+  // Each download is one C call (one task); the page shows its progress
+  // from C memory. A cancelled call rejects with code WA_ECANCELED.
+  start(i, new URL(`files/${FILES[i]}`, location.href).href).catch((e) => {
+    if (e.code !== 'WA_ECANCELED') throw e;
+  });
 }
 
 FILES.forEach((_, i) => {

@@ -9,7 +9,6 @@ const log = (s) => {
 };
 const app = await load(createModule, { print: log, printErr: log });
 const runLoop = app.cwrap('run_loop', 'number', ['string']);
-const stopLoop = app.cwrap('stop_loop', 'number', []);
 const rounds = app.cwrap('loop_rounds', 'number', []);
 await app.main();
 
@@ -39,12 +38,22 @@ $('start').onclick = async () => {
   $('loop-state').textContent = 'running';
   maxGap = 0;
   const timer = setInterval(async () => { $('rounds').textContent = await rounds(); }, 250);
-  const rc = await runLoop(new URL('data.txt', location.href).href);
+  // The loop is one C call, i.e. one task; Stop cancels it through the
+  // call's promise, which then rejects with code WA_ECANCELED.
+  loop = runLoop(new URL('data.txt', location.href).href);
+  let state;
+  try {
+    state = `ended (${await loop})`;
+  } catch (e) {
+    if (e.code !== 'WA_ECANCELED') throw e;
+    state = 'stopped';
+  }
   clearInterval(timer);
   $('rounds').textContent = await rounds();
-  $('loop-state').textContent = rc === -1 ? 'stopped' : `ended (${rc})`;
+  $('loop-state').textContent = state;
   $('start').disabled = false;
   $('stop').disabled = true;
 };
-$('stop').onclick = () => stopLoop();
+let loop = null;
+$('stop').onclick = () => { if (loop) loop.cancel(); };
 document.body.dataset.ready = '1';

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include "wasync.h"
 
-static wa_task *loop_task;
 static int rounds;
 
 /* Counts primes below n, yielding to the page every 20 000 numbers. */
@@ -44,7 +43,6 @@ static int fetch_len(const char *url, long *len) {
 /* The loop the page starts and stops; returns how it ended. url is
  * data.txt's absolute URL (wa_fetch takes absolute URLs only). */
 EMSCRIPTEN_KEEPALIVE int run_loop(const char *url) {
-  loop_task = wa_current();
   int rc = 0;
   for (;;) {
     rounds++;
@@ -65,14 +63,7 @@ EMSCRIPTEN_KEEPALIVE int run_loop(const char *url) {
            rounds, primes, (long long)(wa_now() - t0));
   }
   printf("loop stopped: %s\n", wa_err_name(rc));
-  loop_task = NULL;
   return rc;
-}
-
-EMSCRIPTEN_KEEPALIVE int stop_loop(void) {
-  if (!loop_task) return 0;
-  wa_cancel(loop_task);
-  return 1;
 }
 
 EMSCRIPTEN_KEEPALIVE int loop_rounds(void) { return rounds; }
