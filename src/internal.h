@@ -175,9 +175,30 @@ uint32_t wa__task_slots(void);
 
 /* ---- scheduler (sched.c) --------------------------------------------------- */
 
+/* Reports an await point outside a task (debug builds) and aborts. */
+void wa__await_outside_task(void);
+
 /* Step 1 of every await point: WA_ENOTASK outside a task; a pending
- * cancellation (first) or timeout is delivered and consumed here. */
-int wa__await_begin(void);
+ * cancellation (first) or timeout is delivered and consumed here. Inline:
+ * it runs on every await. */
+static inline int wa__await_begin(void) {
+  wa__task *t = wa__cur;
+  if (!t) {
+#ifdef WA_DEBUG
+    wa__await_outside_task();
+#endif
+    return WA_ENOTASK;
+  }
+  if (t->cancel_pending) {
+    t->cancel_pending = 0;
+    return WA_ECANCELED;
+  }
+  if (t->timeout_pending) {
+    t->timeout_pending = NULL;
+    return WA_ETIMEDOUT;
+  }
+  return 0;
+}
 /* Suspends the current task until wa__wake() or an interruption. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort);
 /* For await points that decide in a prepare callback (backend.h): records

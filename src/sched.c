@@ -56,25 +56,11 @@ void wa__want_tick(void) {
   wa__host_request_tick(0);
 }
 
-int wa__await_begin(void) {
-  wa__task *t = wa__cur;
-  if (!t) {
-#ifdef WA_DEBUG
-    /* Debug builds: an await point outside a task is a bug in the caller. */
-    wa__report("assertion failed: await point called outside a task");
-    abort();
-#endif
-    return WA_ENOTASK;
-  }
-  if (t->cancel_pending) {
-    t->cancel_pending = 0;
-    return WA_ECANCELED;
-  }
-  if (t->timeout_pending) {
-    t->timeout_pending = NULL;
-    return WA_ETIMEDOUT;
-  }
-  return 0;
+
+void wa__await_outside_task(void) {
+  /* Debug builds: an await point outside a task is a bug in the caller. */
+  wa__report("assertion failed: await point called outside a task");
+  abort();
 }
 
 static int park_prepare(wa__task *t) {
