@@ -162,7 +162,29 @@ async function modeLateness(n, baseMs, spreadMs) {
   bench({ tasks: n, p50_ms: late[n >> 1], p99_ms: late[Math.floor(n * 0.99)], max_ms: late[n - 1], min_ms: late[0], total_ms: total });
 }
 
-const MODES = { switch: modeSwitch, ring: modeRing, tree: modeTree, chan: modeChan, lateness: modeLateness };
+/* n async functions asleep at once on setTimeout promises (the JS shape of
+ * n sleeping tasks): JS heap growth per sleeper, with a collection before
+ * and after (run with --expose-gc). */
+async function modeSleepMem(n, sleepMs) {
+  const gc = globalThis.gc || (() => {});
+  const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+  let asleep = 0;
+  async function sleeper() {
+    asleep++;
+    await sleep(sleepMs);
+  }
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const timers = [];
+  for (let i = 0; i < n; i++) timers.push(sleeper());
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (asleep !== n) throw new Error(`only ${asleep} of ${n} asleep`);
+  bench({ tasks: n, heap_per_sleeper: (after - before) / n });
+  process.exit(0); // the sleepers are not waited for
+}
+
+const MODES = { switch: modeSwitch, ring: modeRing, tree: modeTree, chan: modeChan, lateness: modeLateness, sleepmem: modeSleepMem };
 
 const [mode, ...args] = process.argv.slice(2);
 if (!MODES[mode]) {

@@ -142,7 +142,7 @@ const buildFiber = once(() => emccModularized(['-O2', '-sASYNCIFY'], path.join(B
   FIBER_DIR, 'fiber_bench', 'createFiberBench'));
 
 const wasync = async (...args) => benchLines(await exec(NODE, [WASYNC_MJS, ...args.map(String)]));
-const jsPeer = async (...args) => benchLines(await exec(NODE, [JS_PEERS, ...args.map(String)]));
+const jsPeer = async (...args) => benchLines(await exec(NODE, ['--expose-gc', JS_PEERS, ...args.map(String)]));
 const fiber = async (...args) => benchLines(await exec(NODE, [FIBER_HOST, FIBER_CJS, FIBER_WASM, ...args.map(String)]));
 
 // ---- display helpers for rows ----------------------------------------------------------
@@ -247,10 +247,16 @@ const BENCHMARKS = [
     build: buildWasync,
     async run() {
       const runs = [];
-      for (let i = 0; i < SLEEPER_RUNS; i++) runs.push((await wasync('sleepers', SLEEPERS, 600000))[0]);
+      const js = [];
+      for (let i = 0; i < SLEEPER_RUNS; i++) {
+        runs.push((await wasync('sleepers', SLEEPERS, 600000))[0]);
+        js.push((await jsPeer('sleepmem', SLEEPERS, 600000))[0]);
+      }
       const m = (k) => median(runs.map((x) => x[k]));
       return {
         sleepers: { value: SLEEPERS, unit: 'tasks' },
+        sleeper_js_heap: { value: median(js.map((x) => x.heap_per_sleeper)), unit: 'bytes/sleeper',
+          note: 'JS heap growth with as many async functions asleep on setTimeout promises' },
         sleeper_sbrk: { value: m('sbrk_per_task'), unit: 'bytes/task', note: 'sbrk(0) growth' },
         sleeper_malloc: { value: m('malloc_per_task'), unit: 'bytes/task', note: 'mallinfo().uordblks growth' },
         sleeper_mem: { value: m('mem_per_task'), unit: 'bytes/task', note: 'wasm memory.size growth (incl. growth slack)' },
@@ -259,8 +265,9 @@ const BENCHMARKS = [
         sleeper_cancel_ms: { value: m('cancel_join_ms'), unit: 'ms', note: 'cancel + join all' },
       };
     },
-    rows: (r) => [{ row: `e) ${fmt(val(r, 'sleepers'))} sleepers: heap (sbrk) per task`, wasync: `${fmt(val(r, 'sleeper_sbrk'))} B`,
-      peer: '', ratio: undefined, bar: undefined,
+    rows: (r) => [{ row: `e) ${fmt(val(r, 'sleepers'))} sleepers: memory per task vs JS heap per setTimeout sleeper`,
+      wasync: `${fmt(val(r, 'sleeper_sbrk'))} B`, peer: `${fmt(val(r, 'sleeper_js_heap'))} B`,
+      ratio: ratio(r, 'sleeper_sbrk', 'sleeper_js_heap'), bar: undefined,
       check: val(r, 'sleeper_sbrk') === undefined ? undefined : val(r, 'sleeper_sbrk') <= 8192, barText: '<= 8192 B' }],
   },
   {
@@ -347,7 +354,7 @@ const BENCHMARKS = [
         check: val(r, 'kernel_wasync_touches') === undefined ? undefined : val(r, 'kernel_wasync_touches') === 0,
         barText: 'no calls or global accesses' },
       { row: 'f) whole .wasm (wasync: with the runtime; info)', wasync: `${fmt(val(r, 'module_wasync_bytes'))} B`,
-        peer: `${fmt(val(r, 'module_plain_bytes'))} B`, ratio: undefined },
+        peer: `${fmt(val(r, 'module_plain_bytes'))} B`, ratio: ratio(r, 'module_wasync_bytes', 'module_plain_bytes') },
     ],
   },
 
