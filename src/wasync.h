@@ -172,9 +172,11 @@ int wa_timeout_end(wa_timeout *t);
 typedef struct wa_group wa_group;
 /* NULL on out of memory. */
 wa_group *wa_group_new(void);
-/* Starts fn(arg) as a member. The first member to return non-zero cancels
- * every other member. WA_EBUSY once the group is being waited on by a
- * cancelled waiter or freed; WA_ENOMEM. */
+/* Starts fn(arg) as a member. The first member to return non-zero (a
+ * member cancelled from outside returns WA_ECANCELED, which counts) cancels
+ * every other member; a member spawned after that is cancelled before it
+ * starts. WA_EBUSY once the group is shutting down (its waiter was
+ * cancelled), WA_EINVAL for NULL, WA_ENOMEM. */
 int wa_group_spawn(wa_group *g, wa_fn fn, void *arg);
 /* Awaits every member; returns the first non-zero status (or 0). If the
  * waiter itself is cancelled, every member is cancelled and awaited before
