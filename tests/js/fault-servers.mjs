@@ -21,10 +21,10 @@
 // hangSockets = connections that carried a /hang or /stall-body request and
 // are still open; rawSockets = open raw connections; hugeSent = bytes the
 // last /huge wrote before it ended or was aborted.
-import { fork } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { forkServer } from './servers.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -156,39 +156,27 @@ function serve() {
 }
 
 /** Starts both servers in a child process. */
-export function startFaultServers() {
-  return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`fault server exited (${code})`)));
-    child.once('message', (ports) => {
-      const httpUrl = `http://127.0.0.1:${ports.http}`;
-      resolve({
-        http: httpUrl,
-        raw: `http://127.0.0.1:${ports.raw}`,
-        child,
-        async stats() {
-          // A connection of its own (not counted in sockets), never one of
-          // the pool's that the code under test uses.
-          return new Promise((res, rej) => {
-            http.get(`${httpUrl}/stats`, { agent: false }, (r) => {
-              let s = '';
-              r.setEncoding('utf8');
-              r.on('data', (d) => { s += d; });
-              r.on('end', () => res(JSON.parse(s)));
-            }).on('error', rej);
-          });
-        },
-        close() {
-          return new Promise((res) => {
-            if (child.exitCode !== null) { res(); return; }
-            child.once('exit', () => res());
-            child.kill();
-          });
-        },
+export async function startFaultServers() {
+  const { message: ports, child, close } = await forkServer(SELF, 'fault server');
+  const httpUrl = `http://127.0.0.1:${ports.http}`;
+  return {
+    http: httpUrl,
+    raw: `http://127.0.0.1:${ports.raw}`,
+    child,
+    close,
+    async stats() {
+      // A connection of its own (not counted in sockets), never one of the
+      // pool's that the code under test uses.
+      return new Promise((res, rej) => {
+        http.get(`${httpUrl}/stats`, { agent: false }, (r) => {
+          let s = '';
+          r.setEncoding('utf8');
+          r.on('data', (d) => { s += d; });
+          r.on('end', () => res(JSON.parse(s)));
+        }).on('error', rej);
       });
-    });
-  });
+    },
+  };
 }
 
 if (process.argv[1] === SELF && process.argv.includes('--serve')) serve();

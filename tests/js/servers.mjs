@@ -128,32 +128,44 @@ function serve() {
   process.on('disconnect', () => process.exit(0));
 }
 
-/** Starts the server in a child process. */
-export function startServer() {
+/**
+ * Runs `file --serve` as a child process and resolves, once the child has
+ * sent its first message (its ports), with { message, child, close() }.
+ * Shared by every test server.
+ */
+export function forkServer(file, label) {
   return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`test server exited (${code})`)));
-    child.once('message', ({ port }) => {
-      const url = `http://127.0.0.1:${port}`;
-      resolve({
-        url,
-        port,
-        child,
-        async stats() {
-          const r = await fetch(`${url}/stats`);
-          return r.json();
-        },
-        close() {
-          return new Promise((res) => {
-            if (child.exitCode !== null) { res(); return; }
-            child.once('exit', () => res());
-            child.kill();
-          });
-        },
-      });
-    });
+    child.once('exit', (code) => reject(new Error(`${label} exited (${code})`)));
+    child.once('message', (message) => resolve({
+      message,
+      child,
+      close() {
+        return new Promise((res) => {
+          if (child.exitCode !== null) { res(); return; }
+          child.once('exit', () => res());
+          child.kill();
+        });
+      },
+    }));
   });
+}
+
+/** Starts the server in a child process. */
+export async function startServer() {
+  const { message: { port }, child, close } = await forkServer(SELF, 'test server');
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    child,
+    close,
+    async stats() {
+      const r = await fetch(`${url}/stats`);
+      return r.json();
+    },
+  };
 }
 
 /** A port on 127.0.0.1 with no listener (bound, then closed). */
