@@ -62,7 +62,7 @@ void wa__report(const char *fmt, ...) {
   fflush(stderr);
 }
 
-int wa__host_blocked_count(void) {
+static int blocked_count(void) {
   int n = 0;
   for (wa__task *t = wa__task_first(); t; t = t->all_next)
     if (t->state == WA__WAITING) n++;
@@ -70,7 +70,7 @@ int wa__host_blocked_count(void) {
 }
 
 void wa__host_report_deadlock(void) {
-  int n = wa__host_blocked_count();
+  int n = blocked_count();
   wa__report("deadlock: %d task%s blocked", n, n == 1 ? "" : "s");
   wa_dump(stderr);
 }

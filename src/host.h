@@ -32,8 +32,6 @@ void wa__host_timer_fired(void);
 /* Starts wa_main(argc, argv) as task "main"; argv is copied. Its end is
  * reported with wa__host_task_done(token, status). 0 or WA_ENOMEM. */
 int wa__host_start_main(int argc, char **argv, uint32_t token);
-/* Number of parked tasks (for the deadlock report). */
-int wa__host_blocked_count(void);
 /* Prints the deadlock report ("wasync: deadlock: N tasks blocked" and one
  * line per task) to stderr. */
 void wa__host_report_deadlock(void);

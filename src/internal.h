@@ -91,8 +91,6 @@ int wa__timer_active(const wa__timer *t);
 /* Fires every timer whose deadline has passed, earliest first; re-arms the
  * host timer for the next one. */
 void wa__timers_run(void);
-/* Earliest armed deadline, or -1 if none. */
-int64_t wa__timers_next(void);
 int wa__timers_count(void);
 
 /* ---- tasks ----------------------------------------------------------------- */
@@ -215,14 +213,8 @@ void wa__ready_push(wa__task *t);
  * (then asks the host for another tick). Not reentrant: a nested call
  * returns at once. Returns the number of tasks run. */
 int wa__run_ready(void);
-/* Number of tasks in the ready queue. */
-int wa__ready_count(void);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);
-/* wa_now() as of the current time slice: cheap, for bookkeeping only. */
-int64_t wa__sched_now(void);
-/* 1 while wa__run_ready is on the stack. */
-int wa__in_tick(void);
 /* After a trap escaped the running task (backend recovery only): forgets
  * the interrupted tick and ends that task with code. */
 void wa__sched_abandon_current(int code);

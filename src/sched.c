@@ -21,18 +21,15 @@
 wa__task *wa__cur;
 
 static wa__task *ready_head, *ready_tail;
-static int ready_len;
 static int in_tick;
 static int tick_requested;
 static int64_t slice_now;
 
-int64_t wa__sched_now(void) { return in_tick ? slice_now : wa_now(); }
 
 void wa__ready_push(wa__task *t) {
   t->next_ready = NULL;
   if (ready_tail) ready_tail->next_ready = t; else ready_head = t;
   ready_tail = t;
-  ready_len++;
   wa__want_tick();
 }
 
@@ -42,13 +39,8 @@ static wa__task *ready_pop(void) {
   ready_head = t->next_ready;
   if (!ready_head) ready_tail = NULL;
   t->next_ready = NULL;
-  ready_len--;
   return t;
 }
-
-int wa__ready_count(void) { return ready_len; }
-
-int wa__in_tick(void) { return in_tick; }
 
 void wa__want_tick(void) {
   if (in_tick || tick_requested) return;

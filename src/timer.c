@@ -98,8 +98,6 @@ void wa__timer_stop(wa__timer *t) {
   if (heap_len == 0) sync_host_timer();
 }
 
-int64_t wa__timers_next(void) { return heap_len ? heap[0]->deadline : -1; }
-
 int wa__timers_count(void) { return heap_len; }
 
 void wa__timers_run(void) {

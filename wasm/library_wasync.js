@@ -231,7 +231,6 @@ mergeInto(LibraryManager.library, {
       return e;
     },
 
-    blockedCount: function () { return _wa__host_blocked_count(); },
     reportDeadlock: function () { _wa__host_report_deadlock(); },
   },
 
