@@ -24,14 +24,12 @@
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { forkServer } from './servers.mjs';
+import { forkServer, requestCounts } from './servers.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
 function serve() {
-  let open = 0;
-  let total = 0;
-  let aborted = 0;
+  const counts = requestCounts();
   let hugeSent = 0;
   const sockets = new Set();
   const hangSockets = new Set();
@@ -44,17 +42,12 @@ function serve() {
     if (u.pathname === '/stats') {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({
-        open, total, aborted, sockets: sockets.size - 1, hangSockets: hangSockets.size,
+        ...counts.snapshot(), sockets: sockets.size - 1, hangSockets: hangSockets.size,
         rawSockets: rawSockets.size, hugeSent,
       }));
       return;
     }
-    open++;
-    total++;
-    let finished = false;
-    const done = () => { if (!finished) { finished = true; open--; } };
-    res.on('finish', done);
-    res.on('close', () => { if (!finished) { aborted++; done(); } });
+    counts.track(res);
     const hold = () => {
       held.add(res);
       const s = req.socket;

@@ -22,23 +22,16 @@ import { fileURLToPath } from 'node:url';
 const SELF = fileURLToPath(import.meta.url);
 
 function serve() {
-  let open = 0;
-  let total = 0;
-  let aborted = 0;
+  const counts = requestCounts();
   const holding = new Set();
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     if (u.pathname === '/stats') {
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ open, total, aborted }));
+      res.end(JSON.stringify(counts.snapshot()));
       return;
     }
-    open++;
-    total++;
-    let finished = false;
-    const done = () => { if (!finished) { finished = true; open--; } };
-    res.on('finish', done);
-    res.on('close', () => { if (!finished) { aborted++; done(); } });
+    counts.track(res);
     const q = (k, d) => (u.searchParams.has(k) ? Number(u.searchParams.get(k)) : d);
     switch (u.pathname) {
       case '/hello':
@@ -126,6 +119,26 @@ function serve() {
     else console.log(`listening on http://127.0.0.1:${port}`);
   });
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Request accounting shared by the test servers: track(res) counts a
+ * request as open until its response finishes, or as aborted if its
+ * connection closes first; snapshot() gives { open, total, aborted }.
+ */
+export function requestCounts() {
+  const c = { open: 0, total: 0, aborted: 0 };
+  return {
+    track(res) {
+      c.open++;
+      c.total++;
+      let finished = false;
+      const done = () => { if (!finished) { finished = true; c.open--; } };
+      res.on('finish', done);
+      res.on('close', () => { if (!finished) { c.aborted++; done(); } });
+    },
+    snapshot: () => ({ ...c }),
+  };
 }
 
 /**
