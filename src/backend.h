@@ -36,9 +36,17 @@ typedef int (*wa__prepare_fn)(struct wa__task *t);
  * runtime into its caller), inline so that await points add no frame of
  * their own for Asyncify to save and restore on every switch. t may be
  * NULL (outside a task): prepare must then fail. */
-extern int (*volatile wa__ctx_switch_out)(struct wa__task *t, wa__prepare_fn prepare);
+extern int (*volatile wa__ctx_switch_out)(struct wa__task *t, wa__prepare_fn prepare /* or NULL */);
 static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
   return wa__ctx_switch_out(t, prepare);
+}
+
+/* Task side, for an await point that has already parked t itself
+ * (wa__park_prepared): returns control to the scheduler, and t->wake_code
+ * when t is resumed. If t cannot suspend (its stack overflowed), its wait
+ * is undone first (on_abort runs) and it never resumes. */
+static inline int wa__ctx_suspend_parked(struct wa__task *t) {
+  return wa__ctx_switch_out(t, NULL);
 }
 
 /* Bytes of t's stack region (for diagnostics). */

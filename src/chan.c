@@ -142,46 +142,32 @@ static int recv_ready(const wa_chan *c) {
 
 /* ---- plain blocking operations ---------------------------------------------------- */
 
-/* A plain send or receive decides everything in a prepare callback, inside
- * the suspend primitive: the fast path returns from there, and the slow
- * path links the task's own node and parks. wa_chan_send/recv are then
- * bare tail calls that the optimizer folds into their caller, so in wasm a
- * blocking channel operation costs Asyncify no frame beyond the caller's.
- * The operation's arguments travel in these two variables: the callback
- * reads them before anything else can run. */
-static wa_chan *op_chan;
-static void *op_elem;
-
+/* A plain send or receive is decided in one call, chan_op: it completes at
+ * once, or links the task's own node and parks it; only then does the
+ * caller enter the suspend primitive, with nothing left to prepare. In a
+ * release wasm build wa_chan_send/recv inline into their caller (LTO,
+ * js/build.mjs), so a channel operation costs Asyncify no frame beyond the
+ * caller's; chan_op stays out of line (noinline), and since it cannot
+ * suspend, Asyncify leaves its call uninstrumented. An operation that
+ * completes at once never enters the suspend primitive. */
 static void abort_chan_wait(wa__task *t) {
   if (t->wait_node) wa__waitq_remove(t->wait_node);
 }
 
-static int park_on(wa__task *t, wa__waitq *q, void *elem, const char *what, const wa_chan *c) {
-  wa__waitq_push(q, &t->self_wait, t, elem);
-  t->wait_node = &t->self_wait;
-  return wa__park_prepared(t, what, c, abort_chan_wait);
-}
-
-static int send_prepare(wa__task *t) {
-  wa_chan *c = op_chan;
-  void *elem = op_elem;
-  int rc = wa__await_begin();
-  if (rc) return rc;
-  rc = send_now(c, elem);
+/* 0 or an error code if the operation completed or failed at once;
+ * WA__SUSPEND if the current task is now parked on c. */
+static __attribute__((noinline)) int chan_op(wa_chan *c, void *elem, int is_send) {
+  wa__task *t = wa__cur;
+  int rc;
+  if (!c || (is_send && !elem)) return WA_EINVAL;
+  if ((rc = wa__await_begin())) return rc;
+  rc = is_send ? send_now(c, elem) : recv_now(c, elem);
   if (rc != WA_EAGAIN) return rc;
-  /* The receiver copies from elem while we are parked, so it must stay
+  /* The peer copies from or into elem while we are parked, so it must stay
    * valid: it is the caller's, and the caller is suspended here. */
-  return park_on(t, &c->sendq, elem, "chan send", c);
-}
-
-static int recv_prepare(wa__task *t) {
-  wa_chan *c = op_chan;
-  void *elem = op_elem;
-  int rc = wa__await_begin();
-  if (rc) return rc;
-  rc = recv_now(c, elem);
-  if (rc != WA_EAGAIN) return rc;
-  return park_on(t, &c->recvq, elem, "chan recv", c);
+  wa__waitq_push(is_send ? &c->sendq : &c->recvq, &t->self_wait, t, elem);
+  t->wait_node = &t->self_wait;
+  return wa__park_prepared(t, is_send ? "chan send" : "chan recv", c, abort_chan_wait);
 }
 
 wa_chan *wa_chan_new(size_t elem_size, size_t capacity) {
@@ -212,17 +198,13 @@ int wa_chan_try_recv(wa_chan *c, void *elem) {
 }
 
 int wa_chan_send(wa_chan *c, const void *elem) {
-  if (!c || !elem) return WA_EINVAL;
-  op_chan = c;
-  op_elem = (void *)elem;
-  return wa__ctx_suspend(wa__cur, send_prepare);
+  int rc = chan_op(c, (void *)elem, 1);
+  return rc == WA__SUSPEND ? wa__ctx_suspend_parked(wa__cur) : rc;
 }
 
 int wa_chan_recv(wa_chan *c, void *elem) {
-  if (!c) return WA_EINVAL;
-  op_chan = c;
-  op_elem = elem;
-  return wa__ctx_suspend(wa__cur, recv_prepare);
+  int rc = chan_op(c, elem, 0);
+  return rc == WA__SUSPEND ? wa__ctx_suspend_parked(wa__cur) : rc;
 }
 
 void wa_chan_close(wa_chan *c) {

@@ -202,19 +202,47 @@ int wa__park(const char *what, const void *obj, wa__abort_fn on_abort);
 /* For await points that decide in a prepare callback (backend.h): records
  * what t waits on, marks it parked and returns WA__SUSPEND. */
 int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort);
-/* Makes a parked task ready; its wa__park returns code. */
-void wa__wake(wa__task *t, int code);
+/* Undoes wa__park_prepared for a task that could not suspend after all
+ * (on_abort unlinks it) and marks it running again; no-op unless t is
+ * parked. */
+void wa__unpark(wa__task *t);
 /* Cancellation or timeout for t: aborts its wait now if parked, else leaves
  * the code pending for its next await point. */
 void wa__interrupt(wa__task *t, int code);
-/* Queues t (NEW or READY) at the tail of the ready queue. */
-void wa__ready_push(wa__task *t);
 /* Runs ready tasks until none is left or the time slice is used up
  * (then asks the host for another tick). Not reentrant: a nested call
  * returns at once. Returns the number of tasks run. */
 int wa__run_ready(void);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);
+
+/* The ready queue, FIFO through next_ready, and whether a tick is running
+ * (sched.c). They are here only so that the two functions below, which
+ * every hand-off between tasks goes through, inline into their callers. */
+extern wa__task *wa__ready_head, *wa__ready_tail;
+extern int wa__in_tick;
+
+/* Queues t (NEW or READY) at the tail of the ready queue. */
+static inline void wa__ready_push(wa__task *t) {
+  t->next_ready = NULL;
+  if (wa__ready_tail) wa__ready_tail->next_ready = t; else wa__ready_head = t;
+  wa__ready_tail = t;
+  if (!wa__in_tick) wa__want_tick(); /* a running tick picks t up itself */
+}
+
+/* Makes a parked task ready; its wa__park returns code. No-op unless t
+ * is parked. */
+static inline void wa__wake(wa__task *t, int code) {
+  if (t->state != WA__WAITING) return;
+  t->wake_code = code;
+  t->on_abort = NULL;
+  t->wait_node = NULL;
+  t->wait_what = NULL;
+  t->wait_obj = NULL;
+  t->wait_detail = NULL;
+  t->state = WA__READY;
+  wa__ready_push(t);
+}
 /* After a trap escaped the running task (backend recovery only): forgets
  * the interrupted tick and ends that task with code. */
 void wa__sched_abandon_current(int code);

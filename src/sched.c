@@ -20,30 +20,23 @@
 
 wa__task *wa__cur;
 
-static wa__task *ready_head, *ready_tail;
-static int in_tick;
+wa__task *wa__ready_head, *wa__ready_tail;
+int wa__in_tick;
 static int tick_requested;
 static int64_t slice_now;
 
 
-void wa__ready_push(wa__task *t) {
-  t->next_ready = NULL;
-  if (ready_tail) ready_tail->next_ready = t; else ready_head = t;
-  ready_tail = t;
-  wa__want_tick();
-}
-
 static wa__task *ready_pop(void) {
-  wa__task *t = ready_head;
+  wa__task *t = wa__ready_head;
   if (!t) return NULL;
-  ready_head = t->next_ready;
-  if (!ready_head) ready_tail = NULL;
+  wa__ready_head = t->next_ready;
+  if (!wa__ready_head) wa__ready_tail = NULL;
   t->next_ready = NULL;
   return t;
 }
 
 void wa__want_tick(void) {
-  if (in_tick || tick_requested) return;
+  if (wa__in_tick || tick_requested) return;
   tick_requested = 1;
   wa__host_request_tick(0);
 }
@@ -68,6 +61,18 @@ int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_
   return park_prepare(t);
 }
 
+void wa__unpark(wa__task *t) {
+  wa__abort_fn abort_fn = t->on_abort;
+  if (t->state != WA__WAITING) return;
+  t->on_abort = NULL;
+  if (abort_fn) abort_fn(t);
+  t->wait_node = NULL;
+  t->wait_what = NULL;
+  t->wait_obj = NULL;
+  t->wait_detail = NULL;
+  t->state = WA__RUNNING;
+}
+
 /* Nothing is done after the switch (wa__wake clears the wait fields), so
  * the frame of an await point holds no state for Asyncify to save. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
@@ -76,18 +81,6 @@ int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
   t->wait_obj = obj;
   t->on_abort = on_abort;
   return wa__ctx_suspend(t, park_prepare);
-}
-
-void wa__wake(wa__task *t, int code) {
-  if (t->state != WA__WAITING) return;
-  t->wake_code = code;
-  t->on_abort = NULL;
-  t->wait_node = NULL;
-  t->wait_what = NULL;
-  t->wait_obj = NULL;
-  t->wait_detail = NULL;
-  t->state = WA__READY;
-  wa__ready_push(t);
 }
 
 void wa__interrupt(wa__task *t, int code) {
@@ -105,11 +98,11 @@ void wa__interrupt(wa__task *t, int code) {
 void wa__sched_abandon_current(int code) {
   wa__task *t = wa__cur;
   wa__cur = NULL;
-  in_tick = 0;
+  wa__in_tick = 0;
   if (!t) return;
   wa__task_finish(t, code);
   if (t->detached) wa__task_free(t);
-  if (ready_head) wa__want_tick();
+  if (wa__ready_head) wa__want_tick();
 }
 
 static void run_one(wa__task *t) {
@@ -127,8 +120,8 @@ int wa__run_ready(void) {
   int ran = 0, next_check = 1, step = 1;
   double start;
   wa__task *t;
-  if (in_tick) return 0;
-  in_tick = 1;
+  if (wa__in_tick) return 0;
+  wa__in_tick = 1;
   tick_requested = 0;
   start = wa__host_now();
   slice_now = (int64_t)start;
@@ -142,7 +135,7 @@ int wa__run_ready(void) {
     if (++ran >= next_check) {
       if (step < WA__SLICE_CHECK_MAX) step *= 2;
       next_check = ran + step;
-      if (ready_head) {
+      if (wa__ready_head) {
         double now = wa__host_now();
         slice_now = (int64_t)now;
         if (now - start >= WA__SLICE_MS) {
@@ -153,6 +146,6 @@ int wa__run_ready(void) {
       }
     }
   }
-  in_tick = 0;
+  wa__in_tick = 0;
   return ran;
 }

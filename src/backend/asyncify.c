@@ -14,9 +14,10 @@
  * (suspend_primitive_is_not_inlined) keeps this honest.
  *
  * Await points do their bookkeeping in switch_out (the prepare callback,
- * before the unwind) and get their result as its return value (after the
- * rewind), so a wa_yield() in user code costs one instrumented frame: the
- * user's own.
+ * before the unwind), or before calling it (channels park the task
+ * themselves and pass no callback), and get their result as its return
+ * value (after the rewind), so a wa_yield() in user code costs one
+ * instrumented frame: the user's own.
  *
  * Memory: each task owns one block, [region | ctx]. In the region the C
  * stack grows down from the top (hi) and the Asyncify save area grows up
@@ -168,6 +169,7 @@ size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->c
  * block; otherwise the task must end (it is unwound and never resumed). */
 static void overflow_at_suspend(wa__task *t) {
   if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
+  wa__unpark(t); /* if the await point had parked it already */
 }
 static void (*volatile overflow_at_suspend_ptr)(wa__task *) = overflow_at_suspend;
 
@@ -191,10 +193,12 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
     overflow_at_suspend_ptr(t);
     c = t->ctx;
     c->overflowed = 1; /* unwind without prepare: it ends, never resumes */
-  } else {
+  } else if (prepare) {
     rc = prepare(t);
     if (rc != WA__SUSPEND) return rc;
     c = t->ctx;
+  } else {
+    c = t->ctx; /* parked by the await point itself */
   }
   c->sp = stackSave();
   c->save_cur = c->lo + CANARY_BYTES;

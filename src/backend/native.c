@@ -149,8 +149,10 @@ int wa__ctx_run(wa__task *t, int *status) {
 
 static int switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
-  int rc = prepare(t);
-  if (rc != WA__SUSPEND) return rc;
+  if (prepare) {
+    int rc = prepare(t);
+    if (rc != WA__SUSPEND) return rc;
+  }
   c = t->ctx;
   __sanitizer_start_switch_fiber(&c->fake_stack, sched_bottom, sched_size);
   swapcontext(&c->uc, &sched_uc);

@@ -123,3 +123,73 @@ TEST_IMPL(switches_keep_the_stack_pointer) {
   ASSERT_EQ(drifted, 0);
   return 0;
 }
+
+#ifdef __EMSCRIPTEN__ /* natively the guard page faults instead */
+static wa_chan *parked_chan;
+
+/* Fills most of a 16 KiB stack (past the limit canary, short of the
+ * block's bottom), then parks on a channel: in release wasm the canary
+ * check at the suspend ends the task, in debug wasm the stack check at
+ * this function's entry does. */
+static int overflow_then_park(void *arg) {
+  volatile char buf[15400];
+  long v;
+  (void)arg;
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  return wa_chan_recv(parked_chan, &v) + buf[7];
+}
+#endif
+
+/* Regression guard: a channel operation parks the task before the suspend
+ * primitive runs its overflow check, which must undo that wait: a task
+ * that can never resume must not stay linked as the channel's receiver. */
+TEST_IMPL(task_that_overflows_while_parking_leaves_no_waiter_behind) {
+#ifdef __EMSCRIPTEN__
+  wa_task_opts o = {"sparse", 16 * 1024};
+  long v = 1;
+  parked_chan = wa_chan_new(sizeof v, 0);
+  ASSERT(parked_chan != NULL);
+  wa_task *t = wa_spawn_opts(overflow_then_park, NULL, &o);
+  ASSERT(t != NULL);
+  ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
+  ASSERT_ERR(wa_chan_try_send(parked_chan, &v), WA_EAGAIN);
+  wa_chan_free(parked_chan);
+#endif
+  return 0;
+}
+
+static wa_chan *ping_chan, *pong_chan;
+
+static int echo_and_watch_sp(void *arg) {
+  int *drifted = arg;
+  uintptr_t first = frame_address();
+  long v;
+  while (wa_chan_recv(ping_chan, &v) == 0) {
+    ASSERT_EQ(wa_chan_send(pong_chan, &v), 0);
+    if (frame_address() != first) (*drifted)++;
+  }
+  return 0;
+}
+
+/* The same for channel hand-offs, which park before entering the suspend
+ * primitive (src/chan.c). */
+TEST_IMPL(channel_hand_offs_keep_the_stack_pointer) {
+  int drifted = 0;
+  ping_chan = wa_chan_new(sizeof(long), 0);
+  pong_chan = wa_chan_new(sizeof(long), 0);
+  wa_task *echo = wa_spawn(echo_and_watch_sp, &drifted);
+  uintptr_t first = frame_address();
+  for (long i = 0; i < 10000; i++) {
+    long v = i;
+    ASSERT_EQ(wa_chan_send(ping_chan, &v), 0);
+    ASSERT_EQ(wa_chan_recv(pong_chan, &v), 0);
+    ASSERT_EQ(v, i);
+    if (frame_address() != first) drifted++;
+  }
+  wa_chan_close(ping_chan);
+  ASSERT_EQ(wa_join(echo), 0);
+  ASSERT_EQ(drifted, 0);
+  wa_chan_free(ping_chan);
+  wa_chan_free(pong_chan);
+  return 0;
+}
