@@ -1,7 +1,7 @@
 // build.mjs — compiles C against the wasync runtime with emcc. The one place
 // that knows the emcc flags: used by the CLI (`wasync build`, `wasync run`)
 // and by the Makefile (through the CLI).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,6 +123,16 @@ function libPath({ debug }) {
   return path.join(ROOT, 'build', 'wasm', debug ? 'libwasync-debug.a' : 'libwasync.a');
 }
 
+/** `emcc --version`'s first line ('' without emcc), asked once per process. */
+let emccVersionLine;
+function emccVersion() {
+  if (emccVersionLine === undefined) {
+    const r = spawnSync('emcc', ['--version'], { encoding: 'utf8', env: emccEnv() });
+    emccVersionLine = r.status === 0 ? r.stdout.split('\n')[0] : '';
+  }
+  return emccVersionLine;
+}
+
 function newestMtime(files) {
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
@@ -135,10 +145,13 @@ export async function buildLib({ debug = false, log } = {}) {
     ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
   // The lib is current if it is newer than its inputs, or if its stamp holds
   // their digest: npm install does not keep mtimes, and the package ships
-  // the prebuilt lib with its stamp.
+  // the prebuilt lib with its stamp. Release objects are LLVM bitcode, which
+  // an older LLVM cannot read, so the digest covers the emcc version too: a
+  // user whose emcc differs from the packer's rebuilds from the sources.
   const stamp = `${lib}.sources`;
   const digest = () => {
     const h = createHash('sha256');
+    h.update(emccVersion());
     for (const f of deps) h.update(path.basename(f)).update(fs.readFileSync(f));
     return h.digest('hex');
   };
