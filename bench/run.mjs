@@ -19,11 +19,12 @@
 // process (the wasm side with node, the JS peers with bench/js_peers.mjs).
 //
 // Knobs (environment): BENCH_REPS (7: repetitions per measurement, after a
-// warm-up), BENCH_SWITCHES (2000000 at depth 0; depth 16 runs 1/2, depth 64
-// 1/5 of it), BENCH_RING_PASSES (1000000), BENCH_TREE_LEAVES (1000000, a
-// power of 10), BENCH_TREE_REPS (5), BENCH_CHAN_MESSAGES (1000000),
-// BENCH_SLEEPERS (100000), BENCH_SLEEPER_RUNS (3), BENCH_KERNEL_ITERS
-// (30000000), BENCH_ONLY (comma-separated ids to run).
+// warm-up), BENCH_PROCS (3: processes per side for the switch and channel
+// rows, whose repetitions are pooled), BENCH_SWITCHES (2000000 at depth 0;
+// depth 16 runs 1/2, depth 64 1/5 of it), BENCH_RING_PASSES (1000000),
+// BENCH_TREE_LEAVES (1000000, a power of 10), BENCH_TREE_REPS (5),
+// BENCH_CHAN_MESSAGES (1000000), BENCH_SLEEPERS (100000), BENCH_SLEEPER_RUNS
+// (3), BENCH_KERNEL_ITERS (30000000), BENCH_ONLY (comma-separated ids to run).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,7 @@ const NODE = process.execPath;
 
 const num = (name, dflt) => Number(process.env[name] || dflt);
 const REPS = num('BENCH_REPS', 7);
+const PROCS = num('BENCH_PROCS', 3);
 const SWITCHES = num('BENCH_SWITCHES', 2_000_000);
 const DEPTHS = [0, 16, 64];
 const switchesAt = (depth) => Math.round(SWITCHES / (depth === 0 ? 1 : depth <= 16 ? 2 : 5) / 2) * 2;
@@ -141,6 +143,21 @@ async function emccModularized(flags, src, dir, base, exportName) {
 const buildFiber = once(() => emccModularized(['-O2', '-sASYNCIFY'], path.join(BENCH, 'fiber_bench.c'),
   FIBER_DIR, 'fiber_bench', 'createFiberBench'));
 
+/**
+ * Runs every measure PROCS times, in turns (a, b, a, b, ...), and returns
+ * each one's results pooled. V8 places a module's machine code anew in
+ * every process, and in about one process in five a hot loop runs some 20%
+ * slower (on either side): the median of several processes is not at the
+ * mercy of one draw, and taking turns spreads the machine's drift evenly.
+ */
+async function pooled(...measures) {
+  const out = measures.map(() => []);
+  for (let i = 0; i < PROCS; i++) {
+    for (let k = 0; k < measures.length; k++) out[k].push(...(await measures[k]()));
+  }
+  return out;
+}
+
 const wasync = async (...args) => benchLines(await exec(NODE, [WASYNC_MJS, ...args.map(String)]));
 const jsPeer = async (...args) => benchLines(await exec(NODE, ['--expose-gc', JS_PEERS, ...args.map(String)]));
 const fiber = async (...args) => benchLines(await exec(NODE, [FIBER_HOST, FIBER_CJS, FIBER_WASM, ...args.map(String)]));
@@ -159,15 +176,16 @@ const BENCHMARKS = [
   // a) switch ping-pong at several stack depths
   ...DEPTHS.map((depth) => ({
     id: `switch-d${depth}`,
-    title: `switch ping-pong, yield ${depth} frames deep: wasync wa_yield vs JS await vs emscripten_fiber_swap (${switchesAt(depth)} switches x ${REPS})`,
+    title: `switch ping-pong, yield ${depth} frames deep: wasync wa_yield vs JS await vs emscripten_fiber_swap (${switchesAt(depth)} switches x ${REPS}, ${PROCS} processes each)`,
     build: () => Promise.all([buildWasync(), buildFiber()]),
     async run() {
       const n = switchesAt(depth);
-      const w = (await wasync('switch', n, REPS, depth)).map((x) => x.ns_per_switch);
-      const js = await jsPeer('switch', n, REPS, depth);
+      const [wl, js, fl] = await pooled(() => wasync('switch', n, REPS, depth), () => jsPeer('switch', n, REPS, depth),
+        () => fiber(n, REPS, depth));
+      const w = wl.map((x) => x.ns_per_switch);
       const handoff = js.filter((x) => x.kind === 'handoff').map((x) => x.ns_per_switch);
       const resolved = js.filter((x) => x.kind === 'resolved').map((x) => x.ns_per_switch);
-      const f = (await fiber(n, REPS, depth)).map((x) => x.ns_per_switch);
+      const f = fl.map((x) => x.ns_per_switch);
       return {
         [`wasync_switch_d${depth}`]: med(w, 'ns/switch'),
         [`js_handoff_d${depth}`]: med(handoff, 'ns/hand-off', 'A resolves B\'s promise, then awaits its own'),
@@ -226,11 +244,12 @@ const BENCHMARKS = [
   // d) channel ping-pong
   ...[0, 64].map((cap) => ({
     id: `chan-c${cap}`,
-    title: `channel ping-pong, capacity ${cap}: wasync tasks vs JS async functions over a promise-based queue (${CHAN_MESSAGES} messages x ${REPS})`,
+    title: `channel ping-pong, capacity ${cap}: wasync tasks vs JS async functions over a promise-based queue (${CHAN_MESSAGES} messages x ${REPS}, ${PROCS} processes each)`,
     build: buildWasync,
     async run() {
-      const w = (await wasync('chan', CHAN_MESSAGES, cap, REPS)).map((x) => x.ns_per_message);
-      const js = (await jsPeer('chan', CHAN_MESSAGES, cap, REPS)).map((x) => x.ns_per_message);
+      const [wl, jl] = await pooled(() => wasync('chan', CHAN_MESSAGES, cap, REPS), () => jsPeer('chan', CHAN_MESSAGES, cap, REPS));
+      const w = wl.map((x) => x.ns_per_message);
+      const js = jl.map((x) => x.ns_per_message);
       return {
         [`wasync_chan_c${cap}`]: med(w, 'ns/message'),
         [`js_chan_c${cap}`]: med(js, 'ns/message', 'js_peers.mjs Chan'),
