@@ -2,7 +2,7 @@
  *   src/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
  *   src/backend/native.c    native: ucontext, for unit tests under ASan/UBSan
  * The core calls only these functions; they never call back into the core
- * except through prepare callbacks and wa__task_overflowed. */
+ * except through prepare callbacks, wa__task_overflowed and wa__unpark. */
 #ifndef WA_BACKEND_H
 #define WA_BACKEND_H
 

@@ -199,8 +199,9 @@ static inline int wa__await_begin(void) {
 }
 /* Suspends the current task until wa__wake() or an interruption. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort);
-/* For await points that decide in a prepare callback (backend.h): records
- * what t waits on, marks it parked and returns WA__SUSPEND. */
+/* For await points that park t themselves, in a prepare callback or just
+ * before wa__ctx_suspend_parked (backend.h): records what t waits on,
+ * marks it parked and returns WA__SUSPEND. */
 int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort);
 /* Undoes wa__park_prepared for a task that could not suspend after all
  * (on_abort unlinks it) and marks it running again; no-op unless t is
