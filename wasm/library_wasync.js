@@ -28,7 +28,7 @@ mergeInto(LibraryManager.library, {
     tickQueued: false,
     macroQueued: false,
     tokens: null,          // Map: token -> { resolve, reject, onDone }
-    nextToken: 1,
+    nextHandle: 1,         // where newHandle looks next for a free token
     initialized: false,
     dead: null,            // set once the runtime cannot continue (message)
     StackOverflow: null,   // class of the error thrown on a task's stack overflow
@@ -191,9 +191,21 @@ mergeInto(LibraryManager.library, {
       WA.tick();
     },
 
+    // A key in 1..2^31-1, so that C can hold it in an int, which `table` (a
+    // Map) does not hold: counts on from owner.nextHandle and wraps, since
+    // a long-lived page may make more calls than an int can count. Tokens,
+    // promise handles (WAB) and fetch handles (WAF) all come from here.
+    newHandle: function (table, owner) {
+      for (;;) {
+        var h = owner.nextHandle;
+        owner.nextHandle = (h % 0x7fffffff) + 1;
+        if (!table.has(h)) return h;
+      }
+    },
+
     // Starts a task-running call from JS; returns { token, promise }.
     newToken: function () {
-      var token = WA.nextToken++;
+      var token = WA.newHandle(WA.tokens, WA);
       var entry = {};
       entry.promise = new Promise(function (resolve, reject) {
         entry.resolve = resolve;

@@ -28,14 +28,6 @@ mergeInto(LibraryManager.library, {
       WAB.calls = new Map();
     },
 
-    newHandle: function () {
-      for (;;) {
-        var h = WAB.nextHandle;
-        WAB.nextHandle = (WAB.nextHandle % 0x7fffffff) + 1;
-        if (!WAB.promises.has(h)) return h;
-      }
-    },
-
     // The body of every WA_ASYNC_JS import. Returns the value for C.
     asyncCall: function (start) {
       var h = _wa__js_resuming();
@@ -51,7 +43,7 @@ mergeInto(LibraryManager.library, {
       }
       rc = _wa__js_begin();
       if (rc !== 0) return rc;
-      h = WAB.newHandle();
+      h = WA.newHandle(WAB.promises, WAB);
       entry = { value: 0 };
       WAB.promises.set(h, entry);
       var p;
@@ -80,7 +72,7 @@ mergeInto(LibraryManager.library, {
     // app.promise(p): hands a promise to C, which awaits it by handle with
     // wa_js_await. Its outcome is kept until C takes it (or releases it).
     handOver: function (p) {
-      var h = WAB.newHandle();
+      var h = WA.newHandle(WAB.promises, WAB);
       WAB.promises.set(h, { value: 0, handed: true, settled: false, ok: true, message: '' });
       Promise.resolve(p).then(function (v) { WAB.settle(h, true, v); },
                               function (e) { WAB.settle(h, false, e); });

@@ -122,14 +122,6 @@ mergeInto(LibraryManager.library, {
     pending: function () { return WAF.table.size; },
     inflight: function () { return WAF.unsettled; },
 
-    newHandle: function () {
-      for (;;) {
-        var h = WAF.nextHandle;
-        WAF.nextHandle = (WAF.nextHandle % 0x7fffffff) + 1;
-        if (!WAF.table.has(h)) return h;
-      }
-    },
-
     // The host's message for a failure, with its cause (Node puts the real
     // reason, e.g. "connect ECONNREFUSED 127.0.0.1:1", there).
     message: function (e) {
@@ -329,7 +321,7 @@ mergeInto(LibraryManager.library, {
       init.signal = e.ctrl.signal;
       if (WAF.disp === 'probe' && globalThis[WAF.DISPATCHER]) init.dispatcher = e;
     }
-    var h = WAF.newHandle();
+    var h = WA.newHandle(WAF.table, WAF);
     WAF.table.set(h, e);
     var p;
     try {

@@ -86,6 +86,25 @@ describe('cwrap', () => {
     expect(await Promise.all([greet('a'), greet('b')])).toEqual(['hello, a!', 'hello, b!']);
   });
 
+  // Regression: call tokens counted up without bound, and the first one
+  // past 2^31-1 reached C as a negative int, so its promise never settled.
+  test('calls keep settling after the token counter passes what a C int holds', async () => {
+    const W = app.module.wasync;
+    const greet = app.cwrap('greet', 'string', ['string']);
+    const settles = (p) => {
+      let timer;
+      const never = new Promise((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('the call never settled')), 5000);
+      });
+      return Promise.race([p, never]).finally(() => clearTimeout(timer));
+    };
+    W.nextHandle = 0x7fffffff;
+    expect(await settles(greet('last'))).toBe('hello, last!');
+    expect(await settles(greet('wrapped'))).toBe('hello, wrapped!');
+    expect(W.nextHandle).toBeLessThan(0x7fffffff);
+    expect(W.tokens.size).toBe(0);
+  });
+
   test('Uint8Array in, booleans in and out', async () => {
     const sum = app.cwrap('sum_bytes', 'number', ['array', 'number']);
     expect(await sum(new Uint8Array([1, 2, 250]), 3)).toBe(253);
