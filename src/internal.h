@@ -231,16 +231,21 @@ static inline void wa__ready_push(wa__task *t) {
   if (!wa__in_tick) wa__want_tick(); /* a running tick picks t up itself */
 }
 
-/* Makes a parked task ready; its wa__park returns code. No-op unless t
- * is parked. */
-static inline void wa__wake(wa__task *t, int code) {
-  if (t->state != WA__WAITING) return;
-  t->wake_code = code;
+/* Forgets what t waited on (its wait has ended, one way or another). */
+static inline void wa__clear_wait(wa__task *t) {
   t->on_abort = NULL;
   t->wait_node = NULL;
   t->wait_what = NULL;
   t->wait_obj = NULL;
   t->wait_detail = NULL;
+}
+
+/* Makes a parked task ready; its wa__park returns code. No-op unless t
+ * is parked. */
+static inline void wa__wake(wa__task *t, int code) {
+  if (t->state != WA__WAITING) return;
+  t->wake_code = code;
+  wa__clear_wait(t);
   t->state = WA__READY;
   wa__ready_push(t);
 }

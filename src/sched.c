@@ -54,22 +54,28 @@ static int park_prepare(wa__task *t) {
   return WA__SUSPEND;
 }
 
-int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort) {
+static void record_wait(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort) {
   t->wait_what = what;
   t->wait_obj = obj;
   t->on_abort = on_abort;
+}
+
+/* Runs t's on_abort hook, once: it undoes whatever linked t to its wait. */
+static void abort_wait(wa__task *t) {
+  wa__abort_fn abort_fn = t->on_abort;
+  t->on_abort = NULL;
+  if (abort_fn) abort_fn(t);
+}
+
+int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort) {
+  record_wait(t, what, obj, on_abort);
   return park_prepare(t);
 }
 
 void wa__unpark(wa__task *t) {
-  wa__abort_fn abort_fn = t->on_abort;
   if (t->state != WA__WAITING) return;
-  t->on_abort = NULL;
-  if (abort_fn) abort_fn(t);
-  t->wait_node = NULL;
-  t->wait_what = NULL;
-  t->wait_obj = NULL;
-  t->wait_detail = NULL;
+  abort_wait(t);
+  wa__clear_wait(t);
   t->state = WA__RUNNING;
 }
 
@@ -77,17 +83,13 @@ void wa__unpark(wa__task *t) {
  * the frame of an await point holds no state for Asyncify to save. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
   wa__task *t = wa__cur;
-  t->wait_what = what;
-  t->wait_obj = obj;
-  t->on_abort = on_abort;
+  record_wait(t, what, obj, on_abort);
   return wa__ctx_suspend(t, park_prepare);
 }
 
 void wa__interrupt(wa__task *t, int code) {
   if (t->state == WA__WAITING) {
-    wa__abort_fn abort_fn = t->on_abort;
-    t->on_abort = NULL;
-    if (abort_fn) abort_fn(t);
+    abort_wait(t);
     wa__wake(t, code);
     return;
   }
