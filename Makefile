@@ -57,11 +57,11 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	@mkdir -p $(dir $@)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
-$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
+$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/wrap.mjs | deps
 	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
 # The same tests as a debug build: -O0 user code, per-function stack checks.
-$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
+$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops.

@@ -7,7 +7,11 @@
 //    the .wasm beside it and passes wasmBinary (3.1.6's loader would call
 //    fetch() on a file path and fail); in browsers it locates the .wasm
 //    relative to the module's URL, which bundlers understand.
-//  - run directly (`node app.mjs args`), runs wa_main and exits with its status.
+//  - under Node, gives the C program the process's environment (getenv sees
+//    process.env; wasm/library_wasync_env.js).
+//  - run directly (`node app.mjs args`, also through a symlink), runs wa_main
+//    with argv[0] the module's path as node got it (or the name `wasync run`
+//    passes in WASYNC_ARGV0) and exits with its status.
 
 /** @param {string} emccOutput @param {{wasmName: string, exportName: string}} o */
 export function wrapModule(emccOutput, { wasmName, exportName }) {
@@ -58,6 +62,7 @@ export default async function createModule(options = {}) {
     const path = require('path');
     const file = require('url').fileURLToPath(import.meta.url);
     const binary = opts.wasmBinary || require('fs').readFileSync(path.join(path.dirname(file), WASM_NAME));
+    if (!('wasyncEnv' in opts)) opts.wasyncEnv = Object.assign({}, process.env);
     instantiateWith(opts, binary);
     return emscriptenFactory(require, path.dirname(file), file)(opts);
   }
@@ -68,18 +73,26 @@ export default async function createModule(options = {}) {
   return emscriptenFactory(undefined, undefined, undefined)(opts);
 }
 
-function isMainModule() {
+// Node runs a module given through a symlink under its real path
+// (import.meta.url) while argv[1] keeps the link: compare real paths.
+async function isMainModule() {
   if (!IS_NODE || !process.argv[1]) return false;
   try {
-    return decodeURIComponent(new URL(import.meta.url).pathname) === process.argv[1];
+    const require = await nodeRequire();
+    const fs = require('fs');
+    const self = require('url').fileURLToPath(import.meta.url);
+    return fs.realpathSync(self) === fs.realpathSync(process.argv[1]);
   } catch (e) {
     return false;
   }
 }
 
-if (isMainModule()) {
+isMainModule().then((main) => {
+  if (!main) return;
   const args = process.argv.slice(2);
-  createModule({ thisProgram: process.argv[1] }).then((m) => m.wasync.runProgram(args));
-}
+  const name = process.env.WASYNC_ARGV0 || process.argv[1];
+  delete process.env.WASYNC_ARGV0;
+  createModule({ thisProgram: name }).then((m) => m.wasync.runProgram(args));
+});
 `;
 }

@@ -22,11 +22,14 @@ function newestInputMtime(src) {
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
 
-/** Builds fixtures/<name>.c to build/jest/<name>.mjs, again whenever the
- * fixture, the runtime or the build scripts changed. */
-export function buildFixture(name, extra = []) {
-  const src = path.join(FIXTURES, `${name}.c`);
-  const out = path.join(OUT, `${name}${extra.includes('--debug') ? '-debug' : ''}.mjs`);
+/** Builds fixtures/<name>.c (or fixtures/<name> if it has an extension) to
+ * build/jest/<name>[-tag].mjs, again whenever the fixture, the runtime or
+ * the build scripts changed. `tag` names builds of one fixture with
+ * different flags apart (default: 'debug' for a --debug build). */
+export function buildFixture(name, extra = [], { tag = extra.includes('--debug') ? 'debug' : '' } = {}) {
+  const file = /\.\w+$/.test(name) ? name : `${name}.c`;
+  const src = path.join(FIXTURES, file);
+  const out = path.join(OUT, `${file.replace(/\.\w+$/, '')}${tag ? `-${tag}` : ''}.mjs`);
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newestInputMtime(src)) {
     const r = cli(['build', src, ...extra, '-o', out]);
     if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
