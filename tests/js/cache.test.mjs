@@ -6,28 +6,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, FIXTURES, ROOT } from './helpers.mjs';
+import { CLI, FIXTURES, listing, ROOT } from './helpers.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-cache-test-'));
 afterAll(() => {
   spawnSync('chmod', ['-R', 'u+w', tmp]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** Every file and folder under dir with its size and mtime: equal listings mean nothing was written. */
-function listing(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      const st = fs.statSync(p);
-      out.push(`${path.relative(dir, p)} ${st.size} ${st.mtimeMs}`);
-      if (e.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 function wasync(args, { cache, cwd, cli = CLI } = {}) {
   return spawnSync(process.execPath, [cli, ...args], {

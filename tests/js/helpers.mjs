@@ -41,3 +41,18 @@ export function buildFixture(name, extra = [], { tag = extra.includes('--debug')
 export function runProgram(file, args = [], opts = {}) {
   return spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', timeout: 60000, ...opts });
 }
+
+/** Every file and folder under dir with its size and mtime: equal listings mean nothing was written. */
+export function listing(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      const st = fs.lstatSync(p);
+      out.push(`${path.relative(dir, p)} ${st.size} ${st.mtimeMs}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
