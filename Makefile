@@ -16,6 +16,9 @@ TEST_LIST   := $(BUILD)/gen/test-list.h
 # its runtime (libFuzzer) build the fuzz target.
 APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-14-dev
 
+# wasync adds no warning flags to user code; our own tests ask for them.
+WASM_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror
+
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -58,11 +61,11 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
 $(BUILD)/wasm/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/wrap.mjs | deps
-	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen -o $@
+	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests as a debug build: -O0 user code, per-function stack checks.
 $(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/wrap.mjs | deps
-	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
+	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
 FUZZ_SECONDS ?= 30
