@@ -318,6 +318,8 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     await run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log });
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
+    // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).
+    if (fs.existsSync(path.join(tmp, `${base}.data`))) fs.copyFileSync(path.join(tmp, `${base}.data`), path.join(outDir, `${base}.data`));
     fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -63,6 +63,8 @@ export default async function createModule(options = {}) {
     const file = require('url').fileURLToPath(import.meta.url);
     const binary = opts.wasmBinary || require('fs').readFileSync(path.join(path.dirname(file), WASM_NAME));
     if (!('wasyncEnv' in opts)) opts.wasyncEnv = Object.assign({}, process.env);
+    // Files beside the module (--preload-file's .data) are found beside it, not in the cwd.
+    if (!opts.locateFile) opts.locateFile = (name) => path.join(path.dirname(file), name);
     instantiateWith(opts, binary);
     return emscriptenFactory(require, path.dirname(file), file)(opts);
   }
@@ -70,6 +72,7 @@ export default async function createModule(options = {}) {
   // webpack, Rollup) recognise that form and emit the .wasm as an asset.
   instantiateWith(opts, opts.wasmBinary || (opts.locateFile ? opts.locateFile(WASM_NAME, '')
     : new URL(${JSON.stringify('./' + wasmName)}, import.meta.url).href));
+  if (!opts.locateFile) opts.locateFile = (name) => new URL(name, import.meta.url).href;
   return emscriptenFactory(undefined, undefined, undefined)(opts);
 }
 

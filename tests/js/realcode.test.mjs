@@ -58,6 +58,20 @@ test('-s SETTING=V with a space and -std=gnu99 reach emcc too', () => {
   expect(r.status).toBe(0);
 });
 
+for (const flag of ['--embed-file', '--preload-file']) {
+  test(`${flag} with its argument reaches the link, and the program reads the file from any cwd`, () => {
+    const data = path.join(tmp, 'data.txt');
+    fs.writeFileSync(data, 'payload line\n');
+    const out = path.join(tmp, flag.slice(2), 'readfile.mjs');
+    const b = cli(['build', path.join(FIXTURES, 'readfile.c'), flag, `${data}@/data.txt`, '-o', out]);
+    expect(b.stderr).toBe('');
+    expect(b.status).toBe(0);
+    const r = runProgram(out, [], { cwd: os.tmpdir() });
+    expect(r.stdout).toBe('read: payload line\n');
+    expect(r.status).toBe(0);
+  });
+}
+
 test("the user's -O level wins for user code: -O0 is not optimized, the default is", () => {
   expect(runProgram(buildFixture('program.c', ['-O0'], { tag: 'O0' })).stdout).toMatch(/^not optimized$/m);
   expect(runProgram(buildFixture('program.c')).stdout).toMatch(/^optimized$/m);
