@@ -41,13 +41,13 @@ export function emccAtLeast(v) {
 
 /**
  * Link flags that only some releases take:
- *  - NODEJS_CATCH_EXIT / NODEJS_CATCH_REJECTION: before 3.1.x's removal of
- *    these settings, their default (1) made the generated module install
- *    process-wide uncaughtException/unhandledRejection handlers in Node, so
- *    an imported module took over its host's error handling. Later releases
- *    have no such handlers for a MODULARIZE build and reject the settings.
+ *  - NODEJS_CATCH_EXIT / NODEJS_CATCH_REJECTION: in 3.1.x their default (1)
+ *    made the generated module install process-wide uncaughtException /
+ *    unhandledRejection handlers in Node, so an imported module took over
+ *    its host's error handling. 5.0.2 removed both settings (its ChangeLog:
+ *    "problematic as it injects a global process.on handler"); passing them
+ *    there is a legacy-setting warning.
  */
 export function releaseLinkFlags() {
-  return emccAtLeast(NODEJS_CATCH_REMOVED) ? [] : ['-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0'];
+  return emccAtLeast('5.0.2') ? [] : ['-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0'];
 }
-const NODEJS_CATCH_REMOVED = '99.0.0'; // FIXME: confirmed below
