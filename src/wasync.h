@@ -1,7 +1,8 @@
 /* wasync.h — async/await for C on WebAssembly. The only header users include.
  *
  * Model (like asyncio, libuv, Go):
- *  - A program defines wa_main(); it runs as the first task. Tasks are C
+ *  - A program defines wa_main(); it runs as the first task (a library need
+ *    not: it exports functions with WA_EXPORT for JS to call). Tasks are C
  *    functions with their own stack; an "await point" (any call below that
  *    may block) suspends only the calling task, and the host's event loop
  *    (browser, Node, or the native poll() loop) keeps running.
@@ -63,12 +64,29 @@ const char *wa_err_name(int code);
  * (per task; "" if none). Valid until that task's next failing call. */
 const char *wa_last_error(void);
 
-/* ---- program entry ------------------------------------------------------ */
+/* ---- program entry and exports ------------------------------------------ */
 
-/* Defined by the user; runs as the first task (named "main"). Under Node the
+/* Defined by a program; runs as the first task (named "main"). Under Node the
  * process exits with its return value as soon as it returns (remaining tasks
- * are abandoned, as in Go). */
+ * are abandoned, as in Go). A library (a module JS only calls into with
+ * cwrap) need not define it: the runtime refers to it weakly. Then
+ * `node lib.mjs` prints "wasync: <file> is a library: it defines no
+ * wa_main; ..." to stderr and exits 1, and app.main() rejects with code
+ * 'WA_ENOTSUP'. */
 int wa_main(int argc, char **argv);
+
+/* Marks a C function that JavaScript calls (app.cwrap('name', ...)):
+ *   WA_EXPORT int slow_square(int x) { ... }
+ * Under Emscripten it keeps the function through dead-code elimination and
+ * LTO and exports it from the module (what EMSCRIPTEN_KEEPALIVE does: emcc
+ * exports every `used` symbol); natively it expands to nothing. The name
+ * must be unmangled: in C++ declare the function extern "C" yourself
+ * (extern "C" WA_EXPORT int f(int);), the macro does not. */
+#if defined(__EMSCRIPTEN__)
+#define WA_EXPORT __attribute__((used, visibility("default")))
+#else
+#define WA_EXPORT
+#endif
 
 /* ---- tasks --------------------------------------------------------------- */
 

@@ -71,9 +71,8 @@ int wa_main(int argc, char **argv) {
 });
 
 test('the API imports from ESM and CommonJS and runs a built module', () => {
-  fs.writeFileSync(path.join(dir, 'sq.c'), `#include <emscripten.h>
-#include "wasync.h"
-EMSCRIPTEN_KEEPALIVE int sq(int x) { return wa_sleep(1) ? -1 : x * x; }
+  fs.writeFileSync(path.join(dir, 'sq.c'), `#include "wasync.h"
+WA_EXPORT int sq(int x) { return wa_sleep(1) ? -1 : x * x; }
 int wa_main(int argc, char **argv) { (void)argc; (void)argv; return 0; }
 `);
   const b = spawnSync('npx', ['--offline', '--no-install', 'wasync', 'build', 'sq.c', '-o', 'sq.mjs'], { cwd: dir, encoding: 'utf8' });
