@@ -13,8 +13,9 @@ TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 
 # emscripten+binaryen build wasm; chromium runs the browser tests; clang and
-# its runtime (libFuzzer) build the fuzz target.
-APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-14-dev
+# its runtime (libFuzzer) build the fuzz target; nginx-light serves the README
+# page test with its stock mime.types.
+APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-14-dev nginx-light
 
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -31,7 +32,7 @@ deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 $(BUILD)/.deps-apt:
 	@mkdir -p $(BUILD)
 	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || \
-	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then \
+	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
 	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

@@ -345,7 +345,7 @@ typedef struct wa_response wa_response;
  * must wa_response_free() it; on failure *out is NULL. HTTP error statuses
  * (404, 500, …) are successes. Returns
  *   WA_EINVAL    before anything is sent: NULL url/out, a URL that is not a
- *                valid absolute URL, a method that is not a token, a header
+ *                valid URL (see below), a method that is not a token, a header
  *                name that is not a token or a value with CR or LF, a body
  *                with GET/HEAD (message in wa_last_error() when the host
  *                found it);
@@ -354,6 +354,11 @@ typedef struct wa_response wa_response;
  *   WA_ECANCELED / WA_ETIMEDOUT  the task was cancelled or its timeout
  *                scope expired: the request is aborted (AbortController);
  *   WA_ENOTASK, WA_ENOMEM; WA_ENOTSUP natively.
+ * URLs: in a browser, a relative URL ("items.db", "/api/x") resolves as the
+ * page's own fetch() resolves it: against the document's base URL
+ * (document.baseURI), or in a worker against the worker script's location.
+ * Under Node there is no such base: the URL must be absolute (http: or
+ * https:), a relative one is WA_EINVAL.
  * While waiting, wa_dump() shows the task "on fetch <url>". */
 int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out);
 /* The HTTP status (WA_EINVAL for NULL). */
