@@ -178,7 +178,7 @@ mergeInto(LibraryManager.library, {
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
-      var rc = _wa__js_call_start(tk.token, allocateUTF8OnStack(name), stackSize || 0);
+      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize || 0);
       stackRestore(sp);
       if (rc < 0) {
         WA.tokens.delete(tk.token);
