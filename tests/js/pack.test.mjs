@@ -49,7 +49,7 @@ test('the tarball ships the runtime sources, the prebuilt library, types and bot
   expect(fs.readFileSync(path.join(pkg, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the wasync authors\n/);
 });
 
-test("the README's images are shipped beside it, so the registry page shows them", () => {
+test("every image the README links is shipped beside it in the tarball", () => {
   const pkg = path.join(dir, 'node_modules', 'wasync');
   const images = [...fs.readFileSync(path.join(pkg, 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => m[1]);
   expect(images.length).toBeGreaterThan(0);
