@@ -1,7 +1,7 @@
 // build.mjs — compiles C against the wasync runtime with emcc. The one place
 // that knows the emcc flags: used by the CLI (`wasync build`, `wasync run`)
 // and by the Makefile (through the CLI).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
+import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -16,12 +17,12 @@ const SRC = path.join(ROOT, 'src');
 
 export class BuildError extends Error {}
 
-/** Runtime C sources (the core plus the Asyncify backend). */
+/** Runtime sources (the core plus the Asyncify backend and its stack-pointer helpers). */
 export function runtimeSources() {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c')];
+  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c'), path.join(SRC, 'backend', 'asyncify_sp.S')];
 }
 
 function jsonList(file) {
@@ -82,8 +83,7 @@ export function userCompileCommand(flags, { debug = false } = {}) {
  *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
  *    the in-wasm scheduler sees a task unwind (DESIGN.md).
  */
-export function linkFlags({ debug = false, exportName = 'createWasyncModule', cxx = false } = {}) {
-  void cxx; /* true when the link is em++'s (a C++ input): C-only links may differ */
+export function linkFlags({ debug = false, exportName = 'createWasyncModule' } = {}) {
   const exported = [...jsonList('exports.json')];
   return [
     ...(debug ? ['-O2', '-g', '-sSTACK_OVERFLOW_CHECK=2'] : ['-O3', '-flto', '-sSTACK_OVERFLOW_CHECK=0', '-sBINARYEN_EXTRA_PASSES=-O3']),
@@ -95,11 +95,14 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule', cx
     '-sMODULARIZE=1',
     `-sEXPORT_NAME=${exportName}`,
     '-sINVOKE_RUN=0',
-    // No process-wide uncaughtException/unhandledRejection handlers: an
-    // imported module must not take over its host's error handling (every
-    // call into C goes through the runtime's own error handling).
-    '-sNODEJS_CATCH_EXIT=0',
-    '-sNODEJS_CATCH_REJECTION=0',
+    // The runtime is C: Emscripten 4+ links as C++ by default, and an LTO
+    // link then pulls in the C++ exceptions library and fails on one of its
+    // symbols (Debian sid's emcc 6). C++ programs are linked by em++, which
+    // links the C++ runtime whatever this setting says.
+    '-sDEFAULT_TO_CXX=0',
+    // No process-wide uncaughtException/unhandledRejection handlers, in the
+    // releases that have them (toolchain.mjs).
+    ...releaseLinkFlags({ debug }),
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
@@ -110,15 +113,6 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule', cx
 /** The --js-library files, in link order. */
 export function jsLibraries() {
   return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js', 'library_wasync_env.js'].map((f) => path.join(ROOT, 'wasm', f));
-}
-
-function emccEnv() {
-  const env = { ...process.env };
-  // Debian's emcc needs acorn from the system's node modules at -O1 and up.
-  if (fs.existsSync('/usr/share/nodejs')) {
-    env.NODE_PATH = env.NODE_PATH ? `${env.NODE_PATH}:/usr/share/nodejs` : '/usr/share/nodejs';
-  }
-  return env;
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
@@ -143,14 +137,21 @@ export function run(cmd, args, { log, stdin = 'ignore' } = {}) {
 }
 
 
-/** `emcc --version`'s first line ('' without emcc), asked once per process. */
-let emccVersionLine;
-function emccVersion() {
-  if (emccVersionLine === undefined) {
-    const r = spawnSync('emcc', ['--version'], { encoding: 'utf8', env: emccEnv() });
-    emccVersionLine = r.status === 0 ? r.stdout.split('\n')[0] : '';
+/** How long a stage runs before progress() hears of it, in ms. */
+export const PROGRESS_AFTER_MS = 1000;
+
+/**
+ * Runs fn(); if it is still running after PROGRESS_AFTER_MS, tells
+ * progress (a function taking one line, or undefined for quiet) what it is
+ * doing: one line per slow stage, nothing for fast (cached) ones.
+ */
+async function stage(progress, what, fn) {
+  const timer = progress ? setTimeout(() => progress(`wasync: ${what}...`), PROGRESS_AFTER_MS) : null;
+  try {
+    return await fn();
+  } finally {
+    clearTimeout(timer);
   }
-  return emccVersionLine;
 }
 
 function sha256(...parts) {
@@ -183,7 +184,7 @@ function shippedLib({ debug }) {
  * stamp (`<lib>.sources`) holds the current digest, else one in the
  * per-user cache, built there on first use. Never writes into the package.
  */
-export async function buildLib({ debug = false, log } = {}) {
+export async function buildLib({ debug = false, log, progress } = {}) {
   const digest = libDigest({ debug });
   const force = !!process.env.WASYNC_FORCE_REBUILD;
   const shipped = shippedLib({ debug });
@@ -195,17 +196,19 @@ export async function buildLib({ debug = false, log } = {}) {
   const entry = path.join(cacheDir('lib'), `${libName({ debug })}-${digest.slice(0, 24)}`);
   const lib = path.join(entry, `${libName({ debug })}.a`);
   if (!force && fs.existsSync(lib)) return lib;
-  await publishDir(entry, async (work) => {
+  await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}, once per emcc version)`, () => publishDir(entry, async (work) => {
     const objs = [];
     for (const src of runtimeSources()) {
-      const obj = path.join(work, path.basename(src, '.c') + '.o');
-      await run('emcc', [...runtimeCompileFlags({ debug }), '-c', src, '-o', obj], { log });
+      const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
+      // Assembly takes neither a C standard nor LTO (it is already wasm).
+      const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...runtimeCompileFlags({ debug }), '-c'];
+      await run('emcc', [...flags, src, '-o', obj], { log });
       objs.push(obj);
     }
     await run('emar', ['rcs', path.join(work, path.basename(lib)), ...objs], { log });
     for (const o of objs) fs.rmSync(o);
     fs.writeFileSync(path.join(work, `${path.basename(lib)}.sources`), digest);
-  });
+  }));
   return lib;
 }
 
@@ -213,8 +216,8 @@ export async function buildLib({ debug = false, log } = {}) {
  * Copies the current library into build/wasm/ with its stamp, for the npm
  * package to ship (`npm pack` runs this; a checkout that packs is writable).
  */
-export async function shipLib({ debug = false, log } = {}) {
-  const lib = await buildLib({ debug, log });
+export async function shipLib({ debug = false, log, progress } = {}) {
+  const lib = await buildLib({ debug, log, progress });
   const shipped = shippedLib({ debug });
   if (lib === shipped) return shipped;
   fs.mkdirSync(path.dirname(shipped), { recursive: true });
@@ -268,9 +271,23 @@ function linkCommandFlags(ours, userLink) {
   return [...merged, ...user];
 }
 
+/** The TypeScript declaration of a built module (its factory's type). */
+const DECLARATION = `// Generated by wasync build. Do not edit.
+// The module's factory, the argument of load() from 'wasync'.
+import type { ModuleFactory } from 'wasync';
+declare const createModule: ModuleFactory;
+export default createModule;
+`;
+
+/** Where the declaration of `out` goes: app.mjs → app.d.mts, app.js → app.d.ts. */
+export function declarationPath(out) {
+  return /\.mjs$/.test(out) ? out.replace(/\.mjs$/, '.d.mts') : out.replace(/\.js$/, '') + '.d.ts';
+}
+
 /**
  * Compiles user sources (C with emcc, C++ with em++) and links them with
- * the runtime into `out` (an ES module) plus `out`'s .wasm beside it. Run
+ * the runtime into `out` (an ES module, app.mjs or app.js) plus its .wasm
+ * and its TypeScript declaration (app.d.mts or app.d.ts) beside it. Run
  * directly with node, the module runs wa_main and exits with its status;
  * imported, it default-exports the factory load() takes.
  *  - sources: C and C++ files, objects (.o) and archives (.a), in link order.
@@ -281,7 +298,7 @@ function linkCommandFlags(ours, userLink) {
  *  - deps: if given, an array that receives every file the build read
  *    (sources, their headers, objects), for a cache to check later.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, log, deps }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, log, progress, deps }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C or C++ sources given');
   let inputs;
   let flags;
@@ -294,7 +311,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     if (!fs.existsSync(file)) throw new BuildError(`wasync: ${file}: no such file`);
   }
   const linkCxx = cxx || inputs.some((i) => i.kind === 'c++');
-  const lib = await buildLib({ debug, log });
+  const lib = await buildLib({ debug, log, progress });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
   const outDir = path.dirname(outAbs);
@@ -302,7 +319,8 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-build-'));
   try {
     const compile = flagsFor(flags, 'compile');
-    const objects = await Promise.all(inputs.map(async ({ file, kind }, n) => {
+    const names = inputs.map((i) => path.basename(i.file)).join(' ');
+    const objects = await stage(progress, `compiling ${names}`, () => Promise.all(inputs.map(async ({ file, kind }, n) => {
       if (kind === 'obj') {
         if (deps) deps.push(path.resolve(file));
         return file;
@@ -312,15 +330,16 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       await run(kind === 'c++' ? 'em++' : 'emcc', [...userCompileCommand(compile, { debug }), ...depFile, '-c', file, '-o', obj], { log });
       if (deps) deps.push(...parseDepFile(fs.readFileSync(`${obj}.d`, 'utf8')).map((f) => path.resolve(f)));
       return obj;
-    }));
+    })));
     const core = path.join(tmp, `${base}.cjs`);
-    const link = linkCommandFlags(linkFlags({ debug, cxx: linkCxx }), flagsFor(flags, 'link'));
-    await run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log });
+    const link = linkCommandFlags(linkFlags({ debug }), flagsFor(flags, 'link'));
+    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).
     if (fs.existsSync(path.join(tmp, `${base}.data`))) fs.copyFileSync(path.join(tmp, `${base}.data`), path.join(outDir, `${base}.data`));
     fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
+    fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -332,7 +351,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
  * first run and again whenever any file it read (sources, included
  * headers, objects) changed in content. Returns the module's path.
  */
-export async function cachedBuild({ sources, debug = false, cflags = [], log }) {
+export async function cachedBuild({ sources, debug = false, cflags = [], log, progress }) {
   const key = sha256(JSON.stringify({
     debug, cflags, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
     lib: libDigest({ debug }), link: linkFlags({ debug }),
@@ -352,7 +371,7 @@ export async function cachedBuild({ sources, debug = false, cflags = [], log }) 
   if (current()) return out;
   await publishDir(entry, async (work) => {
     const deps = [];
-    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, log, deps });
+    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, log, progress, deps });
     const files = [...new Set(deps)].map((f) => [f, sha256(fs.readFileSync(f))]);
     fs.writeFileSync(path.join(work, 'inputs.json'), JSON.stringify(files));
   });

@@ -16,12 +16,15 @@ const USAGE = `usage:
   wasync lib [--debug] [--ship]  build the runtime library only (--ship: into build/wasm/ for npm pack)
 
 inputs: C (.c), C++ (.cc .cpp .cxx .C), objects (.o) and archives (.a).
-wasync flags: --debug  --backend=asyncify  -o <out>  -q  -v (print the commands)
+wasync flags: --debug  --backend=asyncify  -o <out>  -q (--quiet)  -v (print the commands)
 Every other flag reaches emcc in order: -O -g -D -I -U -std= -W -f -l -L
 -include, -sSETTING=V or -s SETTING=V, --preload-file F, --embed-file F, ...
 User code gets no warning flags, -Werror or -std from wasync; its -O wins.
 
-build writes <out.mjs> and <out>.wasm; \`node out.mjs args\` runs wa_main.
+build writes <out.mjs>, <out>.wasm and <out>.d.mts (out.js: <out>.d.ts);
+\`node out.mjs args\` runs wa_main. A stage that takes over a second
+(compiling the runtime, compiling, linking) prints one line to stderr;
+-q prints none.
 run builds into a private per-user cache (again when a source or a header it
 includes changes) and runs it under Node, passing the exit status through.
 cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
@@ -42,6 +45,7 @@ const OWN_FLAGS = [
   },
   { flag: '-o', value: true, set: (o, v) => { o.out = v; } },
   { flag: '-q', set: (o) => { o.quiet = true; } },
+  { flag: '--quiet', set: (o) => { o.quiet = true; } },
   { flag: '-v', set: (o) => { o.verbose = true; } },
   { flag: '--verbose', set: (o) => { o.verbose = true; } },
 ];
@@ -155,23 +159,25 @@ async function main(argv) {
     const o = takeOwn(rest.filter((a) => a !== '--ship'));
     if (o.rest.length) throw new BuildError(`wasync: lib takes only --debug and --ship, not ${o.rest[0]}`);
     const log = o.verbose ? (line) => console.error(line) : undefined;
-    console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, log }));
+    const progress = o.quiet ? undefined : (line) => console.error(line);
+    console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, log, progress }));
     return 0;
   }
   if (cmd !== 'build' && cmd !== 'run') throw new BuildError(`wasync: unknown command ${cmd}\n${USAGE}`);
   const o = takeOwn(rest);
   const log = o.verbose ? (line) => console.error(line) : undefined;
+  const progress = o.quiet ? undefined : (line) => console.error(line);
   const { sources, cflags, args } = inputsAndFlags(o.rest, { run: cmd === 'run' });
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
-    await buildProgram({ sources, out: o.out, debug: o.debug, cflags, log });
+    await buildProgram({ sources, out: o.out, debug: o.debug, cflags, log, progress });
     return 0;
   }
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
   if (!sources.length) throw new BuildError(`wasync: run needs a C or C++ source\n${USAGE}`);
-  const out = await cachedBuild({ sources, debug: o.debug, cflags, log });
+  const out = await cachedBuild({ sources, debug: o.debug, cflags, log, progress });
   return runChild(out, [...args, ...o.args], { ...process.env, WASYNC_ARGV0: programName(sources) });
 }
 
