@@ -28,7 +28,7 @@ test('a read-only checkout builds: the library goes to the per-user cache, made 
   const before = listing(copy);
   const cache = path.join(tmp, 'xdg-ro');
   const out = path.join(tmp, 'ro-out', 'hello.mjs');
-  const r = wasync(['build', path.join(FIXTURES, 'hello.c'), '-o', out], { cache, cli: path.join(copy, 'js', 'cli.mjs') });
+  const r = wasync(['build', '-q', path.join(FIXTURES, 'hello.c'), '-o', out], { cache, cli: path.join(copy, 'js', 'cli.mjs') });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   // root ignores the missing write permission: the listing is what shows

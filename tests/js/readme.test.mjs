@@ -42,7 +42,7 @@ for (const b of blocks) {
     const src = path.join(tmp, `readme-${b.line}.c`);
     const out = path.join(tmp, `readme-${b.line}.mjs`);
     fs.writeFileSync(src, b.file);
-    const r = cli(['build', src, '-o', out]);
+    const r = cli(['build', '-q', src, '-o', out]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     if (complete) {

@@ -63,7 +63,7 @@ for (const flag of ['--embed-file', '--preload-file']) {
     const data = path.join(tmp, 'data.txt');
     fs.writeFileSync(data, 'payload line\n');
     const out = path.join(tmp, flag.slice(2), 'readfile.mjs');
-    const b = cli(['build', path.join(FIXTURES, 'readfile.c'), flag, `${data}@/data.txt`, '-o', out]);
+    const b = cli(['build', '-q', path.join(FIXTURES, 'readfile.c'), flag, `${data}@/data.txt`, '-o', out]);
     expect(b.stderr).toBe('');
     expect(b.status).toBe(0);
     const r = runProgram(out, [], { cwd: os.tmpdir() });
@@ -101,7 +101,7 @@ test('objects and archives link, and a user library setting adds to the runtime 
     'int exported_one(void) { return 1; }\n' +
     'int wa_main(int argc, char **argv) { printf("%d\\n", helper_twice(three())); return 0; }\n');
   const out = path.join(tmp, 'objmain.mjs');
-  const r = cli(['build', main, obj, ar, '-sEXPORTED_FUNCTIONS=_exported_one', '-o', out]);
+  const r = cli(['build', '-q', main, obj, ar, '-sEXPORTED_FUNCTIONS=_exported_one', '-o', out]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(runProgram(out).stdout).toBe('6\n');
