@@ -111,6 +111,10 @@ uint32_t wa__js_resuming(void) {
   return t->js_handle;
 }
 
+/* Where JS counts the calls it makes into exports from inside a task's run
+ * (wa__host_reentered, internal.h); JS updates it in memory, without a call. */
+int *wa__js_reentered_flag(void) { return &wa__host_reentered; }
+
 /* 1 while the current task unwinds (it parked or yielded and is leaving
  * the stack); JS that called into C returns at once then. */
 int wa__unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
