@@ -72,8 +72,11 @@ $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | de
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  $(NATIVE_SRCS) tests/fuzz/fuzz_sched.c -o $@
 
+# The JS-side fuzzer (tests/js/jsfuzz.mjs): random seed unless JSFUZZ_SEED is set.
+JSFUZZ_ROUNDS ?= 100000
 fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
+	$(NODE) tests/js/jsfuzz.mjs --rounds $(JSFUZZ_ROUNDS) --seconds $(FUZZ_SECONDS)
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
 wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs

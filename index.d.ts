@@ -133,7 +133,8 @@ export interface App {
   /**
    * Hands a promise to C: returns a handle that C awaits with
    * wa_js_await(handle, &value), suspending only that task (or gives back
-   * with wa_js_release). The resolved value reaches C as a number.
+   * with wa_js_release). The resolved value reaches C as a number. 0 (no
+   * handle) once the module stopped.
    */
   promise(p: unknown): number;
   /** Calls `name` once (cwrap shorthand). */

@@ -99,7 +99,8 @@ export async function load(factory, opts = {}) {
     /**
      * Hands a promise (or any value) to C: returns a handle, a positive
      * integer, which C awaits with wa_js_await(handle, &value) (suspending
-     * only that task) or gives back with wa_js_release(handle).
+     * only that task) or gives back with wa_js_release(handle). 0 (no
+     * handle) once the module stopped.
      */
     promise(p) {
       return m.wasyncBridge.handOver(p);

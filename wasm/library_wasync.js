@@ -125,6 +125,7 @@ mergeInto(LibraryManager.library, {
       var err = WA.deadError();
       WA.tokens.forEach(function (entry) { entry.reject(err); });
       WA.tokens.clear();
+      if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       // Host work the dead module started (requests in flight…) is undone.
       WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
       if (WA.timer !== null) clearTimeout(WA.timer);
@@ -236,7 +237,14 @@ mergeInto(LibraryManager.library, {
         entry.reject = reject;
       });
       WA.tokens.set(token, entry);
+      if (WA.pendingSet && WA.tokens.size === 1) WA.pendingSet.add(WA.drained);
       return { token: token, entry: entry };
+    },
+
+    // Forgets a token (its call ended or never started).
+    dropToken: function (token) {
+      WA.tokens.delete(token);
+      if (WA.pendingSet && !WA.tokens.size) WA.pendingSet.delete(WA.drained);
     },
 
     // wa_main(args) as task "main"; resolves with its status.
@@ -279,14 +287,22 @@ mergeInto(LibraryManager.library, {
     // Library use in Node (load()): the event loop drained while calls are
     // pending, so none of them can ever finish. Reports the deadlock as a
     // program does, then rejects them with code WA_EDEADLK (a JS-side code)
-    // and cancels their tasks, which may then clean up. A listener on
-    // 'beforeExit' does not keep the process alive.
+    // and cancels their tasks, which may then clean up. One 'beforeExit'
+    // listener serves every module (it does not keep the process alive);
+    // a module is in its set only while it has calls pending, so an idle
+    // or dead module is not held.
     watchDrain: function () {
-      if (WA.drainWatched || typeof process !== 'object' || typeof process.on !== 'function') return;
-      WA.drainWatched = true;
-      process.on('beforeExit', WA.drained);
+      if (WA.pendingSet || typeof process !== 'object' || typeof process.on !== 'function') return;
+      var key = Symbol.for('wasync.pendingModules');
+      var set = globalThis[key];
+      if (!set) {
+        set = globalThis[key] = new Set();
+        process.on('beforeExit', function () { Array.from(set).forEach(function (f) { f(); }); });
+      }
+      WA.pendingSet = set;
+      if (WA.tokens.size) set.add(WA.drained);
     },
-    drainWatched: false,
+    pendingSet: null,
     drained: function () {
       if (WA.dead || WA.programMode) return;
       var stuck = [];
@@ -345,7 +361,7 @@ mergeInto(LibraryManager.library, {
   wa__host_task_done: function (token, status) {
     var entry = WA.tokens.get(token);
     if (!entry) return;
-    WA.tokens.delete(token);
+    WA.dropToken(token);
     if (entry.onDone) entry.onDone(status);
     else entry.resolve(status);
   },

@@ -26,6 +26,12 @@ mergeInto(LibraryManager.library, {
     setup: function () {
       WAB.promises = new Map();
       WAB.calls = new Map();
+      // A stopped module settles nothing more: its calls were rejected
+      // (WA.fatal) and the promises handed to it are let go.
+      WA.onStop.push(function () {
+        WAB.calls.clear();
+        WAB.promises.clear();
+      });
     },
 
     // The body of every WA_ASYNC_JS import. Returns the value for C.
@@ -72,6 +78,7 @@ mergeInto(LibraryManager.library, {
     // app.promise(p): hands a promise to C, which awaits it by handle with
     // wa_js_await. Its outcome is kept until C takes it (or releases it).
     handOver: function (p) {
+      if (WA.dead) return 0; // not a handle: wa_js_await(0) is WA_EINVAL
       var h = WA.newHandle(WAB.promises, WAB);
       WAB.promises.set(h, { value: 0, handed: true, settled: false, ok: true, message: '' });
       Promise.resolve(p).then(function (v) { WAB.settle(h, true, v); },
@@ -252,12 +259,16 @@ mergeInto(LibraryManager.library, {
     // the call allocated is left behind.
     call: function (name, ret, argTypes, args, stackSize, rejectErrors) {
       var allocs = [];
+      var p;
       try {
-        return WAB.start(name, ret, argTypes, args, stackSize, rejectErrors, allocs);
+        p = WAB.start(name, ret, argTypes, args, stackSize, rejectErrors, allocs);
       } catch (e) {
         allocs.forEach(function (q) { _free(q); });
-        return Promise.reject(e);
+        p = Promise.reject(e);
       }
+      // Every call's promise has cancel(); one that failed at once has no task.
+      if (!p.cancel) p.cancel = function () {};
+      return p;
     },
 
     start: function (name, ret, argTypes, args, stackSize, rejectErrors, allocs) {
@@ -304,7 +315,7 @@ mergeInto(LibraryManager.library, {
       var rc = _wa__js_call_start(tk.token, namePtr, stackSize || 0);
       stackRestore(sp);
       if (rc < 0) {
-        WA.tokens.delete(tk.token);
+        WA.dropToken(tk.token);
         WAB.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
         return Promise.reject(WA.error(rc));

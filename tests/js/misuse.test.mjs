@@ -195,6 +195,18 @@ describe('item 17: a deadlock in library use', () => {
     expect(r.status).toBe(0);
   });
 
+  test('one beforeExit listener serves every module, and only busy modules are held', async () => {
+    const before = process.listenerCount('beforeExit');
+    const apps = [];
+    for (let i = 0; i < 15; i++) apps.push((await fresh()).app);
+    expect(process.listenerCount('beforeExit') - before).toBeLessThanOrEqual(1);
+    const pendingModules = globalThis[Symbol.for('wasync.pendingModules')];
+    const busy = apps[3].cwrap('nap', 'number', ['number'])(20);
+    expect(pendingModules.has(apps[3].module.wasync.drained)).toBe(true);
+    expect(await busy).toBe(20);
+    expect(apps.some((a) => pendingModules.has(a.module.wasync.drained))).toBe(false);
+  });
+
   test('with nothing pending the watch neither reports nor keeps the process alive', () => {
     const t0 = Date.now();
     const r = child('idle');
