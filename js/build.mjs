@@ -1,12 +1,13 @@
 // build.mjs — compiles C against the wasync runtime with emcc. The one place
 // that knows the emcc flags: used by the CLI (`wasync build`, `wasync run`)
 // and by the Makefile (through the CLI).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -14,12 +15,12 @@ const SRC = path.join(ROOT, 'src');
 
 export class BuildError extends Error {}
 
-/** Runtime C sources (the core plus the Asyncify backend). */
+/** Runtime sources (the core plus the Asyncify backend and its stack-pointer helpers). */
 export function runtimeSources() {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c')];
+  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c'), path.join(SRC, 'backend', 'asyncify_sp.S')];
 }
 
 function jsonList(file) {
@@ -39,7 +40,9 @@ function jsonList(file) {
  */
 export function compileFlags({ debug = false, runtime = false } = {}) {
   return [
-    '-std=c11', '-Wall', '-Wextra', '-Werror',
+    // -Werror is for compiling the runtime only: passed to a link it would
+    // turn the toolchain's own deprecation warnings into failed builds.
+    ...(runtime ? ['-std=c11', '-Wall', '-Wextra', '-Werror'] : []),
     debug && !runtime ? '-O1' : '-O2', ...(debug ? ['-g', '-DWA_DEBUG=1'] : ['-flto']),
     '-I', SRC,
   ];
@@ -77,11 +80,13 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule' } =
     '-sMODULARIZE=1',
     `-sEXPORT_NAME=${exportName}`,
     '-sINVOKE_RUN=0',
-    // No process-wide uncaughtException/unhandledRejection handlers: an
-    // imported module must not take over its host's error handling (every
-    // call into C goes through the runtime's own error handling).
-    '-sNODEJS_CATCH_EXIT=0',
-    '-sNODEJS_CATCH_REJECTION=0',
+    // The runtime is C: Emscripten 4+ links as C++ by default, and an LTO
+    // link then pulls in the C++ exceptions library and fails on one of its
+    // symbols (Debian sid's emcc 6). C++ programs are linked by em++.
+    '-sDEFAULT_TO_CXX=0',
+    // No process-wide uncaughtException/unhandledRejection handlers, in the
+    // releases that have them (toolchain.mjs).
+    ...releaseLinkFlags(),
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
@@ -92,15 +97,6 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule' } =
 /** The --js-library files, in link order. */
 export function jsLibraries() {
   return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js'].map((f) => path.join(ROOT, 'wasm', f));
-}
-
-function emccEnv() {
-  const env = { ...process.env };
-  // Debian's emcc needs acorn from the system's node modules at -O1 and up.
-  if (fs.existsSync('/usr/share/nodejs')) {
-    env.NODE_PATH = env.NODE_PATH ? `${env.NODE_PATH}:/usr/share/nodejs` : '/usr/share/nodejs';
-  }
-  return env;
 }
 
 function run(cmd, args, { log } = {}) {
@@ -121,16 +117,6 @@ function run(cmd, args, { log } = {}) {
 
 function libPath({ debug }) {
   return path.join(ROOT, 'build', 'wasm', debug ? 'libwasync-debug.a' : 'libwasync.a');
-}
-
-/** `emcc --version`'s first line ('' without emcc), asked once per process. */
-let emccVersionLine;
-function emccVersion() {
-  if (emccVersionLine === undefined) {
-    const r = spawnSync('emcc', ['--version'], { encoding: 'utf8', env: emccEnv() });
-    emccVersionLine = r.status === 0 ? r.stdout.split('\n')[0] : '';
-  }
-  return emccVersionLine;
 }
 
 function newestMtime(files) {
@@ -171,8 +157,10 @@ export async function buildLib({ debug = false, log } = {}) {
   try {
     const objs = [];
     for (const src of runtimeSources()) {
-      const obj = path.join(work, path.basename(src, '.c') + '.o');
-      await run('emcc', [...compileFlags({ debug, runtime: true }), '-c', src, '-o', obj], { log });
+      const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
+      // Assembly takes neither a C standard nor LTO (it is already wasm).
+      const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...compileFlags({ debug, runtime: true }), '-c'];
+      await run('emcc', [...flags, src, '-o', obj], { log });
       objs.push(obj);
     }
     const tmpLib = path.join(work, path.basename(lib));

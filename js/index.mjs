@@ -49,10 +49,6 @@ export async function load(factory, opts = {}) {
   const printErr = opts.printErr || mopts.printErr;
   if (print) mopts.print = guardCallback(print, 'print', report);
   if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report);
-  // exit() in C ends the module, not the host: Emscripten's Node default
-  // would also set process.exitCode (the host process would later exit
-  // with the C status). The module stops all the same (WA.fatal).
-  if (!mopts.quit) mopts.quit = (status, toThrow) => { throw toThrow; };
   const m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;

@@ -309,10 +309,7 @@ mergeInto(LibraryManager.library, {
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
-      var len = lengthBytesUTF8(name) + 1;
-      var namePtr = stackAlloc(len);
-      stringToUTF8(name, namePtr, len);
-      var rc = _wa__js_call_start(tk.token, namePtr, stackSize || 0);
+      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize || 0);
       stackRestore(sp);
       if (rc < 0) {
         WA.dropToken(tk.token);

@@ -66,7 +66,10 @@ mergeInto(LibraryManager.library, {
         WAF.table.clear();
       });
       WAF.encoder = new TextEncoder();
-      if (typeof process === 'object' && process && process.versions && process.versions.undici &&
+      // Node's fetch is undici, whatever process.versions says (Debian's
+      // Node builds have no process.versions.undici): 'probe' finds out
+      // whether this fetch() honours the dispatcher option.
+      if (typeof process === 'object' && process && process.versions && process.versions.node &&
           typeof Symbol === 'function' && Symbol.for) {
         WAF.DISPATCHER = Symbol.for('undici.globalDispatcher.1');
         WAF.disp = 'probe';
@@ -89,19 +92,42 @@ mergeInto(LibraryManager.library, {
         var d = globalThis[WAF.DISPATCHER];
         if (WAF.disp === 'probe') WAF.disp = 'on';
         if (e.state !== 'head' || !d) {   // aborted before it was dispatched
-          handler.onError(WAF.abortError());
+          var err = WAF.abortError();
+          if (typeof handler.onError === 'function') handler.onError(err);        // old-style handler
+          else handler.onResponseError({ abort: function () {} }, err);           // new-style (undici 8)
           return true;
         }
-        var onConnect = handler.onConnect;
-        handler.onConnect = function (abort) {
-          var rv = onConnect.call(handler, abort);
-          if (e.state === 'aborted') abort(WAF.abortError());
-          else e.kill = abort;
-          return rv;
-        };
+        WAF.hookAbort(e, handler);
         return d.dispatch(opts, handler);
       };
       WAF.Entry = Entry;
+    },
+
+    // Keeps the way to abort the request that undici gives the handler:
+    // new-style handlers (undici 7+, Node 24+) get a controller in
+    // onRequestStart(controller, context), old-style ones an abort function
+    // in onConnect(abort). A request aborted before that point is aborted
+    // as soon as undici offers the means.
+    hookAbort: function (e, handler) {
+      var keep = function (kill) {
+        if (e.state === 'aborted') kill(WAF.abortError());
+        else e.kill = kill;
+      };
+      if (typeof handler.onRequestStart === 'function') {
+        var onRequestStart = handler.onRequestStart;
+        handler.onRequestStart = function (controller, context) {
+          var rv = onRequestStart.call(handler, controller, context);
+          keep(function (err) { controller.abort(err); });
+          return rv;
+        };
+      } else if (typeof handler.onConnect === 'function') {
+        var onConnect = handler.onConnect;
+        handler.onConnect = function (abort) {
+          var rv = onConnect.call(handler, abort);
+          keep(abort);
+          return rv;
+        };
+      }
     },
 
     abortError: function () {

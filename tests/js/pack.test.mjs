@@ -13,8 +13,9 @@ let tmp; // the temp folder holding the tarball and the app folder
 let dir; // the app folder, an empty project the tarball is installed into
 let tarball;
 
-// npm's own warnings (about the machine's npm config) are not the program's.
-const stderrOf = (r) => r.stderr.split('\n').filter((l) => l && !/^npm warn /.test(l)).join('\n');
+// npm's own warnings (about the machine's npm config) and notices (npm 11+
+// tells of a newer npm through npx) are not the program's.
+const stderrOf = (r) => r.stderr.split('\n').filter((l) => l && !/^npm (warn|notice) /i.test(l)).join('\n');
 
 function npm(args, cwd) {
   return execFileSync(NPM, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } });
