@@ -167,7 +167,7 @@ mergeInto(LibraryManager.library, {
     signatureError: function (name, ret, argTypes, rejectErrors) {
       var bad = function (m) { return WA.newError(TypeError, 'wasync: ' + m); };
       if (typeof name !== 'string' || typeof Module['_' + name] !== 'function') {
-        return bad(name + ' is not an exported C function (mark it EMSCRIPTEN_KEEPALIVE)');
+        return bad(name + ' is not an exported C function (mark it WA_EXPORT)');
       }
       if (!WAB.retTypes.hasOwnProperty(String(ret))) {
         return bad('unknown return type ' + JSON.stringify(ret) + ' for ' + name);
