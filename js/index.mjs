@@ -11,11 +11,12 @@
 // (int64_t / uint64_t: a BigInt, or a safe integer); return types 'number',
 // 'string' (copied out; NULL is null), 'boolean', 'array' (a Uint8Array: the
 // C function returns wa_js_bytes(data, len), which JS copies out and frees;
-// NULL is null), 'u32' (a number 0..2^32-1), 'i64' / 'u64' (a BigInt), null
-// (undefined). With rejectErrors (return type 'number' only), a negative
-// result is taken as a WA_E* code: the promise rejects with an Error whose
-// .code is its name, .status the number and .message the task's
-// wa_last_error() (or the code's description when that is empty).
+// NULL is null), 'u32' (a number 0..2^32-1), 'i64' / 'u64' (a BigInt),
+// 'void', null or undefined (resolves with undefined). With rejectErrors
+// (return type 'number' only), a negative result is taken as a WA_E* code:
+// the promise rejects with an Error whose .code is its name, .status the
+// number and .message the task's wa_last_error() (or the code's description
+// when that is empty).
 // Each call runs as its own C task, so calls may overlap; its Promise
 // settles when that task ends. Argument memory is freed then. A wrong
 // argument count or type rejects with a TypeError; a task that was
@@ -61,7 +62,8 @@ export async function load(factory, opts = {}) {
     /** The Emscripten module (HEAP views, exported functions). */
     module: m,
 
-    /** Runs wa_main(args) as task "main"; resolves with its status. */
+    /** Runs wa_main(args) as task "main"; resolves with its status (rejects
+     *  with code WA_ENOTSUP for a library, which has no wa_main). */
     main(args = defaultArgs) {
       if (!Array.isArray(args)) return Promise.reject(new TypeError('wasync: main() takes an array of strings'));
       return W.runMain(args);
@@ -84,9 +86,11 @@ export async function load(factory, opts = {}) {
      * 'running', 'waiting' or 'done'; waitingOn says what a waiting task
      * waits on ('sleep', 'join', 'fetch <url>', …; '' otherwise) and ms for
      * how long (0 unless waiting; waitingOn is cut to 512 bytes). Sorted
-     * by id (1 is main). A snapshot: synchronous, no task runs; it
-     * allocates nothing in wasm, so it works when the heap is full. Throws
-     * the module's Error (code 'WA_EXIT' or 'WA_EABORT') once it stopped.
+     * by id: ids count from 1 in the order tasks were created, so main is 1
+     * only if main() ran before any cwrap call. A snapshot: synchronous, no
+     * task runs; it allocates nothing in wasm, so it works when the heap is
+     * full. Throws the module's Error (code 'WA_EXIT' or 'WA_EABORT') once
+     * it stopped.
      */
     tasks() {
       return parseTasks(readTasks(m, W));
@@ -102,7 +106,7 @@ export async function load(factory, opts = {}) {
       return m.wasyncBridge.handOver(p);
     },
 
-    /** Calls `name` once (cwrap shorthand). */
+    /** Calls `name` once (cwrap shorthand); the promise has cancel() too. */
     ccall(name, ret, argTypes, args = []) {
       return this.cwrap(name, ret, argTypes)(...args);
     },
