@@ -67,8 +67,10 @@ $(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(
 $(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
-# libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
-FUZZ_SECONDS ?= 30
+# libFuzzer target over scripts of task/channel/group/timeout/cancel ops and
+# misuse. `make fuzz` runs it for FUZZ_SECONDS (default 300); `make test` for
+# 30 s unless FUZZ_SECONDS is given.
+FUZZ_SECONDS ?= 300
 $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | deps
 	@mkdir -p $(dir $@)
 	clang -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -D_GNU_SOURCE -DWA_NATIVE_NO_MAIN \

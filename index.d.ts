@@ -110,7 +110,12 @@ export interface TaskInfo {
 }
 
 export interface CwrapOptions {
-  /** Stack size in bytes of each call's task; 0 means the runtime default. */
+  /**
+   * Stack size in bytes of each call's task: an integer from 2048
+   * (WA_STACK_MIN) to 2^30 (WA_STACK_MAX), or 0 for the runtime default.
+   * cwrap throws a TypeError for a non-integer and a RangeError for a size
+   * out of range.
+   */
   stackSize?: number;
   /**
    * With return type 'number' only: a negative result is a WA_E* code, and

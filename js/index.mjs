@@ -25,7 +25,9 @@
 // argument that cannot be copied into wasm memory rejects with WA_ENOMEM.
 // Every failure of a call is a rejection, never a synchronous throw. A bad
 // signature (unknown types, a name that is not an exported C function)
-// throws a TypeError from cwrap itself.
+// throws a TypeError from cwrap itself, and so does a stackSize that is not
+// a safe integer; one outside 2048..2^30 (other than 0, the default) throws
+// a RangeError.
 //
 // A module that stopped (exit(), abort() or a trap in C) rejects every call
 // with code 'WA_EXIT' or 'WA_EABORT', and app.tasks() throws that Error. In
@@ -74,6 +76,11 @@ export async function load(factory, opts = {}) {
       const r = ret === undefined ? 'undefined' : ret;
       const bad = B.signatureError(name, r, argTypes, rejectErrors);
       if (bad) throw bad;
+      try {
+        B.checkStackSize(name, stackSize);
+      } catch (e) {
+        throw e; // from here, not from the module's one long line
+      }
       const types = argTypes.slice();
       return function wasyncCall(...args) {
         return B.call(name, r, types, args, stackSize, rejectErrors);

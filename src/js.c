@@ -164,6 +164,7 @@ void wa__js_set_error(const char *msg, size_t len) { wa__set_last_error(wa__cur,
 int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   wa_task_opts opts;
   wa__task *t;
+  if (stack_size && (stack_size < WA_STACK_MIN || stack_size > WA_STACK_MAX)) return WA_EINVAL;
   opts.name = name;
   opts.stack_size = stack_size ? stack_size : WA__JS_CALL_STACK;
   t = wa__task_spawn(invoke_body, (void *)(uintptr_t)token, &opts);

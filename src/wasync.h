@@ -119,11 +119,15 @@ typedef struct {
 
 #define WA_STACK_DEFAULT ((size_t)6 * 1024)
 #define WA_STACK_MIN ((size_t)2 * 1024)
+/* The largest stack_size accepted (1 GiB): larger sizes are refused before
+ * any size arithmetic, so no value can wrap. */
+#define WA_STACK_MAX ((size_t)1 << 30)
 
 /* Creates a task that runs fn(arg) after the spawner next awaits (or, from
  * outside any task, on the next scheduler tick). The caller owns the handle
- * and must wa_join() or wa_detach() it. NULL on out of memory (or, for
- * spawn_opts, a stack_size below WA_STACK_MIN). arg stays owned by the caller. */
+ * and must wa_join() or wa_detach() it. NULL on out of memory, for a NULL
+ * fn, or (spawn_opts) a stack_size outside [WA_STACK_MIN, WA_STACK_MAX]
+ * other than 0; nothing is allocated then. arg stays owned by the caller. */
 wa_task *wa_spawn(wa_fn fn, void *arg);
 wa_task *wa_spawn_opts(wa_fn fn, void *arg, const wa_task_opts *opts);
 
@@ -142,7 +146,10 @@ void wa_cancel(wa_task *t);
 /* Lets every other ready task run, then continues. 0, or WA_ECANCELED /
  * WA_ETIMEDOUT / WA_ENOTASK. */
 int wa_yield(void);
-/* Sleeps at least ms milliseconds (ms <= 0 is a yield). */
+/* Sleeps at least ms milliseconds (ms <= 0 is a yield). Deadlines saturate:
+ * a sleep too long to represent (up to INT64_MAX) lasts until the task is
+ * cancelled or times out. 0, or WA_ECANCELED / WA_ETIMEDOUT / WA_ENOTASK,
+ * or WA_ENOMEM (the timer heap could not grow; the task did not sleep). */
 int wa_sleep(int64_t ms);
 /* Monotonic milliseconds since an arbitrary start (fractional part dropped). */
 int64_t wa_now(void);
@@ -154,8 +161,12 @@ uint32_t wa_task_id(const wa_task *t);
 /* The task's name, "" for a stale handle. */
 const char *wa_task_name(const wa_task *t);
 /* Gather: awaits all n tasks and frees them; returns the first non-zero
- * status in array order, else 0. If the caller's wait is interrupted, every
- * unfinished task is cancelled and detached and the code is returned. */
+ * status in array order, else 0. The handles belong to the call until it
+ * returns: another task's wa_join or wa_detach of one of them is refused
+ * (WA_EINVAL / ignored), as for a task being joined. If the caller's wait
+ * is interrupted, every unfinished task is cancelled and detached and the
+ * code is returned. WA_EINVAL (nothing consumed) for n < 0, NULL ts with
+ * n > 0, or a stale, detached, already joined, repeated or own handle. */
 int wa_join_all(wa_task **ts, int n);
 /* Awaits the first of n tasks to finish, frees only that one, sets *idx to
  * its index and returns its status. If the caller's wait is interrupted the
@@ -182,9 +193,16 @@ typedef struct wa_timeout {
 
 /* Opens a scope: if it is still open ms from now, one await point of the
  * calling task returns WA_ETIMEDOUT. Scopes nest; must be called in a task
- * (outside a task the scope never expires). */
+ * (outside a task the scope never expires). ms <= 0 expires at once; the
+ * deadline saturates, so a huge ms (up to INT64_MAX) never expires. If the
+ * timer heap cannot grow (out of memory) the scope expires at once rather
+ * than never. NULL t does nothing. */
 void wa_timeout_begin(wa_timeout *t, int64_t ms);
-/* Closes the innermost scope, which must be t; 1 if it expired, else 0. */
+/* Closes t, and any scope opened inside it and still open; 1 if it
+ * expired, else 0. A scope that is already closed (ended before, closed
+ * with an outer scope, or whose task has ended: a task's open scopes close
+ * when it ends) is left alone and only its result is returned. WA_EINVAL
+ * for NULL. */
 int wa_timeout_end(wa_timeout *t);
 
 /* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
@@ -202,7 +220,12 @@ int wa_group_spawn(wa_group *g, wa_fn fn, void *arg);
  * waiter itself is cancelled, every member is cancelled and awaited before
  * WA_ECANCELED is returned: nothing outlives its group. */
 int wa_group_wait(wa_group *g);
-/* Frees g; members still running are cancelled and detached. */
+/* Frees g; members still running are cancelled and detached. Tasks inside
+ * wa_group_wait(g) are woken, as wa_chan_free wakes a channel's waiters:
+ * their wait returns WA_ECLOSED (the group's status if every member had
+ * ended already; a waiter that was itself cancelled or timed out returns
+ * that code). The memory is released once the last of them has returned.
+ * NULL is ignored. */
 void wa_group_free(wa_group *g);
 
 /* ---- channels (Go-like) ------------------------------------------------ */
@@ -236,14 +259,28 @@ int wa_select_result(void);
 
 /* ---- synchronisation (caller-allocated; waiters wake FIFO) -------------- */
 
+/* NULL: every function below that returns a code returns WA_EINVAL for a
+ * NULL primitive (before a pending cancellation or timeout is consumed);
+ * the void ones do nothing, and wa_event_is_set(NULL) is 0. Fields are
+ * private. */
+
 typedef struct wa__waitq {
   struct wa__wait *head, *tail;
 } wa__waitq;
 
-typedef struct { wa__waitq q; struct wa_task *owner; } wa_mutex;
+/* The holder is recorded by task id (wa_task_id), never by address, so a
+ * task that reuses an ended holder's memory or handle slot does not hold m.
+ * A task that ends holding m leaves it held for good, as in Go or asyncio:
+ * wa_mutex_lock then waits (the deadlock report shows it), trylock is
+ * WA_EBUSY and nobody can unlock it. */
+typedef struct {
+  wa__waitq q;
+  struct { uint32_t holder; } wa__private; /* holder's task id, 0 if free */
+} wa_mutex;
 void wa_mutex_init(wa_mutex *m);
+/* Await point; WA_EBUSY if the caller holds m already (not recursive). */
 int wa_mutex_lock(wa_mutex *m);
-int wa_mutex_trylock(wa_mutex *m);  /* WA_EBUSY if held */
+int wa_mutex_trylock(wa_mutex *m);  /* WA_EBUSY if held; WA_ENOTASK outside a task */
 int wa_mutex_unlock(wa_mutex *m);   /* WA_EINVAL unless the caller holds m */
 
 typedef struct { wa__waitq q; int set; } wa_event;
@@ -261,14 +298,15 @@ void wa_sem_release(wa_sem *s);
 
 typedef struct { wa__waitq q; } wa_cond;
 void wa_cond_init(wa_cond *c);
-/* Releases m, waits, re-acquires m (also when returning an error). */
+/* Releases m, waits, re-acquires m (also when returning an error).
+ * WA_EINVAL (m untouched) if c or m is NULL or the caller does not hold m. */
 int wa_cond_wait(wa_cond *c, wa_mutex *m);
 void wa_cond_signal(wa_cond *c);
 void wa_cond_broadcast(wa_cond *c);
 
 typedef struct { wa__waitq q; long count; } wa_waitgroup;
 void wa_waitgroup_init(wa_waitgroup *w);
-int wa_waitgroup_add(wa_waitgroup *w, long n); /* WA_EINVAL if the count would go negative */
+int wa_waitgroup_add(wa_waitgroup *w, long n); /* WA_EINVAL if the count would go negative or overflow */
 int wa_waitgroup_done(wa_waitgroup *w);        /* add(-1) */
 int wa_waitgroup_wait(wa_waitgroup *w);
 
