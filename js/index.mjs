@@ -76,11 +76,7 @@ export async function load(factory, opts = {}) {
       const r = ret === undefined ? 'undefined' : ret;
       const bad = B.signatureError(name, r, argTypes, rejectErrors);
       if (bad) throw bad;
-      try {
-        B.checkStackSize(name, stackSize);
-      } catch (e) {
-        throw e; // from here, not from the module's one long line
-      }
+      B.checkStackSize(name, stackSize);
       const types = argTypes.slice();
       return function wasyncCall(...args) {
         return B.call(name, r, types, args, stackSize, rejectErrors);
