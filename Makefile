@@ -77,8 +77,14 @@ $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | de
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  $(NATIVE_SRCS) tests/fuzz/fuzz_sched.c -o $@
 
+# The hostile HTTP fuzzer (tests/js/hostile.test.mjs): HTTP_FUZZ_COUNT requests
+# from a new seed each run (HTTP_FUZZ_SEED=N repeats one).
+HTTP_FUZZ_COUNT ?= 3000
+HTTP_FUZZ_SEED  ?= $(shell date +%s)
 fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
+	WASYNC_HTTP_FUZZ_COUNT=$(HTTP_FUZZ_COUNT) WASYNC_HTTP_FUZZ_SEED=$(HTTP_FUZZ_SEED) \
+	  NODE_OPTIONS=--experimental-vm-modules $(NODE) node_modules/jest/bin/jest.js tests/js/hostile.test.mjs -t 'fuzzer' 
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
 wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs
