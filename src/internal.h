@@ -176,6 +176,9 @@ void wa__task_free(wa__task *t);
 void wa__task_finish(wa__task *t, int status);
 /* Sets the per-task error message for wa_last_error() (copied). */
 void wa__set_last_error(wa__task *t, const char *msg, size_t len);
+/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
+ * code's wa_strerror) and returns code: for failures found in C. */
+int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
 /* Capacity of the handle table (slots ever allocated), for soak tests. */

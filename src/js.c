@@ -144,12 +144,12 @@ void wa__js_call_cancel(uint32_t token) {
 int wa_js_await(uint32_t handle, double *value) {
   double v = 0;
   int rc, state = wa__js_state(handle);
-  if (state < 0) return WA_EINVAL;
+  if (state < 0) return wa__fail(WA_EINVAL, "wa_js_await", "unknown or already used promise handle");
   rc = wa__await_begin();
   if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
   if (rc != 0) {
     wa__js_drop(handle); /* consumed: the promise is ignored from now on */
-    return rc;
+    return wa__fail(rc, "wa_js_await", NULL);
   }
   rc = wa__js_take(handle, &v);
   if (rc == 0 && value) *value = v;

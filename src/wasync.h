@@ -49,7 +49,7 @@ extern "C" {
   X(EBUSY, -8, "resource busy")                                                \
   X(ENET, -9, "network failure")                                               \
   X(EJS, -10, "JavaScript promise rejected")                                   \
-  X(EOVERFLOW, -11, "task stack or asyncify buffer overflowed")                \
+  X(EOVERFLOW, -11, "task stack, asyncify buffer or size limit overflowed")   \
   X(ENOTSUP, -12, "not supported on this host")
 
 typedef enum {
@@ -62,8 +62,11 @@ typedef enum {
 const char *wa_strerror(int code);
 /* The code's name without prefix, e.g. "WA_ETIMEDOUT"; "WA_EUNKNOWN" otherwise. */
 const char *wa_err_name(int code);
-/* Message of the last WA_EJS / WA_ENET failure seen by the calling task
- * (per task; "" if none). Valid until that task's next failing call. */
+/* Message of the calling task's last failure (per task; "" if none): the
+ * host's message for WA_EJS / WA_ENET, and for any other code returned by
+ * wa_fetch, wa_response_read, wa_response_body(_max) or wa_js_await a
+ * message naming the call and the reason (each failing call sets its own).
+ * Valid until that task's next failing call. */
 const char *wa_last_error(void);
 
 /* ---- program entry and exports ------------------------------------------ */
@@ -384,11 +387,17 @@ typedef struct wa_response wa_response;
  * and headers). On success *out is a new response owned by the caller, who
  * must wa_response_free() it; on failure *out is NULL. HTTP error statuses
  * (404, 500, …) are successes. Returns
- *   WA_EINVAL    before anything is sent: NULL url/out, a URL that is not a
- *                valid URL (see below), a method that is not a token, a header
- *                name that is not a token or a value with CR or LF, a body
- *                with GET/HEAD (message in wa_last_error() when the host
- *                found it);
+ *   WA_EINVAL    the arguments are refused, before anything is sent: NULL
+ *                url/out, a URL that is not a valid URL (see below) or
+ *                that includes credentials (user:password@), a method that is
+ *                not a token or is CONNECT/TRACE/TRACK, a header name that
+ *                is not a token, a header value with a control character
+ *                (anything but HTAB, SP, visible ASCII and bytes >= 0x80),
+ *                a Transfer-Encoding, Keep-Alive, Upgrade or Expect header
+ *                (the host sets those itself), a body with GET/HEAD, or any
+ *                other argument the host's fetch() refuses (Node: e.g. a
+ *                Content-Length that does not match the body). Retrying
+ *                cannot help;
  *   WA_ENET      network failure (refused, reset, DNS…), the host's message
  *                in wa_last_error();
  *   WA_ECANCELED / WA_ETIMEDOUT  the task was cancelled or its timeout
@@ -399,7 +408,8 @@ typedef struct wa_response wa_response;
  * (document.baseURI), or in a worker against the worker script's location.
  * Under Node there is no such base: the URL must be absolute (http: or
  * https:), a relative one is WA_EINVAL.
- * While waiting, wa_dump() shows the task "on fetch <url>". */
+ * Every failure sets wa_last_error() (the host's message, or one naming
+ * the reason). While waiting, wa_dump() shows the task "on fetch <url>". */
 int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out);
 /* The HTTP status (WA_EINVAL for NULL). */
 int wa_response_status(const wa_response *r);
@@ -409,18 +419,30 @@ int wa_response_status(const wa_response *r);
 const char *wa_response_header(const wa_response *r, const char *name);
 /* Await point: streams the body. Copies at most len bytes into buf (owned
  * by the caller) and returns how many (> 0), 0 at the end of the body, or a
- * negative code: WA_ENET (connection lost mid-body; message in
- * wa_last_error()), WA_ECANCELED / WA_ETIMEDOUT (the request is aborted and
- * every later read returns the same code), WA_EBUSY (another task is
- * reading r), WA_EINVAL, WA_ENOTASK. Nothing beyond the current network
- * chunk is buffered: large bodies read in chunks never sit in memory whole.
- * Errors are sticky: once a read failed, later reads return that code. */
+ * negative code: WA_ENET (connection lost mid-body, or a body the host
+ * cannot decode; message in wa_last_error()), WA_ECANCELED / WA_ETIMEDOUT
+ * (the request is aborted and every later read returns the same code),
+ * WA_EBUSY (another task is reading r), WA_EINVAL, WA_ENOTASK. Nothing
+ * beyond the current network chunk is buffered, whatever the
+ * Content-Encoding: large bodies read in chunks never sit in memory whole.
+ * Errors are sticky: once a read failed, later reads return that code
+ * (with the same wa_last_error()). */
 long wa_response_read(wa_response *r, void *buf, size_t len);
 /* Await point: reads the rest of the body into *data (malloc'd,
  * NUL-terminated, owned by the caller who free()s it) and sets *len (may be
- * NULL) to its length without the NUL. On failure *data is NULL and the
- * code is one of wa_response_read's (or WA_ENOMEM). */
+ * NULL) to its length without the NUL. The buffer grows with the data
+ * received (at most 64 KiB is reserved before any arrives, whatever the
+ * Content-Length says). On failure *data is NULL and the code is one of
+ * wa_response_read's (or WA_ENOMEM); the bytes read so far are lost, and
+ * once any were read the failure is sticky as in wa_response_read. */
 int wa_response_body(wa_response *r, char **data, size_t *len);
+/* wa_response_body with a limit: a body longer than max bytes (decoded) is
+ * WA_EOVERFLOW, found before the body is read when an unencoded response
+ * announces a longer Content-Length, else as soon as byte max + 1 arrives;
+ * the rest of the request is then aborted, nothing is returned, and later
+ * reads of r return WA_EOVERFLOW. Memory used stays below max + 2 bytes
+ * plus one network chunk. max SIZE_MAX means no limit. */
+int wa_response_body_max(wa_response *r, char **data, size_t *len, size_t max);
 /* Releases r and everything the host holds for it; an unfinished body is
  * aborted. NULL is ignored. Must not be called while another task is
  * parked reading r (then it does nothing). */
