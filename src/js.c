@@ -149,7 +149,8 @@ int wa_js_await(uint32_t handle, double *value) {
   if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
   if (rc != 0) {
     wa__js_drop(handle); /* consumed: the promise is ignored from now on */
-    return wa__fail(rc, "wa_js_await", NULL);
+    /* WA_EJS: it was rejected while parked; wa__js_settle set its message. */
+    return rc == WA_EJS ? rc : wa__fail(rc, "wa_js_await", NULL);
   }
   rc = wa__js_take(handle, &v);
   if (rc == 0 && value) *value = v;
