@@ -186,12 +186,44 @@ export async function buildLib({ debug = false, log } = {}) {
   return lib;
 }
 
+/** Bounds of `--stack-size` (WA_STACK_MIN in wasync.h; a quarter of wasm32). */
+const STACK_SIZE_MIN = 2 * 1024;
+const STACK_SIZE_MAX = 1024 * 1024 * 1024;
+
+/**
+ * Parses `--stack-size`'s value: bytes, with an optional k/K (KiB) or m/M
+ * (MiB) suffix. Throws a BuildError for anything else, or for a size
+ * outside [2 KiB, 1 GiB].
+ */
+export function parseStackSize(text) {
+  const m = /^([0-9]+)([kKmM]?)$/.exec(String(text));
+  if (!m) {
+    throw new BuildError(`wasync: --stack-size=${text}: not a size (bytes, optionally with a k or m suffix, e.g. 65536 or 64k)`);
+  }
+  const n = Number(m[1]) * ({ k: 1024, m: 1024 * 1024 }[m[2].toLowerCase()] || 1);
+  if (!(n >= STACK_SIZE_MIN && n <= STACK_SIZE_MAX)) {
+    throw new BuildError(`wasync: --stack-size=${text}: must be between ${STACK_SIZE_MIN} bytes (WA_STACK_MIN) and 1g`);
+  }
+  return n;
+}
+
+/**
+ * A C file defining the program's default stack size (wa__stack_default,
+ * weak in the runtime), in dir; [] when stackSize is not set.
+ */
+function stackSizeSource(dir, stackSize) {
+  if (!stackSize) return [];
+  const file = path.join(dir, 'wasync-stack-size.c');
+  fs.writeFileSync(file, `#include <stddef.h>\nsize_t wa__stack_default = ${stackSize};\n`);
+  return [file];
+}
+
 /**
  * Compiles user C sources into `out` (an ES module) plus `out`'s .wasm
  * beside it. Run directly with node, the module runs wa_main and exits with
  * its status; imported, it default-exports the factory load() takes.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], log }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], stackSize = 0, log }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C sources given');
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
@@ -204,7 +236,8 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], l
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-build-'));
   try {
     const core = path.join(tmp, `${base}.cjs`);
-    await run('emcc', [...compileFlags({ debug }), ...cflags, ...sources, lib, ...linkFlags({ debug }), '-o', core], { log });
+    const all = [...sources, ...stackSizeSource(tmp, stackSize)];
+    await run('emcc', [...compileFlags({ debug }), ...cflags, ...all, lib, ...linkFlags({ debug }), '-o', core], { log });
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
@@ -215,9 +248,9 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], l
 }
 
 /** Where `wasync run` caches the build of a set of sources. */
-export function cachedOutput(sources, { debug = false, cflags = [] } = {}) {
+export function cachedOutput(sources, { debug = false, cflags = [], stackSize = 0 } = {}) {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ debug, flags: linkFlags({ debug }) }));
+  h.update(JSON.stringify({ debug, stackSize, flags: linkFlags({ debug }) }));
   for (const s of [...sources].map((x) => path.resolve(x))) {
     h.update(s);
     h.update(fs.readFileSync(s));

@@ -133,8 +133,6 @@ void wa__js_call_cancel(uint32_t token) {
   }
 }
 
-#define WA__JS_CALL_STACK ((size_t)64 * 1024)
-
 /* ---- promises handed to C by JS (app.promise) ----------------------------- */
 
 int wa_js_await(uint32_t handle, double *value) {
@@ -161,7 +159,7 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   wa_task_opts opts;
   wa__task *t;
   opts.name = name;
-  opts.stack_size = stack_size ? stack_size : WA__JS_CALL_STACK;
+  opts.stack_size = stack_size; /* 0: the program's default */
   t = wa__task_spawn(invoke_body, (void *)(uintptr_t)token, &opts);
   if (!t) return WA_ENOMEM;
   t->host_token = token;

@@ -82,8 +82,10 @@ static void wake_sleeper(wa__timer *timer) {
   wa__wake(t, 0);
 }
 
+__attribute__((weak)) size_t wa__stack_default = WA_STACK_DEFAULT;
+
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
-  size_t stack = opts && opts->stack_size ? opts->stack_size : WA_STACK_DEFAULT;
+  size_t stack = opts && opts->stack_size ? opts->stack_size : wa__stack_default;
   const char *name = opts && opts->name ? opts->name : "task";
   struct wa__ctx *ctx;
   wa__task *t;

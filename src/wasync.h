@@ -76,10 +76,19 @@ typedef struct wa_task wa_task;
 typedef int (*wa_fn)(void *arg);
 
 /* stack_size: bytes shared by the task's C stack (growing down from the top)
- * and its Asyncify save area (growing up from the bottom); 0 means
- * WA_STACK_DEFAULT. name is copied (truncated to 31 bytes); NULL means
- * "task". Overflow ends the task with WA_EOVERFLOW (its joiner or JS caller
- * gets that code) and stderr names it; other tasks keep running:
+ * and its Asyncify save area (growing up from the bottom); 0 means the
+ * program's default: WA_STACK_DEFAULT (64 KiB, Emscripten's own default
+ * stack, so code that runs in main() of a plain emcc build also runs in a
+ * task), or N if the program was built with `wasync build --stack-size=N`.
+ * Wasm memory is committed lazily: a big stack costs address space (wasm32
+ * has 4 GiB at most), not resident memory; programs with 100 000+ tasks
+ * should still pass a small stack_size (WA_STACK_MIN and up) explicitly.
+ * Other defaults: the main task (wa_main) gets 256 KiB or the program's
+ * default if that is larger; a cwrap() call from JS gets the program's
+ * default unless its { stackSize } option says otherwise.
+ * name is copied (truncated to 31 bytes); NULL means "task". Overflow ends
+ * the task with WA_EOVERFLOW (its joiner or JS caller gets that code) and
+ * stderr names it; other tasks keep running:
  *  - debug builds (`wasync build --debug`): every function entry is checked
  *    against the running task's stack, so the overflow is caught before a
  *    byte outside it is written;
@@ -97,7 +106,7 @@ typedef struct {
   size_t stack_size;
 } wa_task_opts;
 
-#define WA_STACK_DEFAULT ((size_t)6 * 1024)
+#define WA_STACK_DEFAULT ((size_t)64 * 1024)
 #define WA_STACK_MIN ((size_t)2 * 1024)
 
 /* Creates a task that runs fn(arg) after the spawner next awaits (or, from

@@ -53,6 +53,24 @@ TEST_DEATH(stack_overflow_names_the_task, 70, "task 2 \"deep\" overflowed its C 
   exit(70);
 }
 
+/* 32 KiB of locals, every byte written, and an await with all of it live:
+ * the kind of buffer real C code keeps on the stack. */
+static int big_locals(void *arg) {
+  volatile char buf[32 * 1024];
+  (void)arg;
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  ASSERT_EQ(wa_yield(), 0);
+  for (size_t i = 0; i < sizeof buf; i += 4093) ASSERT_EQ(buf[i], (char)i);
+  return buf[sizeof buf - 1];
+}
+
+TEST_IMPL(a_task_with_32_kib_of_locals_runs_with_the_default_stack) {
+  wa_task *t = wa_spawn(big_locals, NULL);
+  ASSERT(t != NULL);
+  ASSERT_EQ(wa_join(t), (char)(32 * 1024 - 1));
+  return 0;
+}
+
 static int counted_awaits(void *arg) {
   int *before = arg;
   for (int i = 0; i < 100; i++) {
