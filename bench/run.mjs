@@ -480,7 +480,7 @@ function markdown(r, errors) {
     '- d) Two tasks bounce a value over two channels; ns per message (a send and its receive). JS: the same over `Chan`.',
     `- e) Memory: ${SLEEPERS} tasks with ${SLEEPER_STACK / 1024} KiB stacks (chosen explicitly: ${SLEEPERS} default ` +
       `${stackDefault() / 1024} KiB stacks would not fit in wasm32) asleep at once, heap growth per task; then ${BIG_SLEEPERS} ` +
-      'with the default stack, whose resident memory (RSS) shows that untouched stack pages are never committed. Lateness: sleeper i sleeps ` +
+      'with the default stack, whose resident memory (RSS) shows that untouched stack pages are never committed. Lateness: sleeper i sleeps ' +
       `${LATE_BASE} + i % ${LATE_SPREAD} ms and records wake time minus deadline (performance.now()); JS: ${SLEEPERS} async functions awaiting setTimeout promises.`,
     '- f) bench/kernel_bench.c: integer + float loop in a function that never awaits, built with plain `emcc -O3` and with ' +
       '`wasync build -O3` (js/build.mjs link flags: -sASYNCIFY=1 …, linked with the runtime). Code size: the kernel\'s body in ' +
