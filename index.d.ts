@@ -79,10 +79,15 @@ export interface TaskInfo {
   waitingOn: string;
   /** How long it has been waiting, in ms; 0 unless waiting. */
   ms: number;
+  /** The most of its stack, in bytes, the task has needed at any await point
+   * so far (C frames plus the Asyncify save area; wa_task_stack_used). */
+  stackUsed: number;
+  /** Its stack's size in bytes (wa_task_opts.stack_size or the program's default). */
+  stackSize: number;
 }
 
 export interface CwrapOptions {
-  /** Stack size in bytes of each call's task; 0 means the runtime default. */
+  /** Stack size in bytes of each call's task; 0 means the program's default (64 KiB, or `wasync build --stack-size=N`). */
   stackSize?: number;
 }
 

@@ -54,8 +54,12 @@ export function compileFlags({ debug = false, runtime = false } = {}) {
  *    them: one instrumented frame fewer per switch. Binaryen then runs -O3
  *    once more after Asyncify, which inlines its small start/stop helpers
  *    into the scheduler and the suspend primitive (about 10% off a switch).
- *    Stack overflow is caught by canaries when a task suspends or ends
- *    (src/backend/asyncify.c).
+ *    Stack overflow is exact, as in debug builds: STACK_OVERFLOW_CHECK=2
+ *    checks every function that moves the stack pointer against the
+ *    running task's stack (src/backend/asyncify.c). stackCheck: false
+ *    (`--no-stack-check`) leaves it out for a measured hot path; overflow
+ *    is then caught by canaries when a task suspends or ends, which can
+ *    miss an overflow or end a task whose stack was big enough.
  *  - Debug (--debug): user code compiled at -O1 -g (see compileFlags), -g
  *    and -O2 at link time, and STACK_OVERFLOW_CHECK=2, which checks every
  *    function entry against the running task's stack. The link is
@@ -65,10 +69,11 @@ export function compileFlags({ debug = false, runtime = false } = {}) {
  *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
  *    the in-wasm scheduler sees a task unwind (DESIGN.md).
  */
-export function linkFlags({ debug = false, exportName = 'createWasyncModule' } = {}) {
+export function linkFlags({ debug = false, stackCheck = true, exportName = 'createWasyncModule' } = {}) {
   const exported = [...jsonList('exports.json')];
+  const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
-    ...(debug ? ['-O2', '-g', '-sSTACK_OVERFLOW_CHECK=2'] : ['-O3', '-flto', '-sSTACK_OVERFLOW_CHECK=0', '-sBINARYEN_EXTRA_PASSES=-O3']),
+    ...(debug ? ['-O2', '-g', check] : ['-O3', '-flto', check, '-sBINARYEN_EXTRA_PASSES=-O3']),
     '-sASYNCIFY=1',
     `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
     '-sASSERTIONS=0',
@@ -223,7 +228,7 @@ function stackSizeSource(dir, stackSize) {
  * beside it. Run directly with node, the module runs wa_main and exits with
  * its status; imported, it default-exports the factory load() takes.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], stackSize = 0, log }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], stackSize = 0, stackCheck = true, log }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C sources given');
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
@@ -237,7 +242,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], s
   try {
     const core = path.join(tmp, `${base}.cjs`);
     const all = [...sources, ...stackSizeSource(tmp, stackSize)];
-    await run('emcc', [...compileFlags({ debug }), ...cflags, ...all, lib, ...linkFlags({ debug }), '-o', core], { log });
+    await run('emcc', [...compileFlags({ debug }), ...cflags, ...all, lib, ...linkFlags({ debug, stackCheck }), '-o', core], { log });
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
@@ -248,9 +253,9 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], s
 }
 
 /** Where `wasync run` caches the build of a set of sources. */
-export function cachedOutput(sources, { debug = false, cflags = [], stackSize = 0 } = {}) {
+export function cachedOutput(sources, { debug = false, cflags = [], stackSize = 0, stackCheck = true } = {}) {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ debug, stackSize, flags: linkFlags({ debug }) }));
+  h.update(JSON.stringify({ debug, stackSize, flags: linkFlags({ debug, stackCheck }) }));
   for (const s of [...sources].map((x) => path.resolve(x))) {
     h.update(s);
     h.update(fs.readFileSync(s));

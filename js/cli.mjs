@@ -7,7 +7,7 @@ import path from 'node:path';
 import { BuildError, buildLib, buildProgram, cachedOutput, parseStackSize } from './build.mjs';
 
 const USAGE = `usage:
-  wasync build <file.c>... -o <out.mjs> [--debug] [--stack-size=N] [-O0|-g|-D...|-I...]
+  wasync build <file.c>... -o <out.mjs> [--debug] [--stack-size=N] [--no-stack-check] [-O0|-g|-D...|-I...]
   wasync run <file.c>... [--debug] [--stack-size=N] [-- program args]
   wasync lib [--debug]           build the runtime library only
 
@@ -15,15 +15,18 @@ build writes <out.mjs> and <out>.wasm; \`node out.mjs args\` runs wa_main.
 run builds into a cache (rebuilt when a source changes) and runs it under
 Node, passing the program's exit status through.
 --stack-size=N sets the default task stack (bytes, or with a k/m suffix;
-default 64k); wa_task_opts.stack_size still sets it per task.`;
+default 64k); wa_task_opts.stack_size still sets it per task.
+--no-stack-check drops the exact per-function stack check from a release
+build (faster task switches; overflow then caught by canaries, inexactly).`;
 
 function parse(argv) {
-  const o = { sources: [], cflags: [], out: null, debug: false, stackSize: 0, args: [], verbose: false };
+  const o = { sources: [], cflags: [], out: null, debug: false, stackSize: 0, stackCheck: true, args: [], verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { o.args = argv.slice(i + 1); break; }
     if (a === '-o') { o.out = argv[++i]; continue; }
     if (a === '--debug') { o.debug = true; continue; }
+    if (a === '--no-stack-check') { o.stackCheck = false; continue; }
     if (a.startsWith('--stack-size')) { o.stackSize = parseStackSize(a.replace(/^--stack-size=?/, '') || argv[++i]); continue; }
     if (a === '-v' || a === '--verbose') { o.verbose = true; continue; }
     if (/^-[DIUgO]/.test(a)) { o.cflags.push(a); continue; }
@@ -49,14 +52,14 @@ async function main(argv) {
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
     if (o.args.length) throw new BuildError(`wasync: not a C source: ${o.args[0]}`);
-    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, log });
+    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck, log });
     return 0;
   }
   if (cmd === 'run') {
-    const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags, stackSize: o.stackSize });
+    const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck });
     if (!fs.existsSync(out)) {
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, log });
+      await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck, log });
     }
     return await new Promise((resolve) => {
       const child = spawn(process.execPath, [out, ...o.args], { stdio: 'inherit' });

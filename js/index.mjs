@@ -59,10 +59,12 @@ export async function load(factory, opts = {}) {
 
     /**
      * The live task table, one entry per task not yet freed:
-     * [{ id, name, state, waitingOn, ms }]. state is 'new', 'ready',
-     * 'running', 'waiting' or 'done'; waitingOn says what a waiting task
-     * waits on ('sleep', 'join', 'fetch <url>', …; '' otherwise) and ms for
-     * how long (0 unless waiting). Sorted by id (1 is main). A snapshot:
+     * [{ id, name, state, waitingOn, ms, stackUsed, stackSize }]. state is
+     * 'new', 'ready', 'running', 'waiting' or 'done'; waitingOn says what a
+     * waiting task waits on ('sleep', 'join', 'fetch <url>', …; ''
+     * otherwise) and ms for how long (0 unless waiting); stackUsed is the
+     * most of its stackSize bytes it has needed at an await point
+     * (wa_task_stack_used in wasync.h). Sorted by id (1 is main). A snapshot:
      * synchronous, no task runs.
      */
     tasks() {
@@ -106,8 +108,8 @@ function parseTasks(text) {
   const out = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    const [id, name, state, waitingOn, ms] = line.split('\t');
-    out.push({ id: Number(id), name, state, waitingOn, ms: Number(ms) });
+    const [id, name, state, waitingOn, ms, stackUsed, stackSize] = line.split('\t');
+    out.push({ id: Number(id), name, state, waitingOn, ms: Number(ms), stackUsed: Number(stackUsed), stackSize: Number(stackSize) });
   }
   return out.sort((a, b) => a.id - b.id);
 }

@@ -1,11 +1,13 @@
 /* introspect.c — the live task table as data, for the JS API's app.tasks().
  *
  * wa__host_tasks() writes one line per live task into buf, fields separated
- * by tabs: id, name, state, what it waits on ("" unless waiting), and how
- * long it has waited in ms (0 unless waiting). Tabs and newlines in names
+ * by tabs: id, name, state, what it waits on ("" unless waiting), how
+ * long it has waited in ms (0 unless waiting), the most stack it has used
+ * (wa_task_stack_used) and its stack's size, in bytes. Tabs and newlines in names
  * and details become spaces, so the split on the JS side is exact. */
 #include <stdio.h>
 #include "internal.h"
+#include "backend.h"
 
 int wa__host_tasks(char *buf, int len);
 
@@ -50,6 +52,12 @@ int wa__host_tasks(char *buf, int len) {
     }
     put_sep(&o, '\t');
     snprintf(num, sizeof num, "%lld", waiting ? (long long)(now - t->wait_since) : 0LL);
+    put(&o, num);
+    put_sep(&o, '\t');
+    snprintf(num, sizeof num, "%zu", wa__ctx_stack_used(t));
+    put(&o, num);
+    put_sep(&o, '\t');
+    snprintf(num, sizeof num, "%zu", wa__ctx_stack_size(t));
     put(&o, num);
     put_sep(&o, '\n');
   }

@@ -295,6 +295,16 @@ uint32_t wa_task_id(const wa_task *h) {
   return t ? t->id : 0;
 }
 
+size_t wa_task_stack_size(const wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return t ? wa__ctx_stack_size(t) : 0;
+}
+
+size_t wa_task_stack_used(const wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return t ? wa__ctx_stack_used(t) : 0;
+}
+
 const char *wa_task_name(const wa_task *h) {
   wa__task *t = wa__task_from_handle(h);
   return t ? t->name : "";

@@ -138,6 +138,17 @@ int64_t wa_now(void);
 /* The calling task, or NULL outside any task. The handle stays owned by
  * whoever owns it (do not join or detach your own handle from here). */
 wa_task *wa_current(void);
+/* The size of t's stack in bytes (what its stack_size resolved to), 0 for
+ * a stale handle. */
+size_t wa_task_stack_size(const wa_task *t);
+/* The most stack t has needed at any of its await points so far, in bytes:
+ * its C frames plus the Asyncify save area, which share the stack (what
+ * stack_size must hold). Measured each time t suspends (one subtraction in
+ * the scheduler, no painting, so spawning stays cheap and untouched stack
+ * pages are never committed): a deeper call that returned before t's next
+ * await is not seen, so leave headroom over it. wa_dump() and app.tasks()
+ * show the same figure; 0 before t first suspends and for a stale handle. */
+size_t wa_task_stack_used(const wa_task *t);
 /* Numeric id of a task (1 = main), 0 for a stale handle. */
 uint32_t wa_task_id(const wa_task *t);
 /* The task's name, "" for a stale handle. */
@@ -374,7 +385,8 @@ void wa_response_free(wa_response *r);
 
 /* ---- introspection ------------------------------------------------------ */
 
-/* One line per live task: id, name, state, what it waits on, for how long. */
+/* One line per live task: id, name, state, what it waits on, for how long,
+ * and its stack's high-water mark against its size (wa_task_stack_used). */
 void wa_dump(FILE *out);
 /* Number of live (not yet freed) tasks. */
 int wa_task_count(void);

@@ -174,7 +174,10 @@ mergeInto(LibraryManager.library, {
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
         allocs.forEach(function (q) { _free(q); });
-        if (call.done && status !== -1) tk.entry.resolve(call.result); // -1: WA_ECANCELED
+        // Resolved only for a clean end: not cancelled (-1), not overflowed
+        // (-11, which a release build without stack checks may see after
+        // the function returned).
+        if (call.done && status === 0) tk.entry.resolve(call.result);
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();

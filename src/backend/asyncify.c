@@ -78,6 +78,7 @@ struct wa__ctx {
   void *block;       /* what to free */
   int started;
   int overflowed;
+  size_t used;       /* most of the region used at a suspend (wa_task_stack_used) */
 };
 
 static int unwinding, rewinding;
@@ -152,6 +153,7 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   c->limit = c->lo + reserve;
   c->started = 0;
   c->overflowed = 0;
+  c->used = 0;
   c->sp = c->hi;
   write_canaries(c);
   return c;
@@ -164,6 +166,15 @@ void wa__ctx_destroy(wa__task *t) {
 }
 
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
+
+size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
+
+/* After an unwind: the C frames (down to the saved stack pointer) plus the
+ * save area (up from lo, canary included) are what the suspend needed. */
+static void note_used(struct wa__ctx *c) {
+  size_t used = (c->hi - c->sp) + (c->save_cur - c->lo);
+  if (used > c->used) c->used = used;
+}
 
 /* A damaged canary at suspend time: exits if the overflow left the task's
  * block; otherwise the task must end (it is unwound and never resumed). */
@@ -239,6 +250,7 @@ int wa__ctx_run(wa__task *t, int *status) {
     wa__as_stop_unwind();
     limits_for_scheduler();
     stackRestore(main_sp);
+    note_used(c);
     if (c->overflowed) {
       wa__task_overflowed(t, "C stack", 0);
       return WA_EOVERFLOW;

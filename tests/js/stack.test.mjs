@@ -1,6 +1,7 @@
 // Task stacks: the 64 KiB default, `wasync build --stack-size=N`, and
 // overflow reported as WA_EOVERFLOW by name.
 import path from 'node:path';
+import { load } from '../../js/index.mjs';
 import { cli, FIXTURES, OUT, runProgram } from './helpers.mjs';
 
 const SRC = path.join(FIXTURES, 'stack.c');
@@ -35,4 +36,39 @@ test('--stack-size takes bytes or a k/m suffix and rejects anything else by name
     expect({ bad, status: r.status }).toEqual({ bad, status: 1 });
     expect(r.stderr).toMatch(/^wasync: --stack-size=\S*: (not a size|must be between 2048 bytes)/);
   }
+});
+
+async function loadStack(out) {
+  const errors = [];
+  const app = await load((await import(out)).default, { print: () => {}, printErr: (s) => errors.push(s) });
+  return { app, errors };
+}
+
+// Release builds used to resolve an overflowing call with its (garbage)
+// result; with and without the per-function stack check it rejects, and the
+// module keeps serving calls.
+for (const [tag, extra] of [['release', []], ['no-stack-check', ['--no-stack-check']]]) {
+  test(`an overflowing cwrap call rejects with code WA_EOVERFLOW (${tag} build)`, async () => {
+    const { app, errors } = await loadStack(buildStack(tag, extra));
+    const call = app.cwrap('deep_call', 'number', ['number', 'number'], { stackSize: 16 * 1024 });
+    await expect(call(12 * 1024, 0)).resolves.toBe((12 * 1024 - 1) & 0x7f);
+    // 15.25 KiB never awaits: the canaries see it only once it returned.
+    const err = await call(15616, -1).then((v) => `resolved ${v}`, (e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.code).toBe('WA_EOVERFLOW');
+    expect(errors.join('\n')).toMatch(/task \d+ "deep_call" overflowed its C stack \(16384-byte stack/);
+    await expect(call(4096, 0)).resolves.toBe(4095 & 0x7f);
+  }, 300000);
+}
+
+test('app.tasks() reports each task\'s stack high-water mark and size', async () => {
+  const { app } = await loadStack(path.join(OUT, 'stack-release.mjs'));
+  const call = app.cwrap('deep_call', 'number', ['number', 'number']);
+  const p = call(20 * 1024, 200);
+  await new Promise((r) => setTimeout(r, 50)); // it is asleep holding 20 KiB
+  const row = app.tasks().find((t) => t.name === 'deep_call');
+  expect(row).toMatchObject({ state: 'waiting', stackSize: 64 * 1024 });
+  expect(row.stackUsed).toBeGreaterThanOrEqual(20 * 1024);
+  expect(row.stackUsed).toBeLessThan(24 * 1024);
+  await expect(p).resolves.toBe((20 * 1024 - 1) & 0x7f);
 });
