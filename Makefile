@@ -7,19 +7,22 @@ CC_NATIVE ?= gcc
 BUILD     := build
 
 CORE_SRCS   := $(filter-out src/host_native.c,$(wildcard src/*.c))
+WASM_BACKEND := src/backend/asyncify.c src/backend/asyncify_sp.S
 NATIVE_SRCS := $(CORE_SRCS) src/backend/native.c src/host_native.c
 HEADERS     := $(wildcard src/*.h)
 TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 
 # emscripten+binaryen build wasm; chromium runs the browser tests; clang and
-# its runtime (libFuzzer) build the fuzz target.
-APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-14-dev
+# its runtime (libFuzzer; libclang-rt-dev is Debian's name for the default
+# clang's, whatever its version) build the fuzz target; nginx-light serves
+# the README page test with its stock mime.types.
+APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev nginx-light
 
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps lib demo test test-c bench clean native wasm web serve fuzz
+.PHONY: all deps lib demo test test-c test-matrix bench clean native wasm web serve fuzz
 
 all: lib
 
@@ -31,7 +34,7 @@ deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 $(BUILD)/.deps-apt:
 	@mkdir -p $(BUILD)
 	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || \
-	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then \
+	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-dev >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
 	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
@@ -57,11 +60,11 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	@mkdir -p $(dir $@)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
-$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
+$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
 	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
 # The same tests as a debug build: -O0 user code, per-function stack checks.
-$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
+$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
@@ -86,8 +89,15 @@ test: deps native wasm web
 	@# FUZZ_SECONDS bounds the libFuzzer run (default 30).
 	$(NODE) tests/run-all.mjs
 
+# The whole suite again on Debian sid's toolchain (emcc 6, Node 24, npm 12,
+# Chromium) in a debootstrap folder under build/, then the Jest suites under
+# Node 26. DIST=trixie for Emscripten 3.1.69 (tests/matrix/run.sh).
+DIST ?= sid
+test-matrix:
+	DIST=$(DIST) bash tests/matrix/run.sh
+
 # ---- demo -----------------------------------------------------------------------
-$(BUILD)/demo/demo.mjs: examples/demo.c $(CORE_SRCS) src/backend/asyncify.c $(HEADERS) $(wildcard wasm/*.js wasm/*.json) | deps
+$(BUILD)/demo/demo.mjs: examples/demo.c $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(wildcard wasm/*.js wasm/*.json) | deps
 	$(CLI) build examples/demo.c -o $@
 
 # examples/demo.mjs starts a local HTTP server and runs the demo against it.

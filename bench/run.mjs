@@ -30,6 +30,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportNameInGlue, parseWasm } from './wasm_funcs.mjs';
+import { emccEnv } from '../js/toolchain.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH);
@@ -65,14 +66,6 @@ const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 
 const t0 = performance.now();
 const progress = (msg) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
-
-function emccEnv() {
-  const env = { ...process.env };
-  if (fs.existsSync('/usr/share/nodejs')) { // Debian's emcc needs acorn at -O1+
-    env.NODE_PATH = env.NODE_PATH ? `${env.NODE_PATH}:/usr/share/nodejs` : '/usr/share/nodejs';
-  }
-  return env;
-}
 
 /** Runs cmd; resolves with its stdout, rejects (with stderr) on failure. */
 function exec(cmd, args, { env = process.env } = {}) {
@@ -355,7 +348,9 @@ const BENCHMARKS = [
         const name = exportNameInGlue(fs.readFileSync(glueFile, 'utf8'), 'kernel');
         // Instrumented code reads Asyncify's state global at its entry and
         // after each call; the kernel should have neither calls nor globals.
-        const text = await exec('wasm-opt', [wasmFile, '--print']);
+        // Emscripten 4+ emits bulk-memory and nontrapping float-to-int
+        // by default: wasm-opt must be told features are allowed.
+        const text = await exec('wasm-opt', ['--all-features', wasmFile, '--print']);
         const fn = new RegExp(`\\(export "${name}" \\(func (\\$\\S+)\\)\\)`).exec(text)?.[1];
         const start = fn ? text.indexOf(`\n (func ${fn} `) : -1;
         const end = text.indexOf('\n (func ', start + 1);

@@ -82,9 +82,15 @@ export function parseWasm(buf) {
 
 /**
  * The wasm export name of C function `name` (Emscripten minifies export
- * names at -O2 and up; the JS glue maps Module["_name"] to it).
+ * names at -O2 and up; the JS glue maps `_name` to it). The glue says it in
+ * one of these ways, depending on the release:
+ *   3.1.x:  Module["_name"]=Module["asm"]["xy"]   (inside a lazy wrapper)
+ *   4.x+:   _name=Module["_name"]=wasmExports["xy"]
+ *   6.x:    Module["_name"]=_name=wasmExports["xy"]
  */
 export function exportNameInGlue(glue, name) {
-  const m = new RegExp(`Module\\["_${name}"\\]=Module\\["asm"\\]\\["([\\w$]+)"\\]`).exec(glue);
+  const lhs = `(?:Module\\["_${name}"\\]|\\b_${name})`;
+  const re = new RegExp(`${lhs}\\s*=\\s*(?:${lhs}\\s*=\\s*)?(?:Module\\["asm"\\]|wasmExports|asm)\\["([\\w$]+)"\\]`);
+  const m = re.exec(glue);
   return m ? m[1] : `${name}`;
 }

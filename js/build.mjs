@@ -1,12 +1,13 @@
 // build.mjs — compiles C against the wasync runtime with emcc. The one place
 // that knows the emcc flags: used by the CLI (`wasync build`, `wasync run`)
 // and by the Makefile (through the CLI).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -14,12 +15,12 @@ const SRC = path.join(ROOT, 'src');
 
 export class BuildError extends Error {}
 
-/** Runtime C sources (the core plus the Asyncify backend). */
+/** Runtime sources (the core plus the Asyncify backend and its stack-pointer helpers). */
 export function runtimeSources() {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c')];
+  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c'), path.join(SRC, 'backend', 'asyncify_sp.S')];
 }
 
 function jsonList(file) {
@@ -39,7 +40,9 @@ function jsonList(file) {
  */
 export function compileFlags({ debug = false, runtime = false } = {}) {
   return [
-    '-std=c11', '-Wall', '-Wextra', '-Werror',
+    // -Werror is for compiling the runtime only: passed to a link it would
+    // turn the toolchain's own deprecation warnings into failed builds.
+    ...(runtime ? ['-std=c11', '-Wall', '-Wextra', '-Werror'] : []),
     debug && !runtime ? '-O1' : '-O2', ...(debug ? ['-g', '-DWA_DEBUG=1'] : ['-flto']),
     '-I', SRC,
   ];
@@ -82,11 +85,13 @@ export function linkFlags({ debug = false, stackCheck = true, exportName = 'crea
     '-sMODULARIZE=1',
     `-sEXPORT_NAME=${exportName}`,
     '-sINVOKE_RUN=0',
-    // No process-wide uncaughtException/unhandledRejection handlers: an
-    // imported module must not take over its host's error handling (every
-    // call into C goes through the runtime's own error handling).
-    '-sNODEJS_CATCH_EXIT=0',
-    '-sNODEJS_CATCH_REJECTION=0',
+    // The runtime is C: Emscripten 4+ links as C++ by default, and an LTO
+    // link then pulls in the C++ exceptions library and fails on one of its
+    // symbols (Debian sid's emcc 6). C++ programs are linked by em++.
+    '-sDEFAULT_TO_CXX=0',
+    // No process-wide uncaughtException/unhandledRejection handlers, in the
+    // releases that have them (toolchain.mjs).
+    ...releaseLinkFlags(),
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
@@ -97,15 +102,6 @@ export function linkFlags({ debug = false, stackCheck = true, exportName = 'crea
 /** The --js-library files, in link order. */
 export function jsLibraries() {
   return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js'].map((f) => path.join(ROOT, 'wasm', f));
-}
-
-function emccEnv() {
-  const env = { ...process.env };
-  // Debian's emcc needs acorn from the system's node modules at -O1 and up.
-  if (fs.existsSync('/usr/share/nodejs')) {
-    env.NODE_PATH = env.NODE_PATH ? `${env.NODE_PATH}:/usr/share/nodejs` : '/usr/share/nodejs';
-  }
-  return env;
 }
 
 function run(cmd, args, { log } = {}) {
@@ -124,18 +120,25 @@ function run(cmd, args, { log } = {}) {
   });
 }
 
-function libPath({ debug }) {
-  return path.join(ROOT, 'build', 'wasm', debug ? 'libwasync-debug.a' : 'libwasync.a');
+/** How long a stage runs before progress() hears of it, in ms. */
+export const PROGRESS_AFTER_MS = 1000;
+
+/**
+ * Runs fn(); if it is still running after PROGRESS_AFTER_MS, tells
+ * progress (a function taking one line, or undefined for quiet) what it is
+ * doing: one line per slow stage, nothing for fast (cached) ones.
+ */
+async function stage(progress, what, fn) {
+  const timer = progress ? setTimeout(() => progress(`wasync: ${what}...`), PROGRESS_AFTER_MS) : null;
+  try {
+    return await fn();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** `emcc --version`'s first line ('' without emcc), asked once per process. */
-let emccVersionLine;
-function emccVersion() {
-  if (emccVersionLine === undefined) {
-    const r = spawnSync('emcc', ['--version'], { encoding: 'utf8', env: emccEnv() });
-    emccVersionLine = r.status === 0 ? r.stdout.split('\n')[0] : '';
-  }
-  return emccVersionLine;
+function libPath({ debug }) {
+  return path.join(ROOT, 'build', 'wasm', debug ? 'libwasync-debug.a' : 'libwasync.a');
 }
 
 function newestMtime(files) {
@@ -143,7 +146,7 @@ function newestMtime(files) {
 }
 
 /** Builds the runtime library if it is missing or older than its sources. */
-export async function buildLib({ debug = false, log } = {}) {
+export async function buildLib({ debug = false, log, progress } = {}) {
   const lib = libPath({ debug });
   // The flags live in this file: a change to it rebuilds the library too.
   const deps = [...runtimeSources(), fileURLToPath(import.meta.url),
@@ -175,13 +178,17 @@ export async function buildLib({ debug = false, log } = {}) {
   const work = fs.mkdtempSync(path.join(path.dirname(lib), debug ? '.obj-debug-' : '.obj-'));
   try {
     const objs = [];
-    for (const src of runtimeSources()) {
-      const obj = path.join(work, path.basename(src, '.c') + '.o');
-      await run('emcc', [...compileFlags({ debug, runtime: true }), '-c', src, '-o', obj], { log });
-      objs.push(obj);
-    }
     const tmpLib = path.join(work, path.basename(lib));
-    await run('emar', ['rcs', tmpLib, ...objs], { log });
+    await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}, once per emcc version)`, async () => {
+      for (const src of runtimeSources()) {
+        const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
+        // Assembly takes neither a C standard nor LTO (it is already wasm).
+        const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...compileFlags({ debug, runtime: true }), '-c'];
+        await run('emcc', [...flags, src, '-o', obj], { log });
+        objs.push(obj);
+      }
+      await run('emar', ['rcs', tmpLib, ...objs], { log });
+    });
     fs.writeFileSync(`${tmpLib}.sources`, digest());
     fs.renameSync(tmpLib, lib); /* then the stamp: never a new stamp on an old lib */
     fs.renameSync(`${tmpLib}.sources`, stamp);
@@ -223,17 +230,31 @@ function stackSizeSource(dir, stackSize) {
   return [file];
 }
 
+/** The TypeScript declaration of a built module (its factory's type). */
+const DECLARATION = `// Generated by wasync build. Do not edit.
+// The module's factory, the argument of load() from 'wasync'.
+import type { ModuleFactory } from 'wasync';
+declare const createModule: ModuleFactory;
+export default createModule;
+`;
+
+/** Where the declaration of `out` goes: app.mjs → app.d.mts, app.js → app.d.ts. */
+export function declarationPath(out) {
+  return /\.mjs$/.test(out) ? out.replace(/\.mjs$/, '.d.mts') : out.replace(/\.js$/, '') + '.d.ts';
+}
+
 /**
- * Compiles user C sources into `out` (an ES module) plus `out`'s .wasm
- * beside it. Run directly with node, the module runs wa_main and exits with
- * its status; imported, it default-exports the factory load() takes.
+ * Compiles user C sources into `out` (an ES module, app.mjs or app.js) plus
+ * its .wasm and its TypeScript declaration (app.d.mts or app.d.ts) beside
+ * it. Run directly with node, the module runs wa_main and exits with its
+ * status; imported, it default-exports the factory load() takes.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], stackSize = 0, stackCheck = true, log }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], stackSize = 0, stackCheck = true, log, progress }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C sources given');
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
-  const lib = await buildLib({ debug, log });
+  const lib = await buildLib({ debug, log, progress });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
   const outDir = path.dirname(outAbs);
@@ -242,10 +263,12 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], s
   try {
     const core = path.join(tmp, `${base}.cjs`);
     const all = [...sources, ...stackSizeSource(tmp, stackSize)];
-    await run('emcc', [...compileFlags({ debug }), ...cflags, ...all, lib, ...linkFlags({ debug, stackCheck }), '-o', core], { log });
+    await stage(progress, `compiling and linking ${sources.map((f) => path.basename(f)).join(' ')}`, () =>
+      run('emcc', [...compileFlags({ debug }), ...cflags, ...all, lib, ...linkFlags({ debug, stackCheck }), '-o', core], { log }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
+    fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -7,11 +7,14 @@ import path from 'node:path';
 import { BuildError, buildLib, buildProgram, cachedOutput, parseStackSize } from './build.mjs';
 
 const USAGE = `usage:
-  wasync build <file.c>... -o <out.mjs> [--debug] [--stack-size=N] [--no-stack-check] [-O0|-g|-D...|-I...]
-  wasync run <file.c>... [--debug] [--stack-size=N] [-- program args]
-  wasync lib [--debug]           build the runtime library only
+  wasync build <file.c>... -o <out.mjs|out.js> [--debug] [-q] [--stack-size=N] [--no-stack-check] [-O0|-g|-D...|-I...]
+  wasync run <file.c>... [--debug] [-q] [--stack-size=N] [-- program args]
+  wasync lib [--debug] [-q]      build the runtime library only
 
-build writes <out.mjs> and <out>.wasm; \`node out.mjs args\` runs wa_main.
+build writes <out.mjs>, <out>.wasm and <out>.d.mts (out.js: <out>.d.ts);
+\`node out.mjs args\` runs wa_main. A stage that takes over a second
+(compiling the runtime, compiling and linking) prints one line to stderr;
+-q (--quiet) prints none.
 run builds into a cache (rebuilt when a source changes) and runs it under
 Node, passing the program's exit status through.
 --stack-size=N sets the default task stack (bytes, or with a k/m suffix;
@@ -20,7 +23,7 @@ default 64k); wa_task_opts.stack_size still sets it per task.
 build (faster task switches; overflow then caught by canaries, inexactly).`;
 
 function parse(argv) {
-  const o = { sources: [], cflags: [], out: null, debug: false, stackSize: 0, stackCheck: true, args: [], verbose: false };
+  const o = { sources: [], cflags: [], out: null, debug: false, stackSize: 0, stackCheck: true, args: [], verbose: false, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { o.args = argv.slice(i + 1); break; }
@@ -29,6 +32,7 @@ function parse(argv) {
     if (a === '--no-stack-check') { o.stackCheck = false; continue; }
     if (a.startsWith('--stack-size')) { o.stackSize = parseStackSize(a.replace(/^--stack-size=?/, '') || argv[++i]); continue; }
     if (a === '-v' || a === '--verbose') { o.verbose = true; continue; }
+    if (a === '-q' || a === '--quiet') { o.quiet = true; continue; }
     if (/^-[DIUgO]/.test(a)) { o.cflags.push(a); continue; }
     if (a.startsWith('-')) throw new BuildError(`wasync: unknown option ${a}\n${USAGE}`);
     if (/\.(c|o|a)$/.test(a)) o.sources.push(a);
@@ -45,21 +49,22 @@ async function main(argv) {
   }
   const o = parse(rest);
   const log = o.verbose ? (line) => console.error(line) : undefined;
+  const progress = o.quiet ? undefined : (line) => console.error(line);
   if (cmd === 'lib') {
-    console.log(await buildLib({ debug: o.debug, log }));
+    console.log(await buildLib({ debug: o.debug, log, progress }));
     return 0;
   }
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
     if (o.args.length) throw new BuildError(`wasync: not a C source: ${o.args[0]}`);
-    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck, log });
+    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck, log, progress });
     return 0;
   }
   if (cmd === 'run') {
     const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck });
     if (!fs.existsSync(out)) {
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck, log });
+      await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, stackSize: o.stackSize, stackCheck: o.stackCheck, log, progress });
     }
     return await new Promise((resolve) => {
       const child = spawn(process.execPath, [out, ...o.args], { stdio: 'inherit' });

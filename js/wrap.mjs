@@ -1,6 +1,7 @@
-// wrap.mjs — turns Emscripten 3.1.6's MODULARIZE (CommonJS-style) output into
-// one ES module that works in Node (ESM) and browsers. EXPORT_ES6 is not used:
-// in 3.1.6 it references __dirname under Node and dies in an ES module.
+// wrap.mjs — turns Emscripten's MODULARIZE (CommonJS-style) output into one
+// ES module that works in Node (ESM) and browsers, the same way for every
+// supported release (3.1.6 … 6.0). EXPORT_ES6 is not used: in 3.1.6 it
+// references __dirname under Node and dies in an ES module.
 //
 // The generated module:
 //  - default-exports an async factory (the one load() takes). In Node it reads
@@ -27,16 +28,27 @@ async function nodeRequire() {
   return createRequire(import.meta.url);
 }
 
-// We instantiate the wasm ourselves: it keeps the instance's raw exports
-// (Emscripten 3.1.6 wraps every export in JS for its own Asyncify runtime;
-// the runtime puts __set_stack_limits in the table and must not get a
-// wrapper) and it avoids 3.1.6's fetch() of a file path under Node.
+// We instantiate the wasm ourselves (instantiateWasm, which every release
+// reads; 6.0.2 stopped reading wasmBinary by default): it keeps the
+// instance's raw exports (3.1.6 wraps every export in JS for its own
+// Asyncify runtime; the runtime puts __set_stack_limits in the table and
+// must not get a wrapper) and it avoids 3.1.6's fetch() of a file path
+// under Node.
 function instantiateWith(opts, source) {
   opts.instantiateWasm = (imports, receiveInstance) => {
+    // Streaming needs the server to send application/wasm; a server that
+    // does not (a TypeError) still gets the module, compiled from bytes.
+    const fromBytes = () => fetch(source).then((r) => {
+      if (!r.ok) throw new Error(\`HTTP \${r.status} for \${source}\`);
+      return r.arrayBuffer();
+    }).then((b) => WebAssembly.instantiate(b, imports));
     const ready = typeof source === 'string'
       ? (WebAssembly.instantiateStreaming
-        ? WebAssembly.instantiateStreaming(fetch(source), imports)
-        : fetch(source).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, imports)))
+        ? WebAssembly.instantiateStreaming(fetch(source), imports).catch((e) => {
+          if (e instanceof TypeError) return fromBytes();
+          throw e;
+        })
+        : fromBytes())
       : WebAssembly.instantiate(source, imports);
     ready.then(({ instance, module }) => {
       opts.wasyncRawExports = instance.exports;

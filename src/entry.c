@@ -6,6 +6,10 @@
 
 #define MAIN_STACK ((size_t)256 * 1024)
 
+/* A library (cwrap'd functions only) defines no wa_main: the reference is
+ * weak, so such a module links, and wa__host_start_main reports it. */
+#pragma weak wa_main
+
 typedef struct {
   int argc;
   char **argv; /* one block: pointers then strings */
@@ -25,6 +29,7 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   wa__task *t;
   /* Like a thread's stack: main often does the most (wasync.h). */
   wa_task_opts opts = {"main", MAIN_STACK > wa__stack_default ? MAIN_STACK : wa__stack_default};
+  if (!wa_main) return WA_ENOTSUP; /* a library: nothing to run */
   for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
   a = malloc(bytes);
   if (!a) return WA_ENOMEM;

@@ -25,17 +25,31 @@ function runJest() {
   return { passed: j.numPassedTests, failed: j.numFailedTests + broken };
 }
 
-console.log('== C tests (native ASan+UBSan, wasm under Node)');
-const c = await runC();
-console.log(`C: ${c.passed} passed, ${c.failed} failed`);
-console.log('== fuzz (regression inputs, then a bounded libFuzzer run)');
-const fz = runFuzz(Number(process.env.FUZZ_SECONDS || 30));
-console.log(`fuzz: ${fz.passed} passed, ${fz.failed} failed`);
-const j = runJest();
-console.log(`jest: ${j.passed} passed, ${j.failed} failed`);
-console.log('== browser (Chromium: the demos in build/web, a Vite bundle)');
-const b = await runBrowserTests();
-console.log(`browser: ${b.passed} passed, ${b.failed} failed`);
+// WASYNC_SUITES=jest,browser (comma-separated) runs only those suites: the
+// test matrix uses it to run the JS suites under another Node.
+const only = process.env.WASYNC_SUITES ? process.env.WASYNC_SUITES.split(',') : null;
+const want = (suite) => !only || only.includes(suite);
+const none = { passed: 0, failed: 0 };
+let c = none; let fz = none; let j = none; let b = none;
+if (want('c')) {
+  console.log('== C tests (native ASan+UBSan, wasm under Node)');
+  c = await runC();
+  console.log(`C: ${c.passed} passed, ${c.failed} failed`);
+}
+if (want('fuzz')) {
+  console.log('== fuzz (regression inputs, then a bounded libFuzzer run)');
+  fz = runFuzz(Number(process.env.FUZZ_SECONDS || 30));
+  console.log(`fuzz: ${fz.passed} passed, ${fz.failed} failed`);
+}
+if (want('jest')) {
+  j = runJest();
+  console.log(`jest: ${j.passed} passed, ${j.failed} failed`);
+}
+if (want('browser')) {
+  console.log('== browser (Chromium: the demos in build/web, a Vite bundle)');
+  b = await runBrowserTests();
+  console.log(`browser: ${b.passed} passed, ${b.failed} failed`);
+}
 const passed = c.passed + fz.passed + j.passed + b.passed;
 const failed = c.failed + fz.failed + j.failed + b.failed;
 console.log(`${passed} passed, ${failed} failed`);

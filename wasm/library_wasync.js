@@ -22,7 +22,14 @@ mergeInto(LibraryManager.library, {
 
   // Emscripten serializes this object into the output, so values built at
   // run time (Map, class, closures over a MessageChannel) are made here.
-  $WA__postset: 'WA.setup(); Module["wasync"] = WA; addOnInit(WA.init);',
+  // WA.init() runs on the first call into C (runMain, a cwrap call), not
+  // through addOnInit: that is a runtime function in 3.1.x and a library
+  // symbol in 6.x, and either way the runtime is ready by the first call.
+  // quit_ is the glue's exit path: under Node it sets process.exitCode,
+  // which an imported module must never touch (Module.quit, which used to
+  // replace it, is gone since 3.1.65). exit() in C only throws here; a
+  // program's own exit status is set by WA.exit.
+  $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
   $WA: {
     timer: null,
     tickQueued: false,
@@ -54,19 +61,11 @@ mergeInto(LibraryManager.library, {
       WA.initialized = true;
       // Debug builds (STACK_OVERFLOW_CHECK=2) have __set_stack_limits; C
       // calls it on every switch through the table. It must be the raw
-      // export (wrap.mjs keeps them): 3.1.6 wraps Module.asm's exports in
-      // JS, and a JS function in the table would cost a round trip per call.
+      // export (wrap.mjs keeps them): 3.1.6 wraps its exports in JS, and a
+      // JS function in the table would cost a round trip per call. Debug
+      // builds link with -g, so export names are never minified there.
       var raw = Module['wasyncRawExports'] || {};
       var setLimits = raw['__set_stack_limits'];
-      if (!setLimits && typeof Module['___set_stack_limits'] === 'function' && Module['asm']) {
-        // Optimized builds minify export names. The runtime has called
-        // ___set_stack_limits once already, so its lazy wrapper has replaced
-        // itself with Module.asm's entry: find that entry's key by identity
-        // and take the raw export under the same key.
-        for (var key in Module['asm']) {
-          if (Module['asm'][key] === Module['___set_stack_limits']) { setLimits = raw[key]; break; }
-        }
-      }
       if (setLimits) {
         var base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
         WA.schedulerLimits = function () { setLimits(base, end); };
@@ -215,7 +214,8 @@ mergeInto(LibraryManager.library, {
       return { token: token, entry: entry };
     },
 
-    // wa_main(args) as task "main"; resolves with its status.
+    // wa_main(args) as task "main"; resolves with its status, or rejects
+    // (code WA_ENOTSUP) if the module is a library without wa_main.
     runMain: function (args) {
       if (WA.dead) return Promise.reject(WA.deadError());
       WA.init();
@@ -223,17 +223,30 @@ mergeInto(LibraryManager.library, {
       var t = WA.newToken();
       var argv = [Module['thisProgram'] || 'wasync'].concat(args.map(String));
       var sp = stackSave();
-      var ptrs = argv.map(function (s) { return allocateUTF8OnStack(s); });
+      var ptrs = argv.map(WA.stackString);
       var arr = stackAlloc(4 * ptrs.length);
       ptrs.forEach(function (p, i) { HEAP32[(arr >> 2) + i] = p; });
       var rc = _wa__host_start_main(argv.length, arr, t.token);
       stackRestore(sp);
       if (rc < 0) {
         WA.tokens.delete(t.token);
-        return Promise.reject(WA.error(rc));
+        // WA_ENOTSUP: a library, built without wa_main.
+        return Promise.reject(rc === -12 ? WA.error(rc, 'wasync: ' + (Module['thisProgram'] || 'this module') +
+          ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') : WA.error(rc));
       }
       WA.tick();
       return t.entry.promise;
+    },
+
+    // A NUL-terminated UTF-8 copy of s on the C stack (the caller saves and
+    // restores the stack pointer around its use). Built from functions every
+    // supported Emscripten has: allocateUTF8OnStack is deprecated since 3.1.3x
+    // and stringToUTF8OnStack does not exist in 3.1.6.
+    stackString: function (s) {
+      var n = lengthBytesUTF8(s) + 1;
+      var p = stackAlloc(n);
+      stringToUTF8(s, p, n);
+      return p;
     },
 
     error: function (code, message) {

@@ -106,7 +106,7 @@ mergeInto(LibraryManager.library, {
     // Checks a cwrap signature; throws TypeError.
     checkSignature: function (name, ret, argTypes) {
       if (typeof name !== 'string' || typeof Module['_' + name] !== 'function') {
-        throw new TypeError('wasync: ' + name + ' is not an exported C function (mark it EMSCRIPTEN_KEEPALIVE)');
+        throw new TypeError('wasync: ' + name + ' is not an exported C function (mark it WA_EXPORT)');
       }
       if (!WAB.retTypes.hasOwnProperty(String(ret))) {
         throw new TypeError('wasync: unknown return type ' + JSON.stringify(ret) + ' for ' + name);
@@ -181,7 +181,7 @@ mergeInto(LibraryManager.library, {
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
-      var rc = _wa__js_call_start(tk.token, allocateUTF8OnStack(name), stackSize || 0);
+      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize || 0);
       stackRestore(sp);
       if (rc < 0) {
         WA.tokens.delete(tk.token);

@@ -66,7 +66,10 @@ mergeInto(LibraryManager.library, {
         WAF.table.clear();
       });
       WAF.encoder = new TextEncoder();
-      if (typeof process === 'object' && process && process.versions && process.versions.undici &&
+      // Node's fetch is undici, whatever process.versions says (Debian's
+      // Node builds have no process.versions.undici): 'probe' finds out
+      // whether this fetch() honours the dispatcher option.
+      if (typeof process === 'object' && process && process.versions && process.versions.node &&
           typeof Symbol === 'function' && Symbol.for) {
         WAF.DISPATCHER = Symbol.for('undici.globalDispatcher.1');
         WAF.disp = 'probe';
@@ -89,19 +92,42 @@ mergeInto(LibraryManager.library, {
         var d = globalThis[WAF.DISPATCHER];
         if (WAF.disp === 'probe') WAF.disp = 'on';
         if (e.state !== 'head' || !d) {   // aborted before it was dispatched
-          handler.onError(WAF.abortError());
+          var err = WAF.abortError();
+          if (typeof handler.onError === 'function') handler.onError(err);        // old-style handler
+          else handler.onResponseError({ abort: function () {} }, err);           // new-style (undici 8)
           return true;
         }
-        var onConnect = handler.onConnect;
-        handler.onConnect = function (abort) {
-          var rv = onConnect.call(handler, abort);
-          if (e.state === 'aborted') abort(WAF.abortError());
-          else e.kill = abort;
-          return rv;
-        };
+        WAF.hookAbort(e, handler);
         return d.dispatch(opts, handler);
       };
       WAF.Entry = Entry;
+    },
+
+    // Keeps the way to abort the request that undici gives the handler:
+    // new-style handlers (undici 7+, Node 24+) get a controller in
+    // onRequestStart(controller, context), old-style ones an abort function
+    // in onConnect(abort). A request aborted before that point is aborted
+    // as soon as undici offers the means.
+    hookAbort: function (e, handler) {
+      var keep = function (kill) {
+        if (e.state === 'aborted') kill(WAF.abortError());
+        else e.kill = kill;
+      };
+      if (typeof handler.onRequestStart === 'function') {
+        var onRequestStart = handler.onRequestStart;
+        handler.onRequestStart = function (controller, context) {
+          var rv = onRequestStart.call(handler, controller, context);
+          keep(function (err) { controller.abort(err); });
+          return rv;
+        };
+      } else if (typeof handler.onConnect === 'function') {
+        var onConnect = handler.onConnect;
+        handler.onConnect = function (abort) {
+          var rv = onConnect.call(handler, abort);
+          keep(abort);
+          return rv;
+        };
+      }
     },
 
     abortError: function () {
@@ -109,10 +135,19 @@ mergeInto(LibraryManager.library, {
         : new Error('The operation was aborted.');
     },
 
-    canParse: function (url) {
-      if (typeof URL.canParse === 'function') return URL.canParse(url);
+    // What relative URLs resolve against, as the host's fetch() does: the
+    // page's base URL in a window, the script's location in a worker;
+    // undefined in Node, whose fetch() takes absolute URLs only.
+    baseUrl: function () {
+      if (typeof document === 'object' && document && typeof document.baseURI === 'string') return document.baseURI;
+      if (typeof WorkerGlobalScope === 'function' && typeof location === 'object' && location) return location.href;
+      return undefined;
+    },
+
+    canParse: function (url, base) {
+      if (typeof URL.canParse === 'function') return URL.canParse(url, base);
       try {
-        new URL(url);
+        new URL(url, base);
         return true;
       } catch (x) {
         return false;
@@ -289,7 +324,8 @@ mergeInto(LibraryManager.library, {
     var fetchFn = typeof fetch === 'function' ? fetch : null;
     if (!fetchFn) return -12; // WA_ENOTSUP: no fetch() on this host
     if (url !== WAF.lastUrl) {
-      if (!WAF.canParse(url)) return WAF.invalid('not a valid absolute URL: ' + url);
+      var base = WAF.baseUrl();
+      if (!WAF.canParse(url, base)) return WAF.invalid((base ? 'not a valid URL: ' : 'not a valid absolute URL: ') + url);
       WAF.lastUrl = url;
     }
     var init = {};                     // GET is fetch()'s default method

@@ -53,9 +53,9 @@ __attribute__((import_module("asyncify"), import_name("stop_unwind"))) void wa__
 __attribute__((import_module("asyncify"), import_name("start_rewind"))) void wa__as_start_rewind(void *data);
 __attribute__((import_module("asyncify"), import_name("stop_rewind"))) void wa__as_stop_rewind(void);
 
-/* From Emscripten's compiler-rt (stack_ops.S). */
-extern uintptr_t stackSave(void);
-extern void stackRestore(uintptr_t sp);
+/* The C stack pointer, read and set in wasm (asyncify_sp.S): no JS import. */
+extern uintptr_t wa__sp_get(void);
+extern void wa__sp_set(uintptr_t sp);
 
 /* Bytes of the region the C stack may not use, so a task that suspends at
  * its deepest point still has room to save its frames. */
@@ -93,7 +93,7 @@ EMSCRIPTEN_KEEPALIVE void wa__asyncify_set_limits_fn(uintptr_t table_index) {
   main_end = emscripten_stack_get_end();
 }
 
-/* With STACK_OVERFLOW_CHECK=2 even stackRestore() is checked against the
+/* With STACK_OVERFLOW_CHECK=2 even wa__sp_set() is checked against the
  * current limits: switch the limits first, then the stack pointer. */
 /* Only the checker's limits are switched: Emscripten's own (read by
  * emscripten_stack_get_free() and friends) keep describing the scheduler's
@@ -211,7 +211,7 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
   } else {
     c = t->ctx; /* parked by the await point itself */
   }
-  c->sp = stackSave();
+  c->sp = wa__sp_get();
   c->save_cur = c->lo + CANARY_BYTES;
   c->save_end = c->sp & ~(uintptr_t)3u;
   unwinding = 1;
@@ -223,16 +223,16 @@ int (*volatile wa__ctx_switch_out)(wa__task *, wa__prepare_fn) = switch_out;
 
 int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;
-  uintptr_t main_sp = stackSave();
+  uintptr_t main_sp = wa__sp_get();
   int st;
   limits_for(c);
   if (c->started) {
-    stackRestore(c->sp);
+    wa__sp_set(c->sp);
     rewinding = 1;
     wa__as_start_rewind(c);
   } else {
     c->started = 1;
-    stackRestore(c->hi);
+    wa__sp_set(c->hi);
   }
   st = t->fn(t->arg); /* an indirect call: the first instrumented frame */
   if (unwinding) {
@@ -242,14 +242,14 @@ int wa__ctx_run(wa__task *t, int *status) {
       c->save_end = c->save_cur; /* keep stop_unwind's own check quiet */
       wa__as_stop_unwind();
       limits_for_scheduler();
-      stackRestore(main_sp);
+      wa__sp_set(main_sp);
       if (c->save_cur > c->hi) fatal_overflow(t, "asyncify save area");
       wa__task_overflowed(t, "asyncify save area", needed);
       return WA_EOVERFLOW;
     }
     wa__as_stop_unwind();
     limits_for_scheduler();
-    stackRestore(main_sp);
+    wa__sp_set(main_sp);
     note_used(c);
     if (c->overflowed) {
       wa__task_overflowed(t, "C stack", 0);
@@ -258,7 +258,7 @@ int wa__ctx_run(wa__task *t, int *status) {
     return 0;
   }
   limits_for_scheduler();
-  stackRestore(main_sp);
+  wa__sp_set(main_sp);
   switch (stack_damage(c)) {
     case 2: fatal_overflow(t, "C stack"); break;
     case 1: wa__task_overflowed(t, "C stack", 0); return WA_EOVERFLOW;
