@@ -106,17 +106,21 @@ typedef int (*wa_fn)(void *arg);
  * default unless its { stackSize } option says otherwise.
  * name is copied (truncated to 31 bytes); NULL means "task". Overflow ends
  * the task with WA_EOVERFLOW (its joiner or JS caller gets that code) and
- * stderr names it; other tasks keep running:
- *  - debug builds (`wasync build --debug`): every function entry is checked
- *    against the running task's stack, so the overflow is caught before a
- *    byte outside it is written;
- *  - release builds: two canaries in the stack region are checked whenever
- *    the task suspends or ends, the save area after every suspend, and a
- *    recursion that exhausts the JS engine's own call stack is caught where
- *    it happens. If an overflow reached memory outside the task's block,
- *    the runtime names the task and exits (status 70) rather than run on.
- *    An overflow that writes only sparsely past both canaries and returns
- *    before the task next suspends can go unseen: develop with --debug;
+ * stderr names it; other tasks keep running. Overflow is exact: a task that
+ * needs N bytes (C frames plus the save area at its deepest await) runs
+ * with every stack_size >= N and fails with every smaller one:
+ *  - release and debug builds: every function that moves the stack pointer
+ *    is checked against the running task's stack (STACK_OVERFLOW_CHECK=2,
+ *    its limits switched with the task), so the overflow is caught before
+ *    a byte outside the stack is written; the save area is checked after
+ *    every suspend; a recursion that exhausts the JS engine's own call
+ *    stack is caught where it happens;
+ *  - release builds made with `wasync build --no-stack-check` (for a hot
+ *    path: the check costs time on every call that has a stack frame) use
+ *    two canaries instead, checked whenever the task suspends or ends: an
+ *    overflow that writes sparsely past both and returns before the next
+ *    suspend can go unseen, and one that reached memory outside the task's
+ *    block names the task and exits (status 70);
  *  - native builds (tests): a guard page; the process exits (70).
  */
 typedef struct {

@@ -59,13 +59,14 @@ mergeInto(LibraryManager.library, {
     init: function () {
       if (WA.initialized) return;
       WA.initialized = true;
-      // Debug builds (STACK_OVERFLOW_CHECK=2) have __set_stack_limits; C
-      // calls it on every switch through the table. It must be the raw
-      // export (wrap.mjs keeps them): 3.1.6 wraps its exports in JS, and a
-      // JS function in the table would cost a round trip per call. Debug
-      // builds link with -g, so export names are never minified there.
+      // Builds with STACK_OVERFLOW_CHECK=2 (all but --no-stack-check) have
+      // __set_stack_limits; C calls it on every switch through the table.
+      // It must be the raw export (wrap.mjs keeps them): 3.1.6 wraps its
+      // exports in JS, and a JS function in the table would cost a round
+      // trip per call. Release links minify export names: wrap.mjs finds
+      // the minified one in the glue (stackLimitsExport).
       var raw = Module['wasyncRawExports'] || {};
-      var setLimits = raw['__set_stack_limits'];
+      var setLimits = raw[Module['wasyncStackLimitsExport'] || '__set_stack_limits'];
       if (setLimits) {
         var base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
         WA.schedulerLimits = function () { setLimits(base, end); };

@@ -26,14 +26,17 @@
  * cannot reach it, and the core allocates the task struct after the block.
  *
  * Overflow checks (README "Stack overflow"):
- *  - Release builds: two canaries, checked whenever the task suspends and
+ *  - Builds with STACK_OVERFLOW_CHECK=2 (release and debug; all but
+ *    `--no-stack-check`): see "Debug builds" below; the canaries stay, as
+ *    a second line.
+ *  - --no-stack-check release builds: two canaries, checked whenever the task suspends and
  *    when its function returns. The limit canary sits where the C stack's
  *    budget ends: if only it is damaged, the overflow stayed inside the
  *    task's own region and the task ends with WA_EOVERFLOW. The bottom
  *    canary sits at lo: if it is damaged, memory below the task's block may
  *    have been overwritten, so the runtime names the task and exits (70).
  *    The save area is checked after every unwind the same way.
- *  - Debug builds (STACK_OVERFLOW_CHECK=2): every function that moves the
+ *  - Debug builds (and release, STACK_OVERFLOW_CHECK=2): every function that moves the
  *    stack pointer is checked against the running task's limits, which we
  *    switch with the task through __set_stack_limits; the JS handler throws
  *    and wa__asyncify_recover() ends the task with WA_EOVERFLOW before any

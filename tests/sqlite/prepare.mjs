@@ -89,7 +89,7 @@ function wasmBuild(c) {
   for (const old of fs.readdirSync(DIR).filter((f) => f.startsWith('wasm-'))) fs.rmSync(path.join(DIR, old), { recursive: true, force: true });
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', c, ...EXAMPLE_SOURCES, '-I', DIR, ...SQLITE_FLAGS,
+  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', c, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
     '-o', path.join(tmp, 'lookup.mjs')]);
   fs.renameSync(tmp, dir);
   return out;
