@@ -93,9 +93,13 @@ mergeInto(LibraryManager.library, {
     // A task ran out of stack: ours (debug builds' per-function check) or
     // the JS engine's own call stack (deep recursion in any build). Ends
     // that task and returns true; false for any other exception.
+    // A "memory access out of bounds" trap while a task runs is that
+    // task's overflow when its stack pointer left its stack (C decides).
     recover: function (e, sp) {
       var engine = e instanceof RangeError && /call stack/i.test(e.message);
-      if (!(e instanceof WA.StackOverflow) && !engine) return false;
+      var oob = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError &&
+        /memory access out of bounds/i.test(e.message);
+      if (!(e instanceof WA.StackOverflow) && !engine && !oob) return false;
       // The exception skipped every epilogue: the stack pointer is still
       // where the task's deepest frame left it.
       var deepest = stackSave();
@@ -107,8 +111,7 @@ mergeInto(LibraryManager.library, {
       if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
         (Module['printErr'] || console.error)(String(e.stack));
       }
-      _wa__asyncify_recover(engine ? 1 : 0, deepest);
-      return true;
+      return !!_wa__asyncify_recover(engine ? 1 : oob ? 2 : 0, deepest, e.requested || 0);
     },
 
     // The module cannot continue (exit() or abort() in C, a trap): every
@@ -306,6 +309,8 @@ mergeInto(LibraryManager.library, {
   // running task's stack; unwinding through wasm to WA.enter ends the task.
   __handle_stack_overflow__deps: ['$WA'],
   __handle_stack_overflow: function (requested) {
-    throw new WA.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
+    var e = new WA.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
+    e.requested = requested >>> 0; // the frame's new stack pointer: how much was needed
+    throw e;
   },
 });

@@ -271,28 +271,39 @@ int wa__ctx_run(wa__task *t, int *status) {
   return 1;
 }
 
-/* Called by the JS host when a stack overflow escaped the running task as
- * a JS exception: the debug build's per-function check (engine == 0), or
- * the JS engine's own call-stack limit (engine == 1: recursion deeper than
- * the engine allows, whatever the task's stack_size). deepest_sp is the
- * stack pointer the exception left behind (no epilogue ran): below the
- * task's limit it means the C stack overflowed too, below its block that
- * memory of others was overwritten. Ends the task, or exits in that last
- * case. The host has already put the scheduler's stack limits and stack
- * pointer back: this function must not move the stack pointer itself, or
- * it would free its own frame. */
-EMSCRIPTEN_KEEPALIVE void wa__asyncify_recover(int engine, uintptr_t deepest_sp) {
+/* Called by the JS host when an exception escaped the running task: the
+ * stack check's (cause 0; requested is the stack pointer the failing frame
+ * asked for), the JS engine's own call-stack limit (cause 1: recursion
+ * deeper than the engine allows, whatever the task's stack_size), or a
+ * "memory access out of bounds" trap (cause 2: without stack checks, an
+ * overflow deep enough to run the stack pointer below address 0 in a
+ * block that sits low in memory). deepest_sp is the stack pointer the
+ * exception left behind (no epilogue ran): below the task's limit it means
+ * the C stack overflowed, outside its block that memory of others was
+ * overwritten (the runtime then names the task and exits 70). Returns 1 if
+ * it ended the task, 0 if the exception is not a stack overflow of a task
+ * (a trap outside any task, or with the stack pointer inside the task's
+ * stack: a wild pointer, fatal for the host). The host has already put the
+ * scheduler's stack limits and stack pointer back: this function must not
+ * move the stack pointer itself, or it would free its own frame. */
+EMSCRIPTEN_KEEPALIVE int wa__asyncify_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   wa__task *t = wa__cur;
+  struct wa__ctx *c;
+  int outside;
+  if (!t || !t->ctx) return 0;
+  c = t->ctx;
+  outside = deepest_sp < c->lo || deepest_sp > c->hi;
+  if (cause == 2 && !outside) return 0;
   if (rewinding) wa__as_stop_rewind();
   if (unwinding) wa__as_stop_unwind();
   unwinding = rewinding = 0;
-  if (!t) return;
-  if (stack_damage(t->ctx) == 2 || deepest_sp < t->ctx->lo) fatal_overflow(t, "C stack");
-  if (deepest_sp < t->ctx->limit) engine = 0; /* our stack ran out first */
-  if (engine)
+  if (stack_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
+  if (deepest_sp < c->limit) cause = 0; /* our stack ran out first */
+  if (cause == 1)
     wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "
                "the engine, whatever its stack_size)", t->id, t->name);
   else
-    wa__task_overflowed(t, "C stack", 0);
+    wa__task_overflowed(t, "C stack", requested && requested < c->hi ? (c->hi - requested) + (c->limit - c->lo) : 0);
   wa__sched_abandon_current(WA_EOVERFLOW);
+  return 1;
 }

@@ -72,3 +72,18 @@ test('app.tasks() reports each task\'s stack high-water mark and size', async ()
   expect(row.stackUsed).toBeLessThan(24 * 1024);
   await expect(p).resolves.toBe((20 * 1024 - 1) & 0x7f);
 });
+
+// Issue 10 item 7: without stack checks, a deep overflow from a block low
+// in memory ran the stack pointer below 0 and trapped as "memory access out
+// of bounds" (wasync: fatal: ..., exit 1). It is that task's overflow, named;
+// memory below its block was overwritten, so the program exits 70.
+test('an out-of-bounds trap from a task\'s runaway stack is reported as its overflow', () => {
+  const r = runProgram(buildStack('no-stack-check', ['--no-stack-check']), ['wild']);
+  expect(r.stderr).toMatch(/task 2 "wild" overflowed its C stack/);
+  expect(r.stderr).not.toMatch(/memory access out of bounds/);
+  expect(r.status).toBe(70);
+  const checked = runProgram(path.join(OUT, 'stack-release.mjs'), ['wild']);
+  expect(checked.stdout).toBe('WA_EOVERFLOW\n'); /* exact checks stop it before any byte is written */
+  expect(checked.stderr).toMatch(/task 2 "wild" overflowed its C stack \(65536-byte stack, needed at least \d+\)/);
+  expect(checked.status).toBe(0);
+}, 300000);
