@@ -67,16 +67,24 @@ $(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(
 $(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
-# libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
-FUZZ_SECONDS ?= 30
+# libFuzzer target over scripts of task/channel/group/timeout/cancel ops and
+# misuse. `make fuzz` runs it for FUZZ_SECONDS (default 300); `make test` for
+# 30 s unless FUZZ_SECONDS is given.
+FUZZ_SECONDS ?= 300
 $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | deps
 	@mkdir -p $(dir $@)
 	clang -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -D_GNU_SOURCE -DWA_NATIVE_NO_MAIN \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  $(NATIVE_SRCS) tests/fuzz/fuzz_sched.c -o $@
 
+# The hostile HTTP fuzzer (tests/js/hostile.test.mjs): HTTP_FUZZ_COUNT requests
+# from a new seed each run (HTTP_FUZZ_SEED=N repeats one).
+HTTP_FUZZ_COUNT ?= 3000
+HTTP_FUZZ_SEED  ?= $(shell date +%s)
 fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
+	WASYNC_HTTP_FUZZ_COUNT=$(HTTP_FUZZ_COUNT) WASYNC_HTTP_FUZZ_SEED=$(HTTP_FUZZ_SEED) \
+	  NODE_OPTIONS=--experimental-vm-modules $(NODE) node_modules/jest/bin/jest.js tests/js/hostile.test.mjs -t 'fuzzer' 
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
 wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs

@@ -95,7 +95,13 @@ export interface TaskInfo {
 }
 
 export interface CwrapOptions {
-  /** Stack size in bytes of each call's task; 0 means the program's default (64 KiB, or `wasync build --stack-size=N`). */
+  /**
+   * Stack size in bytes of each call's task: an integer from 2048
+   * (WA_STACK_MIN) to 2^30 (WA_STACK_MAX), or 0 for the program's default
+   * (64 KiB, or `wasync build --stack-size=N`).
+   * cwrap throws a TypeError for a non-integer and a RangeError for a size
+   * out of range.
+   */
   stackSize?: number;
 }
 

@@ -91,7 +91,7 @@ export function linkFlags({ debug = false, stackCheck = true, exportName = 'crea
     '-sDEFAULT_TO_CXX=0',
     // No process-wide uncaughtException/unhandledRejection handlers, in the
     // releases that have them (toolchain.mjs).
-    ...releaseLinkFlags(),
+    ...releaseLinkFlags({ debug }),
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,

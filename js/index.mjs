@@ -16,7 +16,9 @@
 // argument count or type rejects with a TypeError; a task that was
 // cancelled (the promise's cancel() does that) or never returned
 // (overflowed) rejects with an Error whose .code is the WA_E* name. A bad signature (unknown types, a name that
-// is not an exported C function) throws a TypeError from cwrap itself.
+// is not an exported C function) throws a TypeError from cwrap itself, and so
+// does a stackSize that is not a safe integer; one outside 2048..2^30 (other
+// than 0, the default) throws a RangeError.
 
 /**
  * @param {(opts: object) => Promise<object>} factory the default export of a built module
@@ -48,6 +50,7 @@ export async function load(factory, opts = {}) {
     /** An async function calling the exported C function `name`, each call its own task. */
     cwrap(name, ret, argTypes = [], { stackSize = 0 } = {}) {
       B.checkSignature(name, ret === undefined ? 'undefined' : ret, argTypes);
+      B.checkStackSize(name, stackSize);
       const types = argTypes.slice();
       const r = ret === undefined ? 'undefined' : ret;
       return function wasyncCall(...args) {

@@ -84,14 +84,24 @@ int wa__waitq_wake_all(wa__waitq *q, int code);
 typedef struct wa__timer wa__timer;
 
 void wa__timer_init(wa__timer *t, void (*fire)(wa__timer *));
+/* Now, in the timers' unit (microseconds on the wa_now() clock). */
+int64_t wa__timer_now(void);
+/* The deadline ms milliseconds from now (now if ms <= 0), saturated at
+ * INT64_MAX, which never comes: huge times mean never, not the past. */
+int64_t wa__timer_deadline_in(int64_t ms);
 /* Arms (or re-arms) t for deadline; returns WA_ENOMEM if the heap cannot grow. */
 int wa__timer_start(wa__timer *t, int64_t deadline);
+/* wa__timer_start(t, wa__timer_deadline_in(ms)), out of line: await points
+ * that call it stay small enough to inline cheaply. */
+int wa__timer_start_in(wa__timer *t, int64_t ms);
 void wa__timer_stop(wa__timer *t);
 int wa__timer_active(const wa__timer *t);
 /* Fires every timer whose deadline has passed, earliest first; re-arms the
  * host timer for the next one. */
 void wa__timers_run(void);
 int wa__timers_count(void);
+/* How many times the host timer has fired (wa__timers_run calls), for tests. */
+unsigned long wa__timers_fired(void);
 
 /* ---- tasks ----------------------------------------------------------------- */
 
@@ -171,6 +181,9 @@ void wa__task_free(wa__task *t);
 void wa__task_finish(wa__task *t, int status);
 /* Sets the per-task error message for wa_last_error() (copied). */
 void wa__set_last_error(wa__task *t, const char *msg, size_t len);
+/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
+ * code's wa_strerror) and returns code: for failures found in C. */
+int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
 /* Capacity of the handle table (slots ever allocated), for soak tests. */

@@ -270,7 +270,9 @@ mergeInto(LibraryManager.library, {
     if (WA.timer !== null) clearTimeout(WA.timer);
     // Rounded up: hosts run timers on whole milliseconds, and a timer that
     // fires before the deadline would only have to be armed again.
-    var delay = Math.max(0, Math.ceil(deadline - performance.now()));
+    // At most 2^31-1 ms, the longest setTimeout takes (a longer delay
+    // becomes 1 ms): a farther deadline fires early and C re-arms.
+    var delay = Math.min(2147483647, Math.max(0, Math.ceil(deadline - performance.now())));
     WA.timer = setTimeout(function () {
       WA.timer = null;
       WA.enter(function () { _wa__host_timer_fired(); });

@@ -119,6 +119,24 @@ mergeInto(LibraryManager.library, {
       });
     },
 
+    // WA_STACK_MIN and WA_STACK_MAX of src/wasync.h (C refuses other sizes
+    // too, with WA_EINVAL, should the two ever differ).
+    stackMin: 2048,
+    stackMax: 1073741824,
+
+    // Checks cwrap's stackSize option: 0 (the default) or a whole number of
+    // bytes in [stackMin, stackMax]; throws TypeError or RangeError.
+    checkStackSize: function (name, s) {
+      var accepted = 'an integer number of bytes from ' + WAB.stackMin + ' to ' + WAB.stackMax + ', or 0 for the default';
+      if (typeof s !== 'number' || !Number.isSafeInteger(s)) {
+        throw new TypeError('wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' +
+          (typeof s === 'string' ? JSON.stringify(s) : String(s)));
+      }
+      if (s !== 0 && (s < WAB.stackMin || s > WAB.stackMax)) {
+        throw new RangeError('wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' + s);
+      }
+    },
+
     checkArgs: function (name, argTypes, args) {
       if (args.length !== argTypes.length) {
         return new TypeError('wasync: ' + name + ' takes ' + argTypes.length + ' argument(s), got ' + args.length);
@@ -181,7 +199,7 @@ mergeInto(LibraryManager.library, {
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
-      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize || 0);
+      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize);
       stackRestore(sp);
       if (rc < 0) {
         WA.tokens.delete(tk.token);
