@@ -78,13 +78,16 @@ $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | de
 	  $(NATIVE_SRCS) tests/fuzz/fuzz_sched.c -o $@
 
 # The hostile HTTP fuzzer (tests/js/hostile.test.mjs): HTTP_FUZZ_COUNT requests
-# from a new seed each run (HTTP_FUZZ_SEED=N repeats one).
+# from a new seed each run (HTTP_FUZZ_SEED=N repeats one). The JS-side fuzzer
+# (tests/js/jsfuzz.mjs): random seed unless JSFUZZ_SEED is set.
 HTTP_FUZZ_COUNT ?= 3000
 HTTP_FUZZ_SEED  ?= $(shell date +%s)
+JSFUZZ_ROUNDS   ?= 100000
 fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
 	WASYNC_HTTP_FUZZ_COUNT=$(HTTP_FUZZ_COUNT) WASYNC_HTTP_FUZZ_SEED=$(HTTP_FUZZ_SEED) \
 	  NODE_OPTIONS=--experimental-vm-modules $(NODE) node_modules/jest/bin/jest.js tests/js/hostile.test.mjs -t 'fuzzer' 
+	$(NODE) tests/js/jsfuzz.mjs --rounds $(JSFUZZ_ROUNDS) --seconds $(FUZZ_SECONDS)
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
 wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs

@@ -24,6 +24,13 @@ ${emccOutput}
 return ${exportName};
 }
 
+// Errors for the user are made here, not inside emscriptenFactory: Node
+// prints the source line of an uncaught error's first frame, and the
+// optimized Emscripten output is one very long line.
+function wasyncError(Type, message) {
+  return new Type(message);
+}
+
 async function nodeRequire() {
   const specifier = 'node:module';
   const { createRequire } = await import(/* @vite-ignore */ specifier);
@@ -68,6 +75,7 @@ function instantiateWith(opts, source) {
 /** Instantiates the module. Options are Emscripten's Module options. */
 export default async function createModule(options = {}) {
   const opts = Object.assign({}, options);
+  if (!opts.wasyncError) opts.wasyncError = wasyncError;
   if (IS_NODE) {
     const require = await nodeRequire();
     const path = require('path');

@@ -194,14 +194,21 @@ uint32_t wa__task_slots(void);
 /* Reports an await point outside a task (debug builds) and aborts. */
 void wa__await_outside_task(void);
 
-/* Step 1 of every await point: WA_ENOTASK outside a task; a pending
- * cancellation (first) or timeout is delivered and consumed here. Inline:
- * it runs on every await. */
+/* Non-zero while the host runs a call into C that it made from inside a
+ * task's run (JS calling an export from a print callback): the running task
+ * is not the caller, and no await point can suspend through the host's
+ * frame, so every await point returns WA_ENOTASK, in debug builds too. The
+ * host counts it up and down around such calls (sched.c defines it). */
+extern int wa__host_reentered;
+
+/* Step 1 of every await point: WA_ENOTASK outside a task (or in a call the
+ * host made from inside one); a pending cancellation (first) or timeout is
+ * delivered and consumed here. Inline: it runs on every await. */
 static inline int wa__await_begin(void) {
   wa__task *t = wa__cur;
-  if (!t) {
+  if (!t || wa__host_reentered) {
 #ifdef WA_DEBUG
-    wa__await_outside_task();
+    if (!t) wa__await_outside_task();
 #endif
     return WA_ENOTASK;
   }

@@ -111,6 +111,10 @@ uint32_t wa__js_resuming(void) {
   return t->js_handle;
 }
 
+/* Where JS counts the calls it makes into exports from inside a task's run
+ * (wa__host_reentered, internal.h); JS updates it in memory, without a call. */
+int *wa__js_reentered_flag(void) { return &wa__host_reentered; }
+
 /* 1 while the current task unwinds (it parked or yielded and is leaving
  * the stack); JS that called into C returns at once then. */
 int wa__unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
@@ -143,7 +147,8 @@ int wa_js_await(uint32_t handle, double *value) {
   if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
   if (rc != 0) {
     wa__js_drop(handle); /* consumed: the promise is ignored from now on */
-    return wa__fail(rc, "wa_js_await", NULL);
+    /* WA_EJS: it was rejected while parked; wa__js_settle set its message. */
+    return rc == WA_EJS ? rc : wa__fail(rc, "wa_js_await", NULL);
   }
   rc = wa__js_take(handle, &v);
   if (rc == 0 && value) *value = v;

@@ -10,7 +10,9 @@
  *    run in that order; equal sleep deadlines wake in the order they were set.
  *  - Await points may only be made from inside a task; elsewhere they return
  *    WA_ENOTASK at once (debug builds, `wasync build --debug`, report it and
- *    abort instead).
+ *    abort instead). A call JS makes into an exported function while a task
+ *    runs (from a print callback, say) is not that task: its await points
+ *    return WA_ENOTASK, in debug builds too.
  *  - Cancellation and timeouts are edge-triggered, as in asyncio: the
  *    current or next await point of a cancelled task returns WA_ECANCELED
  *    once, and within an expired timeout scope one await point returns
