@@ -87,11 +87,15 @@ export function userCompileCommand(flags, { debug = false } = {}) {
  *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
  *    the in-wasm scheduler sees a task unwind (DESIGN.md).
  */
-export function linkFlags({ debug = false, stackCheck = true, exportName = 'createWasyncModule' } = {}) {
+export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule' } = {}) {
   const exported = [...jsonList('exports.json')];
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
-    ...(debug ? ['-O2', '-g', check] : ['-O3', '-flto', check, '-sBINARYEN_EXTRA_PASSES=-O3']),
+    // C++ links without -flto: with it emcc links the LTO build of libc++,
+    // which fails on sid's emcc 6 (undefined __cxa_increment_exception_refcount).
+    // The objects are bitcode all the same, so wasm-ld still optimizes the
+    // runtime and user code together; only the system libraries are not.
+    ...(debug ? ['-O2', '-g', check] : ['-O3', ...(cxx ? [] : ['-flto']), check, '-sBINARYEN_EXTRA_PASSES=-O3']),
     '-sASYNCIFY=1',
     `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
     '-sASSERTIONS=0',
@@ -373,7 +377,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       return obj;
     })));
     const core = path.join(tmp, `${base}.cjs`);
-    const link = linkCommandFlags(linkFlags({ debug, stackCheck }), flagsFor(flags, 'link'));
+    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx }), flagsFor(flags, 'link'));
     await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
