@@ -34,7 +34,8 @@ all: lib
 # lockfile; each step is skipped when already done.
 deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 
-$(BUILD)/.deps-apt:
+# Checked again whenever this Makefile (and so APT_PACKAGES) changes.
+$(BUILD)/.deps-apt: Makefile
 	@mkdir -p $(BUILD)
 	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || \
 	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-dev >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \

@@ -237,13 +237,13 @@ describe('cancellation and timeouts', () => {
   test('10 000 tasks cancelled once every request reached the server leave nothing pending', async () => {
     const N = 10000;
     const t0 = Date.now();
-    // Wait (in C, wa_sleep) long enough for every request to be open on the
-    // server: 12 s, since on a loaded 2-core machine 6 s saw only 6818 of
-    // them arrive. The peak is sampled until it is reached or C cancels.
-    const WAIT = 12000;
-    const main = run('many-cancel', server.url, String(N), String(WAIT));
+    // C waits until the server reports every request open (at most 50 s:
+    // on a loaded 2-core machine a fixed 6 or 12 s saw only 5172-7174 of
+    // them arrive), then cancels them all. The peak is sampled meanwhile.
+    const WAIT = 50000;
+    const main = run('many-cancel', server.url, String(N), String(WAIT), 'all');
     let peak = 0;
-    while (peak < N && Date.now() - t0 < WAIT - 500) {
+    while (peak < N && Date.now() - t0 < WAIT) {
       await new Promise((r) => setTimeout(r, 10));
       const s = await server.stats();
       peak = Math.max(peak, s.open);
@@ -256,7 +256,7 @@ describe('cancellation and timeouts', () => {
     expect(await openAfter(10000)).toBe(0);
     console.log(`10000 fetches: ${peak} open on the server at the peak; all cancelled, closed in ${Date.now() - t0} ms`);
     expect(peak).toBe(N);
-  }, 120000);
+  }, 180000);
 });
 
 // Outside a vm context (Jest's hides Node's global dispatcher), Node's fetch
