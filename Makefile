@@ -66,6 +66,10 @@ $(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(
 $(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
 
+# The same tests on the JSPI backend (run where the engine has JSPI: Node 24+).
+$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/asyncify_sp.S $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
+	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen -o $@
+
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
 FUZZ_SECONDS ?= 30
 $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | deps
@@ -78,7 +82,7 @@ fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
-wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs
+wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs $(BUILD)/wasm-jspi/tests.mjs
 
 # ---- tests ----------------------------------------------------------------------
 test-c: native wasm

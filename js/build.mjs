@@ -15,12 +15,22 @@ const SRC = path.join(ROOT, 'src');
 
 export class BuildError extends Error {}
 
-/** Runtime sources (the core plus the Asyncify backend and its stack-pointer helpers). */
-export function runtimeSources() {
+/** The stack-switching backends (src/backend/): Asyncify is the default. */
+export const BACKENDS = ['asyncify', 'jspi'];
+
+export function checkBackend(backend) {
+  if (!BACKENDS.includes(backend)) {
+    throw new BuildError(`wasync: unknown backend ${JSON.stringify(backend)} (choose ${BACKENDS.join(' or ')})`);
+  }
+  return backend;
+}
+
+/** Runtime sources (the core plus the backend and its stack-pointer helpers). */
+export function runtimeSources({ backend = 'asyncify' } = {}) {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c'), path.join(SRC, 'backend', 'asyncify_sp.S')];
+  return [...core.sort(), path.join(SRC, 'backend', `${checkBackend(backend)}.c`), path.join(SRC, 'backend', 'asyncify_sp.S')];
 }
 
 function jsonList(file) {
@@ -68,12 +78,17 @@ export function compileFlags({ debug = false, runtime = false } = {}) {
  *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
  *    the in-wasm scheduler sees a task unwind (DESIGN.md).
  */
-export function linkFlags({ debug = false, exportName = 'createWasyncModule' } = {}) {
-  const exported = [...jsonList('exports.json')];
+//  - JSPI (--backend=jspi): no Asyncify, so no instrumentation and no
+//    extra Binaryen pass; the engine switches stacks (src/backend/jspi.c)
+//    and wrap.mjs wraps the suspending imports. Works with every supported
+//    Emscripten: none of its own JSPI support is used.
+export function linkFlags({ debug = false, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
+  const jspi = checkBackend(backend) === 'jspi';
+  const exported = [...jsonList('exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
   return [
-    ...(debug ? ['-O2', '-g', '-sSTACK_OVERFLOW_CHECK=2'] : ['-O3', '-flto', '-sSTACK_OVERFLOW_CHECK=0', '-sBINARYEN_EXTRA_PASSES=-O3']),
-    '-sASYNCIFY=1',
-    `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
+    ...(debug ? ['-O2', '-g', '-sSTACK_OVERFLOW_CHECK=2']
+      : ['-O3', '-flto', '-sSTACK_OVERFLOW_CHECK=0', ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
+    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`]),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -90,13 +105,16 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule' } =
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
-    ...jsLibraries().flatMap((lib) => ['--js-library', lib]),
+    ...jsLibraries({ backend }).flatMap((lib) => ['--js-library', lib]),
   ];
 }
 
+const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi_resumed'];
+
 /** The --js-library files, in link order. */
-export function jsLibraries() {
-  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js'].map((f) => path.join(ROOT, 'wasm', f));
+export function jsLibraries({ backend = 'asyncify' } = {}) {
+  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js',
+    ...(backend === 'jspi' ? ['library_wasync_jspi.js'] : [])].map((f) => path.join(ROOT, 'wasm', f));
 }
 
 function run(cmd, args, { log } = {}) {
@@ -115,8 +133,9 @@ function run(cmd, args, { log } = {}) {
   });
 }
 
-function libPath({ debug }) {
-  return path.join(ROOT, 'build', 'wasm', debug ? 'libwasync-debug.a' : 'libwasync.a');
+function libPath({ debug, backend = 'asyncify' }) {
+  const name = ['libwasync', ...(backend === 'asyncify' ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
+  return path.join(ROOT, 'build', 'wasm', `${name}.a`);
 }
 
 function newestMtime(files) {
@@ -124,10 +143,10 @@ function newestMtime(files) {
 }
 
 /** Builds the runtime library if it is missing or older than its sources. */
-export async function buildLib({ debug = false, log } = {}) {
-  const lib = libPath({ debug });
+export async function buildLib({ debug = false, backend = 'asyncify', log } = {}) {
+  const lib = libPath({ debug, backend: checkBackend(backend) });
   // The flags live in this file: a change to it rebuilds the library too.
-  const deps = [...runtimeSources(), fileURLToPath(import.meta.url),
+  const deps = [...runtimeSources({ backend }), fileURLToPath(import.meta.url),
     ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
   // The lib is current if it is newer than its inputs, or if its stamp holds
   // their digest: npm install does not keep mtimes, and the package ships
@@ -153,10 +172,10 @@ export async function buildLib({ debug = false, log } = {}) {
   // Built in a private folder and renamed into place, so builds running at
   // the same time (make -j, two terminals) never see a half-written lib.
   fs.mkdirSync(path.dirname(lib), { recursive: true });
-  const work = fs.mkdtempSync(path.join(path.dirname(lib), debug ? '.obj-debug-' : '.obj-'));
+  const work = fs.mkdtempSync(path.join(path.dirname(lib), `.obj-${backend}${debug ? '-debug' : ''}-`));
   try {
     const objs = [];
-    for (const src of runtimeSources()) {
+    for (const src of runtimeSources({ backend })) {
       const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
       // Assembly takes neither a C standard nor LTO (it is already wasm).
       const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...compileFlags({ debug, runtime: true }), '-c'];
@@ -179,12 +198,12 @@ export async function buildLib({ debug = false, log } = {}) {
  * beside it. Run directly with node, the module runs wa_main and exits with
  * its status; imported, it default-exports the factory load() takes.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], log }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], backend = 'asyncify', log }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C sources given');
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
-  const lib = await buildLib({ debug, log });
+  const lib = await buildLib({ debug, backend, log });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
   const outDir = path.dirname(outAbs);
@@ -192,10 +211,10 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], l
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-build-'));
   try {
     const core = path.join(tmp, `${base}.cjs`);
-    await run('emcc', [...compileFlags({ debug }), ...cflags, ...sources, lib, ...linkFlags({ debug }), '-o', core], { log });
+    await run('emcc', [...compileFlags({ debug }), ...cflags, ...sources, lib, ...linkFlags({ debug, backend }), '-o', core], { log });
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
-    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
+    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule', backend }));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -203,15 +222,15 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], l
 }
 
 /** Where `wasync run` caches the build of a set of sources. */
-export function cachedOutput(sources, { debug = false, cflags = [] } = {}) {
+export function cachedOutput(sources, { debug = false, cflags = [], backend = 'asyncify' } = {}) {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ debug, flags: linkFlags({ debug }) }));
+  h.update(JSON.stringify({ debug, backend, flags: linkFlags({ debug, backend }) }));
   for (const s of [...sources].map((x) => path.resolve(x))) {
     h.update(s);
     h.update(fs.readFileSync(s));
   }
   h.update(JSON.stringify(cflags));
-  for (const f of [...runtimeSources(), ...jsLibraries()]) h.update(fs.readFileSync(f));
+  for (const f of [...runtimeSources({ backend }), ...jsLibraries({ backend })]) h.update(fs.readFileSync(f));
   const dir = path.join(os.tmpdir(), `wasync-cache-${os.userInfo().uid}`);
   return path.join(dir, `${h.digest('hex').slice(0, 16)}`, 'app.mjs');
 }

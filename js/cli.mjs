@@ -4,24 +4,28 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BuildError, buildLib, buildProgram, cachedOutput } from './build.mjs';
+import { BuildError, buildLib, buildProgram, cachedOutput, checkBackend } from './build.mjs';
 
 const USAGE = `usage:
-  wasync build <file.c>... -o <out.mjs> [--debug] [-O0|-g|-D...|-I...]
-  wasync run <file.c>... [--debug] [-- program args]
-  wasync lib [--debug]           build the runtime library only
+  wasync build <file.c>... -o <out.mjs> [--debug] [--backend=asyncify|jspi] [-O0|-g|-D...|-I...]
+  wasync run <file.c>... [--debug] [--backend=...] [-- program args]
+  wasync lib [--debug] [--backend=...]   build the runtime library only
 
 build writes <out.mjs> and <out>.wasm; \`node out.mjs args\` runs wa_main.
 run builds into a cache (rebuilt when a source changes) and runs it under
-Node, passing the program's exit status through.`;
+Node, passing the program's exit status through.
+--backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
+Chromium 137+) instead of Asyncify (the default, every engine).`;
 
 function parse(argv) {
-  const o = { sources: [], cflags: [], out: null, debug: false, args: [], verbose: false };
+  const o = { sources: [], cflags: [], out: null, debug: false, args: [], verbose: false, backend: 'asyncify' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') { o.args = argv.slice(i + 1); break; }
     if (a === '-o') { o.out = argv[++i]; continue; }
     if (a === '--debug') { o.debug = true; continue; }
+    if (a.startsWith('--backend=')) { o.backend = checkBackend(a.slice('--backend='.length)); continue; }
+    if (a === '--backend') { o.backend = checkBackend(argv[++i]); continue; }
     if (a === '-v' || a === '--verbose') { o.verbose = true; continue; }
     if (/^-[DIUgO]/.test(a)) { o.cflags.push(a); continue; }
     if (a.startsWith('-')) throw new BuildError(`wasync: unknown option ${a}\n${USAGE}`);
@@ -40,20 +44,20 @@ async function main(argv) {
   const o = parse(rest);
   const log = o.verbose ? (line) => console.error(line) : undefined;
   if (cmd === 'lib') {
-    console.log(await buildLib({ debug: o.debug, log }));
+    console.log(await buildLib({ debug: o.debug, backend: o.backend, log }));
     return 0;
   }
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
     if (o.args.length) throw new BuildError(`wasync: not a C source: ${o.args[0]}`);
-    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, cflags: o.cflags, log });
+    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, cflags: o.cflags, backend: o.backend, log });
     return 0;
   }
   if (cmd === 'run') {
-    const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags });
+    const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags, backend: o.backend });
     if (!fs.existsSync(out)) {
       fs.mkdirSync(path.dirname(out), { recursive: true });
-      await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, log });
+      await buildProgram({ sources: o.sources, out, debug: o.debug, cflags: o.cflags, backend: o.backend, log });
     }
     return await new Promise((resolve) => {
       const child = spawn(process.execPath, [out, ...o.args], { stdio: 'inherit' });

@@ -30,6 +30,7 @@ mergeInto(LibraryManager.library, {
 
     // The body of every WA_ASYNC_JS import. Returns the value for C.
     asyncCall: function (start) {
+      if (WA.jspi) return WAB.asyncCallJspi(start);
       var h = _wa__js_resuming();
       var rc, entry;
       if (h) {
@@ -43,9 +44,44 @@ mergeInto(LibraryManager.library, {
       }
       rc = _wa__js_begin();
       if (rc !== 0) return rc;
-      h = WA.newHandle(WAB.promises, WAB);
-      entry = { value: 0 };
-      WAB.promises.set(h, entry);
+      h = WAB.startBody(start);
+      rc = _wa__js_await(h);
+      if (_wa__unwinding()) return 0;  // parked; the task resumes later
+      WAB.promises.delete(h);          // not parked (no task): ignore it
+      return rc;
+    },
+
+    // The same under the JSPI backend, whose import is Suspending: the park
+    // returns here (a deferred suspend) and the import returns the promise
+    // the task is resumed by; then the task goes on with the outcome.
+    asyncCallJspi: function (start) {
+      var rc = _wa__js_begin();
+      if (rc !== 0) return rc;
+      var h = WAB.startBody(start);
+      var J = WA.jspi;
+      J.parked = null;
+      _wa__jspi_defer_next(1);
+      rc = _wa__js_await(h);
+      _wa__jspi_defer_next(0);
+      var parked = J.parked, t = J.parkedTask;
+      J.parked = null;
+      if (!parked) {             // not parked (no task): ignore it
+        WAB.promises.delete(h);
+        return rc;
+      }
+      return parked.then(function () {
+        var code = _wa__jspi_resumed(t);
+        var e = WAB.promises.get(h);
+        WAB.promises.delete(h);
+        if (code !== 0 || !e) return code;
+        return e.value;
+      });
+    },
+
+    // Starts a WA_ASYNC_JS body and registers its promise: returns the handle.
+    startBody: function (start) {
+      var h = WA.newHandle(WAB.promises, WAB);
+      WAB.promises.set(h, { value: 0 });
       var p;
       try {
         p = Promise.resolve(start());
@@ -54,10 +90,7 @@ mergeInto(LibraryManager.library, {
       }
       p.then(function (v) { WAB.settle(h, true, v); },
              function (e) { WAB.settle(h, false, e); });
-      rc = _wa__js_await(h);
-      if (_wa__unwinding()) return 0;  // parked; the task resumes later
-      WAB.promises.delete(h);          // not parked (no task): ignore it
-      return rc;
+      return h;
     },
 
     toNumber: function (v) {
@@ -169,7 +202,7 @@ mergeInto(LibraryManager.library, {
         }
       }
       var tk = WA.newToken();
-      var call = { fn: Module['_' + name], args: cargs, ret: ret, done: false, result: undefined };
+      var call = { name: name, fn: Module['_' + name], args: cargs, ret: ret, done: false, result: undefined };
       WAB.calls.set(tk.token, call);
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
@@ -251,6 +284,15 @@ mergeInto(LibraryManager.library, {
   wa__host_invoke: function (token) {
     var call = WAB.calls.get(token);
     if (!call) return -4; // WA_EINVAL
+    if (WA.jspi) {
+      // Suspending under JSPI: the export runs on a nested stack and may
+      // suspend there; this import waits for its return.
+      return WA.jspi.callExport(call.name, call.args).then(function (r) {
+        call.done = true;
+        call.result = WAB.convertResult(call.ret, r);
+        return 0;
+      });
+    }
     var r = call.fn.apply(null, call.args);
     if (_wa__unwinding()) return 0;   // the callee suspended; repeated on resume
     call.done = true;
