@@ -109,7 +109,7 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule', ba
   ];
 }
 
-const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi_resumed'];
+const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi_resumed', '_wa__jspi_trapped'];
 
 /** The --js-library files, in link order. */
 export function jsLibraries({ backend = 'asyncify' } = {}) {

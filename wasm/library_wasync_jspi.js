@@ -97,6 +97,14 @@ mergeInto(LibraryManager.library, {
     var rec = { resume: null, sched: null, schedErr: null, yielded: false };
     WAJ.recs.set(t, rec);
     WAJ.entry(t).then(null, function (e) {
+      // A trap with the stack pointer outside the task's region: its C stack
+      // ran off its block (release builds have no per-function check) and
+      // the runtime names the task and exits, as when a canary says so.
+      if (e instanceof WebAssembly.RuntimeError) {
+        var sp = stackSave();
+        WA.enter(function () { _wa__jspi_trapped(sp); });
+        if (WA.dead) return;
+      }
       var f = rec.schedErr;
       rec.sched = rec.schedErr = null;
       if (f) f(e);

@@ -231,6 +231,13 @@ int wa__ctx_run(wa__task *t, int *status) {
   return 1;
 }
 
+/* The host saw task code trap with the stack pointer at sp: if sp left the
+ * running task's region, its C stack overflowed into memory of others. */
+EMSCRIPTEN_KEEPALIVE void wa__jspi_trapped(uintptr_t sp) {
+  wa__task *t = wa__cur;
+  if (t && (sp < t->ctx->lo || sp > t->ctx->hi)) fatal_overflow(t, "C stack");
+}
+
 /* The host's recovery when an exception escaped the running task (the
  * debug build's per-function check: engine == 0; the engine's call-stack
  * limit: engine == 1); see asyncify.c, whose contract this is. The host has
