@@ -15,8 +15,9 @@ TEST_LIST   := $(BUILD)/gen/test-list.h
 
 # emscripten+binaryen build wasm; chromium runs the browser tests; clang and
 # its runtime (libFuzzer; libclang-rt-dev is Debian's name for the default
-# clang's, whatever its version) build the fuzz target.
-APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev
+# clang's, whatever its version) build the fuzz target; nginx-light serves
+# the README page test with its stock mime.types.
+APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev nginx-light
 
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -33,7 +34,7 @@ deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 $(BUILD)/.deps-apt:
 	@mkdir -p $(BUILD)
 	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || \
-	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-dev >/dev/null 2>&1; then \
+	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-dev >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
 	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

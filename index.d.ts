@@ -1,4 +1,6 @@
-// Type declarations for the `wasync` npm package (ESM and CommonJS entries).
+// Type declarations for the `wasync` npm package's ES module entry
+// (index.d.cts re-exports them for the CommonJS entry). Needs TypeScript 5.0+
+// (const type parameters).
 
 /** A WA_E* error from the runtime: `code` is the name, e.g. 'WA_ECANCELED'. */
 export interface WasyncError extends Error {
@@ -17,7 +19,8 @@ export interface ModuleOptions {
   [option: string]: unknown;
 }
 
-/** The default export of a module made by `wasync build app.c -o app.mjs`. */
+/** The default export of a module made by `wasync build app.c -o app.mjs`
+ * (typed so by the app.d.mts that wasync build writes beside it). */
 export type ModuleFactory = (options?: ModuleOptions) => Promise<EmscriptenModule>;
 
 /** The instantiated Emscripten module (memory views and exported C functions `_name`). */
@@ -49,15 +52,18 @@ export interface LoadOptions {
 /** Argument types of cwrap: numbers, UTF-8 strings, byte arrays (copied in), booleans. */
 export type ArgType = 'number' | 'string' | 'array' | 'boolean';
 /** Return types of cwrap; 'array' is a Uint8Array the C function returned
- * with wa_js_bytes(); null or undefined for void. */
-export type ReturnType = 'number' | 'string' | 'boolean' | 'array' | null | undefined;
+ * with wa_js_bytes(); 'void', null or undefined for a void function (the
+ * promise resolves with undefined). */
+export type ReturnType = 'number' | 'string' | 'boolean' | 'array' | 'void' | null | undefined;
 
 type JsArg<T extends ArgType> = T extends 'number' ? number
   : T extends 'string' ? string
   : T extends 'array' ? Uint8Array | ArrayLike<number>
   : T extends 'boolean' ? boolean : never;
-type JsArgs<T extends readonly ArgType[]> = { [K in keyof T]: T[K] extends ArgType ? JsArg<T[K]> : never };
-type JsReturn<R extends ReturnType> = R extends 'number' ? number
+/** The JS arguments for a list of cwrap argument types: ['number', 'string'] is [number, string]. */
+export type JsArgs<T extends readonly ArgType[]> = { -readonly [K in keyof T]: T[K] extends ArgType ? JsArg<T[K]> : never };
+/** What a call's promise resolves with for a cwrap return type. */
+export type JsReturn<R extends ReturnType> = R extends 'number' ? number
   : R extends 'string' ? string | null
   : R extends 'boolean' ? boolean
   : R extends 'array' ? Uint8Array | null : undefined;
@@ -71,7 +77,9 @@ export interface CallPromise<T> extends Promise<T> {
 
 /** One live task, as app.tasks() reports it. */
 export interface TaskInfo {
-  /** 1 is main. */
+  /** Numbered from 1 in the order tasks were created in this module: main
+   * is 1 only if app.main() ran before any cwrap call (in a library, the
+   * first call's task is 1). */
   id: number;
   name: string;
   state: 'new' | 'ready' | 'running' | 'waiting' | 'done';
@@ -89,16 +97,20 @@ export interface CwrapOptions {
 export interface App {
   /** The Emscripten module (HEAP views, exported functions). */
   module: EmscriptenModule;
-  /** Runs wa_main(args) as task "main"; resolves with its status. */
+  /** Runs wa_main(args) as task "main"; resolves with its status. Rejects
+   * with code 'WA_ENOTSUP' if the module is a library (no wa_main). */
   main(args?: string[]): Promise<number>;
   /**
    * An async function calling the exported C function `name`; each call runs
    * as its own C task, so calls may overlap. Rejects with a TypeError on a
    * wrong argument count or type, and with a WasyncError when the task was
    * cancelled (code 'WA_ECANCELED') or never returned (stack overflow).
-   * The returned promise's cancel() cancels the call's task.
+   * The returned promise's cancel() cancels the call's task. The types are
+   * inferred from the literals, no `as const` needed:
+   * cwrap('f', 'number', ['number', 'string']) is
+   * (a: number, b: string) => CallPromise<number>.
    */
-  cwrap<R extends ReturnType, A extends readonly ArgType[]>(
+  cwrap<const R extends ReturnType, const A extends readonly ArgType[] = []>(
     name: string, ret: R, argTypes?: A, options?: CwrapOptions,
   ): (...args: JsArgs<A>) => CallPromise<JsReturn<R>>;
   /**
@@ -107,10 +119,10 @@ export interface App {
    * with wa_js_release). The resolved value reaches C as a number.
    */
   promise(p: unknown): number;
-  /** Calls `name` once (cwrap shorthand). */
-  ccall<R extends ReturnType, A extends readonly ArgType[]>(
-    name: string, ret: R, argTypes: A, args?: JsArgs<A>,
-  ): Promise<JsReturn<R>>;
+  /** Calls `name` once (cwrap shorthand); the promise's cancel() cancels it. */
+  ccall<const R extends ReturnType, const A extends readonly ArgType[]>(
+    name: string, ret: R, argTypes: A, ...args: A extends readonly [] ? [args?: []] : [args: JsArgs<A>]
+  ): CallPromise<JsReturn<R>>;
   /** The live task table: one entry per task not yet freed, sorted by id. */
   tasks(): TaskInfo[];
 }

@@ -9,7 +9,8 @@
 // as UTF-8), 'array' (a Uint8Array, copied in), 'boolean'; return types
 // 'number', 'string' (copied out; NULL is null), 'boolean', 'array' (a
 // Uint8Array: the C function returns wa_js_bytes(data, len), which JS
-// copies out and frees; NULL is null), null (undefined).
+// copies out and frees; NULL is null), 'void', null or undefined
+// (resolves with undefined).
 // Each call runs as its own C task, so calls may overlap; its Promise
 // settles when that task ends. Argument memory is freed then. A wrong
 // argument count or type rejects with a TypeError; a task that was
@@ -37,7 +38,8 @@ export async function load(factory, opts = {}) {
     /** The Emscripten module (HEAP views, exported functions). */
     module: m,
 
-    /** Runs wa_main(args) as task "main"; resolves with its status. */
+    /** Runs wa_main(args) as task "main"; resolves with its status (rejects
+     *  with code WA_ENOTSUP for a library, which has no wa_main). */
     main(args = defaultArgs) {
       if (!Array.isArray(args)) return Promise.reject(new TypeError('wasync: main() takes an array of strings'));
       return W.runMain(args);
@@ -58,8 +60,9 @@ export async function load(factory, opts = {}) {
      * [{ id, name, state, waitingOn, ms }]. state is 'new', 'ready',
      * 'running', 'waiting' or 'done'; waitingOn says what a waiting task
      * waits on ('sleep', 'join', 'fetch <url>', …; '' otherwise) and ms for
-     * how long (0 unless waiting). Sorted by id (1 is main). A snapshot:
-     * synchronous, no task runs.
+     * how long (0 unless waiting). Sorted by id: ids count from 1 in the
+     * order tasks were created, so main is 1 only if main() ran before any
+     * cwrap call. A snapshot: synchronous, no task runs.
      */
     tasks() {
       return parseTasks(readTasks(m));
@@ -74,7 +77,7 @@ export async function load(factory, opts = {}) {
       return m.wasyncBridge.handOver(p);
     },
 
-    /** Calls `name` once (cwrap shorthand). */
+    /** Calls `name` once (cwrap shorthand); the promise has cancel() too. */
     ccall(name, ret, argTypes, args = []) {
       return this.cwrap(name, ret, argTypes)(...args);
     },

@@ -48,6 +48,15 @@ export function emccAtLeast(v) {
  *    "problematic as it injects a global process.on handler"); passing them
  *    there is a legacy-setting warning.
  */
-export function releaseLinkFlags() {
-  return emccAtLeast('5.0.2') ? [] : ['-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0'];
+export function releaseLinkFlags({ debug = false } = {}) {
+  return [
+    ...(emccAtLeast('5.0.2') ? [] : ['-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0']),
+    // Debug builds link with -g (DWARF, so a debugger can show the C
+    // source) and at -O2 (Asyncify's output is only compact once Binaryen
+    // has optimized it). Since 3.1.8 emcc warns on every such link that
+    // DWARF limits Binaryen's optimizations: that is the known price of
+    // --debug, not something the user can act on. 3.1.6 has no such
+    // warning and its clang would warn about the unknown option.
+    ...(debug && emccAtLeast('3.1.8') ? ['-Wno-limited-postlink-optimizations'] : []),
+  ];
 }

@@ -61,10 +61,19 @@ function suspendingImports(imports) {
 function instantiateWith(opts, source) {
   opts.instantiateWasm = (imports, receiveInstance) => {
     if (JSPI) imports = suspendingImports(imports);
+    // Streaming needs the server to send application/wasm; a server that
+    // does not (a TypeError) still gets the module, compiled from bytes.
+    const fromBytes = () => fetch(source).then((r) => {
+      if (!r.ok) throw new Error(\`HTTP \${r.status} for \${source}\`);
+      return r.arrayBuffer();
+    }).then((b) => WebAssembly.instantiate(b, imports));
     const ready = typeof source === 'string'
       ? (WebAssembly.instantiateStreaming
-        ? WebAssembly.instantiateStreaming(fetch(source), imports)
-        : fetch(source).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, imports)))
+        ? WebAssembly.instantiateStreaming(fetch(source), imports).catch((e) => {
+          if (e instanceof TypeError) return fromBytes();
+          throw e;
+        })
+        : fromBytes())
       : WebAssembly.instantiate(source, imports);
     ready.then(({ instance, module }) => {
       opts.wasyncRawExports = instance.exports;

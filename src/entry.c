@@ -4,6 +4,10 @@
 #include "internal.h"
 #include "host.h"
 
+/* A library (cwrap'd functions only) defines no wa_main: the reference is
+ * weak, so such a module links, and wa__host_start_main reports it. */
+#pragma weak wa_main
+
 typedef struct {
   int argc;
   char **argv; /* one block: pointers then strings */
@@ -22,6 +26,7 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   char *p;
   wa__task *t;
   wa_task_opts opts = {"main", 256 * 1024}; /* like a thread's stack: main often does the most */
+  if (!wa_main) return WA_ENOTSUP; /* a library: nothing to run */
   for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
   a = malloc(bytes);
   if (!a) return WA_ENOMEM;

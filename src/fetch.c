@@ -8,7 +8,7 @@
  *                 then wa__fetch_start() copies URL, method, headers and body
  *                 into JS and starts fetch() with an AbortController; it
  *                 returns a handle into the host's table (or WA_EINVAL for a
- *                 URL that is not absolute, before anything is sent). The
+ *                 URL the host cannot resolve, before anything is sent). The
  *                 task parks ("fetch <url>"). When the response head
  *                 arrives, JS calls wa__fetch_head (the status) and
  *                 wa__fetch_wake(r, 0); a network failure is

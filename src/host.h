@@ -30,7 +30,8 @@ int wa__host_tick(void);
 /* The host timer fired: runs due timers, then a tick. */
 void wa__host_timer_fired(void);
 /* Starts wa_main(argc, argv) as task "main"; argv is copied. Its end is
- * reported with wa__host_task_done(token, status). 0 or WA_ENOMEM. */
+ * reported with wa__host_task_done(token, status). 0, WA_ENOMEM, or
+ * WA_ENOTSUP if the module is a library (it defines no wa_main). */
 int wa__host_start_main(int argc, char **argv, uint32_t token);
 /* Prints the deadlock report ("wasync: deadlock: N tasks blocked" and one
  * line per task) to stderr. */

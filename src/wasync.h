@@ -1,7 +1,8 @@
 /* wasync.h — async/await for C on WebAssembly. The only header users include.
  *
  * Model (like asyncio, libuv, Go):
- *  - A program defines wa_main(); it runs as the first task. Tasks are C
+ *  - A program defines wa_main(); it runs as the first task (a library need
+ *    not: it exports functions with WA_EXPORT for JS to call). Tasks are C
  *    functions with their own stack; an "await point" (any call below that
  *    may block) suspends only the calling task, and the host's event loop
  *    (browser, Node, or the native poll() loop) keeps running.
@@ -63,12 +64,29 @@ const char *wa_err_name(int code);
  * (per task; "" if none). Valid until that task's next failing call. */
 const char *wa_last_error(void);
 
-/* ---- program entry ------------------------------------------------------ */
+/* ---- program entry and exports ------------------------------------------ */
 
-/* Defined by the user; runs as the first task (named "main"). Under Node the
+/* Defined by a program; runs as the first task (named "main"). Under Node the
  * process exits with its return value as soon as it returns (remaining tasks
- * are abandoned, as in Go). */
+ * are abandoned, as in Go). A library (a module JS only calls into with
+ * cwrap) need not define it: the runtime refers to it weakly. Then
+ * `node lib.mjs` prints "wasync: <file> is a library: it defines no
+ * wa_main; ..." to stderr and exits 1, and app.main() rejects with code
+ * 'WA_ENOTSUP'. */
 int wa_main(int argc, char **argv);
+
+/* Marks a C function that JavaScript calls (app.cwrap('name', ...)):
+ *   WA_EXPORT int slow_square(int x) { ... }
+ * Under Emscripten it keeps the function through dead-code elimination and
+ * LTO and exports it from the module (what EMSCRIPTEN_KEEPALIVE does: emcc
+ * exports every `used` symbol); natively it expands to nothing. The name
+ * must be unmangled: in C++ declare the function extern "C" yourself
+ * (extern "C" WA_EXPORT int f(int);), the macro does not. */
+#if defined(__EMSCRIPTEN__)
+#define WA_EXPORT __attribute__((used, visibility("default")))
+#else
+#define WA_EXPORT
+#endif
 
 /* ---- tasks --------------------------------------------------------------- */
 
@@ -327,7 +345,7 @@ typedef struct wa_response wa_response;
  * must wa_response_free() it; on failure *out is NULL. HTTP error statuses
  * (404, 500, …) are successes. Returns
  *   WA_EINVAL    before anything is sent: NULL url/out, a URL that is not a
- *                valid absolute URL, a method that is not a token, a header
+ *                valid URL (see below), a method that is not a token, a header
  *                name that is not a token or a value with CR or LF, a body
  *                with GET/HEAD (message in wa_last_error() when the host
  *                found it);
@@ -336,6 +354,11 @@ typedef struct wa_response wa_response;
  *   WA_ECANCELED / WA_ETIMEDOUT  the task was cancelled or its timeout
  *                scope expired: the request is aborted (AbortController);
  *   WA_ENOTASK, WA_ENOMEM; WA_ENOTSUP natively.
+ * URLs: in a browser, a relative URL ("items.db", "/api/x") resolves as the
+ * page's own fetch() resolves it: against the document's base URL
+ * (document.baseURI), or in a worker against the worker script's location.
+ * Under Node there is no such base: the URL must be absolute (http: or
+ * https:), a relative one is WA_EINVAL.
  * While waiting, wa_dump() shows the task "on fetch <url>". */
 int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out);
 /* The HTTP status (WA_EINVAL for NULL). */

@@ -224,7 +224,8 @@ mergeInto(LibraryManager.library, {
       return { token: token, entry: entry };
     },
 
-    // wa_main(args) as task "main"; resolves with its status.
+    // wa_main(args) as task "main"; resolves with its status, or rejects
+    // (code WA_ENOTSUP) if the module is a library without wa_main.
     runMain: function (args) {
       if (WA.dead) return Promise.reject(WA.deadError());
       WA.init();
@@ -239,7 +240,9 @@ mergeInto(LibraryManager.library, {
       stackRestore(sp);
       if (rc < 0) {
         WA.tokens.delete(t.token);
-        return Promise.reject(WA.error(rc));
+        // WA_ENOTSUP: a library, built without wa_main.
+        return Promise.reject(rc === -12 ? WA.error(rc, 'wasync: ' + (Module['thisProgram'] || 'this module') +
+          ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') : WA.error(rc));
       }
       WA.tick();
       return t.entry.promise;

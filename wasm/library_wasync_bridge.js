@@ -139,7 +139,7 @@ mergeInto(LibraryManager.library, {
     // Checks a cwrap signature; throws TypeError.
     checkSignature: function (name, ret, argTypes) {
       if (typeof name !== 'string' || typeof Module['_' + name] !== 'function') {
-        throw new TypeError('wasync: ' + name + ' is not an exported C function (mark it EMSCRIPTEN_KEEPALIVE)');
+        throw new TypeError('wasync: ' + name + ' is not an exported C function (mark it WA_EXPORT)');
       }
       if (!WAB.retTypes.hasOwnProperty(String(ret))) {
         throw new TypeError('wasync: unknown return type ' + JSON.stringify(ret) + ' for ' + name);

@@ -135,10 +135,19 @@ mergeInto(LibraryManager.library, {
         : new Error('The operation was aborted.');
     },
 
-    canParse: function (url) {
-      if (typeof URL.canParse === 'function') return URL.canParse(url);
+    // What relative URLs resolve against, as the host's fetch() does: the
+    // page's base URL in a window, the script's location in a worker;
+    // undefined in Node, whose fetch() takes absolute URLs only.
+    baseUrl: function () {
+      if (typeof document === 'object' && document && typeof document.baseURI === 'string') return document.baseURI;
+      if (typeof WorkerGlobalScope === 'function' && typeof location === 'object' && location) return location.href;
+      return undefined;
+    },
+
+    canParse: function (url, base) {
+      if (typeof URL.canParse === 'function') return URL.canParse(url, base);
       try {
-        new URL(url);
+        new URL(url, base);
         return true;
       } catch (x) {
         return false;
@@ -315,7 +324,8 @@ mergeInto(LibraryManager.library, {
     var fetchFn = typeof fetch === 'function' ? fetch : null;
     if (!fetchFn) return -12; // WA_ENOTSUP: no fetch() on this host
     if (url !== WAF.lastUrl) {
-      if (!WAF.canParse(url)) return WAF.invalid('not a valid absolute URL: ' + url);
+      var base = WAF.baseUrl();
+      if (!WAF.canParse(url, base)) return WAF.invalid((base ? 'not a valid URL: ' : 'not a valid absolute URL: ') + url);
       WAF.lastUrl = url;
     }
     var init = {};                     // GET is fetch()'s default method

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // run.mjs — the real-browser tests (Debian's Chromium, headless): every demo
-// page in build/web and a Vite bundle of the package. `make test` runs it
+// page in build/web, a Vite bundle of the package and the README's page
+// quick start behind nginx. `make test` runs it
 // through tests/run-all.mjs; alone: `make web && node tests/browser/run.mjs
 // [name filter]`. Writes build/browser-report.json and screenshots under
 // build/screenshots/.
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { Failure, launch, ROOT, startServer } from './harness.mjs';
 import { tests as demoTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
+import { tests as readmeTests } from './readme-page.mjs';
 
 const WEB = path.join(ROOT, 'build', 'web');
 const REPORT = path.join(ROOT, 'build', 'browser-report.json');
@@ -24,7 +26,7 @@ export async function runBrowserTests(filter = '') {
   const server = await startServer({ root: WEB });
   const browser = await launch();
   try {
-    for (const [name, fn] of [...demoTests, ...viteTests]) {
+    for (const [name, fn] of [...demoTests, ...viteTests, ...readmeTests]) {
       if (filter && !name.includes(filter)) continue;
       const t0 = Date.now();
       let error = null;

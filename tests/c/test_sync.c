@@ -256,11 +256,14 @@ TEST_IMPL(waitgroup_wait_returns_when_count_reaches_zero) {
   wa_waitgroup_init(&wg);
   trace_reset();
   ASSERT_EQ(wa_waitgroup_add(&wg, 2), 0);
-  wa_detach(wa_spawn(wg_worker, (void *)5));
+  /* 60 ms apart, not 5: the two sleeps start one after the other, and on a
+   * loaded machine the process can be descheduled for milliseconds between
+   * them (the order seen was "w5 w1" at 5 vs 1 ms, one run in three). */
+  wa_detach(wa_spawn(wg_worker, (void *)60));
   wa_detach(wa_spawn(wg_worker, (void *)1));
   ASSERT_EQ(wa_waitgroup_wait(&wg), 0);
   trace_add("done");
-  ASSERT_STR_EQ(trace, "w1 w5 done");
+  ASSERT_STR_EQ(trace, "w1 w60 done");
   ASSERT_EQ(wa_yield(), 0); /* let the detached workers finish returning */
   return 0;
 }

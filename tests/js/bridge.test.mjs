@@ -158,7 +158,9 @@ describe('promises handed to C (app.promise + wa_js_await)', () => {
     const a = app.promise(new Promise((r) => { resolveA = r; }));
     const b = app.promise(new Promise((r) => { resolveB = r; }));
     const done = app.cwrap('await_two', 'number', ['number', 'number'])(a, b);
-    await new Promise((r) => setTimeout(r, 30)); // the ticker ticks meanwhile
+    // The ticker (2 ms sleeps) ticks meanwhile; 300 ms leaves room for a
+    // loaded machine, where 30 ms saw only two ticks.
+    await new Promise((r) => setTimeout(r, 300));
     resolveB(4);
     resolveA(7);
     expect(await done).toBe(7041); // a*1000 + b*10 + (ticker ran)

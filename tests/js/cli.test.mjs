@@ -62,3 +62,19 @@ test('the built module can be imported: it default-exports the factory', async (
   expect(typeof m.wasync.runMain).toBe('function');
   expect(await m.wasync.runMain(['1', '2', '3'])).toBe(3);
 });
+
+test('a build that takes over a second says so in one line per stage on stderr; -q keeps it quiet', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-progress-'));
+  try {
+    // The release link (LTO, Asyncify, -O3 twice) takes seconds on any machine.
+    const loud = cli(['build', path.join(FIXTURES, 'hello.c'), '-o', path.join(dir, 'loud.mjs')]);
+    expect(loud.status).toBe(0);
+    expect(loud.stderr).toBe('wasync: compiling and linking hello.c...\n');
+    const quiet = cli(['build', '-q', path.join(FIXTURES, 'hello.c'), '-o', path.join(dir, 'quiet.mjs')]);
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(fs.readdirSync(dir).sort()).toEqual(['loud.d.mts', 'loud.mjs', 'loud.wasm', 'quiet.d.mts', 'quiet.mjs', 'quiet.wasm']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -39,13 +39,21 @@ afterAll(() => {
 
 test('the tarball ships the runtime sources, the prebuilt library, types and both entries', () => {
   const pkg = path.join(dir, 'node_modules', 'wasync');
-  for (const f of ['package.json', 'index.d.ts', 'js/index.mjs', 'js/index.cjs', 'js/cli.mjs', 'src/wasync.h',
+  for (const f of ['package.json', 'LICENSE', 'README.md', 'index.d.ts', 'index.d.cts', 'js/index.mjs', 'js/index.cjs', 'js/cli.mjs', 'src/wasync.h',
     'src/introspect.c', 'wasm/library_wasync.js', 'wasm/exports.json', 'build/wasm/libwasync.a',
     'build/wasm/libwasync-debug.a']) {
     expect([f, fs.existsSync(path.join(pkg, f))]).toEqual([f, true]);
   }
   expect(fs.existsSync(path.join(pkg, 'tests'))).toBe(false);
   expect(fs.existsSync(path.join(pkg, 'web'))).toBe(false);
+  expect(fs.readFileSync(path.join(pkg, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the wasync authors\n/);
+});
+
+test("every image the README links is shipped beside it in the tarball", () => {
+  const pkg = path.join(dir, 'node_modules', 'wasync');
+  const images = [...fs.readFileSync(path.join(pkg, 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => m[1]);
+  expect(images.length).toBeGreaterThan(0);
+  for (const img of images) expect([img, fs.existsSync(path.join(pkg, img))]).toEqual([img, true]);
 });
 
 test('npx wasync run builds and runs a C program in the installed package', () => {
@@ -62,7 +70,8 @@ int wa_main(int argc, char **argv) {
   const shipped = fs.statSync(lib);
   const r = spawnSync('npx', ['--offline', '--no-install', 'wasync', 'run', 'hello.c', '--', 'x'],
     { cwd: dir, encoding: 'utf8', timeout: 120000 });
-  expect(stderrOf(r)).toBe('');
+  // The build's progress line (the link takes seconds), then the program's silence.
+  expect(stderrOf(r)).toBe('wasync: compiling and linking hello.c...');
   expect(r.stdout).toBe('hello from the package 2\n');
   expect(r.status).toBe(3);
   // The prebuilt library was used as shipped (same emcc), not rebuilt:
@@ -72,12 +81,11 @@ int wa_main(int argc, char **argv) {
 });
 
 test('the API imports from ESM and CommonJS and runs a built module', () => {
-  fs.writeFileSync(path.join(dir, 'sq.c'), `#include <emscripten.h>
-#include "wasync.h"
-EMSCRIPTEN_KEEPALIVE int sq(int x) { return wa_sleep(1) ? -1 : x * x; }
+  fs.writeFileSync(path.join(dir, 'sq.c'), `#include "wasync.h"
+WA_EXPORT int sq(int x) { return wa_sleep(1) ? -1 : x * x; }
 int wa_main(int argc, char **argv) { (void)argc; (void)argv; return 0; }
 `);
-  const b = spawnSync('npx', ['--offline', '--no-install', 'wasync', 'build', 'sq.c', '-o', 'sq.mjs'], { cwd: dir, encoding: 'utf8' });
+  const b = spawnSync('npx', ['--offline', '--no-install', 'wasync', 'build', '-q', 'sq.c', '-o', 'sq.mjs'], { cwd: dir, encoding: 'utf8' });
   expect(stderrOf(b)).toBe('');
   expect(b.status).toBe(0);
   fs.writeFileSync(path.join(dir, 'esm.mjs'), `import { load } from 'wasync';
@@ -99,3 +107,38 @@ console.log('esm', (await Promise.all([sq(2), sq(3)])).join(' '), app.tasks().le
   expect(cjs.stderr).toBe('');
   expect(cjs.stdout).toBe('cjs 49 string\n');
 });
+
+test('a library without wa_main, built by npx wasync build, is called from ESM, CommonJS and strict TypeScript', () => {
+  fs.copyFileSync(path.join(ROOT, 'tests', 'js', 'fixtures', 'library.c'), path.join(dir, 'lib.c'));
+  const b = spawnSync('npx', ['--offline', '--no-install', 'wasync', 'build', '-q', 'lib.c', '-o', 'lib.mjs'], { cwd: dir, encoding: 'utf8' });
+  expect(stderrOf(b)).toBe('');
+  expect(b.status).toBe(0);
+  expect(fs.readFileSync(path.join(dir, 'lib.d.mts'), 'utf8')).toMatch(/import type \{ ModuleFactory \} from 'wasync';/);
+  fs.writeFileSync(path.join(dir, 'lib-esm.mjs'), `import { load } from 'wasync';
+import createModule from './lib.mjs';
+const app = await load(createModule);
+console.log('esm', await app.ccall('slow_square', 'number', ['number'], [5]), await app.ccall('slow_add', 'number', ['number', 'number'], [5, 6]));
+`);
+  fs.writeFileSync(path.join(dir, 'lib-cjs.cjs'), `const { load } = require('wasync');
+import('./lib.mjs').then((m) => load(m.default)).then(async (app) => {
+  console.log('cjs', await app.cwrap('slow_add', 'number', ['number', 'number'])(1, 2));
+});
+`);
+  const esm = spawnSync(process.execPath, ['lib-esm.mjs'], { cwd: dir, encoding: 'utf8' });
+  expect([esm.stderr, esm.stdout]).toEqual(['', 'esm 25 11\n']);
+  const cjs = spawnSync(process.execPath, ['lib-cjs.cjs'], { cwd: dir, encoding: 'utf8' });
+  expect([cjs.stderr, cjs.stdout]).toEqual(['', 'cjs 3\n']);
+
+  // TypeScript --strict, ESM and CJS consumers, no declarations but the
+  // package's and lib.d.mts; the type errors it must report are marked
+  // @ts-expect-error in the sources (an unused one fails the compile).
+  const consumer = path.join(ROOT, 'tests', 'js', 'fixtures', 'ts-consumer');
+  for (const f of fs.readdirSync(consumer)) fs.copyFileSync(path.join(consumer, f), path.join(dir, f));
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8' });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
+  const tsEsm = spawnSync(process.execPath, ['use.mjs'], { cwd: dir, encoding: 'utf8' });
+  expect([tsEsm.stderr, tsEsm.stdout]).toEqual(['', 'esm 49 5 WA_ECANCELED undefined WA_ENOTSUP\n']);
+  const tsCjs = spawnSync(process.execPath, ['use.cjs'], { cwd: dir, encoding: 'utf8' });
+  expect([tsCjs.stderr, tsCjs.stdout]).toEqual(['', 'cjs 81 3\n']);
+}, 180000);

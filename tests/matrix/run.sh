@@ -65,8 +65,13 @@ bind /dev /dev
 bind /dev/pts /dev/pts
 [ -d /dev/shm ] && bind /dev/shm /dev/shm
 $SUDO cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
-$SUDO mkdir -p "$ROOTFS/etc/ssl"
-$SUDO cp -rL /etc/ssl/certs "$ROOTFS/etc/ssl/"
+# The host's CA certificates until the folder has its own (ca-certificates,
+# installed below, then manages /etc/ssl/certs with links that only resolve
+# inside the folder: copying over them again would write through them).
+if [ ! -e "$ROOTFS/.wasync-tools" ]; then
+  $SUDO mkdir -p "$ROOTFS/etc/ssl"
+  $SUDO cp -rL /etc/ssl/certs "$ROOTFS/etc/ssl/"
+fi
 echo 'Acquire::Check-Valid-Until "false";' | $SUDO tee "$ROOTFS/etc/apt/apt.conf.d/99wasync-valid-until" >/dev/null
 
 in_root() { # runs a bash script inside the folder with a clean environment

@@ -5,7 +5,6 @@
  * with WA_ECANCELED; inside wa_fetch/wa_response_read that aborts the
  * request. A speed cap per download (a sleep per chunk) keeps the bars
  * visible on a fast local server. */
-#include <emscripten.h>
 #include <stdlib.h>
 #include "wasync.h"
 
@@ -80,7 +79,7 @@ static int stream(download *d, const char *url) {
 }
 
 /* Downloads url as download #i; returns 0 or the WA_E* code it ended with. */
-EMSCRIPTEN_KEEPALIVE int start_download(int i, const char *url) {
+WA_EXPORT int start_download(int i, const char *url) {
   if (i < 0 || i >= MAX_DOWNLOADS || tasks[i]) return WA_EBUSY;
   download *d = &downloads[i];
   *d = (download){ .state = QUEUED, .total = -1 };
@@ -97,26 +96,26 @@ EMSCRIPTEN_KEEPALIVE int start_download(int i, const char *url) {
 }
 
 /* Cancels download #i if it is queued or running; 1 if it was. */
-EMSCRIPTEN_KEEPALIVE int cancel_download(int i) {
+WA_EXPORT int cancel_download(int i) {
   if (i < 0 || i >= MAX_DOWNLOADS || !tasks[i]) return 0;
   wa_cancel(tasks[i]);
   return 1;
 }
 
 /* How many downloads may run at once (queued ones start when it grows). */
-EMSCRIPTEN_KEEPALIVE int set_limit(int n) {
+WA_EXPORT int set_limit(int n) {
   limit = n < 1 ? 1 : n;
   wa_cond_broadcast(&slot_free);
   return limit;
 }
 
-EMSCRIPTEN_KEEPALIVE int set_speed(int kib) {
+WA_EXPORT int set_speed(int kib) {
   kib_per_s = kib < 16 ? 16 : kib;
   return kib_per_s;
 }
 
-EMSCRIPTEN_KEEPALIVE int running_count(void) { return running; }
-EMSCRIPTEN_KEEPALIVE download *downloads_state(void) { return downloads; }
+WA_EXPORT int running_count(void) { return running; }
+WA_EXPORT download *downloads_state(void) { return downloads; }
 
 int wa_main(int argc, char **argv) {
   (void)argc;

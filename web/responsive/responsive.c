@@ -2,7 +2,6 @@
  * the thread. It sleeps, fetches a file and crunches numbers, one after the
  * other, with plain blocking-style calls; only this task waits, so the page
  * keeps scrolling and its JavaScript counter keeps counting. */
-#include <emscripten.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "wasync.h"
@@ -42,7 +41,7 @@ static int fetch_len(const char *url, long *len) {
 
 /* The loop the page starts and stops; returns how it ended. url is
  * data.txt's absolute URL (wa_fetch takes absolute URLs only). */
-EMSCRIPTEN_KEEPALIVE int run_loop(const char *url) {
+WA_EXPORT int run_loop(const char *url) {
   int rc = 0;
   for (;;) {
     rounds++;
@@ -66,7 +65,7 @@ EMSCRIPTEN_KEEPALIVE int run_loop(const char *url) {
   return rc;
 }
 
-EMSCRIPTEN_KEEPALIVE int loop_rounds(void) { return rounds; }
+WA_EXPORT int loop_rounds(void) { return rounds; }
 
 int wa_main(int argc, char **argv) {
   (void)argc;

@@ -2,7 +2,6 @@
  * wa_sleep() at its own pace and takes one step per wake-up. The page reads
  * the walkers' positions straight from wasm memory (walkers_state()) and
  * draws them; the buttons call spawn_walkers() and cancel_walkers(). */
-#include <emscripten.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "wasync.h"
@@ -55,7 +54,7 @@ static int walk(void *arg) {
 }
 
 /* Spawns up to n walkers with random paces; returns how many started. */
-EMSCRIPTEN_KEEPALIVE int spawn_walkers(int n) {
+WA_EXPORT int spawn_walkers(int n) {
   int made = 0;
   for (int i = 0; i < MAX_WALKERS && made < n; i++) {
     if (walkers[i].alive || handles[i]) continue;
@@ -82,7 +81,7 @@ EMSCRIPTEN_KEEPALIVE int spawn_walkers(int n) {
 
 /* Cancels the n most recently spawned walkers; returns how many. Each ends
  * at its current wa_sleep() with WA_ECANCELED. */
-EMSCRIPTEN_KEEPALIVE int cancel_walkers(int n) {
+WA_EXPORT int cancel_walkers(int n) {
   int done = 0;
   while (done < n) {
     int best = -1;
@@ -98,8 +97,8 @@ EMSCRIPTEN_KEEPALIVE int cancel_walkers(int n) {
   return done;
 }
 
-EMSCRIPTEN_KEEPALIVE walker *walkers_state(void) { return walkers; }
-EMSCRIPTEN_KEEPALIVE int walkers_capacity(void) { return MAX_WALKERS; }
+WA_EXPORT walker *walkers_state(void) { return walkers; }
+WA_EXPORT int walkers_capacity(void) { return MAX_WALKERS; }
 
 int wa_main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 300;

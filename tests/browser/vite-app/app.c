@@ -1,8 +1,7 @@
 /* The C half of the Vite bundle test: an exported function that awaits. */
-#include <emscripten.h>
 #include "wasync.h"
 
-EMSCRIPTEN_KEEPALIVE int slow_square(int x) {
+WA_EXPORT int slow_square(int x) {
   if (wa_sleep(20) != 0) return -1;
   return x * x;
 }

@@ -1,0 +1,130 @@
+// readme-page.mjs — the README's "your own page" quick start, followed
+// literally: its C, shell and HTML blocks are taken from README.md as
+// written, run in an empty folder whose node_modules/wasync is this
+// package, and the folder is served by nginx with Debian's stock
+// mime.types (and the stock default_type), on 127.0.0.1, then loaded in
+// Chromium. The page's wa_fetch calls use relative URLs.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { check, noProblems, open, ROOT, screenshot, until } from './harness.mjs';
+// A port bound on 127.0.0.1 and released: free for nginx to listen on.
+import { refusedPort as freePort } from '../js/servers.mjs';
+
+const NGINX = process.env.WASYNC_NGINX || '/usr/sbin/nginx';
+const MIME_TYPES = '/etc/nginx/mime.types';
+
+/** The code blocks of README.md's "Your own page" paragraph, by language. */
+function readmeBlocks() {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const from = readme.indexOf('Your own page');
+  check(from >= 0, 'README.md has no "Your own page" paragraph');
+  const section = readme.slice(from, readme.indexOf('\nBundlers', from));
+  const blocks = {};
+  for (const m of section.matchAll(/```(\w+)\n([\s\S]*?)```/g)) blocks[m[1]] = m[2];
+  for (const lang of ['c', 'sh', 'html']) check(blocks[lang], `README.md's page quick start has no ${lang} block`);
+  return blocks;
+}
+
+/** Starts nginx on 127.0.0.1 serving root with the stock mime.types. */
+async function startNginx(root, tmp) {
+  const port = await freePort();
+  const conf = path.join(tmp, 'nginx.conf');
+  const t = (name) => path.join(tmp, name);
+  // Only what running unprivileged in a temp folder needs differs from
+  // Debian's /etc/nginx/nginx.conf: the MIME setup is the stock one.
+  fs.writeFileSync(conf, `worker_processes 1;
+daemon off;
+pid ${t('nginx.pid')};
+error_log ${t('error.log')};
+events { worker_connections 64; }
+http {
+  include ${MIME_TYPES};
+  default_type application/octet-stream;
+  access_log off;
+  client_body_temp_path ${t('body')};
+  proxy_temp_path ${t('proxy')};
+  fastcgi_temp_path ${t('fastcgi')};
+  uwsgi_temp_path ${t('uwsgi')};
+  scgi_temp_path ${t('scgi')};
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`);
+  const child = spawn(NGINX, ['-e', t('error.log'), '-p', tmp, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr}`);
+    try {
+      await fetch(url);
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        child.kill();
+        throw new Error(`nginx did not answer on ${url}: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    url,
+    close: () => new Promise((resolve) => {
+      if (child.exitCode !== null) { resolve(); return; }
+      child.on('exit', resolve);
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+export const tests = [
+  ["readme: the page quick start, as written, runs behind nginx's stock config, relative wa_fetch included", async ({ browser }) => {
+    check(fs.existsSync(NGINX), `${NGINX} is missing: make deps installs nginx-light`);
+    const blocks = readmeBlocks();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-readme-page-'));
+    fs.chmodSync(tmp, 0o755); // run as root, nginx's workers are nobody: they must read the site
+    let nginx;
+    try {
+      const site = path.join(tmp, 'site');
+      fs.mkdirSync(path.join(site, 'node_modules', '.bin'), { recursive: true });
+      fs.symlinkSync(ROOT, path.join(site, 'node_modules', 'wasync'), 'dir');
+      fs.symlinkSync('../wasync/js/cli.mjs', path.join(site, 'node_modules', '.bin', 'wasync'));
+      fs.writeFileSync(path.join(site, 'app.c'), blocks.c);
+      fs.writeFileSync(path.join(site, 'index.html'), blocks.html);
+      fs.writeFileSync(path.join(site, 'a.txt'), 'one\ntwo\nthree\n');
+      fs.writeFileSync(path.join(site, 'b.txt'), 'x\n'.repeat(1000));
+      // Chromium asks every site for one; its 404 would be the only console error.
+      fs.writeFileSync(path.join(site, 'favicon.ico'), '');
+      const sh = spawnSync('sh', ['-e', '-c', blocks.sh], { cwd: site, encoding: 'utf8', timeout: 180000 });
+      check(sh.status === 0, `the README's commands failed (${sh.status}):\n${sh.stderr}`);
+      for (const f of ['app.js', 'app.wasm', 'app.d.ts', 'wasync.js']) check(fs.existsSync(path.join(site, f)), `${f} was not written`);
+      fs.rmSync(path.join(site, 'node_modules'), { recursive: true }); // the server has only the page's files
+
+      nginx = await startNginx(site, tmp);
+      // The reason the quick start says .js: the stock config sends .mjs as bytes.
+      for (const [f, type] of [['app.js', 'application/javascript'], ['wasync.js', 'application/javascript'], ['app.wasm', 'application/wasm']]) {
+        const r = await fetch(nginx.url + f);
+        const got = r.headers.get('content-type');
+        check(r.status === 200 && got === type, `nginx serves ${f} as ${r.status} ${got}, expected 200 ${type}`);
+      }
+      fs.copyFileSync(path.join(site, 'app.js'), path.join(site, 'app.mjs'));
+      const mjs = (await fetch(nginx.url + 'app.mjs')).headers.get('content-type');
+      check(mjs === 'application/octet-stream', `stock nginx serves .mjs as ${mjs} (the README says application/octet-stream)`);
+
+      const page = await open(browser, nginx.url);
+      await until(page, () => /lines/.test(document.getElementById('out').textContent), null, 'the page should print its result');
+      const out = await page.locator('#out').textContent();
+      check(out === 'a.txt: 3 lines, b.txt: 1000 lines\n', `expected "a.txt: 3 lines, b.txt: 1000 lines", got ${JSON.stringify(out)}`);
+      await screenshot(page, 'readme-page');
+      noProblems(page);
+    } finally {
+      if (nginx) await nginx.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }],
+];
