@@ -94,16 +94,28 @@ mergeInto(LibraryManager.library, {
   wa__jspi_start__deps: ['$WAJ'],
   wa__jspi_start: function (t) {
     WAJ.init();
-    var rec = { resume: null, sched: null, schedErr: null, yielded: false };
+    var rec = { resume: null, sched: null, schedErr: null, yielded: false, top: stackSave() };
     WAJ.recs.set(t, rec);
     WAJ.entry(t).then(null, function (e) {
       // A trap with the stack pointer outside the task's region: its C stack
       // ran off its block (release builds have no per-function check) and
       // the runtime names the task and exits, as when a canary says so.
+      // The check runs on the top of the task's own (dead) stack: the stack
+      // pointer the trap left may be anywhere, even past the memory's end.
       if (e instanceof WebAssembly.RuntimeError) {
         var sp = stackSave();
-        WA.enter(function () { _wa__jspi_trapped(sp); });
-        if (WA.dead) return;
+        stackRestore(rec.top);
+        var w = _wa__jspi_trapped(t, sp) >> 2;
+        if (w) {
+          // The words of src/dump.c's report, which cannot run now.
+          var id = HEAPU32[w];
+          (Module['printErr'] || console.error)('wasync: task ' + id + ' "' + UTF8ToString(HEAPU32[w + 1]) +
+            '" overflowed its C stack (' + HEAPU32[w + 2] + '-byte stack); raise wa_task_opts.stack_size\n' +
+            'wasync: fatal: memory below task ' + id + "'s stack was overwritten; exiting");
+          WA.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });
+          return;
+        }
+        stackRestore(sp);
       }
       var f = rec.schedErr;
       rec.sched = rec.schedErr = null;

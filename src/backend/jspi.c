@@ -231,11 +231,20 @@ int wa__ctx_run(wa__task *t, int *status) {
   return 1;
 }
 
-/* The host saw task code trap with the stack pointer at sp: if sp left the
- * running task's region, its C stack overflowed into memory of others. */
-EMSCRIPTEN_KEEPALIVE void wa__jspi_trapped(uintptr_t sp) {
-  wa__task *t = wa__cur;
-  if (t && (sp < t->ctx->lo || sp > t->ctx->hi)) fatal_overflow(t, "C stack");
+/* The host saw task t trap with the stack pointer at sp. If sp left t's
+ * region, its C stack overflowed into memory below its block, where static
+ * data lives (wa__cur, stdio's state, even the format strings): nothing
+ * here reads it, and the host prints the report. t sits above its block
+ * and is intact. Returns NULL if the trap was something else, else three
+ * words written into t's dead stack: id, name, stack size. */
+EMSCRIPTEN_KEEPALIVE uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
+  struct wa__ctx *c = t->ctx;
+  uint32_t *out = (uint32_t *)c->lo;
+  if (sp >= c->lo && sp <= c->hi) return NULL;
+  out[0] = t->id;
+  out[1] = (uint32_t)(uintptr_t)t->name;
+  out[2] = (uint32_t)(c->hi - c->lo);
+  return out;
 }
 
 /* The host's recovery when an exception escaped the running task (the
