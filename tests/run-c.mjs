@@ -78,13 +78,17 @@ async function pool(items, n, fn) {
 export async function runC({ filter } = {}) {
   const tests = list().filter((t) => !filter || t.name.includes(filter));
   const jobs = [];
-  for (const backend of Object.keys(backends)) for (const t of tests) jobs.push([backend, t]);
+  // WASYNC_C_BACKENDS=wasm-jspi (comma-separated) runs only those backends.
+  const only = process.env.WASYNC_C_BACKENDS ? process.env.WASYNC_C_BACKENDS.split(',') : null;
+  for (const backend of Object.keys(backends)) {
+    if (!only || only.includes(backend)) for (const t of tests) jobs.push([backend, t]);
+  }
   const results = await pool(jobs, Math.max(2, os.cpus().length), ([b, t]) => runOne(b, t));
   for (const r of results) {
     console.log(`${r.ok ? 'PASS' : 'FAIL'} c ${r.name}`);
     if (!r.ok) console.log(`  ${r.why}\n${(r.err + r.out).trim().split('\n').slice(-15).map((l) => '    ' + (l.length > 300 ? l.slice(0, 300) + '…' : l)).join('\n')}`);
   }
-  const notRun = backends['wasm-jspi'] ? 0 : tests.length;
+  const notRun = backends['wasm-jspi'] || (only && !only.includes('wasm-jspi')) ? 0 : tests.length;
   if (notRun) {
     console.log(`NOT RUN c wasm-jspi: ${notRun} tests (Node ${process.version} has no JSPI; ` +
       'Node 24+ has it: run under it or set WASYNC_JSPI_NODE=/path/to/node24)');
