@@ -12,7 +12,9 @@ import { tests as demoTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
 import { tests as readmeTests } from './readme-page.mjs';
 
-const WEB = path.join(ROOT, 'build', 'web');
+// WASYNC_WEB_BACKEND=jspi: the demos built on the JSPI backend (web/build.mjs).
+const BACKEND = process.env.WASYNC_WEB_BACKEND || 'asyncify';
+const WEB = path.join(ROOT, 'build', BACKEND === 'asyncify' ? 'web' : `web-${BACKEND}`);
 const REPORT = path.join(ROOT, 'build', 'browser-report.json');
 const TIMEOUT = 90000;
 
