@@ -19,6 +19,9 @@ TEST_LIST   := $(BUILD)/gen/test-list.h
 # the README page test with its stock mime.types.
 APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev nginx-light
 
+# wasync adds no warning flags to user code; our own tests ask for them.
+WASM_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror
+
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -60,27 +63,38 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	@mkdir -p $(dir $@)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
-$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
-	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen -o $@
+$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests as a debug build: -O0 user code, per-function stack checks.
-$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
-	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen -o $@
+$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests on the JSPI backend (run where the engine has JSPI: Node 24+).
-$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/asyncify_sp.S $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/wrap.mjs | deps
-	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen -o $@
+$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/asyncify_sp.S $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
-# libFuzzer target over scripts of task/channel/group/timeout/cancel ops.
-FUZZ_SECONDS ?= 30
+# libFuzzer target over scripts of task/channel/group/timeout/cancel ops and
+# misuse. `make fuzz` runs it for FUZZ_SECONDS (default 300); `make test` for
+# 30 s unless FUZZ_SECONDS is given.
+FUZZ_SECONDS ?= 300
 $(BUILD)/fuzz/fuzz_sched: $(NATIVE_SRCS) $(HEADERS) tests/fuzz/fuzz_sched.c | deps
 	@mkdir -p $(dir $@)
 	clang -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -D_GNU_SOURCE -DWA_NATIVE_NO_MAIN \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  $(NATIVE_SRCS) tests/fuzz/fuzz_sched.c -o $@
 
+# The hostile HTTP fuzzer (tests/js/hostile.test.mjs): HTTP_FUZZ_COUNT requests
+# from a new seed each run (HTTP_FUZZ_SEED=N repeats one). The JS-side fuzzer
+# (tests/js/jsfuzz.mjs): random seed unless JSFUZZ_SEED is set.
+HTTP_FUZZ_COUNT ?= 3000
+HTTP_FUZZ_SEED  ?= $(shell date +%s)
+JSFUZZ_ROUNDS   ?= 100000
 fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/run-fuzz.mjs $(FUZZ_SECONDS)
+	WASYNC_HTTP_FUZZ_COUNT=$(HTTP_FUZZ_COUNT) WASYNC_HTTP_FUZZ_SEED=$(HTTP_FUZZ_SEED) \
+	  NODE_OPTIONS=--experimental-vm-modules $(NODE) node_modules/jest/bin/jest.js tests/js/hostile.test.mjs -t 'fuzzer' 
+	$(NODE) tests/js/jsfuzz.mjs --rounds $(JSFUZZ_ROUNDS) --seconds $(FUZZ_SECONDS)
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
 wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs $(BUILD)/wasm-jspi/tests.mjs

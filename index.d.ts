@@ -2,9 +2,15 @@
 // (index.d.cts re-exports them for the CommonJS entry). Needs TypeScript 5.0+
 // (const type parameters).
 
-/** A WA_E* error from the runtime: `code` is the name, e.g. 'WA_ECANCELED'. */
+/** A WA_E* error from the runtime: `code` is the name, e.g. 'WA_ECANCELED'.
+ * Codes of the JS API only: 'WA_EXIT' / 'WA_EABORT' (the module stopped:
+ * exit(), abort() or a trap in C; every later call rejects with it and
+ * app.tasks() throws it), 'WA_EDEADLK' (Node: the event loop drained while
+ * the call was pending, so it can never finish; reported on printErr). */
 export interface WasyncError extends Error {
   code: string;
+  /** With cwrap's rejectErrors: the negative number the C function returned. */
+  status?: number;
 }
 
 /** Options passed to a built module's factory (Emscripten Module options). */
@@ -41,7 +47,9 @@ export interface EmscriptenModule {
 export interface LoadOptions {
   /** Default arguments for main(). */
   args?: string[];
-  /** stdout of the C program, one line per call. */
+  /** stdout of the C program, one line per call. If it throws, the first
+   * exception is reported (on printErr, else console.error) and the module
+   * goes on; the same holds for printErr. */
   print?: (line: string) => void;
   /** stderr of the C program, one line per call. */
   printErr?: (line: string) => void;
@@ -49,24 +57,36 @@ export interface LoadOptions {
   moduleOptions?: ModuleOptions;
 }
 
-/** Argument types of cwrap: numbers, UTF-8 strings, byte arrays (copied in), booleans. */
-export type ArgType = 'number' | 'string' | 'array' | 'boolean';
+/** Argument types of cwrap: numbers, UTF-8 strings, byte arrays (copied in), booleans,
+ * and the WideArgType integers. */
+export type ArgType = 'number' | 'string' | 'array' | 'boolean' | WideArgType;
+/** 'u32': a uint32_t, an integer 0..2^32-1. 'i64' / 'u64': an int64_t /
+ * uint64_t, a BigInt (or a safe integer) in range; anything else rejects
+ * with a TypeError. */
+export type WideArgType = 'u32' | 'i64' | 'u64';
 /** Return types of cwrap; 'array' is a Uint8Array the C function returned
  * with wa_js_bytes(); 'void', null or undefined for a void function (the
  * promise resolves with undefined). */
-export type ReturnType = 'number' | 'string' | 'boolean' | 'array' | 'void' | null | undefined;
+export type ReturnType = 'number' | 'string' | 'boolean' | 'array' | 'void' | null | undefined | WideReturnType;
+/** 'u32': a uint32_t as a number 0..2^32-1; 'i64' / 'u64': an int64_t /
+ * uint64_t as a BigInt, all 64 bits. */
+export type WideReturnType = 'u32' | 'i64' | 'u64';
 
 type JsArg<T extends ArgType> = T extends 'number' ? number
   : T extends 'string' ? string
   : T extends 'array' ? Uint8Array | ArrayLike<number>
-  : T extends 'boolean' ? boolean : never;
+  : T extends 'boolean' ? boolean
+  : T extends 'u32' ? number
+  : T extends 'i64' | 'u64' ? bigint | number : never;
 /** The JS arguments for a list of cwrap argument types: ['number', 'string'] is [number, string]. */
 export type JsArgs<T extends readonly ArgType[]> = { -readonly [K in keyof T]: T[K] extends ArgType ? JsArg<T[K]> : never };
 /** What a call's promise resolves with for a cwrap return type. */
 export type JsReturn<R extends ReturnType> = R extends 'number' ? number
   : R extends 'string' ? string | null
   : R extends 'boolean' ? boolean
-  : R extends 'array' ? Uint8Array | null : undefined;
+  : R extends 'array' ? Uint8Array | null
+  : R extends 'u32' ? number
+  : R extends 'i64' | 'u64' ? bigint : undefined;
 
 /** A cwrap call in flight. */
 export interface CallPromise<T> extends Promise<T> {
@@ -85,17 +105,31 @@ export interface TaskInfo {
   state: 'new' | 'ready' | 'running' | 'waiting' | 'done';
   /** What a waiting task waits on ('sleep', 'join', 'fetch <url>', …); '' otherwise. */
   waitingOn: string;
-  /** How long it has been waiting, in ms; 0 unless waiting. */
+  /** How long it has been waiting, in ms; 0 unless waiting. (waitingOn is cut to 512 bytes.) */
   ms: number;
 }
 
 export interface CwrapOptions {
-  /** Stack size in bytes of each call's task; 0 means the runtime default. */
+  /**
+   * Stack size in bytes of each call's task: an integer from 2048
+   * (WA_STACK_MIN) to 2^30 (WA_STACK_MAX), or 0 for the runtime default.
+   * cwrap throws a TypeError for a non-integer and a RangeError for a size
+   * out of range.
+   */
   stackSize?: number;
+  /**
+   * With return type 'number' only: a negative result is a WA_E* code, and
+   * the promise rejects with a WasyncError whose code is its name, status
+   * the number and message the task's wa_last_error() (the code's
+   * description when that is empty). Otherwise a status is just a number.
+   */
+  rejectErrors?: boolean;
 }
 
 export interface App {
-  /** The Emscripten module (HEAP views, exported functions). */
+  /** The Emscripten module (HEAP views, exported functions). Its exported
+   * C functions may be called directly, also from a print callback (inside
+   * a task's run): an await point in such a call returns WA_ENOTASK. */
   module: EmscriptenModule;
   /** Runs wa_main(args) as task "main"; resolves with its status. Rejects
    * with code 'WA_ENOTSUP' if the module is a library (no wa_main). */
@@ -116,14 +150,17 @@ export interface App {
   /**
    * Hands a promise to C: returns a handle that C awaits with
    * wa_js_await(handle, &value), suspending only that task (or gives back
-   * with wa_js_release). The resolved value reaches C as a number.
+   * with wa_js_release). The resolved value reaches C as a number. 0 (no
+   * handle) once the module stopped.
    */
   promise(p: unknown): number;
   /** Calls `name` once (cwrap shorthand); the promise's cancel() cancels it. */
   ccall<const R extends ReturnType, const A extends readonly ArgType[]>(
     name: string, ret: R, argTypes: A, ...args: A extends readonly [] ? [args?: []] : [args: JsArgs<A>]
   ): CallPromise<JsReturn<R>>;
-  /** The live task table: one entry per task not yet freed, sorted by id. */
+  /** The live task table: one entry per task not yet freed, sorted by id.
+   * Allocates nothing in wasm (works with a full heap). Throws the module's
+   * WasyncError (code 'WA_EXIT' or 'WA_EABORT') once the module stopped. */
   tasks(): TaskInfo[];
 }
 

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir, publishDir } from './cache.mjs';
+import { flagsFor, splitArgs } from './flags.mjs';
 import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
 
@@ -38,24 +40,37 @@ function jsonList(file) {
 }
 
 /**
- * Flags for compiling C to wasm objects. Release objects are LLVM bitcode
- * (-flto), so that small runtime entry points such as wa_chan_send inline
- * into user code at link time. Debug builds compile user code at
- * -O1 -g: at -O0 every C temporary becomes a wasm local, and once Asyncify
- * has instrumented the function the JS engine gives each one a stack slot,
- * so recursion runs out of the engine's call stack a few hundred levels
- * deep. The runtime stays -O2 (with -g): the stack switch must not have
- * shadow-stack frames of its own, or the per-function stack checks would
- * see the scheduler's stack pointer against a task's limits.
+ * Flags for compiling the runtime's own sources: C11, every warning an
+ * error. Release objects are LLVM bitcode (-flto), so that small runtime
+ * entry points such as wa_chan_send inline into user code at link time.
+ * The runtime stays -O2 in debug builds too (with -g): the stack switch
+ * must not have shadow-stack frames of its own, or the per-function stack
+ * checks would see the scheduler's stack pointer against a task's limits.
+ * Never used for user code (see userCompileFlags).
  */
-export function compileFlags({ debug = false, runtime = false } = {}) {
-  return [
-    // -Werror is for compiling the runtime only: passed to a link it would
-    // turn the toolchain's own deprecation warnings into failed builds.
-    ...(runtime ? ['-std=c11', '-Wall', '-Wextra', '-Werror'] : []),
-    debug && !runtime ? '-O1' : '-O2', ...(debug ? ['-g', '-DWA_DEBUG=1'] : ['-flto']),
-    '-I', SRC,
-  ];
+export function runtimeCompileFlags({ debug = false } = {}) {
+  return ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2',
+    ...(debug ? ['-g', '-DWA_DEBUG=1'] : ['-flto']), '-I', SRC];
+}
+
+/**
+ * wasync's defaults for compiling user code, put BEFORE the user's own
+ * flags so that the user's -O, -g, -f... win (the last one counts): no
+ * warning flags, no -Werror, no -std. Release: -O2 -flto (bitcode, so the
+ * runtime inlines into user code at the LTO link; -fno-lto opts out).
+ * Debug: -O1 -g, because at -O0 every C temporary becomes a wasm local, and
+ * once Asyncify has instrumented the function the JS engine gives each one
+ * a stack slot, so recursion runs out of the engine's call stack a few
+ * hundred levels deep (a user's -O0 still wins). wasync's include folder
+ * goes after the user's flags (see userCompileCommand), so the user's -I come first.
+ */
+export function userCompileFlags({ debug = false } = {}) {
+  return debug ? ['-O1', '-g', '-DWA_DEBUG=1'] : ['-O2', '-flto'];
+}
+
+/** The compile command's flags for user code: defaults, the user's flags, wasync.h's folder. */
+export function userCompileCommand(flags, { debug = false } = {}) {
+  return [...userCompileFlags({ debug }), ...flags, '-I', SRC];
 }
 
 /**
@@ -69,7 +84,7 @@ export function compileFlags({ debug = false, runtime = false } = {}) {
  *    into the scheduler and the suspend primitive (about 10% off a switch).
  *    Stack overflow is caught by canaries when a task suspends or ends
  *    (src/backend/asyncify.c).
- *  - Debug (--debug): user code compiled at -O1 -g (see compileFlags), -g
+ *  - Debug (--debug): user code compiled at -O1 -g (see userCompileFlags), -g
  *    and -O2 at link time, and STACK_OVERFLOW_CHECK=2, which checks every
  *    function entry against the running task's stack. The link is
  *    optimized because Asyncify's output is only compact after Binaryen's
@@ -97,7 +112,8 @@ export function linkFlags({ debug = false, exportName = 'createWasyncModule', ba
     '-sINVOKE_RUN=0',
     // The runtime is C: Emscripten 4+ links as C++ by default, and an LTO
     // link then pulls in the C++ exceptions library and fails on one of its
-    // symbols (Debian sid's emcc 6). C++ programs are linked by em++.
+    // symbols (Debian sid's emcc 6). C++ programs are linked by em++, which
+    // links the C++ runtime whatever this setting says.
     '-sDEFAULT_TO_CXX=0',
     // No process-wide uncaughtException/unhandledRejection handlers, in the
     // releases that have them (toolchain.mjs).
@@ -113,14 +129,15 @@ const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi
 
 /** The --js-library files, in link order. */
 export function jsLibraries({ backend = 'asyncify' } = {}) {
-  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js',
+  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js', 'library_wasync_env.js',
     ...(backend === 'jspi' ? ['library_wasync_jspi.js'] : [])].map((f) => path.join(ROOT, 'wasm', f));
 }
 
-function run(cmd, args, { log } = {}) {
+/** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
+export function run(cmd, args, { log, stdin = 'ignore' } = {}) {
   if (log) log(`${cmd} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: emccEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(cmd, args, { env: emccEnv(), stdio: [stdin, 'inherit', 'inherit'] });
     child.on('error', (err) => {
       if (err.code === 'ENOENT') {
         reject(new BuildError(`wasync: ${cmd} was not found. Install Emscripten first: ` +
@@ -128,10 +145,15 @@ function run(cmd, args, { log } = {}) {
           `(https://emscripten.org/docs/getting_started/downloads.html).`));
       } else reject(err);
     });
-    child.on('exit', (code) => (code === 0 ? resolve()
-      : reject(new BuildError(`wasync: ${cmd} failed (exit code ${code})`))));
+    child.on('exit', (code, signal) => {
+      if (code === 0) return resolve();
+      const e = new BuildError(`wasync: ${cmd} failed (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      e.exitCode = code || 1;
+      reject(e);
+    });
   });
 }
+
 
 /** How long a stage runs before progress() hears of it, in ms. */
 export const PROGRESS_AFTER_MS = 1000;
@@ -150,66 +172,123 @@ async function stage(progress, what, fn) {
   }
 }
 
-function libPath({ debug, backend = 'asyncify' }) {
-  const name = ['libwasync', ...(backend === 'asyncify' ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
-  return path.join(ROOT, 'build', 'wasm', `${name}.a`);
+function sha256(...parts) {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
 }
 
-function newestMtime(files) {
-  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+const libName = ({ debug, backend = 'asyncify' }) =>
+  ['libwasync', ...(backend === 'asyncify' ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
+
+/**
+ * What the runtime library is built from: the emcc version (release
+ * objects are LLVM bitcode, which an older LLVM cannot read), the flags and
+ * every runtime source and header. Equal digests mean an equal library.
+ */
+function libDigest({ debug, backend = 'asyncify' }) {
+  const files = [...runtimeSources({ backend }), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
+  const flags = runtimeCompileFlags({ debug }).filter((f) => f !== SRC);
+  return sha256(emccVersion(), JSON.stringify(flags),
+    ...files.flatMap((f) => [path.basename(f), fs.readFileSync(f)]));
 }
 
-/** Builds the runtime library if it is missing or older than its sources. */
+/** The library the npm package ships (build/wasm/), only ever read. */
+function shippedLib({ debug, backend }) {
+  return path.join(ROOT, 'build', 'wasm', `${libName({ debug, backend })}.a`);
+}
+
+/**
+ * The runtime library for this emcc: the package's prebuilt one if its
+ * stamp (`<lib>.sources`) holds the current digest, else one in the
+ * per-user cache, built there on first use. Never writes into the package.
+ */
 export async function buildLib({ debug = false, backend = 'asyncify', log, progress } = {}) {
-  const lib = libPath({ debug, backend: checkBackend(backend) });
-  // The flags live in this file: a change to it rebuilds the library too.
-  const deps = [...runtimeSources({ backend }), fileURLToPath(import.meta.url),
-    ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
-  // The lib is current if it is newer than its inputs, or if its stamp holds
-  // their digest: npm install does not keep mtimes, and the package ships
-  // the prebuilt lib with its stamp. Release objects are LLVM bitcode, which
-  // an older LLVM cannot read, so the digest covers the emcc version too: a
-  // user whose emcc differs from the packer's rebuilds from the sources.
-  const stamp = `${lib}.sources`;
-  const digest = () => {
-    const h = createHash('sha256');
-    h.update(emccVersion());
-    for (const f of deps) h.update(path.basename(f)).update(fs.readFileSync(f));
-    return h.digest('hex');
-  };
-  if (!process.env.WASYNC_FORCE_REBUILD && fs.existsSync(lib)) {
-    const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : '';
-    if (fs.statSync(lib).mtimeMs >= newestMtime(deps)) {
-      const d = digest();
-      if (have !== d) fs.writeFileSync(stamp, d);
-      return lib;
-    }
-    if (have === digest()) return lib;
+  checkBackend(backend);
+  const digest = libDigest({ debug, backend });
+  const force = !!process.env.WASYNC_FORCE_REBUILD;
+  const shipped = shippedLib({ debug, backend });
+  if (!force && fs.existsSync(shipped)) {
+    try {
+      if (fs.readFileSync(`${shipped}.sources`, 'utf8') === digest) return shipped;
+    } catch (e) { /* no stamp: not usable */ }
   }
-  // Built in a private folder and renamed into place, so builds running at
-  // the same time (make -j, two terminals) never see a half-written lib.
-  fs.mkdirSync(path.dirname(lib), { recursive: true });
-  const work = fs.mkdtempSync(path.join(path.dirname(lib), `.obj-${backend}${debug ? '-debug' : ''}-`));
-  try {
+  const entry = path.join(cacheDir('lib'), `${libName({ debug, backend })}-${digest.slice(0, 24)}`);
+  const lib = path.join(entry, `${libName({ debug, backend })}.a`);
+  if (!force && fs.existsSync(lib)) return lib;
+  await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}, once per emcc version)`, () => publishDir(entry, async (work) => {
     const objs = [];
-    const tmpLib = path.join(work, path.basename(lib));
-    await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}, once per emcc version)`, async () => {
-      for (const src of runtimeSources({ backend })) {
-        const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
-        // Assembly takes neither a C standard nor LTO (it is already wasm).
-        const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...compileFlags({ debug, runtime: true }), '-c'];
-        await run('emcc', [...flags, src, '-o', obj], { log });
-        objs.push(obj);
-      }
-      await run('emar', ['rcs', tmpLib, ...objs], { log });
-    });
-    fs.writeFileSync(`${tmpLib}.sources`, digest());
-    fs.renameSync(tmpLib, lib); /* then the stamp: never a new stamp on an old lib */
-    fs.renameSync(`${tmpLib}.sources`, stamp);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    for (const src of runtimeSources({ backend })) {
+      const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
+      // Assembly takes neither a C standard nor LTO (it is already wasm).
+      const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...runtimeCompileFlags({ debug }), '-c'];
+      await run('emcc', [...flags, src, '-o', obj], { log });
+      objs.push(obj);
+    }
+    await run('emar', ['rcs', path.join(work, path.basename(lib)), ...objs], { log });
+    for (const o of objs) fs.rmSync(o);
+    fs.writeFileSync(path.join(work, `${path.basename(lib)}.sources`), digest);
+  }));
   return lib;
+}
+
+/**
+ * Copies the current library into build/wasm/ with its stamp, for the npm
+ * package to ship (`npm pack` runs this; a checkout that packs is writable).
+ */
+export async function shipLib({ debug = false, backend = 'asyncify', log, progress } = {}) {
+  const lib = await buildLib({ debug, backend, log, progress });
+  const shipped = shippedLib({ debug, backend });
+  if (lib === shipped) return shipped;
+  fs.mkdirSync(path.dirname(shipped), { recursive: true });
+  fs.copyFileSync(lib, `${shipped}.tmp`);
+  fs.renameSync(`${shipped}.tmp`, shipped); /* then the stamp: never a new stamp on an old lib */
+  fs.writeFileSync(`${shipped}.sources`, libDigest({ debug, backend }));
+  return shipped;
+}
+
+/** The files a make-style dependency file (emcc -MD -MF) names. */
+function parseDepFile(text) {
+  const words = text.replace(/\\\r?\n/g, ' ').match(/(?:\\.|[^\s])+/g) || [];
+  return words.filter((w) => !w.endsWith(':')).map((w) => w.replace(/\\(.)/g, '$1'));
+}
+
+/** Settings whose value is a list: a user's list is added to wasync's, not put in its place. */
+const LIST_SETTINGS = ['EXPORTED_FUNCTIONS', 'EXPORTED_RUNTIME_METHODS', 'ASYNCIFY_IMPORTS'];
+
+function settingList(value) {
+  const v = value.trim();
+  if (v.startsWith('[')) {
+    try { return JSON.parse(v); } catch (e) { /* emcc also takes [a,b] unquoted */ }
+    return v.slice(1, -1).split(',').map((x) => x.trim().replace(/^['"]|['"]$/g, '')).filter(Boolean);
+  }
+  return v.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+/**
+ * The link command's flags: wasync's, then the user's in their order (so a
+ * user's -s setting wins), except that the user's -O stays off the link
+ * (Asyncify's output needs wasync's optimized link; the user's level
+ * governs compiling user code) and list settings are merged into wasync's.
+ */
+function linkCommandFlags(ours, userLink) {
+  const merged = ours.slice();
+  const user = [];
+  for (let i = 0; i < userLink.length; i++) {
+    let w = userLink[i];
+    if (/^-O/.test(w)) continue;
+    if (w === '-s' && i + 1 < userLink.length) w = `-s${userLink[++i]}`;
+    const m = /^-s([A-Z_]+)=(.*)$/s.exec(w);
+    if (m && LIST_SETTINGS.includes(m[1])) {
+      const at = merged.findIndex((f) => f.startsWith(`-s${m[1]}=`));
+      const have = at >= 0 ? JSON.parse(merged[at].slice(m[1].length + 3)) : [];
+      const all = JSON.stringify([...new Set([...have, ...settingList(m[2])])]);
+      if (at >= 0) merged[at] = `-s${m[1]}=${all}`; else merged.push(`-s${m[1]}=${all}`);
+      continue;
+    }
+    user.push(w);
+  }
+  return [...merged, ...user];
 }
 
 /** The TypeScript declaration of a built module (its factory's type). */
@@ -226,16 +305,32 @@ export function declarationPath(out) {
 }
 
 /**
- * Compiles user C sources into `out` (an ES module, app.mjs or app.js) plus
- * its .wasm and its TypeScript declaration (app.d.mts or app.d.ts) beside
- * it. Run directly with node, the module runs wa_main and exits with its
- * status; imported, it default-exports the factory load() takes.
+ * Compiles user sources (C with emcc, C++ with em++) and links them with
+ * the runtime into `out` (an ES module, app.mjs or app.js) plus its .wasm
+ * and its TypeScript declaration (app.d.mts or app.d.ts) beside it. Run
+ * directly with node, the module runs wa_main and exits with its status;
+ * imported, it default-exports the factory load() takes.
+ *  - sources: C and C++ files, objects (.o) and archives (.a), in link order.
+ *  - cflags: every other flag, in the user's order; each reaches the steps
+ *    it belongs to (flags.mjs): compile flags after wasync's defaults, link
+ *    flags after wasync's link flags.
+ *  - cxx: link with em++ (the C++ runtime); implied by a C++ source.
+ *  - deps: if given, an array that receives every file the build read
+ *    (sources, their headers, objects), for a cache to check later.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], backend = 'asyncify', log, progress }) {
-  if (!sources || sources.length === 0) throw new BuildError('wasync: no C sources given');
-  for (const s of sources) {
-    if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
+export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, backend = 'asyncify', log, progress, deps }) {
+  if (!sources || sources.length === 0) throw new BuildError('wasync: no C or C++ sources given');
+  let inputs;
+  let flags;
+  try {
+    ({ inputs, flags } = splitArgs([...sources, ...cflags]));
+  } catch (e) {
+    throw new BuildError(e.message);
   }
+  for (const { file } of inputs) {
+    if (!fs.existsSync(file)) throw new BuildError(`wasync: ${file}: no such file`);
+  }
+  const linkCxx = cxx || inputs.some((i) => i.kind === 'c++');
   const lib = await buildLib({ debug, backend, log, progress });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
@@ -243,11 +338,26 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], b
   fs.mkdirSync(outDir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-build-'));
   try {
+    const compile = flagsFor(flags, 'compile');
+    const names = inputs.map((i) => path.basename(i.file)).join(' ');
+    const objects = await stage(progress, `compiling ${names}`, () => Promise.all(inputs.map(async ({ file, kind }, n) => {
+      if (kind === 'obj') {
+        if (deps) deps.push(path.resolve(file));
+        return file;
+      }
+      const obj = path.join(tmp, `${n}-${path.basename(file)}.o`);
+      const depFile = deps ? ['-MD', '-MF', `${obj}.d`] : [];
+      await run(kind === 'c++' ? 'em++' : 'emcc', [...userCompileCommand(compile, { debug }), ...depFile, '-c', file, '-o', obj], { log });
+      if (deps) deps.push(...parseDepFile(fs.readFileSync(`${obj}.d`, 'utf8')).map((f) => path.resolve(f)));
+      return obj;
+    })));
     const core = path.join(tmp, `${base}.cjs`);
-    await stage(progress, `compiling and linking ${sources.map((f) => path.basename(f)).join(' ')}`, () =>
-      run('emcc', [...compileFlags({ debug }), ...cflags, ...sources, lib, ...linkFlags({ debug, backend }), '-o', core], { log }));
+    const link = linkCommandFlags(linkFlags({ debug, backend }), flagsFor(flags, 'link'));
+    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
+    // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).
+    if (fs.existsSync(path.join(tmp, `${base}.data`))) fs.copyFileSync(path.join(tmp, `${base}.data`), path.join(outDir, `${base}.data`));
     fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule', backend }));
     fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
@@ -256,16 +366,34 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], b
   return outAbs;
 }
 
-/** Where `wasync run` caches the build of a set of sources. */
-export function cachedOutput(sources, { debug = false, cflags = [], backend = 'asyncify' } = {}) {
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ debug, backend, flags: linkFlags({ debug, backend }) }));
-  for (const s of [...sources].map((x) => path.resolve(x))) {
-    h.update(s);
-    h.update(fs.readFileSync(s));
-  }
-  h.update(JSON.stringify(cflags));
-  for (const f of [...runtimeSources({ backend }), ...jsLibraries({ backend })]) h.update(fs.readFileSync(f));
-  const dir = path.join(os.tmpdir(), `wasync-cache-${os.userInfo().uid}`);
-  return path.join(dir, `${h.digest('hex').slice(0, 16)}`, 'app.mjs');
+/**
+ * `wasync run`'s build of a program, in the per-user cache: built on the
+ * first run and again whenever any file it read (sources, included
+ * headers, objects) changed in content. Returns the module's path.
+ */
+export async function cachedBuild({ sources, debug = false, cflags = [], backend = 'asyncify', log, progress }) {
+  const key = sha256(JSON.stringify({
+    debug, backend, cflags, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
+    lib: libDigest({ debug, backend }), link: linkFlags({ debug, backend }),
+  }), ...[...jsLibraries({ backend }), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
+    path.join(ROOT, 'js', 'flags.mjs')].map((f) => fs.readFileSync(f)));
+  const entry = path.join(cacheDir('run'), key.slice(0, 32));
+  const out = path.join(entry, 'app.mjs');
+  const manifest = path.join(entry, 'inputs.json');
+  const current = () => {
+    try {
+      const files = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      return fs.existsSync(out) && files.every(([f, h]) => sha256(fs.readFileSync(f)) === h);
+    } catch (e) {
+      return false;
+    }
+  };
+  if (current()) return out;
+  await publishDir(entry, async (work) => {
+    const deps = [];
+    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, backend, log, progress, deps });
+    const files = [...new Set(deps)].map((f) => [f, sha256(fs.readFileSync(f))]);
+    fs.writeFileSync(path.join(work, 'inputs.json'), JSON.stringify(files));
+  });
+  return out;
 }

@@ -1,42 +1,150 @@
 #!/usr/bin/env node
-// wasync CLI: `wasync build app.c [more.c] -o app.mjs [--debug]`,
-// `wasync run app.c [more.c] [--debug] [-- args]`, `wasync lib [--debug]`.
+// wasync CLI: build, run, lib, and the drop-in compiler drivers cc and c++.
+// Flags wasync owns are in OWN_FLAGS; every other flag goes to emcc/em++.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { BuildError, buildLib, buildProgram, cachedOutput, checkBackend } from './build.mjs';
+import { BuildError, buildProgram, buildLib, cachedBuild, checkBackend, run, shipLib, userCompileCommand } from './build.mjs';
+import { CacheError } from './cache.mjs';
+import { inputKind, takesValue } from './flags.mjs';
 
 const USAGE = `usage:
-  wasync build <file.c>... -o <out.mjs|out.js> [--debug] [--backend=asyncify|jspi] [-q] [-O0|-g|-D...|-I...]
-  wasync run <file.c>... [--debug] [--backend=...] [-q] [-- program args]
-  wasync lib [--debug] [--backend=...] [-q]  build the runtime library only
+  wasync build <inputs>... -o <out.mjs> [wasync flags] [emcc flags]
+  wasync run <inputs>... [wasync flags] [emcc flags] [--] [program args]
+  wasync cc ...   wasync c++ ...   drop-in compilers for make, CMake, ./configure
+  wasync lib [--debug] [--ship]  build the runtime library only (--ship: into build/wasm/ for npm pack)
+
+inputs: C (.c), C++ (.cc .cpp .cxx .C), objects (.o) and archives (.a).
+wasync flags: --debug  --backend=asyncify|jspi  -o <out>  -q (--quiet)  -v (print the commands)
+Every other flag reaches emcc in order: -O -g -D -I -U -std= -W -f -l -L
+-include, -sSETTING=V or -s SETTING=V, --preload-file F, --embed-file F, ...
+User code gets no warning flags, -Werror or -std from wasync; its -O wins.
 
 build writes <out.mjs>, <out>.wasm and <out>.d.mts (out.js: <out>.d.ts);
 \`node out.mjs args\` runs wa_main. A stage that takes over a second
-(compiling the runtime, compiling and linking) prints one line to stderr;
--q (--quiet) prints none.
-run builds into a cache (rebuilt when a source changes) and runs it under
-Node, passing the program's exit status through.
+(compiling the runtime, compiling, linking) prints one line to stderr;
+-q prints none.
+run builds into a private per-user cache (again when a source or a header it
+includes changes) and runs it under Node, passing the exit status through.
+cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
+-c compiles an object; a link to .mjs or .js makes a wasync module exactly
+like build; any other link (a.out, conftest) is a plain emcc link.
 --backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
 Chromium 137+) instead of Asyncify (the default, every engine).`;
 
-function parse(argv) {
-  const o = { sources: [], cflags: [], out: null, debug: false, args: [], verbose: false, quiet: false, backend: 'asyncify' };
+/**
+ * The flags wasync owns: never passed to emcc. `driver` marks those the
+ * cc/c++ drivers take too (there -o, -v and -q are the compiler's own).
+ * `value` flags are written --name=value (or, for -o, -o value).
+ */
+const OWN_FLAGS = [
+  { flag: '--debug', driver: true, set: (o) => { o.debug = true; } },
+  {
+    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBackend(v); },
+  },
+  { flag: '-o', value: true, set: (o, v) => { o.out = v; } },
+  { flag: '-q', set: (o) => { o.quiet = true; } },
+  { flag: '--quiet', set: (o) => { o.quiet = true; } },
+  { flag: '-v', set: (o) => { o.verbose = true; } },
+  { flag: '--verbose', set: (o) => { o.verbose = true; } },
+];
+
+/** Takes wasync's own flags out of argv; returns the options and the rest, in order. */
+function takeOwn(argv, { driver = false } = {}) {
+  const o = { debug: false, backend: 'asyncify', out: null, quiet: false, verbose: false, rest: [], args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { o.args = argv.slice(i + 1); break; }
-    if (a === '-o') { o.out = argv[++i]; continue; }
-    if (a === '--debug') { o.debug = true; continue; }
-    if (a.startsWith('--backend=')) { o.backend = checkBackend(a.slice('--backend='.length)); continue; }
-    if (a === '--backend') { o.backend = checkBackend(argv[++i]); continue; }
-    if (a === '-v' || a === '--verbose') { o.verbose = true; continue; }
-    if (a === '-q' || a === '--quiet') { o.quiet = true; continue; }
-    if (/^-[DIUgO]/.test(a)) { o.cflags.push(a); continue; }
-    if (a.startsWith('-')) throw new BuildError(`wasync: unknown option ${a}\n${USAGE}`);
-    if (/\.(c|o|a)$/.test(a)) o.sources.push(a);
-    else o.args.push(a);
+    if (!driver && a === '--') { o.args = argv.slice(i + 1); break; }
+    const [name, inline] = a.startsWith('--') ? [a.split('=')[0], a.includes('=') ? a.slice(a.indexOf('=') + 1) : null] : [a, null];
+    const own = OWN_FLAGS.find((f) => f.flag === name && (!driver || f.driver));
+    if (!own) { o.rest.push(a); continue; }
+    let v = inline;
+    if (own.value && v === null) {
+      if (name.startsWith('--') || i + 1 >= argv.length) throw new BuildError(`wasync: ${name} needs a value (${name}=...)`);
+      v = argv[++i];
+    }
+    own.set(o, v);
   }
   return o;
+}
+
+/** Splits `rest` into input files and flags (a flag's value stays with it). */
+function inputsAndFlags(rest, { run = false } = {}) {
+  const sources = [];
+  const cflags = [];
+  const args = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a.startsWith('-') && a !== '-') {
+      cflags.push(a);
+      // Flags with a separate value: keep the value out of the inputs.
+      if (takesValue(a) && i + 1 < rest.length) {
+        cflags.push(rest[++i]);
+      }
+    } else if (inputKind(a)) {
+      sources.push(a);
+    } else if (run) {
+      args.push(a); /* `wasync run app.c x y`: program arguments */
+    } else {
+      throw new BuildError(`wasync: ${a}: not a source or object file (C: .c; C++: .cc .cpp .cxx .C; objects: .o .a)`);
+    }
+  }
+  return { sources, cflags, args };
+}
+
+function programName(sources) {
+  return path.basename(sources[0] || 'wasync').replace(/\.[^.]+$/, '');
+}
+
+function runChild(file, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file, ...args], { stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolve(signal ? 128 + (os.constants.signals[signal] || 0) : code));
+  });
+}
+
+/**
+ * `wasync cc` / `wasync c++`: the compiler make, CMake and configure call.
+ * Compiling (-c, -S, -E, -M) is emcc/em++ with wasync's defaults and include
+ * folder; a link to .mjs/.js is `wasync build`; any other link is a plain
+ * emcc link (compiler probes), made a runnable Node program.
+ */
+async function driver(argv, { cxx }) {
+  const o = takeOwn(argv, { driver: true });
+  const tool = cxx ? 'em++' : 'emcc';
+  const words = o.rest;
+  const at = words.lastIndexOf('-o');
+  const out = at >= 0 ? words[at + 1] : null;
+  const compileOnly = words.some((w) => ['-c', '-S', '-E', '-M', '-MM', '-fsyntax-only'].includes(w));
+  const hasInput = words.some((w, i) => !w.startsWith('-') && inputKind(w) && words[i - 1] !== '-o');
+  if (!compileOnly && hasInput && out && /\.(mjs|js)$/.test(out)) {
+    const rest = words.filter((w, i) => i !== at && i !== at + 1);
+    const { sources, cflags } = inputsAndFlags(rest);
+    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, cxx });
+    return 0;
+  }
+  // A plain link makes a program configure and CMake can run: a.out by
+  // default (emcc alone would write a.out.js), and an output without an
+  // extension (./conftest) becomes one executable file with the .wasm
+  // inside and the real file system (probes write files), run by node.
+  const link = !compileOnly && hasInput;
+  const plainOut = link ? (out || 'a.out') : null;
+  const runnable = plainOut && path.extname(plainOut) === '';
+  const extra = [...(link && !out ? ['-o', plainOut] : []), ...(runnable ? ['-sSINGLE_FILE=1', '-sNODERAWFS=1'] : [])];
+  const args = hasInput ? userCompileCommand([...extra, ...words], { debug: o.debug }) : words;
+  try {
+    await run(tool, args, { stdin: 'inherit' });
+  } catch (e) {
+    if (e instanceof BuildError && e.exitCode) return e.exitCode;
+    throw e;
+  }
+  if (runnable && fs.existsSync(plainOut)) {
+    const text = fs.readFileSync(plainOut, 'utf8');
+    if (!text.startsWith('#!')) fs.writeFileSync(plainOut, `#!/usr/bin/env node\n${text}`);
+    fs.chmodSync(plainOut, 0o755);
+  }
+  return 0;
 }
 
 async function main(argv) {
@@ -45,34 +153,36 @@ async function main(argv) {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
-  const o = parse(rest);
+  if (cmd === 'cc' || cmd === 'c++') return driver(rest, { cxx: cmd === 'c++' });
+  if (cmd === 'lib') {
+    const ship = rest.includes('--ship');
+    const o = takeOwn(rest.filter((a) => a !== '--ship'));
+    if (o.rest.length) throw new BuildError(`wasync: lib takes only --debug and --ship, not ${o.rest[0]}`);
+    const log = o.verbose ? (line) => console.error(line) : undefined;
+    const progress = o.quiet ? undefined : (line) => console.error(line);
+    console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, backend: o.backend, log, progress }));
+    return 0;
+  }
+  if (cmd !== 'build' && cmd !== 'run') throw new BuildError(`wasync: unknown command ${cmd}\n${USAGE}`);
+  const o = takeOwn(rest);
   const log = o.verbose ? (line) => console.error(line) : undefined;
   const progress = o.quiet ? undefined : (line) => console.error(line);
-  if (cmd === 'lib') {
-    console.log(await buildLib({ debug: o.debug, backend: o.backend, log, progress }));
-    return 0;
-  }
+  const { sources, cflags, args } = inputsAndFlags(o.rest, { run: cmd === 'run' });
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
-    if (o.args.length) throw new BuildError(`wasync: not a C source: ${o.args[0]}`);
-    await buildProgram({ sources: o.sources, out: o.out, debug: o.debug, backend: o.backend, cflags: o.cflags, log, progress });
+    await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, cflags, log, progress });
     return 0;
   }
-  if (cmd === 'run') {
-    const out = cachedOutput(o.sources, { debug: o.debug, cflags: o.cflags, backend: o.backend });
-    if (!fs.existsSync(out)) {
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      await buildProgram({ sources: o.sources, out, debug: o.debug, backend: o.backend, cflags: o.cflags, log, progress });
-    }
-    return await new Promise((resolve) => {
-      const child = spawn(process.execPath, [out, ...o.args], { stdio: 'inherit' });
-      child.on('exit', (code, signal) => resolve(signal ? 128 + 1 : code));
-    });
+  for (const s of sources) {
+    if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
-  throw new BuildError(`wasync: unknown command ${cmd}\n${USAGE}`);
+  if (!sources.length) throw new BuildError(`wasync: run needs a C or C++ source\n${USAGE}`);
+  const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, cflags, log, progress });
+  return runChild(out, [...args, ...o.args], { ...process.env, WASYNC_ARGV0: programName(sources) });
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
-  console.error(e instanceof BuildError ? e.message : (e && e.stack) || String(e));
+  const known = e instanceof BuildError || e instanceof CacheError;
+  console.error(known ? e.message : (e && e.stack) || String(e));
   process.exitCode = 1;
 });

@@ -5,18 +5,39 @@
 //   const title = app.cwrap('fetch_title', 'string', ['string']);
 //   await Promise.all([title(u1), title(u2)]);         // two C tasks at once
 //
-// cwrap(name, ret, argTypes): argument types 'number', 'string' (copied in
-// as UTF-8), 'array' (a Uint8Array, copied in), 'boolean'; return types
-// 'number', 'string' (copied out; NULL is null), 'boolean', 'array' (a
-// Uint8Array: the C function returns wa_js_bytes(data, len), which JS
-// copies out and frees; NULL is null), 'void', null or undefined
-// (resolves with undefined).
+// cwrap(name, ret, argTypes, { stackSize, rejectErrors }): argument types
+// 'number', 'string' (copied in as UTF-8), 'array' (a Uint8Array, copied in),
+// 'boolean', 'u32' (uint32_t: an integer 0..2^32-1), 'i64' / 'u64'
+// (int64_t / uint64_t: a BigInt, or a safe integer); return types 'number',
+// 'string' (copied out; NULL is null), 'boolean', 'array' (a Uint8Array: the
+// C function returns wa_js_bytes(data, len), which JS copies out and frees;
+// NULL is null), 'u32' (a number 0..2^32-1), 'i64' / 'u64' (a BigInt),
+// 'void', null or undefined (resolves with undefined). With rejectErrors
+// (return type 'number' only), a negative result is taken as a WA_E* code:
+// the promise rejects with an Error whose .code is its name, .status the
+// number and .message the task's wa_last_error() (or the code's description
+// when that is empty).
 // Each call runs as its own C task, so calls may overlap; its Promise
 // settles when that task ends. Argument memory is freed then. A wrong
 // argument count or type rejects with a TypeError; a task that was
 // cancelled (the promise's cancel() does that) or never returned
-// (overflowed) rejects with an Error whose .code is the WA_E* name. A bad signature (unknown types, a name that
-// is not an exported C function) throws a TypeError from cwrap itself.
+// (overflowed) rejects with an Error whose .code is the WA_E* name; an
+// argument that cannot be copied into wasm memory rejects with WA_ENOMEM.
+// Every failure of a call is a rejection, never a synchronous throw. A bad
+// signature (unknown types, a name that is not an exported C function)
+// throws a TypeError from cwrap itself, and so does a stackSize that is not
+// a safe integer; one outside 2048..2^30 (other than 0, the default) throws
+// a RangeError.
+//
+// A module that stopped (exit(), abort() or a trap in C) rejects every call
+// with code 'WA_EXIT' or 'WA_EABORT', and app.tasks() throws that Error. In
+// Node, when the event loop drains while calls are pending (every task
+// blocked for good), the deadlock is reported on printErr as `wasync run`
+// does and the pending calls reject with code 'WA_EDEADLK' (a code of the
+// JS API only). app.module's exported functions may be called directly,
+// also from a print callback: an await point in such a call returns
+// WA_ENOTASK. A print or printErr callback that throws is reported once
+// and does not stop the module.
 
 /**
  * @param {(opts: object) => Promise<object>} factory the default export of a built module
@@ -26,12 +47,17 @@
 export async function load(factory, opts = {}) {
   if (typeof factory !== 'function') throw new TypeError('wasync: load() needs the factory a built module exports');
   const mopts = Object.assign({}, opts.moduleOptions || {});
-  if (opts.print) mopts.print = opts.print;
-  if (opts.printErr) mopts.printErr = opts.printErr;
+  const report = reportOnce(opts.printErr || mopts.printErr);
+  const print = opts.print || mopts.print;
+  const printErr = opts.printErr || mopts.printErr;
+  if (print) mopts.print = guardCallback(print, 'print', report);
+  if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report);
   const m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;
   if (!W || !B) throw new TypeError('wasync: this module was not built by wasync build');
+  B.guardExports();
+  W.watchDrain();
   const defaultArgs = (opts.args || []).map(String);
 
   return {
@@ -46,12 +72,14 @@ export async function load(factory, opts = {}) {
     },
 
     /** An async function calling the exported C function `name`, each call its own task. */
-    cwrap(name, ret, argTypes = [], { stackSize = 0 } = {}) {
-      B.checkSignature(name, ret === undefined ? 'undefined' : ret, argTypes);
-      const types = argTypes.slice();
+    cwrap(name, ret, argTypes = [], { stackSize = 0, rejectErrors = false } = {}) {
       const r = ret === undefined ? 'undefined' : ret;
+      const bad = B.signatureError(name, r, argTypes, rejectErrors);
+      if (bad) throw bad;
+      B.checkStackSize(name, stackSize);
+      const types = argTypes.slice();
       return function wasyncCall(...args) {
-        return B.call(name, r, types, args, stackSize);
+        return B.call(name, r, types, args, stackSize, rejectErrors);
       };
     },
 
@@ -60,18 +88,22 @@ export async function load(factory, opts = {}) {
      * [{ id, name, state, waitingOn, ms }]. state is 'new', 'ready',
      * 'running', 'waiting' or 'done'; waitingOn says what a waiting task
      * waits on ('sleep', 'join', 'fetch <url>', …; '' otherwise) and ms for
-     * how long (0 unless waiting). Sorted by id: ids count from 1 in the
-     * order tasks were created, so main is 1 only if main() ran before any
-     * cwrap call. A snapshot: synchronous, no task runs.
+     * how long (0 unless waiting; waitingOn is cut to 512 bytes). Sorted
+     * by id: ids count from 1 in the order tasks were created, so main is 1
+     * only if main() ran before any cwrap call. A snapshot: synchronous, no
+     * task runs; it allocates nothing in wasm, so it works when the heap is
+     * full. Throws the module's Error (code 'WA_EXIT' or 'WA_EABORT') once
+     * it stopped.
      */
     tasks() {
-      return parseTasks(readTasks(m));
+      return parseTasks(readTasks(m, W));
     },
 
     /**
      * Hands a promise (or any value) to C: returns a handle, a positive
      * integer, which C awaits with wa_js_await(handle, &value) (suspending
-     * only that task) or gives back with wa_js_release(handle).
+     * only that task) or gives back with wa_js_release(handle). 0 (no
+     * handle) once the module stopped.
      */
     promise(p) {
       return m.wasyncBridge.handOver(p);
@@ -84,21 +116,48 @@ export async function load(factory, opts = {}) {
   };
 }
 
-// Reads wa__host_tasks()'s table (src/introspect.c), growing the buffer
-// until the whole table fits.
-function readTasks(m) {
-  let len = 4096;
-  for (;;) {
-    const buf = m._malloc(len);
-    if (!buf) throw new Error('wasync: tasks(): out of memory');
-    try {
-      const need = m._wa__host_tasks(buf, len);
-      if (need < len) return m.UTF8ToString(buf, need);
-      len = need + 1024;
-    } finally {
-      m._free(buf);
-    }
+// Reads the task table (src/introspect.c) chunk by chunk through the
+// runtime's fixed buffer. A module that stopped is not read: its memory may
+// be inconsistent. A fault while reading stops the module.
+function readTasks(m, W) {
+  if (W.dead) throw W.deadError();
+  let text = '';
+  try {
+    const buf = m._wa__host_tasks_begin();
+    for (let n; (n = m._wa__host_tasks_next()) > 0;) text += m.UTF8ToString(buf, n);
+  } catch (e) {
+    W.fatal(e);
+    throw W.deadError();
   }
+  return text;
+}
+
+// A print callback that throws must not stop the module (the exception would
+// unwind through C): the first such exception is reported, on printErr or
+// else console.error, and later ones are dropped.
+function reportOnce(printErr) {
+  let reported = false;
+  return (which, e) => {
+    if (reported) return;
+    reported = true;
+    const msg = `wasync: the ${which} callback threw (reported once; output it was given is lost): ${e && e.stack || e}`;
+    try {
+      if (which === 'printErr' || !printErr) console.error(msg);
+      else printErr(msg);
+    } catch (x) {
+      console.error(msg);
+    }
+  };
+}
+
+function guardCallback(f, which, report) {
+  return (s) => {
+    try {
+      f(s);
+    } catch (e) {
+      report(which, e);
+    }
+  };
 }
 
 function parseTasks(text) {

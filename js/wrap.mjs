@@ -8,7 +8,11 @@
 //    the .wasm beside it and passes wasmBinary (3.1.6's loader would call
 //    fetch() on a file path and fail); in browsers it locates the .wasm
 //    relative to the module's URL, which bundlers understand.
-//  - run directly (`node app.mjs args`), runs wa_main and exits with its status.
+//  - under Node, gives the C program the process's environment (getenv sees
+//    process.env; wasm/library_wasync_env.js).
+//  - run directly (`node app.mjs args`, also through a symlink), runs wa_main
+//    with argv[0] the module's path as node got it (or the name `wasync run`
+//    passes in WASYNC_ARGV0) and exits with its status.
 //  - built with --backend=jspi: fails at once where the engine lacks JSPI,
 //    and wraps the imports that suspend in WebAssembly.Suspending
 //    (src/backend/jspi.c), by their JS function names, which survive the
@@ -33,6 +37,13 @@ const IS_NODE = typeof process === 'object' && !!(process.versions && process.ve
 function emscriptenFactory(require, __dirname, __filename) {
 ${emccOutput}
 return ${exportName};
+}
+
+// Errors for the user are made here, not inside emscriptenFactory: Node
+// prints the source line of an uncaught error's first frame, and the
+// optimized Emscripten output is one very long line.
+function wasyncError(Type, message) {
+  return new Type(message);
 }
 
 async function nodeRequire() {
@@ -90,14 +101,18 @@ function instantiateWith(opts, source) {
 /** Instantiates the module. Options are Emscripten's Module options. */
 export default async function createModule(options = {}) {
   if (JSPI && (typeof WebAssembly.Suspending !== 'function' || typeof WebAssembly.promising !== 'function')) {
-    throw new Error(JSPI_MISSING);
+    throw wasyncError(Error, JSPI_MISSING);
   }
   const opts = Object.assign({}, options);
+  if (!opts.wasyncError) opts.wasyncError = wasyncError;
   if (IS_NODE) {
     const require = await nodeRequire();
     const path = require('path');
     const file = require('url').fileURLToPath(import.meta.url);
     const binary = opts.wasmBinary || require('fs').readFileSync(path.join(path.dirname(file), WASM_NAME));
+    if (!('wasyncEnv' in opts)) opts.wasyncEnv = Object.assign({}, process.env);
+    // Files beside the module (--preload-file's .data) are found beside it, not in the cwd.
+    if (!opts.locateFile) opts.locateFile = (name) => path.join(path.dirname(file), name);
     instantiateWith(opts, binary);
     return emscriptenFactory(require, path.dirname(file), file)(opts);
   }
@@ -105,24 +120,33 @@ export default async function createModule(options = {}) {
   // webpack, Rollup) recognise that form and emit the .wasm as an asset.
   instantiateWith(opts, opts.wasmBinary || (opts.locateFile ? opts.locateFile(WASM_NAME, '')
     : new URL(${JSON.stringify('./' + wasmName)}, import.meta.url).href));
+  if (!opts.locateFile) opts.locateFile = (name) => new URL(name, import.meta.url).href;
   return emscriptenFactory(undefined, undefined, undefined)(opts);
 }
 
-function isMainModule() {
+// Node runs a module given through a symlink under its real path
+// (import.meta.url) while argv[1] keeps the link: compare real paths.
+async function isMainModule() {
   if (!IS_NODE || !process.argv[1]) return false;
   try {
-    return decodeURIComponent(new URL(import.meta.url).pathname) === process.argv[1];
+    const require = await nodeRequire();
+    const fs = require('fs');
+    const self = require('url').fileURLToPath(import.meta.url);
+    return fs.realpathSync(self) === fs.realpathSync(process.argv[1]);
   } catch (e) {
     return false;
   }
 }
 
-if (isMainModule()) {
+isMainModule().then((main) => {
+  if (!main) return;
   const args = process.argv.slice(2);
-  createModule({ thisProgram: process.argv[1] }).then((m) => m.wasync.runProgram(args), (e) => {
+  const name = process.env.WASYNC_ARGV0 || process.argv[1];
+  delete process.env.WASYNC_ARGV0;
+  createModule({ thisProgram: name }).then((m) => m.wasync.runProgram(args), (e) => {
     console.error(e && e.message || String(e));
     process.exit(1);
   });
-}
+});
 `;
 }

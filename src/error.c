@@ -1,5 +1,16 @@
-/* error.c — WA_E* descriptions and names, generated from WA_ERRNO_MAP. */
+/* error.c — WA_E* descriptions and names, generated from WA_ERRNO_MAP, and
+ * the helper that gives a failing call its wa_last_error(). */
+#include <stdio.h>
 #include "internal.h"
+
+int wa__fail(int code, const char *fn, const char *why) {
+  char buf[192];
+  int n = snprintf(buf, sizeof buf, "%s: %s", fn, why ? why : wa_strerror(code));
+  if (n < 0) n = 0;
+  if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+  wa__set_last_error(wa__cur, buf, (size_t)n);
+  return code;
+}
 
 const char *wa_strerror(int code) {
   switch (code) {

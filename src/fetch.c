@@ -4,15 +4,19 @@
  *
  * Protocol (no async imports: every park happens in C, so the unwind never
  * passes through JavaScript):
- *   wa_fetch      validates its arguments (CR/LF in headers, method token),
- *                 then wa__fetch_start() copies URL, method, headers and body
+ *   wa_fetch      validates its arguments (method token and not a forbidden
+ *                 method, header names and values, headers the host
+ *                 manages itself), then wa__fetch_start() copies URL,
+ *                 method, headers and body
  *                 into JS and starts fetch() with an AbortController; it
  *                 returns a handle into the host's table (or WA_EINVAL for a
- *                 URL the host cannot resolve, before anything is sent). The
+ *                 URL the host cannot resolve or that carries credentials,
+ *                 before anything is sent). The
  *                 task parks ("fetch <url>"). When the response head
  *                 arrives, JS calls wa__fetch_head (the status) and
  *                 wa__fetch_wake(r, 0); a network failure is
- *                 wa__fetch_wake(r, WA_ENET, message). Headers are copied
+ *                 wa__fetch_wake(r, WA_ENET, message), an argument the
+ *                 host's fetch() rejected late is WA_EINVAL. Headers are copied
  *                 on the first wa_response_header (wa__fetch_headers: a
  *                 malloc'd block of lower-case "name\0value\0" pairs that
  *                 r owns from then on).
@@ -28,6 +32,10 @@
  *                 controller aborts, and JS never calls back for h again.
  *   release       wa__fetch_release(h) aborts whatever is unfinished and
  *                 empties the table slot (wa_response_free, failed wa_fetch).
+ * Messages: every failing call sets the task's wa_last_error(), with the
+ * host's message when the host found the failure and a message made here
+ * otherwise; a sticky error (r->error) keeps its message in r->errmsg and
+ * sets it again each time it is returned.
  * Natively every function returns WA_ENOTSUP (no host fetch).
  */
 #include <stdint.h>
@@ -57,10 +65,29 @@ struct wa_response {
   wa__task *waiter;    /* task parked on this response, or NULL */
   long result;         /* what the host delivered for the last wait */
   int error;           /* sticky: a read failed or was aborted */
+  char *errmsg;        /* wa_last_error() of that failure (malloc'd), or NULL */
   int eof;
 };
 
 static const char fetch_what[] = "fetch";
+
+/* Makes code r's sticky error; the task's current message goes with it. */
+static int set_sticky(wa_response *r, int code) {
+  const char *msg = wa_last_error();
+  size_t n = strlen(msg);
+  r->error = code;
+  free(r->errmsg);
+  r->errmsg = malloc(n + 1);
+  if (r->errmsg) memcpy(r->errmsg, msg, n + 1);
+  return code;
+}
+
+/* Returns r's sticky error again, with its message. */
+static int sticky(const wa_response *r) {
+  if (r->errmsg) wa__set_last_error(wa__cur, r->errmsg, strlen(r->errmsg));
+  else wa__fail(r->error, "wa_response_read", NULL);
+  return r->error;
+}
 
 static void abort_wait(wa__task *t) {
   wa_response *r = (wa_response *)t->wait_obj;
@@ -123,42 +150,94 @@ static int is_token(const char *s) {
   return 1;
 }
 
+static int ieq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+    if (x >= 'A' && x <= 'Z') x = (unsigned char)(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = (unsigned char)(y - 'A' + 'a');
+    if (x != y) return 0;
+  }
+  return *a == *b;
+}
+
+/* A field value (RFC 9110): HTAB, SP, visible ASCII and obs-text only. */
+static int is_field_value(const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return 0;
+  }
+  return 1;
+}
+
+/* Methods fetch() refuses in every host (the Fetch standard's forbidden methods). */
+static int is_forbidden_method(const char *m) {
+  return ieq(m, "CONNECT") || ieq(m, "TRACE") || ieq(m, "TRACK");
+}
+
+/* Hop-by-hop headers that fetch() manages itself: Node's fetch rejects them,
+ * browsers drop them silently; either way the caller's value never goes out. */
+static int is_host_managed_header(const char *name) {
+  static const char *const names[] = {"transfer-encoding", "keep-alive", "upgrade", "expect", NULL};
+  for (int i = 0; names[i]; i++)
+    if (ieq(name, names[i])) return 1;
+  return 0;
+}
+
+/* WA_EINVAL with a message if wa_fetch's arguments are bad, else 0. */
+static int check_args(const char *url, const wa_fetch_opts *opts, const char *method, wa_response **out) {
+  const char *const *headers = opts ? opts->headers : NULL;
+  static const char fn[] = "wa_fetch";
+  if (!url) return wa__fail(WA_EINVAL, fn, "url is NULL");
+  if (!out) return wa__fail(WA_EINVAL, fn, "out is NULL");
+  if (opts && opts->body_len && !opts->body) return wa__fail(WA_EINVAL, fn, "body is NULL but body_len is not 0");
+  if (has_crlf(url)) return wa__fail(WA_EINVAL, fn, "the URL contains CR or LF");
+  if (!is_token(method)) return wa__fail(WA_EINVAL, fn, "the method is not an HTTP token");
+  if (is_forbidden_method(method)) return wa__fail(WA_EINVAL, fn, "CONNECT, TRACE and TRACK are forbidden methods");
+  for (size_t n = 0; headers && headers[n]; n += 2) {
+    if (!headers[n + 1]) return wa__fail(WA_EINVAL, fn, "a header name has no value (odd headers list)");
+    if (!is_token(headers[n])) return wa__fail(WA_EINVAL, fn, "a header name is not an HTTP token");
+    if (!is_field_value(headers[n + 1])) return wa__fail(WA_EINVAL, fn, "a header value contains a control character");
+    if (is_host_managed_header(headers[n]))
+      return wa__fail(WA_EINVAL, fn, "Transfer-Encoding, Keep-Alive, Upgrade and Expect are set by the host");
+  }
+  return 0;
+}
+
 static void release(wa_response *r) {
   if (r->handle) wa__fetch_release(r->handle);
   r->handle = 0;
 }
 
 int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out) {
+  static const char fn[] = "wa_fetch";
   const char *method = opts && opts->method ? opts->method : "GET";
-  const char *const *headers = opts ? opts->headers : NULL;
   wa_response *r;
   size_t n;
   int rc;
   if (out) *out = NULL;
-  if (!url || !out || (opts && opts->body_len && !opts->body)) return WA_EINVAL;
-  if (has_crlf(url) || !is_token(method)) return WA_EINVAL;
-  for (n = 0; headers && headers[n]; n += 2) {
-    if (!headers[n + 1] || !is_token(headers[n]) || has_crlf(headers[n + 1])) return WA_EINVAL;
-  }
-  rc = wa__await_begin();
+  rc = check_args(url, opts, method, out);
   if (rc) return rc;
+  rc = wa__await_begin();
+  if (rc) return wa__fail(rc, fn, NULL);
   r = calloc(1, sizeof *r);
-  if (!r) return WA_ENOMEM;
+  if (!r) return wa__fail(WA_ENOMEM, fn, NULL);
   n = strlen(url);
   r->url = malloc(n + 1);
   if (!r->url) {
     free(r);
-    return WA_ENOMEM;
+    return wa__fail(WA_ENOMEM, fn, NULL);
   }
   memcpy(r->url, url, n + 1);
-  rc = wa__fetch_start(r, url, method, headers, opts ? opts->body : NULL, opts ? opts->body_len : 0);
+  rc = wa__fetch_start(r, url, method, opts ? opts->headers : NULL, opts ? opts->body : NULL,
+                       opts ? opts->body_len : 0);
   if (rc < 0) {
     wa_response_free(r);
-    return rc;
+    return rc == WA_EINVAL ? rc : wa__fail(rc, fn, NULL); /* the host set EINVAL's message */
   }
   r->handle = (uint32_t)rc;
   rc = park_on(r);
-  if (rc == 0 && r->result < 0) rc = (int)r->result;
+  if (rc != 0) wa__fail(rc, fn, NULL);
+  else if (r->result < 0) rc = (int)r->result; /* the host set the message */
   if (rc != 0) {
     wa_response_free(r);
     return rc;
@@ -182,16 +261,7 @@ const char *wa_response_header(const wa_response *r, const char *name) {
   end = r->headers + r->headers_len;
   while (p < end) {
     const char *value = p + strlen(p) + 1;
-    const char *a = p, *b = name;
-    while (*a && *b) {
-      unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-      if (y >= 'A' && y <= 'Z') y = (unsigned char)(y - 'A' + 'a');
-      if (x >= 'A' && x <= 'Z') x = (unsigned char)(x - 'A' + 'a');
-      if (x != y) break;
-      a++;
-      b++;
-    }
-    if (!*a && !*b) return value;
+    if (ieq(p, name)) return value;
     if (value >= end) break;
     p = value + strlen(value) + 1;
   }
@@ -199,66 +269,101 @@ const char *wa_response_header(const wa_response *r, const char *name) {
 }
 
 long wa_response_read(wa_response *r, void *buf, size_t len) {
+  static const char fn[] = "wa_response_read";
   long n;
   int rc;
-  if (!r || (!buf && len)) return WA_EINVAL;
-  if (r->error) return r->error;
+  if (!r) return wa__fail(WA_EINVAL, fn, "r is NULL");
+  if (!buf && len) return wa__fail(WA_EINVAL, fn, "buf is NULL");
+  if (r->error) return sticky(r);
   if (r->eof) return 0;
   if (len == 0) return 0;
   if (len > 0x40000000) len = 0x40000000;
-  if (!r->handle) return WA_EINVAL;
-  if (r->waiter) return WA_EBUSY; /* another task is reading it */
+  if (!r->handle) return wa__fail(WA_EINVAL, fn, "the response was released");
+  if (r->waiter) return wa__fail(WA_EBUSY, fn, "another task is reading this response");
   rc = wa__await_begin();
-  if (rc) return rc;
+  if (rc) return wa__fail(rc, fn, NULL);
   n = wa__fetch_read(r->handle, buf, len);
   if (n == WA__FETCH_PARK) {
     rc = park_on(r);
-    if (rc != 0) {
-      r->error = rc; /* the request was aborted: the rest of the body is gone */
-      return rc;
-    }
+    if (rc != 0) /* the request was aborted: the rest of the body is gone */
+      return set_sticky(r, wa__fail(rc, fn, NULL));
     n = r->result;
   }
   if (n == 0) r->eof = 1;
-  if (n < 0) r->error = (int)n;
+  if (n < 0) {
+    if (n == WA_EINVAL) wa__fail(WA_EINVAL, fn, "the host has no body to read");
+    set_sticky(r, (int)n); /* WA_ENET: the host set the message */
+  }
   return n;
 }
 
-int wa_response_body(wa_response *r, char **data, size_t *len) {
-  size_t cap, used = 0;
-  const char *cl;
+/* Ends r's body early: the request is aborted and later reads return code. */
+static int abandon_body(wa_response *r, int code, const char *msg) {
+  if (r->handle) wa__fetch_abort(r->handle);
+  return set_sticky(r, wa__fail(code, "wa_response_body", msg));
+}
+
+/* The announced Content-Length if the body is not content-encoded (then it
+ * is the decoded length, as the host checks), else -1. */
+static long long plain_length(const wa_response *r) {
+  const char *cl = wa_response_header(r, "content-length");
+  const char *ce = wa_response_header(r, "content-encoding");
+  char *endp;
+  unsigned long long v;
+  if (!cl || (ce && !ieq(ce, "identity"))) return -1;
+  v = strtoull(cl, &endp, 10);
+  if (endp == cl || *endp || v > (unsigned long long)INT64_MAX) return -1;
+  return (long long)v;
+}
+
+#define WA__BODY_RESERVE ((size_t)64 * 1024) /* at most this much before any data */
+
+int wa_response_body_max(wa_response *r, char **data, size_t *len, size_t max) {
+  static const char fn[] = "wa_response_body";
+  /* The buffer never needs more than max + 1 bytes of data and the NUL. */
+  const size_t limit = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX;
+  size_t cap = WA__BODY_RESERVE, used = 0;
+  long long announced;
   char *buf;
   if (data) *data = NULL;
   if (len) *len = 0;
-  if (!r || !data) return WA_EINVAL;
-  cap = 16 * 1024;
-  cl = wa_response_header(r, "content-length");
-  if (cl) {
-    char *endp;
-    unsigned long long v = strtoull(cl, &endp, 10);
-    if (endp != cl && v < ((size_t)256 << 20)) cap = (size_t)v + 1;
-  }
+  if (!r) return wa__fail(WA_EINVAL, fn, "r is NULL");
+  if (!data) return wa__fail(WA_EINVAL, fn, "data is NULL");
+  if (r->error) return sticky(r);
+  announced = plain_length(r);
+  if (announced >= 0 && (unsigned long long)announced > max)
+    return abandon_body(r, WA_EOVERFLOW, "the Content-Length is larger than the limit");
+  /* Reserve what was announced, within bounds: a server may lie. */
+  if (announced >= 0 && (unsigned long long)announced < cap - 2) cap = (size_t)announced + 2;
+  if (cap > limit) cap = limit;
   buf = malloc(cap);
-  if (!buf) return WA_ENOMEM;
+  if (!buf) return wa__fail(WA_ENOMEM, fn, NULL);
   for (;;) {
     long n;
-    if (cap - used < 2) {
-      size_t ncap = cap * 2;
+    size_t want;
+    if (cap - used < 2) { /* grow with the data received, geometrically */
+      size_t ncap = cap <= limit / 2 ? cap * 2 : limit;
       char *nb = ncap > cap ? realloc(buf, ncap) : NULL;
       if (!nb) {
         free(buf);
-        return WA_ENOMEM;
+        return set_sticky(r, wa__fail(WA_ENOMEM, fn, NULL));
       }
       buf = nb;
       cap = ncap;
     }
-    n = wa_response_read(r, buf + used, cap - used - 1);
+    want = cap - used - 1;
+    if (max < SIZE_MAX && want > max - used + 1) want = max - used + 1;
+    n = wa_response_read(r, buf + used, want);
     if (n < 0) {
       free(buf);
       return (int)n;
     }
     if (n == 0) break;
     used += (size_t)n;
+    if (used > max) {
+      free(buf);
+      return abandon_body(r, WA_EOVERFLOW, "the body is larger than the limit");
+    }
   }
   buf[used] = '\0';
   *data = buf;
@@ -266,11 +371,16 @@ int wa_response_body(wa_response *r, char **data, size_t *len) {
   return 0;
 }
 
+int wa_response_body(wa_response *r, char **data, size_t *len) {
+  return wa_response_body_max(r, data, len, SIZE_MAX);
+}
+
 void wa_response_free(wa_response *r) {
   if (!r) return;
   if (r->waiter) return; /* a task is parked on it: freeing would leave it dangling */
   release(r);
   free(r->headers);
+  free(r->errmsg);
   free(r->url);
   free(r);
 }
@@ -302,12 +412,15 @@ long wa_response_read(wa_response *r, void *buf, size_t len) {
   return WA_ENOTSUP;
 }
 
-int wa_response_body(wa_response *r, char **data, size_t *len) {
+int wa_response_body_max(wa_response *r, char **data, size_t *len, size_t max) {
   WA__UNUSED(r);
+  WA__UNUSED(max);
   if (data) *data = NULL;
   if (len) *len = 0;
   return WA_ENOTSUP;
 }
+
+int wa_response_body(wa_response *r, char **data, size_t *len) { return wa_response_body_max(r, data, len, 0); }
 
 void wa_response_free(wa_response *r) { WA__UNUSED(r); }
 

@@ -4,13 +4,18 @@
  * other member; wa_group_wait returns that status once every member has
  * finished; a cancelled (or timed-out) waiter cancels every member and still
  * waits for all of them, so nothing outlives its group; wa_group_free
- * cancels and detaches whatever is still running.
+ * cancels and detaches whatever is still running and wakes its waiters,
+ * which return WA_ECLOSED.
  *
  * How: members are detached tasks (they free themselves) whose exit hook
  * reports to the group. The group keeps only their generation-checked
  * handles, so cancelling a member that has already gone is harmless. A
  * member spawned after the first failure is cancelled before it starts,
- * keeping "the first error cancels every other member" true. */
+ * keeping "the first error cancels every other member" true.
+ *
+ * wa_group_free while tasks are inside wa_group_wait (queued, or woken but
+ * not yet running again) only marks the group freed; the last of them to
+ * leave releases its memory, so none of them reads freed memory. */
 #include <stdlib.h>
 #include "internal.h"
 
@@ -20,8 +25,15 @@ struct wa_group {
   int running;         /* members that have not ended yet */
   int first;           /* first non-zero member status, 0 if none */
   int shutting_down;   /* a waiter was interrupted: no new members */
+  int freed;           /* wa_group_free was called; released when inside is 0 */
+  int inside;          /* tasks inside wa_group_wait */
   wa__waitq waiters;   /* tasks in wa_group_wait, woken when running hits 0 */
 };
+
+static void release(wa_group *g) {
+  free(g->members);
+  free(g);
+}
 
 wa_group *wa_group_new(void) {
   wa_group *g = calloc(1, sizeof *g);
@@ -89,9 +101,10 @@ int wa_group_spawn(wa_group *g, wa_fn fn, void *arg) {
 }
 
 /* Waits until no member is running, ignoring further interruptions: the
- * caller has already been told (and will return) the first one. */
+ * caller has already been told (and will return) the first one. Stops if
+ * g is freed meanwhile. */
 static void wait_all_uninterruptibly(wa_group *g) {
-  while (g->running > 0) wa__waitq_wait(&g->waiters, NULL, "group (cancelling)", g);
+  while (g->running > 0 && !g->freed) wa__waitq_wait(&g->waiters, NULL, "group (cancelling)", g);
 }
 
 int wa_group_wait(wa_group *g) {
@@ -99,18 +112,21 @@ int wa_group_wait(wa_group *g) {
   if (!g) return WA_EINVAL;
   rc = wa__await_begin();
   if (rc == WA_ENOTASK) return rc;
-  while (rc == 0 && g->running > 0) rc = wa__waitq_wait(&g->waiters, NULL, "group", g);
-  if (rc != 0) {
+  g->inside++;
+  while (rc == 0 && g->running > 0 && !g->freed) rc = wa__waitq_wait(&g->waiters, NULL, "group", g);
+  if (rc == 0) {
+    rc = g->running > 0 ? WA_ECLOSED : g->first; /* freed before every member ended */
+  } else if (!g->freed) {
     g->shutting_down = 1;
     cancel_members(g);
     wait_all_uninterruptibly(g);
-    return rc;
   }
-  return g->first;
+  if (--g->inside == 0 && g->freed) release(g);
+  return rc;
 }
 
 void wa_group_free(wa_group *g) {
-  if (!g) return;
+  if (!g || g->freed) return;
   g->shutting_down = 1;
   for (int i = 0; i < g->len; i++) {
     wa__task *t = live_member(g, g->members[i]);
@@ -120,6 +136,7 @@ void wa_group_free(wa_group *g) {
     t->exit_ctx = NULL;
     wa_cancel(g->members[i]);
   }
-  free(g->members);
-  free(g);
+  g->freed = 1;
+  wa__waitq_wake_all(&g->waiters, WA_ECLOSED);
+  if (g->inside == 0) release(g);
 }

@@ -13,7 +13,9 @@
 double wa__host_now(void);
 /* Arms the host's single timer for an absolute wa__host_now() deadline,
  * replacing any earlier one; when it fires the host calls
- * wa__host_timer_fired(). */
+ * wa__host_timer_fired(). A host may fire early (both hosts wait at most
+ * 2^31-1 ms at a time, setTimeout's limit): the core finds nothing due and
+ * arms it again. */
 void wa__host_timer_arm(double deadline);
 void wa__host_timer_disarm(void);
 /* Asks the host to call wa__host_tick() soon, once: from a microtask if

@@ -30,10 +30,14 @@ void wa__host_task_done(uint32_t token, int status) {
   done_status = status;
 }
 
+/* Sleeps at most 2^31-1 ms at a time, as the JS host's setTimeout does (and
+ * so that time_t cannot overflow): a farther deadline wakes early, the core
+ * finds nothing due and re-arms. */
 static int sleep_until(double deadline) {
   double ms = deadline - wa__host_now();
   struct timespec ts;
   if (ms <= 0) return 0;
+  if (ms > 2147483647.0) ms = 2147483647.0;
   ts.tv_sec = (time_t)(ms / 1000.0);
   ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
   return nanosleep(&ts, NULL);

@@ -84,14 +84,24 @@ int wa__waitq_wake_all(wa__waitq *q, int code);
 typedef struct wa__timer wa__timer;
 
 void wa__timer_init(wa__timer *t, void (*fire)(wa__timer *));
+/* Now, in the timers' unit (microseconds on the wa_now() clock). */
+int64_t wa__timer_now(void);
+/* The deadline ms milliseconds from now (now if ms <= 0), saturated at
+ * INT64_MAX, which never comes: huge times mean never, not the past. */
+int64_t wa__timer_deadline_in(int64_t ms);
 /* Arms (or re-arms) t for deadline; returns WA_ENOMEM if the heap cannot grow. */
 int wa__timer_start(wa__timer *t, int64_t deadline);
+/* wa__timer_start(t, wa__timer_deadline_in(ms)), out of line: await points
+ * that call it stay small enough to inline cheaply. */
+int wa__timer_start_in(wa__timer *t, int64_t ms);
 void wa__timer_stop(wa__timer *t);
 int wa__timer_active(const wa__timer *t);
 /* Fires every timer whose deadline has passed, earliest first; re-arms the
  * host timer for the next one. */
 void wa__timers_run(void);
 int wa__timers_count(void);
+/* How many times the host timer has fired (wa__timers_run calls), for tests. */
+unsigned long wa__timers_fired(void);
 
 /* ---- tasks ----------------------------------------------------------------- */
 
@@ -166,6 +176,9 @@ void wa__task_free(wa__task *t);
 void wa__task_finish(wa__task *t, int status);
 /* Sets the per-task error message for wa_last_error() (copied). */
 void wa__set_last_error(wa__task *t, const char *msg, size_t len);
+/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
+ * code's wa_strerror) and returns code: for failures found in C. */
+int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
 /* Capacity of the handle table (slots ever allocated), for soak tests. */
@@ -176,14 +189,21 @@ uint32_t wa__task_slots(void);
 /* Reports an await point outside a task (debug builds) and aborts. */
 void wa__await_outside_task(void);
 
-/* Step 1 of every await point: WA_ENOTASK outside a task; a pending
- * cancellation (first) or timeout is delivered and consumed here. Inline:
- * it runs on every await. */
+/* Non-zero while the host runs a call into C that it made from inside a
+ * task's run (JS calling an export from a print callback): the running task
+ * is not the caller, and no await point can suspend through the host's
+ * frame, so every await point returns WA_ENOTASK, in debug builds too. The
+ * host counts it up and down around such calls (sched.c defines it). */
+extern int wa__host_reentered;
+
+/* Step 1 of every await point: WA_ENOTASK outside a task (or in a call the
+ * host made from inside one); a pending cancellation (first) or timeout is
+ * delivered and consumed here. Inline: it runs on every await. */
 static inline int wa__await_begin(void) {
   wa__task *t = wa__cur;
-  if (!t) {
+  if (!t || wa__host_reentered) {
 #ifdef WA_DEBUG
-    wa__await_outside_task();
+    if (!t) wa__await_outside_task();
 #endif
     return WA_ENOTASK;
   }

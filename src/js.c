@@ -111,6 +111,10 @@ uint32_t wa__js_resuming(void) {
   return t->js_handle;
 }
 
+/* Where JS counts the calls it makes into exports from inside a task's run
+ * (wa__host_reentered, internal.h); JS updates it in memory, without a call. */
+int *wa__js_reentered_flag(void) { return &wa__host_reentered; }
+
 /* 1 while the current task unwinds (it parked or yielded and is leaving
  * the stack); JS that called into C returns at once then. */
 int wa__unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
@@ -140,12 +144,13 @@ void wa__js_call_cancel(uint32_t token) {
 int wa_js_await(uint32_t handle, double *value) {
   double v = 0;
   int rc, state = wa__js_state(handle);
-  if (state < 0) return WA_EINVAL;
+  if (state < 0) return wa__fail(WA_EINVAL, "wa_js_await", "unknown or already used promise handle");
   rc = wa__await_begin();
   if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
   if (rc != 0) {
     wa__js_drop(handle); /* consumed: the promise is ignored from now on */
-    return rc;
+    /* WA_EJS: it was rejected while parked; wa__js_settle set its message. */
+    return rc == WA_EJS ? rc : wa__fail(rc, "wa_js_await", NULL);
   }
   rc = wa__js_take(handle, &v);
   if (rc == 0 && value) *value = v;
@@ -160,6 +165,7 @@ void wa__js_set_error(const char *msg, size_t len) { wa__set_last_error(wa__cur,
 int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   wa_task_opts opts;
   wa__task *t;
+  if (stack_size && (stack_size < WA_STACK_MIN || stack_size > WA_STACK_MAX)) return WA_EINVAL;
   opts.name = name;
   opts.stack_size = stack_size ? stack_size : WA__JS_CALL_STACK;
   t = wa__task_spawn(invoke_body, (void *)(uintptr_t)token, &opts);

@@ -22,6 +22,7 @@ wa__task *wa__cur;
 
 wa__task *wa__ready_head, *wa__ready_tail;
 int wa__in_tick;
+int wa__host_reentered;
 static int tick_requested;
 static int64_t slice_now;
 

@@ -87,7 +87,8 @@ wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
   const char *name = opts && opts->name ? opts->name : "task";
   struct wa__ctx *ctx;
   wa__task *t;
-  if (!fn || stack < WA_STACK_MIN) return NULL;
+  /* Checked before any arithmetic on the size, so nothing can wrap. */
+  if (!fn || stack < WA_STACK_MIN || stack > WA_STACK_MAX) return NULL;
   if (!(ctx = wa__ctx_create(stack))) return NULL;
   if (!(t = calloc(1, sizeof *t))) {
     wa__task tmp = {.ctx = ctx};
@@ -100,7 +101,8 @@ wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
     free(t);
     return NULL;
   }
-  t->id = ++next_id;
+  if (++next_id == 0) ++next_id; /* 0 means "no task" (a free mutex) */
+  t->id = next_id;
   strncpy(t->name, name, sizeof t->name - 1);
   t->fn = fn;
   t->arg = arg;
@@ -164,10 +166,12 @@ static void cancel_and_detach(wa__task *t) {
   wa_detach(wa__task_handle(t));
 }
 
-int wa_join(wa_task *h) {
-  wa__task *t = wa__task_from_handle(h);
+static int joinable(const wa__task *t) { return t && !t->detached && !t->joined && t != wa__cur; }
+
+/* Joins t, which the caller has checked is joinable (or has marked joined
+ * itself); see wa_join. WA_ENOTASK leaves t as it was. */
+static int join_task(wa__task *t) {
   int rc;
-  if (!t || t->detached || t->joined || t == wa__cur) return WA_EINVAL;
   if (t->state != WA__DONE) {
     rc = wa__await_begin();
     if (rc == WA_ENOTASK) return rc;
@@ -183,20 +187,35 @@ int wa_join(wa_task *h) {
   return rc;
 }
 
+int wa_join(wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return joinable(t) ? join_task(t) : WA_EINVAL;
+}
+
+/* Every handle is marked joined before the first wait, so no other task
+ * can join or detach (and so free) one while this call waits on an earlier
+ * one: each handle stays valid until this call consumes it. */
 int wa_join_all(wa_task **hs, int n) {
-  int i, rc, first = 0;
+  int i, j, rc, first = 0;
   if (n < 0 || (n > 0 && !hs)) return WA_EINVAL;
   for (i = 0; i < n; i++) {
     wa__task *t = wa__task_from_handle(hs[i]);
-    if (!t || t->detached || t->joined || t == wa__cur) return WA_EINVAL;
+    if (!joinable(t)) { /* stale, detached, joined, our own, or repeated */
+      for (j = 0; j < i; j++) wa__task_from_handle(hs[j])->joined = 0;
+      return WA_EINVAL;
+    }
+    t->joined = 1;
   }
   for (i = 0; i < n; i++) {
-    rc = wa_join(hs[i]);
-    if (rc == WA_ENOTASK) return rc;
-    if (rc != 0 && wa__cur && (rc == WA_ECANCELED || rc == WA_ETIMEDOUT) &&
-        wa__task_from_handle(hs[i]) != NULL) {
-      /* Our own wait was interrupted (the task is still alive, detached). */
-      for (i = i + 1; i < n; i++) cancel_and_detach(wa__task_from_handle(hs[i]));
+    wa__task *t = wa__task_from_handle(hs[i]);
+    rc = join_task(t);
+    if (rc == WA_ENOTASK) { /* outside a task, at the first one not done */
+      for (j = i; j < n; j++) wa__task_from_handle(hs[j])->joined = 0;
+      return rc;
+    }
+    if ((rc == WA_ECANCELED || rc == WA_ETIMEDOUT) && wa__task_from_handle(hs[i])) {
+      /* Our own wait was interrupted: t is alive, cancelled and detached. */
+      for (j = i + 1; j < n; j++) cancel_and_detach(wa__task_from_handle(hs[j]));
       return rc;
     }
     if (rc != 0 && first == 0) first = rc;
@@ -229,8 +248,7 @@ int wa_join_any(wa_task **hs, int n, int *idx) {
   if (idx) *idx = -1;
   if (n <= 0 || !hs) return WA_EINVAL;
   for (i = 0; i < n; i++) {
-    wa__task *t = wa__task_from_handle(hs[i]);
-    if (!t || t->detached || t->joined || t == wa__cur) return WA_EINVAL;
+    if (!joinable(wa__task_from_handle(hs[i]))) return WA_EINVAL;
   }
   k = first_done(hs, n);
   if (k < 0) {
@@ -279,7 +297,7 @@ int wa_sleep(int64_t ms) {
   if (ms <= 0) return wa_yield();
   rc = wa__await_begin();
   if (rc) return rc;
-  rc = wa__timer_start(&t->sleep_timer, (int64_t)(wa__host_now() * 1000.0) + ms * 1000);
+  rc = wa__timer_start_in(&t->sleep_timer, ms);
   if (rc) return rc;
   return wa__park("sleep", NULL, abort_sleep);
 }

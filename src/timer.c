@@ -10,6 +10,7 @@ static wa__timer **heap;
 static int heap_len, heap_cap;
 static uint64_t next_seq;
 static int64_t armed = -1; /* deadline the host timer is armed for, -1 if none */
+static unsigned long fired;
 
 static int before(const wa__timer *a, const wa__timer *b) {
   return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
@@ -86,6 +87,8 @@ int wa__timer_start(wa__timer *t, int64_t deadline) {
   return 0;
 }
 
+int wa__timer_start_in(wa__timer *t, int64_t ms) { return wa__timer_start(t, wa__timer_deadline_in(ms)); }
+
 void wa__timer_stop(wa__timer *t) {
   int i = t->heap_index;
   if (i < 0) return;
@@ -100,9 +103,21 @@ void wa__timer_stop(wa__timer *t) {
 
 int wa__timers_count(void) { return heap_len; }
 
+int64_t wa__timer_now(void) { return (int64_t)(wa__host_now() * 1000.0); }
+
+int64_t wa__timer_deadline_in(int64_t ms) {
+  int64_t now = wa__timer_now();
+  if (ms <= 0) return now;
+  if (ms > (INT64_MAX - now) / 1000) return INT64_MAX; /* never, in effect */
+  return now + ms * 1000;
+}
+
+unsigned long wa__timers_fired(void) { return fired; }
+
 void wa__timers_run(void) {
-  int64_t now = (int64_t)(wa__host_now() * 1000.0);
+  int64_t now = wa__timer_now();
   armed = -1; /* the host timer that called us has fired */
+  fired++;
   while (heap_len && heap[0]->deadline <= now) {
     wa__timer *t = heap[0];
     wa__timer_stop(t);

@@ -10,7 +10,9 @@
  *    run in that order; equal sleep deadlines wake in the order they were set.
  *  - Await points may only be made from inside a task; elsewhere they return
  *    WA_ENOTASK at once (debug builds, `wasync build --debug`, report it and
- *    abort instead).
+ *    abort instead). A call JS makes into an exported function while a task
+ *    runs (from a print callback, say) is not that task: its await points
+ *    return WA_ENOTASK, in debug builds too.
  *  - Cancellation and timeouts are edge-triggered, as in asyncio: the
  *    current or next await point of a cancelled task returns WA_ECANCELED
  *    once, and within an expired timeout scope one await point returns
@@ -47,7 +49,7 @@ extern "C" {
   X(EBUSY, -8, "resource busy")                                                \
   X(ENET, -9, "network failure")                                               \
   X(EJS, -10, "JavaScript promise rejected")                                   \
-  X(EOVERFLOW, -11, "task stack or asyncify buffer overflowed")                \
+  X(EOVERFLOW, -11, "task stack, asyncify buffer or size limit overflowed")   \
   X(ENOTSUP, -12, "not supported on this host")
 
 typedef enum {
@@ -60,8 +62,11 @@ typedef enum {
 const char *wa_strerror(int code);
 /* The code's name without prefix, e.g. "WA_ETIMEDOUT"; "WA_EUNKNOWN" otherwise. */
 const char *wa_err_name(int code);
-/* Message of the last WA_EJS / WA_ENET failure seen by the calling task
- * (per task; "" if none). Valid until that task's next failing call. */
+/* Message of the calling task's last failure (per task; "" if none): the
+ * host's message for WA_EJS / WA_ENET, and for any other code returned by
+ * wa_fetch, wa_response_read, wa_response_body(_max) or wa_js_await a
+ * message naming the call and the reason (each failing call sets its own).
+ * Valid until that task's next failing call. */
 const char *wa_last_error(void);
 
 /* ---- program entry and exports ------------------------------------------ */
@@ -117,11 +122,15 @@ typedef struct {
 
 #define WA_STACK_DEFAULT ((size_t)6 * 1024)
 #define WA_STACK_MIN ((size_t)2 * 1024)
+/* The largest stack_size accepted (1 GiB): larger sizes are refused before
+ * any size arithmetic, so no value can wrap. */
+#define WA_STACK_MAX ((size_t)1 << 30)
 
 /* Creates a task that runs fn(arg) after the spawner next awaits (or, from
  * outside any task, on the next scheduler tick). The caller owns the handle
- * and must wa_join() or wa_detach() it. NULL on out of memory (or, for
- * spawn_opts, a stack_size below WA_STACK_MIN). arg stays owned by the caller. */
+ * and must wa_join() or wa_detach() it. NULL on out of memory, for a NULL
+ * fn, or (spawn_opts) a stack_size outside [WA_STACK_MIN, WA_STACK_MAX]
+ * other than 0; nothing is allocated then. arg stays owned by the caller. */
 wa_task *wa_spawn(wa_fn fn, void *arg);
 wa_task *wa_spawn_opts(wa_fn fn, void *arg, const wa_task_opts *opts);
 
@@ -140,7 +149,10 @@ void wa_cancel(wa_task *t);
 /* Lets every other ready task run, then continues. 0, or WA_ECANCELED /
  * WA_ETIMEDOUT / WA_ENOTASK. */
 int wa_yield(void);
-/* Sleeps at least ms milliseconds (ms <= 0 is a yield). */
+/* Sleeps at least ms milliseconds (ms <= 0 is a yield). Deadlines saturate:
+ * a sleep too long to represent (up to INT64_MAX) lasts until the task is
+ * cancelled or times out. 0, or WA_ECANCELED / WA_ETIMEDOUT / WA_ENOTASK,
+ * or WA_ENOMEM (the timer heap could not grow; the task did not sleep). */
 int wa_sleep(int64_t ms);
 /* Monotonic milliseconds since an arbitrary start (fractional part dropped). */
 int64_t wa_now(void);
@@ -152,8 +164,12 @@ uint32_t wa_task_id(const wa_task *t);
 /* The task's name, "" for a stale handle. */
 const char *wa_task_name(const wa_task *t);
 /* Gather: awaits all n tasks and frees them; returns the first non-zero
- * status in array order, else 0. If the caller's wait is interrupted, every
- * unfinished task is cancelled and detached and the code is returned. */
+ * status in array order, else 0. The handles belong to the call until it
+ * returns: another task's wa_join or wa_detach of one of them is refused
+ * (WA_EINVAL / ignored), as for a task being joined. If the caller's wait
+ * is interrupted, every unfinished task is cancelled and detached and the
+ * code is returned. WA_EINVAL (nothing consumed) for n < 0, NULL ts with
+ * n > 0, or a stale, detached, already joined, repeated or own handle. */
 int wa_join_all(wa_task **ts, int n);
 /* Awaits the first of n tasks to finish, frees only that one, sets *idx to
  * its index and returns its status. If the caller's wait is interrupted the
@@ -180,9 +196,16 @@ typedef struct wa_timeout {
 
 /* Opens a scope: if it is still open ms from now, one await point of the
  * calling task returns WA_ETIMEDOUT. Scopes nest; must be called in a task
- * (outside a task the scope never expires). */
+ * (outside a task the scope never expires). ms <= 0 expires at once; the
+ * deadline saturates, so a huge ms (up to INT64_MAX) never expires. If the
+ * timer heap cannot grow (out of memory) the scope expires at once rather
+ * than never. NULL t does nothing. */
 void wa_timeout_begin(wa_timeout *t, int64_t ms);
-/* Closes the innermost scope, which must be t; 1 if it expired, else 0. */
+/* Closes t, and any scope opened inside it and still open; 1 if it
+ * expired, else 0. A scope that is already closed (ended before, closed
+ * with an outer scope, or whose task has ended: a task's open scopes close
+ * when it ends) is left alone and only its result is returned. WA_EINVAL
+ * for NULL. */
 int wa_timeout_end(wa_timeout *t);
 
 /* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
@@ -200,7 +223,12 @@ int wa_group_spawn(wa_group *g, wa_fn fn, void *arg);
  * waiter itself is cancelled, every member is cancelled and awaited before
  * WA_ECANCELED is returned: nothing outlives its group. */
 int wa_group_wait(wa_group *g);
-/* Frees g; members still running are cancelled and detached. */
+/* Frees g; members still running are cancelled and detached. Tasks inside
+ * wa_group_wait(g) are woken, as wa_chan_free wakes a channel's waiters:
+ * their wait returns WA_ECLOSED (the group's status if every member had
+ * ended already; a waiter that was itself cancelled or timed out returns
+ * that code). The memory is released once the last of them has returned.
+ * NULL is ignored. */
 void wa_group_free(wa_group *g);
 
 /* ---- channels (Go-like) ------------------------------------------------ */
@@ -234,14 +262,28 @@ int wa_select_result(void);
 
 /* ---- synchronisation (caller-allocated; waiters wake FIFO) -------------- */
 
+/* NULL: every function below that returns a code returns WA_EINVAL for a
+ * NULL primitive (before a pending cancellation or timeout is consumed);
+ * the void ones do nothing, and wa_event_is_set(NULL) is 0. Fields are
+ * private. */
+
 typedef struct wa__waitq {
   struct wa__wait *head, *tail;
 } wa__waitq;
 
-typedef struct { wa__waitq q; struct wa_task *owner; } wa_mutex;
+/* The holder is recorded by task id (wa_task_id), never by address, so a
+ * task that reuses an ended holder's memory or handle slot does not hold m.
+ * A task that ends holding m leaves it held for good, as in Go or asyncio:
+ * wa_mutex_lock then waits (the deadlock report shows it), trylock is
+ * WA_EBUSY and nobody can unlock it. */
+typedef struct {
+  wa__waitq q;
+  struct { uint32_t holder; } wa__private; /* holder's task id, 0 if free */
+} wa_mutex;
 void wa_mutex_init(wa_mutex *m);
+/* Await point; WA_EBUSY if the caller holds m already (not recursive). */
 int wa_mutex_lock(wa_mutex *m);
-int wa_mutex_trylock(wa_mutex *m);  /* WA_EBUSY if held */
+int wa_mutex_trylock(wa_mutex *m);  /* WA_EBUSY if held; WA_ENOTASK outside a task */
 int wa_mutex_unlock(wa_mutex *m);   /* WA_EINVAL unless the caller holds m */
 
 typedef struct { wa__waitq q; int set; } wa_event;
@@ -259,14 +301,15 @@ void wa_sem_release(wa_sem *s);
 
 typedef struct { wa__waitq q; } wa_cond;
 void wa_cond_init(wa_cond *c);
-/* Releases m, waits, re-acquires m (also when returning an error). */
+/* Releases m, waits, re-acquires m (also when returning an error).
+ * WA_EINVAL (m untouched) if c or m is NULL or the caller does not hold m. */
 int wa_cond_wait(wa_cond *c, wa_mutex *m);
 void wa_cond_signal(wa_cond *c);
 void wa_cond_broadcast(wa_cond *c);
 
 typedef struct { wa__waitq q; long count; } wa_waitgroup;
 void wa_waitgroup_init(wa_waitgroup *w);
-int wa_waitgroup_add(wa_waitgroup *w, long n); /* WA_EINVAL if the count would go negative */
+int wa_waitgroup_add(wa_waitgroup *w, long n); /* WA_EINVAL if the count would go negative or overflow */
 int wa_waitgroup_done(wa_waitgroup *w);        /* add(-1) */
 int wa_waitgroup_wait(wa_waitgroup *w);
 
@@ -348,11 +391,17 @@ typedef struct wa_response wa_response;
  * and headers). On success *out is a new response owned by the caller, who
  * must wa_response_free() it; on failure *out is NULL. HTTP error statuses
  * (404, 500, …) are successes. Returns
- *   WA_EINVAL    before anything is sent: NULL url/out, a URL that is not a
- *                valid URL (see below), a method that is not a token, a header
- *                name that is not a token or a value with CR or LF, a body
- *                with GET/HEAD (message in wa_last_error() when the host
- *                found it);
+ *   WA_EINVAL    the arguments are refused, before anything is sent: NULL
+ *                url/out, a URL that is not a valid URL (see below) or
+ *                that includes credentials (user:password@), a method that is
+ *                not a token or is CONNECT/TRACE/TRACK, a header name that
+ *                is not a token, a header value with a control character
+ *                (anything but HTAB, SP, visible ASCII and bytes >= 0x80),
+ *                a Transfer-Encoding, Keep-Alive, Upgrade or Expect header
+ *                (the host sets those itself), a body with GET/HEAD, or any
+ *                other argument the host's fetch() refuses (Node: e.g. a
+ *                Content-Length that does not match the body). Retrying
+ *                cannot help;
  *   WA_ENET      network failure (refused, reset, DNS…), the host's message
  *                in wa_last_error();
  *   WA_ECANCELED / WA_ETIMEDOUT  the task was cancelled or its timeout
@@ -363,7 +412,8 @@ typedef struct wa_response wa_response;
  * (document.baseURI), or in a worker against the worker script's location.
  * Under Node there is no such base: the URL must be absolute (http: or
  * https:), a relative one is WA_EINVAL.
- * While waiting, wa_dump() shows the task "on fetch <url>". */
+ * Every failure sets wa_last_error() (the host's message, or one naming
+ * the reason). While waiting, wa_dump() shows the task "on fetch <url>". */
 int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out);
 /* The HTTP status (WA_EINVAL for NULL). */
 int wa_response_status(const wa_response *r);
@@ -373,18 +423,30 @@ int wa_response_status(const wa_response *r);
 const char *wa_response_header(const wa_response *r, const char *name);
 /* Await point: streams the body. Copies at most len bytes into buf (owned
  * by the caller) and returns how many (> 0), 0 at the end of the body, or a
- * negative code: WA_ENET (connection lost mid-body; message in
- * wa_last_error()), WA_ECANCELED / WA_ETIMEDOUT (the request is aborted and
- * every later read returns the same code), WA_EBUSY (another task is
- * reading r), WA_EINVAL, WA_ENOTASK. Nothing beyond the current network
- * chunk is buffered: large bodies read in chunks never sit in memory whole.
- * Errors are sticky: once a read failed, later reads return that code. */
+ * negative code: WA_ENET (connection lost mid-body, or a body the host
+ * cannot decode; message in wa_last_error()), WA_ECANCELED / WA_ETIMEDOUT
+ * (the request is aborted and every later read returns the same code),
+ * WA_EBUSY (another task is reading r), WA_EINVAL, WA_ENOTASK. Nothing
+ * beyond the current network chunk is buffered, whatever the
+ * Content-Encoding: large bodies read in chunks never sit in memory whole.
+ * Errors are sticky: once a read failed, later reads return that code
+ * (with the same wa_last_error()). */
 long wa_response_read(wa_response *r, void *buf, size_t len);
 /* Await point: reads the rest of the body into *data (malloc'd,
  * NUL-terminated, owned by the caller who free()s it) and sets *len (may be
- * NULL) to its length without the NUL. On failure *data is NULL and the
- * code is one of wa_response_read's (or WA_ENOMEM). */
+ * NULL) to its length without the NUL. The buffer grows with the data
+ * received (at most 64 KiB is reserved before any arrives, whatever the
+ * Content-Length says). On failure *data is NULL and the code is one of
+ * wa_response_read's (or WA_ENOMEM); the bytes read so far are lost, and
+ * once any were read the failure is sticky as in wa_response_read. */
 int wa_response_body(wa_response *r, char **data, size_t *len);
+/* wa_response_body with a limit: a body longer than max bytes (decoded) is
+ * WA_EOVERFLOW, found before the body is read when an unencoded response
+ * announces a longer Content-Length, else as soon as byte max + 1 arrives;
+ * the rest of the request is then aborted, nothing is returned, and later
+ * reads of r return WA_EOVERFLOW. Memory used stays below max + 2 bytes
+ * plus one network chunk. max SIZE_MAX means no limit. */
+int wa_response_body_max(wa_response *r, char **data, size_t *len, size_t max);
 /* Releases r and everything the host holds for it; an unfinished body is
  * aborted. NULL is ignored. Must not be called while another task is
  * parked reading r (then it does nothing). */

@@ -129,11 +129,12 @@ mergeInto(LibraryManager.library, {
     fatal: function (e) {
       if (WA.dead) return;
       var isExit = e && e.name === 'ExitStatus';
-      WA.dead = isExit ? 'exit(' + e.status + ') was called' : String(e && e.message || e);
+      WA.dead = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
       WA.deadCode = isExit ? 'WA_EXIT' : 'WA_EABORT';
       var err = WA.deadError();
       WA.tokens.forEach(function (entry) { entry.reject(err); });
       WA.tokens.clear();
+      if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       // Host work the dead module started (requests in flight…) is undone.
       WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
       if (WA.timer !== null) clearTimeout(WA.timer);
@@ -144,6 +145,30 @@ mergeInto(LibraryManager.library, {
         (Module['printErr'] || console.error)('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : ''));
       }
       if (WA.programMode) WA.exit(isExit ? e.status : 1);
+    },
+
+    // What a fault means, with the running task and hints that apply to
+    // wasync's builds (Emscripten's hint to build with ASSERTIONS does not:
+    // wasync builds without them, DESIGN.md).
+    describeFault: function (e) {
+      var msg = String(e && e.message || e).replace(/\.? *\(?Build with -s ?ASSERTIONS[^)]*?(\)|for more info\.?)/g, '');
+      var who = null;
+      try {
+        var p = _wa__host_running();
+        if (p) who = UTF8ToString(p);
+      } catch (x) { /* memory unreadable: no name */ }
+      var hint;
+      if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
+      else if (/function signature mismatch|null function|table index/i.test(msg)) {
+        hint = 'a call through a bad function pointer (NULL, freed or of the wrong type)';
+      } else if (/unreachable/.test(msg)) {
+        hint = 'a trap: __builtin_trap(), a call through a bad function pointer, or undefined behaviour the compiler turned into one';
+      } else if (/memory access out of bounds/.test(msg)) hint = 'a bad pointer';
+      else if (/integer (overflow|divide by zero)|divide by zero/i.test(msg)) hint = 'an integer division by zero or overflow';
+      var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
+      if (hint) out += ': ' + hint;
+      return out + '; build with --debug for per-function stack checks and names in the stack, ' +
+        'and set WASYNC_TRACE=1 for the JS stack';
     },
 
     deadCode: null,
@@ -221,7 +246,14 @@ mergeInto(LibraryManager.library, {
         entry.reject = reject;
       });
       WA.tokens.set(token, entry);
+      if (WA.pendingSet && WA.tokens.size === 1) WA.pendingSet.add(WA.drained);
       return { token: token, entry: entry };
+    },
+
+    // Forgets a token (its call ended or never started).
+    dropToken: function (token) {
+      WA.tokens.delete(token);
+      if (WA.pendingSet && !WA.tokens.size) WA.pendingSet.delete(WA.drained);
     },
 
     // wa_main(args) as task "main"; resolves with its status, or rejects
@@ -261,9 +293,55 @@ mergeInto(LibraryManager.library, {
 
     error: function (code, message) {
       var name = code ? UTF8ToString(_wa_err_name(code)) : 'WA_EUNKNOWN';
-      var e = new Error(message || ('wasync: ' + UTF8ToString(_wa_strerror(code))));
-      e.code = name;
+      return WA.newError(Error, message || ('wasync: ' + UTF8ToString(_wa_strerror(code))), name);
+    },
+
+    // Every error wasync gives the user is made here, by the wrapper's
+    // Module.wasyncError when there is one (js/wrap.mjs): Node prints the
+    // source line of an uncaught error's first frame, and in a release build
+    // this file is one line of about 40 KB.
+    newError: function (Type, message, code) {
+      var make = Module['wasyncError'];
+      var e = make ? make(Type, message) : new Type(message);
+      if (code) e.code = code;
       return e;
+    },
+
+    // Library use in Node (load()): the event loop drained while calls are
+    // pending, so none of them can ever finish. Reports the deadlock as a
+    // program does, then rejects them with code WA_EDEADLK (a JS-side code)
+    // and cancels their tasks, which may then clean up. One 'beforeExit'
+    // listener serves every module (it does not keep the process alive);
+    // a module is in its set only while it has calls pending, so an idle
+    // or dead module is not held.
+    watchDrain: function () {
+      if (WA.pendingSet || typeof process !== 'object' || typeof process.on !== 'function') return;
+      var key = Symbol.for('wasync.pendingModules');
+      var set = globalThis[key];
+      if (!set) {
+        set = globalThis[key] = new Set();
+        process.on('beforeExit', function () { Array.from(set).forEach(function (f) { f(); }); });
+      }
+      WA.pendingSet = set;
+      if (WA.tokens.size) set.add(WA.drained);
+    },
+    pendingSet: null,
+    drained: function () {
+      if (WA.dead || WA.programMode) return;
+      var stuck = [];
+      WA.tokens.forEach(function (entry, token) { if (!entry.deadlocked) stuck.push(token); });
+      if (!stuck.length) return;
+      WA.flush();
+      WA.enter(function () { WA.reportDeadlock(); });
+      WA.flush();
+      var err = WA.newError(Error, 'wasync: deadlock: the event loop is empty and every task is blocked, ' +
+        'so this call can never finish', 'WA_EDEADLK');
+      stuck.forEach(function (token) {
+        var entry = WA.tokens.get(token);
+        entry.deadlocked = true;
+        entry.reject(err);
+        WA.enter(function () { _wa__js_call_cancel(token); });
+      });
     },
 
     reportDeadlock: function () { _wa__host_report_deadlock(); },
@@ -276,7 +354,9 @@ mergeInto(LibraryManager.library, {
     if (WA.timer !== null) clearTimeout(WA.timer);
     // Rounded up: hosts run timers on whole milliseconds, and a timer that
     // fires before the deadline would only have to be armed again.
-    var delay = Math.max(0, Math.ceil(deadline - performance.now()));
+    // At most 2^31-1 ms, the longest setTimeout takes (a longer delay
+    // becomes 1 ms): a farther deadline fires early and C re-arms.
+    var delay = Math.min(2147483647, Math.max(0, Math.ceil(deadline - performance.now())));
     WA.timer = setTimeout(function () {
       WA.timer = null;
       WA.enter(WA.jspi ? WA.jspi.timerFired : function () { _wa__host_timer_fired(); });
@@ -306,7 +386,7 @@ mergeInto(LibraryManager.library, {
   wa__host_task_done: function (token, status) {
     var entry = WA.tokens.get(token);
     if (!entry) return;
-    WA.tokens.delete(token);
+    WA.dropToken(token);
     if (entry.onDone) entry.onDone(status);
     else entry.resolve(status);
   },

@@ -26,6 +26,12 @@ mergeInto(LibraryManager.library, {
     setup: function () {
       WAB.promises = new Map();
       WAB.calls = new Map();
+      // A stopped module settles nothing more: its calls were rejected
+      // (WA.fatal) and the promises handed to it are let go.
+      WA.onStop.push(function () {
+        WAB.calls.clear();
+        WAB.promises.clear();
+      });
     },
 
     // The body of every WA_ASYNC_JS import. Returns the value for C.
@@ -105,6 +111,7 @@ mergeInto(LibraryManager.library, {
     // app.promise(p): hands a promise to C, which awaits it by handle with
     // wa_js_await. Its outcome is kept until C takes it (or releases it).
     handOver: function (p) {
+      if (WA.dead) return 0; // not a handle: wa_js_await(0) is WA_EINVAL
       var h = WA.newHandle(WAB.promises, WAB);
       WAB.promises.set(h, { value: 0, handed: true, settled: false, ok: true, message: '' });
       Promise.resolve(p).then(function (v) { WAB.settle(h, true, v); },
@@ -133,90 +140,243 @@ mergeInto(LibraryManager.library, {
 
     // ---- C from JavaScript (js/index.mjs's cwrap) ----
 
-    argTypes: { number: 1, string: 1, array: 1, boolean: 1 },
-    retTypes: { number: 1, string: 1, boolean: 1, array: 1, null: 1, void: 1, undefined: 1 },
+    // Module's exported C functions (app.module._f), as load() leaves them:
+    // each counts wa__host_reentered (src/internal.h) while it runs, so that
+    // an await point in a call JS makes from inside a task's run (a print
+    // callback) returns WA_ENOTASK instead of unwinding through JS. cwrap
+    // calls the functions underneath (inner), which tasks may suspend in.
+    inner: null,
+    guardExports: function () {
+      if (WAB.inner) return;
+      WAB.inner = {};
+      var flag = _wa__js_reentered_flag() >> 2;
+      Object.keys(Module).forEach(function (key) {
+        if (!/^_[A-Za-z]/.test(key) || /^_(wa__|emscripten_)/.test(key) || typeof Module[key] !== 'function') return;
+        WAB.inner[key] = Module[key];
+        var guarded = function () {
+          HEAP32[flag]++;
+          try {
+            return WAB.inner[key].apply(null, arguments);
+          } finally {
+            HEAP32[flag]--;
+          }
+        };
+        // Emscripten 3.1.6 replaces a lazy export with the real one on its
+        // first call: the setter takes that as the new inner function.
+        Object.defineProperty(Module, key, {
+          configurable: true, enumerable: true,
+          get: function () { return guarded; },
+          set: function (f) { WAB.inner[key] = f; },
+        });
+      });
+    },
+    // The call's C function returned r (still in its task).
+    finishCall: function (call, r) {
+      var high = WAB.legalized && (call.ret === 'i64' || call.ret === 'u64') ? WAB.tempRet() : 0;
+      call.done = true;
+      call.result = WAB.convertResult(call.ret, r, high);
+      if (call.rejectErrors && r < 0) {
+        // Still in the call's task: its wa_last_error() is the message.
+        call.failure = { code: r, message: UTF8ToString(_wa_last_error()) };
+      }
+    },
 
-    // Checks a cwrap signature; throws TypeError.
-    checkSignature: function (name, ret, argTypes) {
+    exportFn: function (name) {
+      var key = '_' + name;
+      return (WAB.inner && WAB.inner[key]) || Module[key];
+    },
+
+    // 'i64'/'u64' are int64_t/uint64_t as BigInt, 'u32' is uint32_t as a number.
+    argTypes: { number: 1, string: 1, array: 1, boolean: 1, i64: 1, u64: 1, u32: 1 },
+    retTypes: { number: 1, string: 1, boolean: 1, array: 1, null: 1, void: 1, undefined: 1, i64: 1, u64: 1, u32: 1 },
+
+#if WASM_BIGINT
+    // i64 crosses the JS boundary as a BigInt.
+    legalized: false,
+    tempRet: function () { return 0; },
+#else
+    // Emscripten legalizes i64 at the JS boundary: an i64 parameter is two
+    // i32s (low, high), and an i64 result is its low half, with the high
+    // half in tempRet0 (where the toolchain lets JS read it).
+    legalized: true,
+    tempRet: function () {
+      if (typeof getTempRet0 === 'function') return getTempRet0();
+      if (typeof tempRet0 === 'number') return tempRet0;
+      return null;
+    },
+#endif
+
+    // Checks a cwrap signature; returns a TypeError (thrown by js/index.mjs)
+    // or null.
+    signatureError: function (name, ret, argTypes, rejectErrors) {
+      var bad = function (m) { return WA.newError(TypeError, 'wasync: ' + m); };
       if (typeof name !== 'string' || typeof Module['_' + name] !== 'function') {
-        throw new TypeError('wasync: ' + name + ' is not an exported C function (mark it WA_EXPORT)');
+        return bad(name + ' is not an exported C function (mark it WA_EXPORT)');
       }
       if (!WAB.retTypes.hasOwnProperty(String(ret))) {
-        throw new TypeError('wasync: unknown return type ' + JSON.stringify(ret) + ' for ' + name);
+        return bad('unknown return type ' + JSON.stringify(ret) + ' for ' + name);
       }
-      if (!Array.isArray(argTypes)) throw new TypeError('wasync: argument types of ' + name + ' must be an array');
-      argTypes.forEach(function (t) {
-        if (!WAB.argTypes.hasOwnProperty(t)) {
-          throw new TypeError('wasync: unknown argument type ' + JSON.stringify(t) + ' for ' + name);
+      if (!Array.isArray(argTypes)) return bad('argument types of ' + name + ' must be an array');
+      for (var i = 0; i < argTypes.length; i++) {
+        if (!WAB.argTypes.hasOwnProperty(argTypes[i])) {
+          return bad('unknown argument type ' + JSON.stringify(argTypes[i]) + ' for ' + name);
         }
-      });
+      }
+      var wide = argTypes.concat([ret]).some(function (t) { return t === 'i64' || t === 'u64'; });
+      if (wide && WAB.legalized && WAB.tempRet() === null) {
+        return bad(name + ': i64/u64 need -sWASM_BIGINT=1 with this Emscripten');
+      }
+      if (rejectErrors && ret !== 'number') {
+        return bad(name + ': rejectErrors needs the return type \'number\' (an int status), not ' + JSON.stringify(ret));
+      }
+      return null;
+    },
+
+    // WA_STACK_MIN and WA_STACK_MAX of src/wasync.h (C refuses other sizes
+    // too, with WA_EINVAL, should the two ever differ).
+    stackMin: 2048,
+    stackMax: 1073741824,
+
+    // Checks cwrap's stackSize option: 0 (the default) or a whole number of
+    // bytes in [stackMin, stackMax]; throws TypeError or RangeError.
+    checkStackSize: function (name, s) {
+      var accepted = 'an integer number of bytes from ' + WAB.stackMin + ' to ' + WAB.stackMax + ', or 0 for the default';
+      if (typeof s !== 'number' || !Number.isSafeInteger(s)) {
+        throw WA.newError(TypeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' +
+          (typeof s === 'string' ? JSON.stringify(s) : String(s)));
+      }
+      if (s !== 0 && (s < WAB.stackMin || s > WAB.stackMax)) {
+        throw WA.newError(RangeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' + s);
+      }
     },
 
     checkArgs: function (name, argTypes, args) {
       if (args.length !== argTypes.length) {
-        return new TypeError('wasync: ' + name + ' takes ' + argTypes.length + ' argument(s), got ' + args.length);
+        return WA.newError(TypeError, 'wasync: ' + name + ' takes ' + argTypes.length + ' argument(s), got ' + args.length);
       }
       for (var i = 0; i < args.length; i++) {
         var a = args[i], t = argTypes[i], ok;
         if (t === 'number') ok = typeof a === 'number';
+        else if (t === 'u32') ok = Number.isInteger(a) && a >= 0 && a <= 0xffffffff;
+        else if (t === 'i64' || t === 'u64') ok = WAB.wide(t, a) !== null;
         else if (t === 'boolean') ok = typeof a === 'boolean';
         else if (t === 'string') ok = typeof a === 'string';
         else ok = a instanceof Uint8Array || a instanceof Int8Array || a instanceof Uint8ClampedArray ||
           (Array.isArray(a) && a.every(function (x) { return typeof x === 'number'; }));
         if (!ok) {
-          return new TypeError('wasync: argument ' + (i + 1) + ' of ' + name + ' must be ' +
-            (t === 'array' ? 'a Uint8Array' : 'a ' + t) + ', got ' + (a === null ? 'null' : typeof a));
+          return WA.newError(TypeError, 'wasync: argument ' + (i + 1) + ' of ' + name + ' must be ' +
+            WAB.typeText[t] + ', got ' + WAB.describe(a));
         }
       }
       return null;
     },
 
-    // Runs Module['_' + name](...args) as its own task; returns a Promise.
-    call: function (name, ret, argTypes, args, stackSize) {
+    typeText: { number: 'a number', string: 'a string', array: 'a Uint8Array', boolean: 'a boolean',
+      u32: 'an integer in 0..2^32-1', i64: 'a BigInt (or safe integer) in -2^63..2^63-1',
+      u64: 'a BigInt (or safe integer) in 0..2^64-1' },
+
+    describe: function (a) {
+      if (a === null) return 'null';
+      if (typeof a === 'bigint') return a + 'n';
+      return typeof a === 'number' ? String(a) : typeof a;
+    },
+
+    // An 'i64'/'u64' argument as a BigInt, or null if it is not one in range.
+    wide: function (t, a) {
+      if (typeof a === 'number' && Number.isSafeInteger(a)) a = BigInt(a);
+      if (typeof a !== 'bigint') return null;
+      if (t === 'i64' ? BigInt.asIntN(64, a) !== a : BigInt.asUintN(64, a) !== a) return null;
+      return a;
+    },
+
+    // Appends a checked argument, converted for the export, to cargs.
+    pushArg: function (cargs, t, a) {
+      if (t === 'boolean') cargs.push(a ? 1 : 0);
+      else if (t === 'i64' || t === 'u64') {
+        var v = BigInt.asIntN(64, WAB.wide(t, a));
+        if (WAB.legalized) cargs.push(Number(BigInt.asIntN(32, v)), Number(v >> BigInt(32)));
+        else cargs.push(v);
+      } else cargs.push(a);
+    },
+
+    // Copies a string or array argument into C memory: its address, or 0 if
+    // it cannot be allocated (nothing is then left allocated).
+    copyIn: function (t, a) {
+      var n = t === 'string' ? lengthBytesUTF8(a) + 1 : Math.max(1, a.length);
+      if (n > 0xffffffff) return 0; // more than a wasm32 malloc can be asked for
+      var p = _malloc(n);
+      if (!p) return 0;
+      try {
+        if (t === 'string') stringToUTF8(a, p, n);
+        else HEAP8.set(a, p);
+      } catch (e) {
+        _free(p);
+        return 0;
+      }
+      return p;
+    },
+
+    // Runs the exported C function `name` with args as its own task; returns
+    // a Promise. Every failure, whatever it is, is a rejection of it; nothing
+    // the call allocated is left behind.
+    call: function (name, ret, argTypes, args, stackSize, rejectErrors) {
+      var allocs = [];
+      var p;
+      try {
+        p = WAB.start(name, ret, argTypes, args, stackSize, rejectErrors, allocs);
+      } catch (e) {
+        allocs.forEach(function (q) { _free(q); });
+        p = Promise.reject(e);
+      }
+      // Every call's promise has cancel(); one that failed at once has no task.
+      if (!p.cancel) p.cancel = function () {};
+      return p;
+    },
+
+    start: function (name, ret, argTypes, args, stackSize, rejectErrors, allocs) {
       if (WA.dead) return Promise.reject(WA.deadError());
       var bad = WAB.checkArgs(name, argTypes, args);
       if (bad) return Promise.reject(bad);
       WA.init();
-      var allocs = [];
       var cargs = [];
       for (var i = 0; i < args.length; i++) {
         var a = args[i], t = argTypes[i];
-        if (t === 'number') cargs.push(a);
-        else if (t === 'boolean') cargs.push(a ? 1 : 0);
-        else {
-          var p;
-          if (t === 'string') {
-            var n = lengthBytesUTF8(a) + 1;
-            p = _malloc(n);
-            if (p) stringToUTF8(a, p, n);
-          } else {
-            p = _malloc(Math.max(1, a.length));
-            if (p) HEAP8.set(a, p);
-          }
-          if (!p) {
-            allocs.forEach(function (q) { _free(q); });
-            return Promise.reject(WA.error(-3));
-          }
-          allocs.push(p);
-          cargs.push(p);
+        if (t !== 'string' && t !== 'array') {
+          WAB.pushArg(cargs, t, a);
+          continue;
         }
+        var p = WAB.copyIn(t, a);
+        if (!p) {
+          allocs.forEach(function (q) { _free(q); });
+          allocs.length = 0;
+          return Promise.reject(WA.error(-3));
+        }
+        allocs.push(p);
+        cargs.push(p);
       }
       var tk = WA.newToken();
-      var call = { name: name, fn: Module['_' + name], args: cargs, ret: ret, done: false, result: undefined };
+      var call = { name: name, fn: WAB.exportFn(name), args: cargs, ret: ret, done: false, result: undefined,
+        rejectErrors: !!rejectErrors, failure: null };
       WAB.calls.set(tk.token, call);
+      var mine = allocs.splice(0); // owned by the call from here on
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
-        allocs.forEach(function (q) { _free(q); });
-        if (call.done && status !== -1) tk.entry.resolve(call.result); // -1: WA_ECANCELED
+        mine.forEach(function (q) { _free(q); });
+        if (call.done && status !== -1 && call.failure) { // -1: WA_ECANCELED
+          var f = call.failure;
+          var e = WA.error(f.code, f.message || undefined);
+          e.status = f.code;
+          tk.entry.reject(e);
+        } else if (call.done && status !== -1) tk.entry.resolve(call.result);
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
-      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize || 0);
+      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize);
       stackRestore(sp);
       if (rc < 0) {
-        WA.tokens.delete(tk.token);
+        WA.dropToken(tk.token);
         WAB.calls.delete(tk.token);
-        allocs.forEach(function (q) { _free(q); });
+        mine.forEach(function (q) { _free(q); });
         return Promise.reject(WA.error(rc));
       }
       // wa__task_spawn asked for a tick (a microtask) already.
@@ -229,7 +389,12 @@ mergeInto(LibraryManager.library, {
       return promise;
     },
 
-    convertResult: function (ret, r) {
+    convertResult: function (ret, r, high) {
+      if (ret === 'i64' || ret === 'u64') {
+        var v = typeof r === 'bigint' ? r : (BigInt(high | 0) << BigInt(32)) | BigInt(r >>> 0);
+        return ret === 'i64' ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v);
+      }
+      if (ret === 'u32') return r >>> 0;
       if (ret === 'string') return r ? UTF8ToString(r) : null;
       if (ret === 'boolean') return Boolean(r);
       if (ret === 'number') return r;
@@ -287,16 +452,14 @@ mergeInto(LibraryManager.library, {
     if (WA.jspi) {
       // Suspending under JSPI: the export runs on a nested stack and may
       // suspend there; this import waits for its return.
-      return WA.jspi.callExport(call.name, call.args).then(function (r) {
-        call.done = true;
-        call.result = WAB.convertResult(call.ret, r);
+      return WA.jspi.callExport(call.fn, call.name, call.args).then(function (r) {
+        WAB.finishCall(call, r);
         return 0;
       });
     }
     var r = call.fn.apply(null, call.args);
     if (_wa__unwinding()) return 0;   // the callee suspended; repeated on resume
-    call.done = true;
-    call.result = WAB.convertResult(call.ret, r);
+    WAB.finishCall(call, r);
     return 0;
   },
 });

@@ -55,6 +55,7 @@ mergeInto(LibraryManager.library, {
     disp: 'off',       // 'off' | 'probe' | 'on': see "How a request is aborted"
     DISPATCHER: null,  // Symbol.for('undici.globalDispatcher.1')
     lastUrl: null,     // the last URL that passed canParse (skips re-parsing)
+    node: false,       // Node.js: fetch() is undici (see isArgError)
     Entry: null,
 
     setup: function () {
@@ -66,6 +67,7 @@ mergeInto(LibraryManager.library, {
         WAF.table.clear();
       });
       WAF.encoder = new TextEncoder();
+      WAF.node = typeof process === 'object' && !!process && !!process.versions && !!process.versions.node;
       // Node's fetch is undici, whatever process.versions says (Debian's
       // Node builds have no process.versions.undici): 'probe' finds out
       // whether this fetch() honours the dispatcher option.
@@ -84,7 +86,6 @@ mergeInto(LibraryManager.library, {
         this.off = 0;
         this.state = 'head';
         this.reading = false;
-        this.length = -1;
       };
       // undici's Dispatcher interface (the entry is the request's dispatcher).
       Entry.prototype.dispatch = function (opts, handler) {
@@ -204,8 +205,6 @@ mergeInto(LibraryManager.library, {
       }
       e.resp = resp;
       e.state = resp.body ? 'body' : 'done';
-      var cl = resp.headers.get('content-length');
-      e.length = cl !== null && /^[0-9]+$/.test(cl) ? Number(cl) : -1;
       WA.enter(function () {
         _wa__fetch_head(e.r, resp.status, 0, 0);
         _wa__fetch_wake(e.r, 0, 0, 0);
@@ -216,7 +215,35 @@ mergeInto(LibraryManager.library, {
       WAF.unsettled--;
       if (e.state !== 'head') return;
       e.state = 'failed';
-      WAF.wake(e, WAF.ENET, WAF.message(err));
+      WAF.wake(e, WAF.isArgError(err) ? WAF.EINVAL : WAF.ENET, WAF.message(err));
+    },
+
+    // Whether a rejected fetch() refused its arguments rather than failed on
+    // the network: then retrying cannot help (WA_EINVAL, not WA_ENET). Node's
+    // fetch (undici) rejects with a TypeError either way: network failures
+    // are "fetch failed" with the reason as err.cause, arguments it checks
+    // itself are a TypeError with no cause, and arguments its dispatcher
+    // checks carry an UND_ERR_INVALID_ARG-like cause. Browsers report every
+    // network failure as a TypeError with no cause, so there only the checks
+    // made before fetch() is called (in C and wa__fetch_start) can tell.
+    isArgError: function (err) {
+      if (!WAF.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
+      var c = err.cause;
+      if (c === undefined || c === null) return err.message !== 'fetch failed';
+      var code = typeof c === 'object' ? c.code : undefined;
+      return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' ||
+        code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+    },
+
+    // Whether url (resolved against base) names a user or password: fetch()
+    // refuses such URLs.
+    hasCredentials: function (url, base) {
+      try {
+        var u = new URL(url, base);
+        return u.username !== '' || u.password !== '';
+      } catch (x) {
+        return false;
+      }
     },
 
     // Copies at most len bytes of the held chunk into buf; returns the count.
@@ -230,30 +257,6 @@ mergeInto(LibraryManager.library, {
       return n;
     },
 
-    // A body whose Content-Length fits the caller's buffer is taken whole
-    // (one promise instead of a read plus one more for the end).
-    readWhole: function (e, buf, len) {
-      e.reading = true;
-      WAF.unsettled++;
-      e.resp.arrayBuffer().then(function (ab) {
-        WAF.unsettled--;
-        e.reading = false;
-        if (e.state !== 'body') return;
-        e.state = 'done';
-        var v = new Uint8Array(ab);
-        if (v.length > len) {           // longer than announced: keep the rest
-          e.chunk = v;
-          e.off = 0;
-          WAF.buffered += v.length;
-          if (WAF.buffered > WAF.maxBuffered) WAF.maxBuffered = WAF.buffered;
-          WAF.wake(e, WAF.take(e, buf, len));
-          return;
-        }
-        HEAPU8.set(v, buf);
-        WAF.wake(e, v.length);
-      }, WAF.readFailed(e));
-    },
-
     // The rejection handler of a body read, whichever way it reads.
     readFailed: function (e) {
       return function (err) {
@@ -265,11 +268,11 @@ mergeInto(LibraryManager.library, {
       };
     },
 
+    // Always through the body's reader, one network chunk at a time: the
+    // Content-Length counts encoded bytes, so no length announced by the
+    // server bounds what a whole-body read (arrayBuffer()) would hold.
     startRead: function (e, buf, len) {
-      if (!e.reader) {
-        if (e.length >= 0 && e.length <= len) { WAF.readWhole(e, buf, len); return; }
-        e.reader = e.resp.body.getReader();
-      }
+      if (!e.reader) e.reader = e.resp.body.getReader();
       e.reading = true;
       WAF.unsettled++;
       e.reader.read().then(function (res) {
@@ -305,8 +308,11 @@ mergeInto(LibraryManager.library, {
           e.kill = null;
           try { kill(WAF.abortError()); } catch (x) { /* ignore */ }
         }
-        if (e.reader && !e.reading) e.reader.cancel().catch(function () {});
-        else if (!e.reader && e.resp && e.resp.body && !e.reading) e.resp.body.cancel().catch(function () {});
+        // Cancelling the reader also settles a read still pending (done): an
+        // aborted signal alone leaves it pending forever when the body is
+        // content-encoded (undici's decoder does not pass the abort on).
+        if (e.reader) e.reader.cancel().catch(function () {});
+        else if (e.resp && e.resp.body) e.resp.body.cancel().catch(function () {});
       } else if (e.state === 'done' || e.state === 'failed') {
         e.state = 'aborted';
       }
@@ -326,6 +332,7 @@ mergeInto(LibraryManager.library, {
     if (url !== WAF.lastUrl) {
       var base = WAF.baseUrl();
       if (!WAF.canParse(url, base)) return WAF.invalid((base ? 'not a valid URL: ' : 'not a valid absolute URL: ') + url);
+      if (WAF.hasCredentials(url, base)) return WAF.invalid('the URL includes credentials: ' + url);
       WAF.lastUrl = url;
     }
     var init = {};                     // GET is fetch()'s default method

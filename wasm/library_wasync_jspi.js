@@ -37,10 +37,10 @@ mergeInto(LibraryManager.library, {
     // The instance's own function for the C export `name` (promising needs
     // a wasm function; some releases put JS wrappers on Module, and release
     // builds minify export names, which the wrappers' text still shows).
-    raw: function (name) {
+    raw: function (name, f) {
       var raw = Module['wasyncRawExports'] || {};
-      if (typeof raw[name] === 'function') return raw[name];
-      var f = Module['_' + name];
+      if (!f && typeof raw[name] === 'function') return raw[name];
+      f = f || Module['_' + name];
       for (var k in raw) if (raw[k] === f) return f;
       // A JS wrapper (3.1.x): its text names the export it calls.
       var src = String(f), re = /\[["']([\w$]+)["']\]/g, hit;
@@ -86,8 +86,8 @@ mergeInto(LibraryManager.library, {
     // A cwrap call in a JSPI build: the export runs on a stack of its own
     // (it may suspend: no JS frame may sit between it and the task's
     // entry), nested in the task; the import waits for it.
-    callExport: function (name, args) {
-      return WebAssembly.promising(WAJ.raw(name)).apply(null, args);
+    callExport: function (fn, name, args) {
+      return WebAssembly.promising(WAJ.raw(name, fn)).apply(null, args);
     },
   },
 

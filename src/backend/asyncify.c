@@ -142,6 +142,7 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
   struct wa__ctx *c;
   char *block;
+  if (stack_size > SIZE_MAX - 15u - ctx_size) return NULL; /* would wrap */
   stack_size = (stack_size + 15u) & ~(size_t)15u;
   block = aligned_alloc(16, stack_size + ctx_size);
   if (!block) return NULL;

@@ -96,6 +96,10 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   install_segv_handler();
   c->requested = stack_size;
   if (stack_size < NATIVE_STACK_MIN) stack_size = NATIVE_STACK_MIN;
+  if (stack_size > SIZE_MAX - 2 * page_size) { /* would wrap */
+    free(c);
+    return NULL;
+  }
   len = ((stack_size + page_size - 1) / page_size + 1) * page_size;
   c->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (c->map == MAP_FAILED) {

@@ -170,7 +170,7 @@ TEST_IMPL(group_member_spawned_after_failure_never_runs) {
   wa_group *g = wa_group_new();
   trace_reset();
   ASSERT_EQ(wa_group_spawn(g, fail_after_sleep, (void *)1), 0);
-  ASSERT_EQ(wa_sleep(10), 0);
+  ASSERT_EQ(wa_sleep(100), 0); /* long after the 1 ms member failed, even under load */
   ASSERT_EQ(wa_group_spawn(g, return_after_sleep, (void *)1), 0);
   ASSERT_EQ(wa_group_wait(g), 7);
   ASSERT_STR_EQ(trace, "fail");

@@ -10,10 +10,13 @@ static int sleeper(void *arg) {
 
 TEST_IMPL(sleepers_wake_in_deadline_order) {
   trace_reset();
-  wa_task *ts[4] = {wa_spawn(sleeper, (void *)30), wa_spawn(sleeper, (void *)10),
-                    wa_spawn(sleeper, (void *)20), wa_spawn(sleeper, (void *)1)};
+  /* 40 ms apart: the four sleeps start one after the other, and a loaded
+   * machine can deschedule the process for over 9 ms between two of them
+   * (seen: "10 1 20 30" with 10 ms steps). */
+  wa_task *ts[4] = {wa_spawn(sleeper, (void *)120), wa_spawn(sleeper, (void *)40),
+                    wa_spawn(sleeper, (void *)80), wa_spawn(sleeper, (void *)1)};
   ASSERT_EQ(wa_join_all(ts, 4), 0);
-  ASSERT_STR_EQ(trace, "1 10 20 30");
+  ASSERT_STR_EQ(trace, "1 40 80 120");
   return 0;
 }
 

@@ -156,6 +156,39 @@ describe('cwrap', () => {
   });
 });
 
+describe('cwrap stackSize', () => {
+  // Issue 12: -1 reached C as SIZE_MAX, wrapped in the stack allocation and
+  // corrupted the heap; 1.5 and 2047 gave a misleading WA_ENOMEM and '64k'
+  // silently meant the default.
+  test.each([
+    [-1, RangeError], [2047, RangeError], [1, RangeError], [2 ** 30 + 1, RangeError], [2 ** 53, TypeError],
+    [1.5, TypeError], ['64k', TypeError], ['4096', TypeError], [NaN, TypeError], [Infinity, TypeError],
+    [null, TypeError], [4096n, TypeError],
+  ])('stackSize %p throws a %p that says what is accepted', (stackSize, Err) => {
+    const make = () => app.cwrap('is_even', 'number', ['number'], { stackSize });
+    expect(make).toThrow(Err);
+    expect(make).toThrow(/stackSize for is_even must be an integer number of bytes from 2048 to 1073741824, or 0 for the default/);
+  });
+
+  test('0, undefined, WA_STACK_MIN and a large size are accepted', async () => {
+    for (const stackSize of [0, undefined, 2048, 64 << 20]) {
+      expect(await app.cwrap('is_even', 'number', ['number'], { stackSize })(4)).toBe(1);
+    }
+    // WA_STACK_MAX passes the check; the 1 GiB allocation itself may fail.
+    const r = await app.cwrap('is_even', 'number', ['number'], { stackSize: 2 ** 30 })(4).catch((e) => e.code);
+    expect([1, 'WA_ENOMEM']).toContain(r);
+    expect(bridge().calls.size).toBe(0);
+  });
+
+  test('C refuses an out-of-range size with WA_EINVAL, whoever asks, and the module lives on', async () => {
+    for (const stackSize of [-1, 0xFFFFFFF0, 2047]) {
+      await expect(bridge().call('is_even', 'number', ['number'], [2], stackSize)).rejects.toMatchObject({ code: 'WA_EINVAL' });
+    }
+    expect(bridge().calls.size).toBe(0);
+    expect(await app.cwrap('is_even', 'number', ['number'])(2)).toBe(1);
+  });
+});
+
 describe('promises handed to C (app.promise + wa_js_await)', () => {
   const pending = () => app.module.wasyncBridge.promises.size;
 

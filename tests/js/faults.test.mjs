@@ -286,7 +286,8 @@ describe('out of memory while buffering', () => {
     const before = snapshot(a);
     const t0 = Date.now();
     const n = 3 * 2 ** 30;
-    expect(await getBody(`${srv.http}/huge?n=${n}`)).toBe('status 200 body WA_ENOMEM len 0 null 1 text  msg ');
+    // Every failing call sets its own wa_last_error(), WA_ENOMEM too.
+    expect(await getBody(`${srv.http}/huge?n=${n}`)).toBe('status 200 body WA_ENOMEM len 0 null 1 text  msg wa_response_body: out of memory');
     const ms = Date.now() - t0;
     expect(await getBody(`${srv.http}/small`)).toBe('status 200 body WA_OK len 2 null 0 text ok msg ');
     await expectNoLeaks(before, a);

@@ -31,11 +31,14 @@ function newestInputMtime(src) {
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
 
-/** Builds fixtures/<name>.c to build/jest/<name>.mjs, again whenever the
- * fixture, the runtime or the build scripts changed. */
-export function buildFixture(name, extra = []) {
-  const src = path.join(FIXTURES, `${name}.c`);
-  const out = fixtureOut(`${name}${extra.includes('--debug') ? '-debug' : ''}`);
+/** Builds fixtures/<name>.c (or fixtures/<name> if it has an extension) to
+ * build/jest/<name>[-tag].mjs, again whenever the fixture, the runtime or
+ * the build scripts changed. `tag` names builds of one fixture with
+ * different flags apart (default: 'debug' for a --debug build). */
+export function buildFixture(name, extra = [], { tag = extra.includes('--debug') ? 'debug' : '' } = {}) {
+  const file = /\.\w+$/.test(name) ? name : `${name}.c`;
+  const src = path.join(FIXTURES, file);
+  const out = fixtureOut(`${file.replace(/\.\w+$/, '')}${tag ? `-${tag}` : ''}`);
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newestInputMtime(src)) {
     const r = cli(['build', src, ...BACKEND_ARGS, ...extra, '-o', out]);
     if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
@@ -46,4 +49,19 @@ export function buildFixture(name, extra = []) {
 /** Runs node on a built program; returns { status, stdout, stderr }. */
 export function runProgram(file, args = [], opts = {}) {
   return spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', timeout: 60000, ...opts });
+}
+
+/** Every file and folder under dir with its size and mtime: equal listings mean nothing was written. */
+export function listing(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      const st = fs.lstatSync(p);
+      out.push(`${path.relative(dir, p)} ${st.size} ${st.mtimeMs}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

@@ -1,0 +1,104 @@
+// The build cache: a read-only checkout builds (the runtime library goes to
+// the per-user cache, never into the package), the cache is private (0700,
+// refused when another user owns it or others can write to it), and
+// `wasync run` rebuilds when a header its program includes changes.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLI, FIXTURES, listing, ROOT } from './helpers.mjs';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-cache-test-'));
+afterAll(() => {
+  spawnSync('chmod', ['-R', 'u+w', tmp]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function wasync(args, { cache, cwd, cli = CLI } = {}) {
+  return spawnSync(process.execPath, [cli, ...args], {
+    cwd, encoding: 'utf8', timeout: 300000, env: { ...process.env, XDG_CACHE_HOME: cache },
+  });
+}
+
+test('a read-only checkout builds: the library goes to the per-user cache, made 0700', () => {
+  const copy = path.join(tmp, 'checkout');
+  for (const d of ['js', 'src', 'wasm']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
+  spawnSync('chmod', ['-R', 'a-w', copy]);
+  const before = listing(copy);
+  const cache = path.join(tmp, 'xdg-ro');
+  const out = path.join(tmp, 'ro-out', 'hello.mjs');
+  const r = wasync(['build', '-q', path.join(FIXTURES, 'hello.c'), '-o', out], { cache, cli: path.join(copy, 'js', 'cli.mjs') });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  // root ignores the missing write permission: the listing is what shows
+  // that nothing was written into the checkout.
+  expect(listing(copy)).toEqual(before);
+  const root = path.join(cache, 'wasync');
+  expect((fs.statSync(root).mode & 0o777).toString(8)).toBe('700');
+  const libs = fs.readdirSync(path.join(root, 'lib')).filter((f) => f.startsWith('libwasync-'));
+  expect(libs.length).toBe(1);
+  expect(fs.existsSync(path.join(root, 'lib', libs[0], 'libwasync.a'))).toBe(true);
+  const run = spawnSync(process.execPath, [out, 'a'], { encoding: 'utf8' });
+  expect(run.stdout).toBe('hello from wasync a\n');
+}, 300000);
+
+test('a cache folder others can write to is refused with a clear message', () => {
+  const cache = path.join(tmp, 'xdg-open');
+  fs.mkdirSync(path.join(cache, 'wasync'), { recursive: true });
+  fs.chmodSync(path.join(cache, 'wasync'), 0o777);
+  const r = wasync(['run', path.join(FIXTURES, 'hello.c')], { cache });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toBe(`wasync: the cache ${path.join(cache, 'wasync')} is writable by other users (mode 777); ` +
+    `wasync will not run code from it. Run: chmod 700 ${path.join(cache, 'wasync')}\n`);
+});
+
+test('a cache folder owned by another user is refused', () => {
+  const cache = path.join(tmp, 'xdg-other');
+  const dir = path.join(cache, 'wasync');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const other = process.getuid() === 0 ? 65534 : null;
+  if (other === null) {
+    // Not root: cannot give a folder away; a symlink to someone else's folder is the attack instead.
+    fs.rmdirSync(dir);
+    fs.symlinkSync('/', dir);
+  } else {
+    fs.chownSync(dir, other, other);
+  }
+  const r = wasync(['run', path.join(FIXTURES, 'hello.c')], { cache });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(other === null ? /is not a folder \(a symlink or a file\)/
+    : new RegExp(`belongs to user id ${other}, not to you \\(0\\); wasync will not run code from it`));
+});
+
+test('a symlink in place of the cache folder is refused', () => {
+  const cache = path.join(tmp, 'xdg-link');
+  fs.mkdirSync(cache);
+  fs.mkdirSync(path.join(tmp, 'elsewhere'), { mode: 0o700 });
+  fs.symlinkSync(path.join(tmp, 'elsewhere'), path.join(cache, 'wasync'));
+  const r = wasync(['run', path.join(FIXTURES, 'hello.c')], { cache });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/the cache .*wasync is not a folder \(a symlink or a file\); remove it/);
+});
+
+test('wasync run rebuilds when an included header changes, and only then', () => {
+  const cache = path.join(tmp, 'xdg-run');
+  const dir = path.join(tmp, 'hdr');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'msg.h'), '#define MSG "one"\n');
+  fs.writeFileSync(path.join(dir, 'app.c'), '#include <stdio.h>\n#include "wasync.h"\n#include "msg.h"\n' +
+    'int wa_main(int argc, char **argv) { (void)argc; (void)argv; puts(MSG); return 0; }\n');
+  let r = wasync(['run', 'app.c', '-v'], { cache, cwd: dir });
+  expect(r.stdout).toBe('one\n');
+  expect(r.stderr).toMatch(/^emcc .* -c app\.c /m);
+  r = wasync(['run', 'app.c', '-v'], { cache, cwd: dir });
+  expect(r.stdout).toBe('one\n');
+  expect(r.stderr).not.toMatch(/^emcc /m);
+  fs.writeFileSync(path.join(dir, 'msg.h'), '#define MSG "two"\n');
+  r = wasync(['run', 'app.c', '-v'], { cache, cwd: dir });
+  expect(r.stdout).toBe('two\n');
+  expect(r.stderr).toMatch(/^emcc .* -c app\.c /m);
+  const entries = fs.readdirSync(path.join(cache, 'wasync', 'run'));
+  expect(entries.filter((e) => !e.startsWith('.')).length).toBe(1);
+  expect((fs.statSync(path.join(cache, 'wasync', 'run')).mode & 0o777).toString(8)).toBe('700');
+}, 300000);
