@@ -107,12 +107,18 @@ export interface TaskInfo {
   waitingOn: string;
   /** How long it has been waiting, in ms; 0 unless waiting. (waitingOn is cut to 512 bytes.) */
   ms: number;
+  /** The most of its stack, in bytes, the task has needed at any await point
+   * so far (C frames plus the Asyncify save area; wa_task_stack_used). */
+  stackUsed: number;
+  /** Its stack's size in bytes (wa_task_opts.stack_size or the program's default). */
+  stackSize: number;
 }
 
 export interface CwrapOptions {
   /**
    * Stack size in bytes of each call's task: an integer from 2048
-   * (WA_STACK_MIN) to 2^30 (WA_STACK_MAX), or 0 for the runtime default.
+   * (WA_STACK_MIN) to 2^30 (WA_STACK_MAX), or 0 for the program's default
+   * (64 KiB, or `wasync build --stack-size=N`).
    * cwrap throws a TypeError for a non-integer and a RangeError for a size
    * out of range.
    */

@@ -52,6 +52,10 @@ const TREE_REPS = num('BENCH_TREE_REPS', 5);
 const CHAN_MESSAGES = num('BENCH_CHAN_MESSAGES', 1_000_000);
 const SLEEPERS = num('BENCH_SLEEPERS', 100_000);
 const SLEEPER_RUNS = num('BENCH_SLEEPER_RUNS', 3);
+// 100 000 tasks choose small stacks explicitly (64 KiB each would be 6.4 GB
+// of wasm32 address space); the default-stack row runs fewer tasks.
+const SLEEPER_STACK = 6 * 1024;
+const BIG_SLEEPERS = num('BENCH_BIG_SLEEPERS', 20_000);
 // Lateness: sleeper i sleeps LATE_BASE + i % LATE_SPREAD ms. The base is
 // larger than the time it takes to create 100 000 JS timers (up to ~1.4 s
 // seen here), so no deadline passes while the sleepers are still being set up.
@@ -98,10 +102,11 @@ const spread = (xs) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(
 /** { value: median, unit, note: "reps min-max" } of samples. */
 const med = (xs, unit, note) => ({ value: median(xs), unit, note: `${note ? `${note}; ` : ''}${xs.length} reps ${spread(xs)}` });
 
+/** WA_STACK_DEFAULT in bytes, read from wasync.h. */
 function stackDefault() {
   const h = fs.readFileSync(path.join(ROOT, 'src', 'wasync.h'), 'utf8');
-  const m = /#define\s+WA_STACK_DEFAULT\s+(.*)/.exec(h);
-  return m ? m[1].trim() : '?';
+  const m = /#define\s+WA_STACK_DEFAULT\s+\(\(size_t\)(\d+)\s*\*\s*(\d+)\)/.exec(h);
+  return m ? Number(m[1]) * Number(m[2]) : NaN;
 }
 
 /** f, run at most once (its promise is shared). */
@@ -268,17 +273,25 @@ const BENCHMARKS = [
   // e) sleepers: memory, then wake-up lateness
   {
     id: 'sleepers',
-    title: `${SLEEPERS} wasync tasks asleep at once, default stack (WA_STACK_DEFAULT ${stackDefault()}), x ${SLEEPER_RUNS}`,
+    title: `${SLEEPERS} wasync tasks asleep at once, ${SLEEPER_STACK / 1024} KiB stacks (wa_task_opts.stack_size), ` +
+      `then ${BIG_SLEEPERS} with the default ${stackDefault() / 1024} KiB, x ${SLEEPER_RUNS}`,
     build: buildWasync,
     async run() {
       const runs = [];
       const js = [];
+      const big = [];
       for (let i = 0; i < SLEEPER_RUNS; i++) {
-        runs.push((await wasync('sleepers', SLEEPERS, 600000))[0]);
+        runs.push((await wasync('sleepers', SLEEPERS, 600000, SLEEPER_STACK))[0]);
         js.push((await jsPeer('sleepmem', SLEEPERS, 600000))[0]);
+        big.push((await wasync('sleepers', BIG_SLEEPERS, 600000, 0))[0]);
       }
       const m = (k) => median(runs.map((x) => x[k]));
       return {
+        sleeper_big_sbrk: { value: median(big.map((x) => x.sbrk_per_task)), unit: 'bytes/task',
+          note: `${BIG_SLEEPERS} tasks with default (${stackDefault()} B) stacks: address space (sbrk) per task` },
+        sleeper_big_rss: { value: median(big.map((x) => x.rss_per_task)), unit: 'bytes/task',
+          note: `${BIG_SLEEPERS} tasks with default stacks: resident memory (process RSS) growth per task` },
+        sleeper_rss: { value: m('rss_per_task'), unit: 'bytes/task', note: `${SLEEPER_STACK} B stacks: resident memory growth per task` },
         sleepers: { value: SLEEPERS, unit: 'tasks' },
         sleeper_js_heap: { value: median(js.map((x) => x.heap_per_sleeper)), unit: 'bytes/sleeper',
           note: 'JS heap growth with as many async functions asleep on setTimeout promises' },
@@ -290,10 +303,12 @@ const BENCHMARKS = [
         sleeper_cancel_ms: { value: m('cancel_join_ms'), unit: 'ms', note: 'cancel + join all' },
       };
     },
-    rows: (r) => [{ row: `e) ${fmt(val(r, 'sleepers'))} sleepers: memory per task vs JS heap per setTimeout sleeper`,
+    rows: (r) => [{ row: `e) ${fmt(val(r, 'sleepers'))} sleepers (${SLEEPER_STACK / 1024} KiB stacks): memory per task vs JS heap per setTimeout sleeper`,
       wasync: `${fmt(val(r, 'sleeper_sbrk'))} B`, peer: `${fmt(val(r, 'sleeper_js_heap'))} B`,
       ratio: ratio(r, 'sleeper_sbrk', 'sleeper_js_heap'), bar: undefined,
-      check: val(r, 'sleeper_sbrk') === undefined ? undefined : val(r, 'sleeper_sbrk') <= 8192, barText: '<= 8192 B' }],
+      check: val(r, 'sleeper_sbrk') === undefined ? undefined : val(r, 'sleeper_sbrk') <= 8192, barText: '<= 8192 B' },
+    { row: `e) ${fmt(BIG_SLEEPERS)} sleepers, default ${stackDefault() / 1024} KiB stacks: resident memory / address space per task`,
+      wasync: `${fmt(val(r, 'sleeper_big_rss'))} / ${fmt(val(r, 'sleeper_big_sbrk'))} B`, peer: undefined, ratio: undefined, bar: undefined }],
   },
   {
     id: 'lateness',
@@ -565,7 +580,9 @@ function markdown(r, errors) {
       'and FIFO scheduling builds the tree breadth-first, so the root runs its 10 subtrees one after another ' +
       '(at most ~111 k tasks alive at once); the JS peer (async functions + Promise.all) has the same shape.',
     '- d) Two tasks bounce a value over two channels; ns per message (a send and its receive). JS: the same over `Chan`.',
-    `- e) Memory: ${SLEEPERS} tasks with the default stack asleep at once, heap growth per task. Lateness: sleeper i sleeps ` +
+    `- e) Memory: ${SLEEPERS} tasks with ${SLEEPER_STACK / 1024} KiB stacks (chosen explicitly: ${SLEEPERS} default ` +
+      `${stackDefault() / 1024} KiB stacks would not fit in wasm32) asleep at once, heap growth per task; then ${BIG_SLEEPERS} ` +
+      'with the default stack, whose resident memory (RSS) shows that untouched stack pages are never committed. Lateness: sleeper i sleeps ' +
       `${LATE_BASE} + i % ${LATE_SPREAD} ms and records wake time minus deadline (performance.now()); JS: ${SLEEPERS} async functions awaiting setTimeout promises.`,
     '- f) bench/kernel_bench.c: integer + float loop in a function that never awaits, built with plain `emcc -O3` and with ' +
       '`wasync build -O3` (js/build.mjs link flags: -sASYNCIFY=1 …, linked with the runtime). Code size: the kernel\'s body in ' +

@@ -17,11 +17,13 @@
  *   chan <messages> <capacity> <reps>
  *       ping-pong between two tasks over two channels of the given capacity;
  *       ns/message (one send + the matching receive).
- *   sleepers <n> <sleep_ms>
- *       n tasks with the default stack asleep at once; prints heap growth per
- *       task, then cancels and joins them all (one line).
+ *   sleepers <n> <sleep_ms> [stack_size]
+ *       n tasks asleep at once, each with a stack of stack_size bytes (0 or
+ *       absent: the default, 64 KiB); prints heap and resident-memory growth
+ *       per task, then cancels and joins them all (one line). 100 000 tasks
+ *       need small stacks: 64 KiB each would be 6.4 GB of address space.
  *   lateness <n> <base_ms> <spread_ms>
- *       n tasks sleep base + (i % spread) ms each and record wake-up time
+ *       n tasks (6 KiB stacks) sleep base + (i % spread) ms each and record wake-up time
  *       minus deadline (performance.now() clock); prints p50/p99/max (one line).
  */
 #define _DEFAULT_SOURCE 1 /* sbrk() under -std=c11 */
@@ -297,16 +299,23 @@ static int sleeper(void *arg) {
 static size_t heap_top(void) { return (size_t)sbrk(0); }
 static size_t mem_size(void) { return __builtin_wasm_memory_size(0) * 65536u; }
 static size_t in_use(void) { return (size_t)mallinfo().uordblks; }
+/* The process's resident set (Node), 0 elsewhere: wasm memory is committed
+ * lazily, so untouched stack pages cost address space, not this. */
+EM_JS(double, resident_bytes, (void), {
+  return typeof process === 'object' && process.memoryUsage ? process.memoryUsage.rss() : 0;
+});
 
-static int bench_sleepers(long n, int64_t sleep_ms) {
+static int bench_sleepers(long n, int64_t sleep_ms, size_t stack_size) {
+  wa_task_opts opts = {"sleeper", stack_size};
   g_sleep_ms = sleep_ms;
   wa_task **ts = malloc((size_t)n * sizeof *ts);
   if (!ts) { fprintf(stderr, "out of memory\n"); return 1; }
   memset(ts, 0, (size_t)n * sizeof *ts); /* touch it before the baseline */
   size_t top0 = heap_top(), mem0 = mem_size(), use0 = in_use();
+  double rss0 = resident_bytes();
   double t0 = now_ms();
   for (long i = 0; i < n; i++) {
-    if (!(ts[i] = wa_spawn(sleeper, NULL))) { fprintf(stderr, "spawn %ld failed\n", i); return 1; }
+    if (!(ts[i] = wa_spawn_opts(sleeper, NULL, &opts))) { fprintf(stderr, "spawn %ld failed\n", i); return 1; }
   }
   double t1 = now_ms();
   while (g_asleep < n) { /* let every task start and reach wa_sleep */
@@ -315,6 +324,7 @@ static int bench_sleepers(long n, int64_t sleep_ms) {
   }
   double t2 = now_ms();
   size_t top1 = heap_top(), mem1 = mem_size(), use1 = in_use();
+  double rss1 = resident_bytes();
   int tasks = wa_task_count();
   for (long i = 0; i < n; i++) wa_cancel(ts[i]);
   int rc = wa_join_all(ts, (int)n);
@@ -322,13 +332,13 @@ static int bench_sleepers(long n, int64_t sleep_ms) {
   free(ts);
   if (rc) { fprintf(stderr, "join_all: %s\n", wa_strerror(rc)); return 1; }
   if (g_asleep != 0) { fprintf(stderr, "%ld tasks still asleep\n", g_asleep); return 1; }
-  printf("BENCH {\"tasks\":%ld,\"live_tasks\":%d,\"stack_default\":%zu,"
+  printf("BENCH {\"tasks\":%ld,\"live_tasks\":%d,\"stack_size\":%zu,"
          "\"sbrk_bytes\":%zu,\"mem_bytes\":%zu,\"malloc_bytes\":%zu,"
-         "\"sbrk_per_task\":%.1f,\"mem_per_task\":%.1f,\"malloc_per_task\":%.1f,"
+         "\"sbrk_per_task\":%.1f,\"mem_per_task\":%.1f,\"malloc_per_task\":%.1f,\"rss_per_task\":%.1f,"
          "\"spawn_ms\":%.1f,\"start_ms\":%.1f,\"cancel_join_ms\":%.1f}\n",
-         n, tasks, WA_STACK_DEFAULT, top1 - top0, mem1 - mem0, use1 - use0,
+         n, tasks, stack_size ? stack_size : WA_STACK_DEFAULT, top1 - top0, mem1 - mem0, use1 - use0,
          (double)(top1 - top0) / (double)n, (double)(mem1 - mem0) / (double)n,
-         (double)(use1 - use0) / (double)n, t1 - t0, t2 - t1, t3 - t2);
+         (double)(use1 - use0) / (double)n, (rss1 - rss0) / (double)n, t1 - t0, t2 - t1, t3 - t2);
   fflush(stdout);
   return 0;
 }
@@ -352,7 +362,10 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* 100 000 tasks: small stacks, chosen explicitly (64 KiB defaults would
+ * need 6.4 GB of wasm32 address space). */
 static int bench_lateness(long n, int64_t base_ms, int64_t spread_ms) {
+  static const wa_task_opts opts = {"late", 6 * 1024};
   g_base_ms = base_ms;
   g_spread_ms = spread_ms > 0 ? spread_ms : 1;
   g_late = malloc((size_t)n * sizeof *g_late);
@@ -360,7 +373,7 @@ static int bench_lateness(long n, int64_t base_ms, int64_t spread_ms) {
   if (!g_late || !ts) { fprintf(stderr, "out of memory\n"); return 1; }
   double t0 = now_ms();
   for (long i = 0; i < n; i++) {
-    if (!(ts[i] = wa_spawn(late_sleeper, (void *)(intptr_t)i))) { fprintf(stderr, "spawn %ld failed\n", i); return 1; }
+    if (!(ts[i] = wa_spawn_opts(late_sleeper, (void *)(intptr_t)i, &opts))) { fprintf(stderr, "spawn %ld failed\n", i); return 1; }
   }
   int rc = wa_join_all(ts, (int)n);
   double t1 = now_ms();
@@ -380,10 +393,11 @@ int wa_main(int argc, char **argv) {
   if (argc >= 6 && strcmp(m, "ring") == 0) return bench_ring(atoi(argv[2]), atol(argv[3]), (size_t)atol(argv[4]), atoi(argv[5]));
   if (argc >= 4 && strcmp(m, "tree") == 0) return bench_tree(atol(argv[2]), atoi(argv[3]));
   if (argc >= 5 && strcmp(m, "chan") == 0) return bench_chan(atol(argv[2]), (size_t)atol(argv[3]), atoi(argv[4]));
-  if (argc >= 4 && strcmp(m, "sleepers") == 0) return bench_sleepers(atol(argv[2]), atoll(argv[3]));
+  if (argc >= 4 && strcmp(m, "sleepers") == 0)
+    return bench_sleepers(atol(argv[2]), atoll(argv[3]), argc >= 5 ? (size_t)atol(argv[4]) : 0);
   if (argc >= 5 && strcmp(m, "lateness") == 0) return bench_lateness(atol(argv[2]), atoll(argv[3]), atoll(argv[4]));
   fprintf(stderr, "usage: wasync_bench switch <switches> <reps> [depth] | ring <tasks> <passes> <cap> <reps> |\n"
-                  "       tree <leaves> <reps> | chan <messages> <cap> <reps> | sleepers <n> <sleep_ms> |\n"
+                  "       tree <leaves> <reps> | chan <messages> <cap> <reps> | sleepers <n> <sleep_ms> [stack] |\n"
                   "       lateness <n> <base_ms> <spread_ms>\n");
   return 2;
 }

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, buildProgram, buildLib, cachedBuild, checkBackend, run, shipLib, userCompileCommand } from './build.mjs';
+import { BuildError, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
 
@@ -17,6 +17,10 @@ const USAGE = `usage:
 
 inputs: C (.c), C++ (.cc .cpp .cxx .C), objects (.o) and archives (.a).
 wasync flags: --debug  --backend=asyncify|jspi  -o <out>  -q (--quiet)  -v (print the commands)
+  --stack-size=N     the default task stack (bytes, or with a k/m suffix;
+                     default 64k); wa_task_opts.stack_size still sets it per task
+  --no-stack-check   drop the exact per-function stack check from a release
+                     build (faster switches; overflow then caught by canaries, inexactly)
 Every other flag reaches emcc in order: -O -g -D -I -U -std= -W -f -l -L
 -include, -sSETTING=V or -s SETTING=V, --preload-file F, --embed-file F, ...
 User code gets no warning flags, -Werror or -std from wasync; its -O wins.
@@ -43,6 +47,8 @@ const OWN_FLAGS = [
   {
     flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBackend(v); },
   },
+  { flag: '--stack-size', value: true, driver: true, set: (o, v) => { o.stackSize = parseStackSize(v); } },
+  { flag: '--no-stack-check', driver: true, set: (o) => { o.stackCheck = false; } },
   { flag: '-o', value: true, set: (o, v) => { o.out = v; } },
   { flag: '-q', set: (o) => { o.quiet = true; } },
   { flag: '--quiet', set: (o) => { o.quiet = true; } },
@@ -52,7 +58,7 @@ const OWN_FLAGS = [
 
 /** Takes wasync's own flags out of argv; returns the options and the rest, in order. */
 function takeOwn(argv, { driver = false } = {}) {
-  const o = { debug: false, backend: 'asyncify', out: null, quiet: false, verbose: false, rest: [], args: [] };
+  const o = { debug: false, stackSize: 0, stackCheck: true, backend: 'asyncify', out: null, quiet: false, verbose: false, rest: [], args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!driver && a === '--') { o.args = argv.slice(i + 1); break; }
@@ -121,7 +127,7 @@ async function driver(argv, { cxx }) {
   if (!compileOnly && hasInput && out && /\.(mjs|js)$/.test(out)) {
     const rest = words.filter((w, i) => i !== at && i !== at + 1);
     const { sources, cflags } = inputsAndFlags(rest);
-    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, cxx });
+    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cxx });
     return 0;
   }
   // A plain link makes a program configure and CMake can run: a.out by
@@ -170,14 +176,14 @@ async function main(argv) {
   const { sources, cflags, args } = inputsAndFlags(o.rest, { run: cmd === 'run' });
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
-    await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, cflags, log, progress });
+    await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
     return 0;
   }
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
   if (!sources.length) throw new BuildError(`wasync: run needs a C or C++ source\n${USAGE}`);
-  const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, cflags, log, progress });
+  const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
   return runChild(out, [...args, ...o.args], { ...process.env, WASYNC_ARGV0: programName(sources) });
 }
 

@@ -85,11 +85,13 @@ export async function load(factory, opts = {}) {
 
     /**
      * The live task table, one entry per task not yet freed:
-     * [{ id, name, state, waitingOn, ms }]. state is 'new', 'ready',
-     * 'running', 'waiting' or 'done'; waitingOn says what a waiting task
-     * waits on ('sleep', 'join', 'fetch <url>', …; '' otherwise) and ms for
-     * how long (0 unless waiting; waitingOn is cut to 512 bytes). Sorted
-     * by id: ids count from 1 in the order tasks were created, so main is 1
+     * [{ id, name, state, waitingOn, ms, stackUsed, stackSize }]. state is
+     * 'new', 'ready', 'running', 'waiting' or 'done'; waitingOn says what a
+     * waiting task waits on ('sleep', 'join', 'fetch <url>', …; ''
+     * otherwise) and ms for how long (0 unless waiting; waitingOn is cut to
+     * 512 bytes); stackUsed is the most of its stackSize bytes it has
+     * needed at an await point (wa_task_stack_used in wasync.h). Sorted by
+     * id: ids count from 1 in the order tasks were created, so main is 1
      * only if main() ran before any cwrap call. A snapshot: synchronous, no
      * task runs; it allocates nothing in wasm, so it works when the heap is
      * full. Throws the module's Error (code 'WA_EXIT' or 'WA_EABORT') once
@@ -164,8 +166,8 @@ function parseTasks(text) {
   const out = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
-    const [id, name, state, waitingOn, ms] = line.split('\t');
-    out.push({ id: Number(id), name, state, waitingOn, ms: Number(ms) });
+    const [id, name, state, waitingOn, ms, stackUsed, stackSize] = line.split('\t');
+    out.push({ id: Number(id), name, state, waitingOn, ms: Number(ms), stackUsed: Number(stackUsed), stackSize: Number(stackSize) });
   }
   return out.sort((a, b) => a.id - b.id);
 }

@@ -51,5 +51,7 @@ static inline int wa__ctx_suspend_parked(struct wa__task *t) {
 
 /* Bytes of t's stack region (for diagnostics). */
 size_t wa__ctx_stack_size(const struct wa__task *t);
+/* The most of it t has used at a suspend (wa_task_stack_used). */
+size_t wa__ctx_stack_used(const struct wa__task *t);
 
 #endif /* WA_BACKEND_H */

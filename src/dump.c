@@ -37,6 +37,8 @@ int wa__task_describe(const wa__task *t, char *buf, size_t len) {
     if ((size_t)n < len)
       n += snprintf(buf + n, len - (size_t)n, " for %lld ms", (long long)(now - t->wait_since));
   }
+  if (n >= 0 && (size_t)n < len)
+    n += snprintf(buf + n, len - (size_t)n, ", stack %zu of %zu B used", wa__ctx_stack_used(t), wa__ctx_stack_size(t));
   if (n < 0) n = 0;
   return (size_t)n < len ? n : (int)len - 1;
 }

@@ -4,6 +4,8 @@
 #include "internal.h"
 #include "host.h"
 
+#define MAIN_STACK ((size_t)256 * 1024)
+
 /* A library (cwrap'd functions only) defines no wa_main: the reference is
  * weak, so such a module links, and wa__host_start_main reports it. */
 #pragma weak wa_main
@@ -25,7 +27,8 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   main_args *a;
   char *p;
   wa__task *t;
-  wa_task_opts opts = {"main", 256 * 1024}; /* like a thread's stack: main often does the most */
+  /* Like a thread's stack: main often does the most (wasync.h). */
+  wa_task_opts opts = {"main", MAIN_STACK > wa__stack_default ? MAIN_STACK : wa__stack_default};
   if (!wa_main) return WA_ENOTSUP; /* a library: nothing to run */
   for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
   a = malloc(bytes);

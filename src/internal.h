@@ -167,6 +167,11 @@ extern wa__task *wa__cur;
 wa__task *wa__task_from_handle(const wa_task *h);  /* NULL if stale */
 wa_task *wa__task_handle(const wa__task *t);
 
+/* The program's default stack size (stack_size 0): WA_STACK_DEFAULT, a weak
+ * definition in task.c; a program built with `wasync build --stack-size=N`
+ * links a strong definition holding N instead. */
+extern size_t wa__stack_default;
+
 /* Creates a task (state NEW, queued). NULL on ENOMEM. */
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts);
 /* Frees a DONE task's resources and handle. */

@@ -6,12 +6,14 @@
  * it with the next whole rows. The host reads synchronously, so no task runs
  * (and none is freed) between the calls. One row per live task, fields
  * separated by tabs: id, name, state, what it waits on ("" unless waiting,
- * cut to WA__TASKS_WHAT_MAX bytes) and how long it has waited in ms (0
- * unless waiting). Tabs and newlines in names and details become spaces, so
+ * cut to WA__TASKS_WHAT_MAX bytes), how long it has waited in ms (0
+ * unless waiting), the most stack it has used (wa_task_stack_used) and its
+ * stack's size, in bytes. Tabs and newlines in names and details become spaces, so
  * the split on the JS side is exact. */
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
+#include "backend.h"
 
 #define WA__TASKS_BUF 8192
 #define WA__TASKS_WHAT_MAX 512
@@ -71,7 +73,9 @@ static size_t format_row(const wa__task *t, int64_t now) {
     }
   }
   o.n += what.n;
-  snprintf(num, sizeof num, "\t%lld\n", waiting ? (long long)(now - t->wait_since) : 0LL);
+  snprintf(num, sizeof num, "\t%lld\t", waiting ? (long long)(now - t->wait_since) : 0LL);
+  put_raw(&o, num);
+  snprintf(num, sizeof num, "%zu\t%zu\n", wa__ctx_stack_used(t), wa__ctx_stack_size(t));
   put_raw(&o, num);
   return o.n;
 }

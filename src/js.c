@@ -137,8 +137,6 @@ void wa__js_call_cancel(uint32_t token) {
   }
 }
 
-#define WA__JS_CALL_STACK ((size_t)64 * 1024)
-
 /* ---- promises handed to C by JS (app.promise) ----------------------------- */
 
 int wa_js_await(uint32_t handle, double *value) {
@@ -167,7 +165,7 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   wa__task *t;
   if (stack_size && (stack_size < WA_STACK_MIN || stack_size > WA_STACK_MAX)) return WA_EINVAL;
   opts.name = name;
-  opts.stack_size = stack_size ? stack_size : WA__JS_CALL_STACK;
+  opts.stack_size = stack_size; /* 0: the program's default */
   t = wa__task_spawn(invoke_body, (void *)(uintptr_t)token, &opts);
   if (!t) return WA_ENOMEM;
   t->host_token = token;

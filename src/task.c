@@ -82,8 +82,10 @@ static void wake_sleeper(wa__timer *timer) {
   wa__wake(t, 0);
 }
 
+__attribute__((weak)) size_t wa__stack_default = WA_STACK_DEFAULT;
+
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
-  size_t stack = opts && opts->stack_size ? opts->stack_size : WA_STACK_DEFAULT;
+  size_t stack = opts && opts->stack_size ? opts->stack_size : wa__stack_default;
   const char *name = opts && opts->name ? opts->name : "task";
   struct wa__ctx *ctx;
   wa__task *t;
@@ -309,6 +311,16 @@ wa_task *wa_current(void) { return wa__cur ? wa__task_handle(wa__cur) : NULL; }
 uint32_t wa_task_id(const wa_task *h) {
   wa__task *t = wa__task_from_handle(h);
   return t ? t->id : 0;
+}
+
+size_t wa_task_stack_size(const wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return t ? wa__ctx_stack_size(t) : 0;
+}
+
+size_t wa_task_stack_used(const wa_task *h) {
+  wa__task *t = wa__task_from_handle(h);
+  return t ? wa__ctx_stack_used(t) : 0;
 }
 
 const char *wa_task_name(const wa_task *h) {

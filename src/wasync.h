@@ -99,20 +99,33 @@ typedef struct wa_task wa_task;
 typedef int (*wa_fn)(void *arg);
 
 /* stack_size: bytes shared by the task's C stack (growing down from the top)
- * and its Asyncify save area (growing up from the bottom); 0 means
- * WA_STACK_DEFAULT. name is copied (truncated to 31 bytes); NULL means
- * "task". Overflow ends the task with WA_EOVERFLOW (its joiner or JS caller
- * gets that code) and stderr names it; other tasks keep running:
- *  - debug builds (`wasync build --debug`): every function entry is checked
- *    against the running task's stack, so the overflow is caught before a
- *    byte outside it is written;
- *  - release builds: two canaries in the stack region are checked whenever
- *    the task suspends or ends, the save area after every suspend, and a
- *    recursion that exhausts the JS engine's own call stack is caught where
- *    it happens. If an overflow reached memory outside the task's block,
- *    the runtime names the task and exits (status 70) rather than run on.
- *    An overflow that writes only sparsely past both canaries and returns
- *    before the task next suspends can go unseen: develop with --debug;
+ * and its Asyncify save area (growing up from the bottom); 0 means the
+ * program's default: WA_STACK_DEFAULT (64 KiB, Emscripten's own default
+ * stack, so code that runs in main() of a plain emcc build also runs in a
+ * task), or N if the program was built with `wasync build --stack-size=N`.
+ * Wasm memory is committed lazily: a big stack costs address space (wasm32
+ * has 4 GiB at most), not resident memory; programs with 100 000+ tasks
+ * should still pass a small stack_size (WA_STACK_MIN and up) explicitly.
+ * Other defaults: the main task (wa_main) gets 256 KiB or the program's
+ * default if that is larger; a cwrap() call from JS gets the program's
+ * default unless its { stackSize } option says otherwise.
+ * name is copied (truncated to 31 bytes); NULL means "task". Overflow ends
+ * the task with WA_EOVERFLOW (its joiner or JS caller gets that code) and
+ * stderr names it; other tasks keep running. Overflow is exact: a task that
+ * needs N bytes (C frames plus the save area at its deepest await) runs
+ * with every stack_size >= N and fails with every smaller one:
+ *  - release and debug builds: every function that moves the stack pointer
+ *    is checked against the running task's stack (STACK_OVERFLOW_CHECK=2,
+ *    its limits switched with the task), so the overflow is caught before
+ *    a byte outside the stack is written; the save area is checked after
+ *    every suspend; a recursion that exhausts the JS engine's own call
+ *    stack is caught where it happens;
+ *  - release builds made with `wasync build --no-stack-check` (for a hot
+ *    path: the check costs time on every call that has a stack frame) use
+ *    two canaries instead, checked whenever the task suspends or ends: an
+ *    overflow that writes sparsely past both and returns before the next
+ *    suspend can go unseen, and one that reached memory outside the task's
+ *    block names the task and exits (status 70);
  *  - native builds (tests): a guard page; the process exits (70).
  */
 typedef struct {
@@ -120,7 +133,7 @@ typedef struct {
   size_t stack_size;
 } wa_task_opts;
 
-#define WA_STACK_DEFAULT ((size_t)6 * 1024)
+#define WA_STACK_DEFAULT ((size_t)64 * 1024)
 #define WA_STACK_MIN ((size_t)2 * 1024)
 /* The largest stack_size accepted (1 GiB): larger sizes are refused before
  * any size arithmetic, so no value can wrap. */
@@ -159,6 +172,17 @@ int64_t wa_now(void);
 /* The calling task, or NULL outside any task. The handle stays owned by
  * whoever owns it (do not join or detach your own handle from here). */
 wa_task *wa_current(void);
+/* The size of t's stack in bytes (what its stack_size resolved to), 0 for
+ * a stale handle. */
+size_t wa_task_stack_size(const wa_task *t);
+/* The most stack t has needed at any of its await points so far, in bytes:
+ * its C frames plus the Asyncify save area, which share the stack (what
+ * stack_size must hold). Measured each time t suspends (one subtraction in
+ * the scheduler, no painting, so spawning stays cheap and untouched stack
+ * pages are never committed): a deeper call that returned before t's next
+ * await is not seen, so leave headroom over it. wa_dump() and app.tasks()
+ * show the same figure; 0 before t first suspends and for a stale handle. */
+size_t wa_task_stack_used(const wa_task *t);
 /* Numeric id of a task (1 = main), 0 for a stale handle. */
 uint32_t wa_task_id(const wa_task *t);
 /* The task's name, "" for a stale handle. */
@@ -454,7 +478,8 @@ void wa_response_free(wa_response *r);
 
 /* ---- introspection ------------------------------------------------------ */
 
-/* One line per live task: id, name, state, what it waits on, for how long. */
+/* One line per live task: id, name, state, what it waits on, for how long,
+ * and its stack's high-water mark against its size (wa_task_stack_used). */
 void wa_dump(FILE *out);
 /* Number of live (not yet freed) tasks. */
 int wa_task_count(void);

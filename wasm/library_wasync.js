@@ -59,13 +59,14 @@ mergeInto(LibraryManager.library, {
     init: function () {
       if (WA.initialized) return;
       WA.initialized = true;
-      // Debug builds (STACK_OVERFLOW_CHECK=2) have __set_stack_limits; C
-      // calls it on every switch through the table. It must be the raw
-      // export (wrap.mjs keeps them): 3.1.6 wraps its exports in JS, and a
-      // JS function in the table would cost a round trip per call. Debug
-      // builds link with -g, so export names are never minified there.
+      // Builds with STACK_OVERFLOW_CHECK=2 (all but --no-stack-check) have
+      // __set_stack_limits; C calls it on every switch through the table.
+      // It must be the raw export (wrap.mjs keeps them): 3.1.6 wraps its
+      // exports in JS, and a JS function in the table would cost a round
+      // trip per call. Release links minify export names: wrap.mjs finds
+      // the minified one in the glue (stackLimitsExport).
       var raw = Module['wasyncRawExports'] || {};
-      var setLimits = raw['__set_stack_limits'];
+      var setLimits = raw[Module['wasyncStackLimitsExport'] || '__set_stack_limits'];
       if (setLimits) {
         var base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
         WA.schedulerLimits = function () { setLimits(base, end); };
@@ -102,9 +103,13 @@ mergeInto(LibraryManager.library, {
     // A task ran out of stack: ours (debug builds' per-function check) or
     // the JS engine's own call stack (deep recursion in any build). Ends
     // that task and returns true; false for any other exception.
+    // A "memory access out of bounds" trap while a task runs is that
+    // task's overflow when its stack pointer left its stack (C decides).
     recover: function (e, sp) {
       var engine = e instanceof RangeError && /call stack/i.test(e.message);
-      if (!(e instanceof WA.StackOverflow) && !engine) return false;
+      var oob = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError &&
+        /memory access out of bounds/i.test(e.message);
+      if (!(e instanceof WA.StackOverflow) && !engine && !oob) return false;
       // The exception skipped every epilogue: the stack pointer is still
       // where the task's deepest frame left it.
       var deepest = stackSave();
@@ -116,8 +121,7 @@ mergeInto(LibraryManager.library, {
       if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
         (Module['printErr'] || console.error)(String(e.stack));
       }
-      _wa__asyncify_recover(engine ? 1 : 0, deepest);
-      return true;
+      return !!_wa__asyncify_recover(engine ? 1 : oob ? 2 : 0, deepest, e.requested || 0);
     },
 
     // The module cannot continue (exit() or abort() in C, a trap): every
@@ -395,6 +399,8 @@ mergeInto(LibraryManager.library, {
   // running task's stack; unwinding through wasm to WA.enter ends the task.
   __handle_stack_overflow__deps: ['$WA'],
   __handle_stack_overflow: function (requested) {
-    throw new WA.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
+    var e = new WA.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
+    e.requested = requested >>> 0; // the frame's new stack pointer: how much was needed
+    throw e;
   },
 });

@@ -362,12 +362,15 @@ mergeInto(LibraryManager.library, {
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
-        if (call.done && status !== -1 && call.failure) { // -1: WA_ECANCELED
+        // Settled from the call only for a clean end: not cancelled (-1),
+        // not overflowed (-11, which a release build without stack checks
+        // may see after the function returned).
+        if (call.done && status === 0 && call.failure) {
           var f = call.failure;
           var e = WA.error(f.code, f.message || undefined);
           e.status = f.code;
           tk.entry.reject(e);
-        } else if (call.done && status !== -1) tk.entry.resolve(call.result);
+        } else if (call.done && status === 0) tk.entry.resolve(call.result);
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();

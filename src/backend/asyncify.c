@@ -26,14 +26,17 @@
  * cannot reach it, and the core allocates the task struct after the block.
  *
  * Overflow checks (README "Stack overflow"):
- *  - Release builds: two canaries, checked whenever the task suspends and
+ *  - Builds with STACK_OVERFLOW_CHECK=2 (release and debug; all but
+ *    `--no-stack-check`): see "Debug builds" below; the canaries stay, as
+ *    a second line.
+ *  - --no-stack-check release builds: two canaries, checked whenever the task suspends and
  *    when its function returns. The limit canary sits where the C stack's
  *    budget ends: if only it is damaged, the overflow stayed inside the
  *    task's own region and the task ends with WA_EOVERFLOW. The bottom
  *    canary sits at lo: if it is damaged, memory below the task's block may
  *    have been overwritten, so the runtime names the task and exits (70).
  *    The save area is checked after every unwind the same way.
- *  - Debug builds (STACK_OVERFLOW_CHECK=2): every function that moves the
+ *  - Debug builds (and release, STACK_OVERFLOW_CHECK=2): every function that moves the
  *    stack pointer is checked against the running task's limits, which we
  *    switch with the task through __set_stack_limits; the JS handler throws
  *    and wa__asyncify_recover() ends the task with WA_EOVERFLOW before any
@@ -78,6 +81,7 @@ struct wa__ctx {
   void *block;       /* what to free */
   int started;
   int overflowed;
+  size_t used;       /* most of the region used at a suspend (wa_task_stack_used) */
 };
 
 static int unwinding, rewinding;
@@ -153,6 +157,7 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   c->limit = c->lo + reserve;
   c->started = 0;
   c->overflowed = 0;
+  c->used = 0;
   c->sp = c->hi;
   write_canaries(c);
   return c;
@@ -165,6 +170,15 @@ void wa__ctx_destroy(wa__task *t) {
 }
 
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
+
+size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
+
+/* After an unwind: the C frames (down to the saved stack pointer) plus the
+ * save area (up from lo, canary included) are what the suspend needed. */
+static void note_used(struct wa__ctx *c) {
+  size_t used = (c->hi - c->sp) + (c->save_cur - c->lo);
+  if (used > c->used) c->used = used;
+}
 
 /* A damaged canary at suspend time: exits if the overflow left the task's
  * block; otherwise the task must end (it is unwound and never resumed). */
@@ -240,6 +254,7 @@ int wa__ctx_run(wa__task *t, int *status) {
     wa__as_stop_unwind();
     limits_for_scheduler();
     wa__sp_set(main_sp);
+    note_used(c);
     if (c->overflowed) {
       wa__task_overflowed(t, "C stack", 0);
       return WA_EOVERFLOW;
@@ -257,28 +272,39 @@ int wa__ctx_run(wa__task *t, int *status) {
   return 1;
 }
 
-/* Called by the JS host when a stack overflow escaped the running task as
- * a JS exception: the debug build's per-function check (engine == 0), or
- * the JS engine's own call-stack limit (engine == 1: recursion deeper than
- * the engine allows, whatever the task's stack_size). deepest_sp is the
- * stack pointer the exception left behind (no epilogue ran): below the
- * task's limit it means the C stack overflowed too, below its block that
- * memory of others was overwritten. Ends the task, or exits in that last
- * case. The host has already put the scheduler's stack limits and stack
- * pointer back: this function must not move the stack pointer itself, or
- * it would free its own frame. */
-EMSCRIPTEN_KEEPALIVE void wa__asyncify_recover(int engine, uintptr_t deepest_sp) {
+/* Called by the JS host when an exception escaped the running task: the
+ * stack check's (cause 0; requested is the stack pointer the failing frame
+ * asked for), the JS engine's own call-stack limit (cause 1: recursion
+ * deeper than the engine allows, whatever the task's stack_size), or a
+ * "memory access out of bounds" trap (cause 2: without stack checks, an
+ * overflow deep enough to run the stack pointer below address 0 in a
+ * block that sits low in memory). deepest_sp is the stack pointer the
+ * exception left behind (no epilogue ran): below the task's limit it means
+ * the C stack overflowed, outside its block that memory of others was
+ * overwritten (the runtime then names the task and exits 70). Returns 1 if
+ * it ended the task, 0 if the exception is not a stack overflow of a task
+ * (a trap outside any task, or with the stack pointer inside the task's
+ * stack: a wild pointer, fatal for the host). The host has already put the
+ * scheduler's stack limits and stack pointer back: this function must not
+ * move the stack pointer itself, or it would free its own frame. */
+EMSCRIPTEN_KEEPALIVE int wa__asyncify_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   wa__task *t = wa__cur;
+  struct wa__ctx *c;
+  int outside;
+  if (!t || !t->ctx) return 0;
+  c = t->ctx;
+  outside = deepest_sp < c->lo || deepest_sp > c->hi;
+  if (cause == 2 && !outside) return 0;
   if (rewinding) wa__as_stop_rewind();
   if (unwinding) wa__as_stop_unwind();
   unwinding = rewinding = 0;
-  if (!t) return;
-  if (stack_damage(t->ctx) == 2 || deepest_sp < t->ctx->lo) fatal_overflow(t, "C stack");
-  if (deepest_sp < t->ctx->limit) engine = 0; /* our stack ran out first */
-  if (engine)
+  if (stack_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
+  if (deepest_sp < c->limit) cause = 0; /* our stack ran out first */
+  if (cause == 1)
     wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "
                "the engine, whatever its stack_size)", t->id, t->name);
   else
-    wa__task_overflowed(t, "C stack", 0);
+    wa__task_overflowed(t, "C stack", requested && requested < c->hi ? (c->hi - requested) + (c->limit - c->lo) : 0);
   wa__sched_abandon_current(WA_EOVERFLOW);
+  return 1;
 }

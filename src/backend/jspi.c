@@ -247,20 +247,28 @@ EMSCRIPTEN_KEEPALIVE uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
   return out;
 }
 
-/* The host's recovery when an exception escaped the running task (the
- * debug build's per-function check: engine == 0; the engine's call-stack
- * limit: engine == 1); see asyncify.c, whose contract this is. The host has
- * put the scheduler's limits and stack pointer back already. */
-EMSCRIPTEN_KEEPALIVE void wa__asyncify_recover(int engine, uintptr_t deepest_sp) {
+/* The host's recovery when an exception escaped the running task (see
+ * asyncify.c, whose contract this is: cause 0 the per-function stack
+ * check, requested the stack pointer the failing frame asked for; 1 the
+ * engine's call-stack limit; 2 an out-of-bounds trap). Returns 1 if it
+ * ended the task, 0 if the exception is not a task's stack overflow. The
+ * host has put the scheduler's limits and stack pointer back already. */
+EMSCRIPTEN_KEEPALIVE int wa__asyncify_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   wa__task *t = wa__cur;
+  struct wa__ctx *c;
+  int outside;
   defer_next = 0;
-  if (!t) return;
-  if (stack_damage(t->ctx) == 2 || deepest_sp < t->ctx->lo) fatal_overflow(t, "C stack");
-  if (deepest_sp < t->ctx->limit) engine = 0; /* our stack ran out first */
-  if (engine)
+  if (!t || !t->ctx) return 0;
+  c = t->ctx;
+  outside = deepest_sp < c->lo || deepest_sp > c->hi;
+  if (cause == 2 && !outside) return 0;
+  if (stack_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
+  if (deepest_sp < c->limit) cause = 0; /* our stack ran out first */
+  if (cause == 1)
     wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "
                "the engine, whatever its stack_size)", t->id, t->name);
   else
-    wa__task_overflowed(t, "C stack", 0);
+    wa__task_overflowed(t, "C stack", requested && requested < c->hi ? (c->hi - requested) + (c->limit - c->lo) : 0);
   wa__sched_abandon_current(WA_EOVERFLOW);
+  return 1;
 }

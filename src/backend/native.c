@@ -45,6 +45,7 @@ struct wa__ctx {
   size_t requested; /* the stack_size asked for, for messages */
   void *fake_stack; /* ASan bookkeeping while suspended */
   int done, status;  /* set when the task's function has returned */
+  size_t used;       /* deepest stack seen at a suspend (wa_task_stack_used) */
 };
 
 static ucontext_t sched_uc;
@@ -121,6 +122,8 @@ void wa__ctx_destroy(wa__task *t) {
 
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->requested : 0; }
 
+size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
+
 static void trampoline(unsigned hi, unsigned lo) {
   wa__task *t = (wa__task *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
   __sanitizer_finish_switch_fiber(NULL, &sched_bottom, &sched_size);
@@ -158,6 +161,10 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
     if (rc != WA__SUSPEND) return rc;
   }
   c = t->ctx;
+  {
+    size_t used = (size_t)(c->map + c->map_len - (char *)__builtin_frame_address(0));
+    if (used > c->used) c->used = used;
+  }
   __sanitizer_start_switch_fiber(&c->fake_stack, sched_bottom, sched_size);
   swapcontext(&c->uc, &sched_uc);
   __sanitizer_finish_switch_fiber(c->fake_stack, &sched_bottom, &sched_size);

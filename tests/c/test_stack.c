@@ -53,6 +53,24 @@ TEST_DEATH(stack_overflow_names_the_task, 70, "task 2 \"deep\" overflowed its C 
   exit(70);
 }
 
+/* 32 KiB of locals, every byte written, and an await with all of it live:
+ * the kind of buffer real C code keeps on the stack. */
+static int big_locals(void *arg) {
+  volatile char buf[32 * 1024];
+  (void)arg;
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  ASSERT_EQ(wa_yield(), 0);
+  for (size_t i = 0; i < sizeof buf; i += 4093) ASSERT_EQ(buf[i], (char)i);
+  return buf[sizeof buf - 1];
+}
+
+TEST_IMPL(a_task_with_32_kib_of_locals_runs_with_the_default_stack) {
+  wa_task *t = wa_spawn(big_locals, NULL);
+  ASSERT(t != NULL);
+  ASSERT_EQ(wa_join(t), (char)(32 * 1024 - 1));
+  return 0;
+}
+
 static int counted_awaits(void *arg) {
   int *before = arg;
   for (int i = 0; i < 100; i++) {
@@ -191,5 +209,69 @@ TEST_IMPL(channel_hand_offs_keep_the_stack_pointer) {
   ASSERT_EQ(drifted, 0);
   wa_chan_free(ping_chan);
   wa_chan_free(pong_chan);
+  return 0;
+}
+
+#ifdef __EMSCRIPTEN__ /* natively every stack is at least 256 KiB */
+/* A fixed need: 6 KiB of locals live across an await. */
+static int six_kib_across_an_await(void *arg) {
+  volatile char buf[6 * 1024];
+  (void)arg;
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  ASSERT_EQ(wa_yield(), 0);
+  return 1 + buf[100];
+}
+#endif
+
+/* Overflow is exact (issue 11): a task that needs N bytes runs with every
+ * stack_size >= N and ends with WA_EOVERFLOW with every smaller one, in
+ * release builds as in debug builds (release builds used canaries, which
+ * let some smaller sizes through and not others). */
+TEST_IMPL(overflow_is_monotonic_in_the_stack_size) {
+#ifdef __EMSCRIPTEN__
+  size_t need = 0;
+  for (size_t size = 4096; size <= 12288; size += 64) {
+    wa_task_opts o = {"sweep", size};
+    wa_task *t = wa_spawn_opts(six_kib_across_an_await, NULL, &o);
+    int rc;
+    ASSERT(t != NULL);
+    rc = wa_join(t);
+    if (rc == WA_EOVERFLOW) {
+      ASSERT_EQ(need, 0); /* no failure above a size that ran */
+      continue;
+    }
+    ASSERT_EQ(rc, 1 + 100);
+    if (!need) need = size;
+  }
+  ASSERT_GE(need, (size_t)6 * 1024);    /* the buffer itself */
+  ASSERT_LE(need, (size_t)6 * 1024 + 3072); /* plus frames, the save area and its reserve */
+#endif
+  return 0;
+}
+
+static int hold_buffer_until(void *arg) {
+  wa_event *go = arg;
+  volatile char buf[10 * 1024];
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  ASSERT_EQ(wa_event_wait(go), 0);
+  return buf[5];
+}
+
+/* wa_task_stack_used: 0 until the task first suspends, then at least what
+ * it holds across the await, and never more than its stack. */
+TEST_IMPL(stack_high_water_mark_covers_what_a_task_holds_across_an_await) {
+  wa_event go;
+  wa_task_opts o = {"holder", 32 * 1024};
+  wa_task *t;
+  wa_event_init(&go);
+  ASSERT((t = wa_spawn_opts(hold_buffer_until, &go, &o)) != NULL);
+  ASSERT_EQ(wa_task_stack_used(t), 0);
+  ASSERT_EQ(wa_task_stack_size(t), (size_t)32 * 1024);
+  ASSERT_EQ(wa_yield(), 0); /* it runs and parks on the event */
+  ASSERT_GE(wa_task_stack_used(t), (size_t)10 * 1024);
+  ASSERT_LE(wa_task_stack_used(t), (size_t)32 * 1024);
+  wa_event_set(&go);
+  ASSERT_EQ(wa_join(t), 5);
+  ASSERT_EQ(wa_task_stack_used(t), 0); /* a stale handle */
   return 0;
 }

@@ -1,0 +1,103 @@
+// prepare.mjs — what the SQLite test (tests/js/sqlite.test.mjs) and the
+// SQLite benchmark rows need, made once and cached under build/sqlite/ so
+// that later runs are offline and quick:
+//  - sqlite3.c/.h: the amalgamation, out of the better-sqlite3@12 tarball
+//    from the npm registry (third-party code is never committed);
+//  - native: gcc build of the same amalgamation with tests/sqlite/native.c;
+//  - test.db: a database of more than 100 MB made by the native build;
+//  - lookup.mjs: examples/sqlite-http-vfs built with `wasync build`, SQLite
+//    unchanged with its own flags, in a folder named by a digest of its
+//    inputs (the runtime included), since that build takes minutes.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIR = path.join(ROOT, 'build', 'sqlite');
+export const EXAMPLE = path.join(ROOT, 'examples', 'sqlite-http-vfs');
+export const DB_ROWS = 420000;
+/** SQLite's own compile flags: what a user of the amalgamation passes. */
+export const SQLITE_FLAGS = ['-DSQLITE_OMIT_LOAD_EXTENSION', '-DSQLITE_THREADSAFE=0'];
+const EXAMPLE_SOURCES = ['http_vfs.c', 'lookups.c', 'main.c'].map((f) => path.join(EXAMPLE, f));
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20 * 60000, maxBuffer: 1 << 26, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}${r.error || ''}`);
+  return r.stdout;
+}
+
+function fresh(out, inputs) {
+  return fs.existsSync(out) && inputs.every((f) => fs.statSync(f).mtimeMs <= fs.statSync(out).mtimeMs);
+}
+
+function amalgamation() {
+  const c = path.join(DIR, 'sqlite3.c');
+  if (fs.existsSync(c) && fs.existsSync(path.join(DIR, 'sqlite3.h'))) return c;
+  fs.mkdirSync(DIR, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(DIR, '.pack-'));
+  try {
+    const tgz = run('npm', ['pack', 'better-sqlite3@12', '--silent', '--pack-destination', tmp]).trim().split('\n').pop();
+    const files = ['sqlite3.c', 'sqlite3.h'].map((f) => `package/deps/sqlite3/${f}`);
+    run('tar', ['xzf', path.join(tmp, tgz), '-C', tmp, ...files]);
+    fs.renameSync(path.join(tmp, files[1]), path.join(DIR, 'sqlite3.h'));
+    fs.renameSync(path.join(tmp, files[0]), c); /* last: its presence means both are there */
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return c;
+}
+
+function nativeBuild(c) {
+  const out = path.join(DIR, 'native');
+  const srcs = [path.join(ROOT, 'tests', 'sqlite', 'native.c'), path.join(EXAMPLE, 'lookups.c'), c];
+  if (!fresh(out, srcs)) {
+    run('gcc', ['-O1', '-I', DIR, '-I', EXAMPLE, ...SQLITE_FLAGS, ...srcs, '-o', `${out}.tmp`, '-lm']);
+    fs.renameSync(`${out}.tmp`, out);
+  }
+  return out;
+}
+
+function database(native) {
+  const db = path.join(DIR, 'test.db');
+  if (!fresh(db, [native])) {
+    run(native, ['gen', `${db}.tmp`, String(DB_ROWS)]);
+    fs.renameSync(`${db}.tmp`, db);
+  }
+  return db;
+}
+
+function digestOf(files) {
+  const h = createHash('sha256');
+  for (const f of files) h.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** examples/sqlite-http-vfs built with wasync; rebuilt when any input changed. */
+function wasmBuild(c) {
+  const inputs = [c, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
+  for (const d of ['src', 'src/backend', 'wasm', 'js']) {
+    for (const f of fs.readdirSync(path.join(ROOT, d)).sort()) {
+      const p = path.join(ROOT, d, f);
+      if (fs.statSync(p).isFile()) inputs.push(p);
+    }
+  }
+  const dir = path.join(DIR, `wasm-${digestOf(inputs)}`);
+  const out = path.join(dir, 'lookup.mjs');
+  if (fs.existsSync(out)) return out;
+  for (const old of fs.readdirSync(DIR).filter((f) => f.startsWith('wasm-'))) fs.rmSync(path.join(DIR, old), { recursive: true, force: true });
+  const tmp = `${dir}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', c, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
+    '-o', path.join(tmp, 'lookup.mjs')]);
+  fs.renameSync(tmp, dir);
+  return out;
+}
+
+/** Everything above, made or reused: { native, db, lookup, rows }. */
+export function prepareSqlite() {
+  const c = amalgamation();
+  const native = nativeBuild(c);
+  return { native, db: database(native), lookup: wasmBuild(c), rows: DB_ROWS };
+}
