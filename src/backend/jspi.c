@@ -69,6 +69,7 @@ struct wa__ctx {
   uintptr_t sp;      /* saved stack pointer while suspended */
   uintptr_t limit;   /* lowest stack pointer the C stack may reach */
   void *block;
+  size_t used;       /* the most of the region a suspend has seen in use */
   int started;
   int finished;
   int overflowed;
@@ -150,6 +151,7 @@ void wa__ctx_destroy(wa__task *t) {
 }
 
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
+size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
 
 /* The body of each task's promising() call; runs on the task's C stack. */
 EMSCRIPTEN_KEEPALIVE void wa__jspi_task_entry(wa__task *t) {
@@ -188,6 +190,7 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
     c = t->ctx; /* parked by the await point itself */
   }
   c->sp = wa__sp_get();
+  if (c->hi - c->sp > c->used) c->used = c->hi - c->sp;
   wa__cur = NULL; /* between hand-offs no task runs */
   if (defer) {
     wa__jspi_park(t);
