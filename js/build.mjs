@@ -100,12 +100,12 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //  - JSPI (--backend=jspi): no Asyncify, so no instrumentation and no
 //    extra Binaryen pass; the engine switches stacks (src/backend/jspi.c)
 //    and wrap.mjs wraps the suspending imports. Works with every supported
-//    Emscripten: none of its own JSPI support is used. Its release builds
-//    keep the canaries (no per-function check: not yet wired for JSPI).
+//    Emscripten: none of its own JSPI support is used. The stack check is
+//    the same (jspi.c switches its limits with each task).
 export function linkFlags({ debug = false, stackCheck = true, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
   const jspi = checkBackend(backend) === 'jspi';
   const exported = [...jsonList('exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
-  const check = `-sSTACK_OVERFLOW_CHECK=${debug || (stackCheck && !jspi) ? 2 : 0}`;
+  const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
     ...(debug ? ['-O2', '-g', check] : ['-O3', '-flto', check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
     ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`]),
