@@ -102,12 +102,17 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //    and wrap.mjs wraps the suspending imports. Works with every supported
 //    Emscripten: none of its own JSPI support is used. The stack check is
 //    the same (jspi.c switches its limits with each task).
-export function linkFlags({ debug = false, stackCheck = true, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
+export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
   const jspi = checkBackend(backend) === 'jspi';
   const exported = [...jsonList('exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
-    ...(debug ? ['-O2', '-g', check] : ['-O3', '-flto', check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
+    // C++ links without -flto: with it emcc links the LTO build of libc++,
+    // which fails on sid's emcc 6 (undefined __cxa_increment_exception_refcount).
+    // The objects are bitcode all the same, so wasm-ld still optimizes the
+    // runtime and user code together; only the system libraries are not.
+    ...(debug ? ['-O2', '-g', check]
+      : ['-O3', ...(cxx ? [] : ['-flto']), check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
     ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`]),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
@@ -393,7 +398,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       return obj;
     })));
     const core = path.join(tmp, `${base}.cjs`);
-    const link = linkCommandFlags(linkFlags({ debug, stackCheck, backend }), flagsFor(flags, 'link'));
+    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
     await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));

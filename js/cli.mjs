@@ -138,7 +138,12 @@ async function driver(argv, { cxx }) {
   const plainOut = link ? (out || 'a.out') : null;
   const runnable = plainOut && path.extname(plainOut) === '';
   const extra = [...(link && !out ? ['-o', plainOut] : []), ...(runnable ? ['-sSINGLE_FILE=1', '-sNODERAWFS=1'] : [])];
-  const args = hasInput ? userCompileCommand([...extra, ...words], { debug: o.debug }) : words;
+  // A plain C link is C (emcc 4+ would link C++ by default, and its LTO
+  // libc++ fails to link on sid's emcc 6); a plain C++ link leaves -flto to
+  // the compile only, for the same reason (linkFlags).
+  const plainLink = link ? (cxx ? [] : ['-sDEFAULT_TO_CXX=0']) : [];
+  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug }) : words;
+  if (link && cxx) args = args.filter((w) => w !== '-flto');
   try {
     await run(tool, args, { stdin: 'inherit' });
   } catch (e) {
