@@ -71,6 +71,10 @@ $(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(
 $(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
+# The same tests on the JSPI backend (run where the engine has JSPI: Node 24+).
+$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/asyncify_sp.S $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
+
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops and
 # misuse. `make fuzz` runs it for FUZZ_SECONDS (default 300); `make test` for
 # 30 s unless FUZZ_SECONDS is given.
@@ -94,7 +98,7 @@ fuzz: $(BUILD)/fuzz/fuzz_sched
 	$(NODE) tests/js/jsfuzz.mjs --rounds $(JSFUZZ_ROUNDS) --seconds $(FUZZ_SECONDS)
 
 native: $(BUILD)/native/tests $(BUILD)/fuzz/fuzz_sched
-wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs
+wasm: $(BUILD)/wasm/tests.mjs $(BUILD)/wasm-debug/tests.mjs $(BUILD)/wasm-jspi/tests.mjs
 
 # ---- tests ----------------------------------------------------------------------
 test-c: native wasm

@@ -17,12 +17,22 @@ const SRC = path.join(ROOT, 'src');
 
 export class BuildError extends Error {}
 
-/** Runtime sources (the core plus the Asyncify backend and its stack-pointer helpers). */
-export function runtimeSources() {
+/** The stack-switching backends (src/backend/): Asyncify is the default. */
+export const BACKENDS = ['asyncify', 'jspi'];
+
+export function checkBackend(backend) {
+  if (!BACKENDS.includes(backend)) {
+    throw new BuildError(`wasync: unknown backend ${JSON.stringify(backend)} (choose ${BACKENDS.join(' or ')})`);
+  }
+  return backend;
+}
+
+/** Runtime sources (the core plus the backend and its stack-pointer helpers). */
+export function runtimeSources({ backend = 'asyncify' } = {}) {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), path.join(SRC, 'backend', 'asyncify.c'), path.join(SRC, 'backend', 'asyncify_sp.S')];
+  return [...core.sort(), path.join(SRC, 'backend', `${checkBackend(backend)}.c`), path.join(SRC, 'backend', 'asyncify_sp.S')];
 }
 
 function jsonList(file) {
@@ -87,17 +97,23 @@ export function userCompileCommand(flags, { debug = false } = {}) {
  *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
  *    the in-wasm scheduler sees a task unwind (DESIGN.md).
  */
-export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule' } = {}) {
-  const exported = [...jsonList('exports.json')];
+//  - JSPI (--backend=jspi): no Asyncify, so no instrumentation and no
+//    extra Binaryen pass; the engine switches stacks (src/backend/jspi.c)
+//    and wrap.mjs wraps the suspending imports. Works with every supported
+//    Emscripten: none of its own JSPI support is used. The stack check is
+//    the same (jspi.c switches its limits with each task).
+export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
+  const jspi = checkBackend(backend) === 'jspi';
+  const exported = [...jsonList('exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
     // C++ links without -flto: with it emcc links the LTO build of libc++,
     // which fails on sid's emcc 6 (undefined __cxa_increment_exception_refcount).
     // The objects are bitcode all the same, so wasm-ld still optimizes the
     // runtime and user code together; only the system libraries are not.
-    ...(debug ? ['-O2', '-g', check] : ['-O3', ...(cxx ? [] : ['-flto']), check, '-sBINARYEN_EXTRA_PASSES=-O3']),
-    '-sASYNCIFY=1',
-    `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`,
+    ...(debug ? ['-O2', '-g', check]
+      : ['-O3', ...(cxx ? [] : ['-flto']), check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
+    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`]),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -115,13 +131,16 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
     `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
-    ...jsLibraries().flatMap((lib) => ['--js-library', lib]),
+    ...jsLibraries({ backend }).flatMap((lib) => ['--js-library', lib]),
   ];
 }
 
+const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi_resumed', '_wa__jspi_trapped'];
+
 /** The --js-library files, in link order. */
-export function jsLibraries() {
-  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js', 'library_wasync_env.js'].map((f) => path.join(ROOT, 'wasm', f));
+export function jsLibraries({ backend = 'asyncify' } = {}) {
+  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js', 'library_wasync_env.js',
+    ...(backend === 'jspi' ? ['library_wasync_jspi.js'] : [])].map((f) => path.join(ROOT, 'wasm', f));
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
@@ -169,23 +188,24 @@ function sha256(...parts) {
   return h.digest('hex');
 }
 
-const libName = ({ debug }) => (debug ? 'libwasync-debug' : 'libwasync');
+const libName = ({ debug, backend = 'asyncify' }) =>
+  ['libwasync', ...(backend === 'asyncify' ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
 
 /**
  * What the runtime library is built from: the emcc version (release
  * objects are LLVM bitcode, which an older LLVM cannot read), the flags and
  * every runtime source and header. Equal digests mean an equal library.
  */
-function libDigest({ debug }) {
-  const files = [...runtimeSources(), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
+function libDigest({ debug, backend = 'asyncify' }) {
+  const files = [...runtimeSources({ backend }), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
   const flags = runtimeCompileFlags({ debug }).filter((f) => f !== SRC);
   return sha256(emccVersion(), JSON.stringify(flags),
     ...files.flatMap((f) => [path.basename(f), fs.readFileSync(f)]));
 }
 
 /** The library the npm package ships (build/wasm/), only ever read. */
-function shippedLib({ debug }) {
-  return path.join(ROOT, 'build', 'wasm', `${libName({ debug })}.a`);
+function shippedLib({ debug, backend }) {
+  return path.join(ROOT, 'build', 'wasm', `${libName({ debug, backend })}.a`);
 }
 
 /**
@@ -193,21 +213,22 @@ function shippedLib({ debug }) {
  * stamp (`<lib>.sources`) holds the current digest, else one in the
  * per-user cache, built there on first use. Never writes into the package.
  */
-export async function buildLib({ debug = false, log, progress } = {}) {
-  const digest = libDigest({ debug });
+export async function buildLib({ debug = false, backend = 'asyncify', log, progress } = {}) {
+  checkBackend(backend);
+  const digest = libDigest({ debug, backend });
   const force = !!process.env.WASYNC_FORCE_REBUILD;
-  const shipped = shippedLib({ debug });
+  const shipped = shippedLib({ debug, backend });
   if (!force && fs.existsSync(shipped)) {
     try {
       if (fs.readFileSync(`${shipped}.sources`, 'utf8') === digest) return shipped;
     } catch (e) { /* no stamp: not usable */ }
   }
-  const entry = path.join(cacheDir('lib'), `${libName({ debug })}-${digest.slice(0, 24)}`);
-  const lib = path.join(entry, `${libName({ debug })}.a`);
+  const entry = path.join(cacheDir('lib'), `${libName({ debug, backend })}-${digest.slice(0, 24)}`);
+  const lib = path.join(entry, `${libName({ debug, backend })}.a`);
   if (!force && fs.existsSync(lib)) return lib;
   await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}, once per emcc version)`, () => publishDir(entry, async (work) => {
     const objs = [];
-    for (const src of runtimeSources()) {
+    for (const src of runtimeSources({ backend })) {
       const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
       // Assembly takes neither a C standard nor LTO (it is already wasm).
       const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...runtimeCompileFlags({ debug }), '-c'];
@@ -225,14 +246,14 @@ export async function buildLib({ debug = false, log, progress } = {}) {
  * Copies the current library into build/wasm/ with its stamp, for the npm
  * package to ship (`npm pack` runs this; a checkout that packs is writable).
  */
-export async function shipLib({ debug = false, log, progress } = {}) {
-  const lib = await buildLib({ debug, log, progress });
-  const shipped = shippedLib({ debug });
+export async function shipLib({ debug = false, backend = 'asyncify', log, progress } = {}) {
+  const lib = await buildLib({ debug, backend, log, progress });
+  const shipped = shippedLib({ debug, backend });
   if (lib === shipped) return shipped;
   fs.mkdirSync(path.dirname(shipped), { recursive: true });
   fs.copyFileSync(lib, `${shipped}.tmp`);
   fs.renameSync(`${shipped}.tmp`, shipped); /* then the stamp: never a new stamp on an old lib */
-  fs.writeFileSync(`${shipped}.sources`, libDigest({ debug }));
+  fs.writeFileSync(`${shipped}.sources`, libDigest({ debug, backend }));
   return shipped;
 }
 
@@ -341,7 +362,7 @@ export function declarationPath(out) {
  *  - stackSize: the program's default task stack (`--stack-size`; 0 keeps
  *    WA_STACK_DEFAULT); stackCheck: false is `--no-stack-check`.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, log, progress, deps }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, backend = 'asyncify', log, progress, deps }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C or C++ sources given');
   let inputs;
   let flags;
@@ -354,7 +375,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     if (!fs.existsSync(file)) throw new BuildError(`wasync: ${file}: no such file`);
   }
   const linkCxx = cxx || inputs.some((i) => i.kind === 'c++');
-  const lib = await buildLib({ debug, log, progress });
+  const lib = await buildLib({ debug, backend, log, progress });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
   const outDir = path.dirname(outAbs);
@@ -377,13 +398,13 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       return obj;
     })));
     const core = path.join(tmp, `${base}.cjs`);
-    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx }), flagsFor(flags, 'link'));
+    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
     await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).
     if (fs.existsSync(path.join(tmp, `${base}.data`))) fs.copyFileSync(path.join(tmp, `${base}.data`), path.join(outDir, `${base}.data`));
-    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule' }));
+    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule', backend }));
     fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -396,11 +417,11 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
  * first run and again whenever any file it read (sources, included
  * headers, objects) changed in content. Returns the module's path.
  */
-export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, log, progress }) {
+export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = 'asyncify', log, progress }) {
   const key = sha256(JSON.stringify({
-    debug, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
-    lib: libDigest({ debug }), link: linkFlags({ debug, stackCheck }),
-  }), ...[...jsLibraries(), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
+    debug, backend, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
+    lib: libDigest({ debug, backend }), link: linkFlags({ debug, stackCheck, backend }),
+  }), ...[...jsLibraries({ backend }), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
     path.join(ROOT, 'js', 'flags.mjs')].map((f) => fs.readFileSync(f)));
   const entry = path.join(cacheDir('run'), key.slice(0, 32));
   const out = path.join(entry, 'app.mjs');
@@ -416,7 +437,7 @@ export async function cachedBuild({ sources, debug = false, cflags = [], stackSi
   if (current()) return out;
   await publishDir(entry, async (work) => {
     const deps = [];
-    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, stackSize, stackCheck, log, progress, deps });
+    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, stackSize, stackCheck, backend, log, progress, deps });
     const files = [...new Set(deps)].map((f) => [f, sha256(fs.readFileSync(f))]);
     fs.writeFileSync(path.join(work, 'inputs.json'), JSON.stringify(files));
   });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, buildProgram, buildLib, cachedBuild, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
+import { BuildError, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
 
@@ -16,7 +16,7 @@ const USAGE = `usage:
   wasync lib [--debug] [--ship]  build the runtime library only (--ship: into build/wasm/ for npm pack)
 
 inputs: C (.c), C++ (.cc .cpp .cxx .C), objects (.o) and archives (.a).
-wasync flags: --debug  --backend=asyncify  -o <out>  -q (--quiet)  -v (print the commands)
+wasync flags: --debug  --backend=asyncify|jspi  -o <out>  -q (--quiet)  -v (print the commands)
   --stack-size=N     the default task stack (bytes, or with a k/m suffix;
                      default 64k); wa_task_opts.stack_size still sets it per task
   --no-stack-check   drop the exact per-function stack check from a release
@@ -33,7 +33,9 @@ run builds into a private per-user cache (again when a source or a header it
 includes changes) and runs it under Node, passing the exit status through.
 cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
 -c compiles an object; a link to .mjs or .js makes a wasync module exactly
-like build; any other link (a.out, conftest) is a plain emcc link.`;
+like build; any other link (a.out, conftest) is a plain emcc link.
+--backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
+Chromium 137+) instead of Asyncify (the default, every engine).`;
 
 /**
  * The flags wasync owns: never passed to emcc. `driver` marks those the
@@ -43,9 +45,7 @@ like build; any other link (a.out, conftest) is a plain emcc link.`;
 const OWN_FLAGS = [
   { flag: '--debug', driver: true, set: (o) => { o.debug = true; } },
   {
-    flag: '--backend', value: true, driver: true, set: (o, v) => {
-      if (v !== 'asyncify') throw new BuildError(`wasync: --backend=${v}: this version has only --backend=asyncify`);
-    },
+    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBackend(v); },
   },
   { flag: '--stack-size', value: true, driver: true, set: (o, v) => { o.stackSize = parseStackSize(v); } },
   { flag: '--no-stack-check', driver: true, set: (o) => { o.stackCheck = false; } },
@@ -58,7 +58,7 @@ const OWN_FLAGS = [
 
 /** Takes wasync's own flags out of argv; returns the options and the rest, in order. */
 function takeOwn(argv, { driver = false } = {}) {
-  const o = { debug: false, stackSize: 0, stackCheck: true, out: null, quiet: false, verbose: false, rest: [], args: [] };
+  const o = { debug: false, stackSize: 0, stackCheck: true, backend: 'asyncify', out: null, quiet: false, verbose: false, rest: [], args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!driver && a === '--') { o.args = argv.slice(i + 1); break; }
@@ -127,7 +127,7 @@ async function driver(argv, { cxx }) {
   if (!compileOnly && hasInput && out && /\.(mjs|js)$/.test(out)) {
     const rest = words.filter((w, i) => i !== at && i !== at + 1);
     const { sources, cflags } = inputsAndFlags(rest);
-    await buildProgram({ sources, cflags, out, debug: o.debug, stackSize: o.stackSize, stackCheck: o.stackCheck, cxx });
+    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cxx });
     return 0;
   }
   // A plain link makes a program configure and CMake can run: a.out by
@@ -171,7 +171,7 @@ async function main(argv) {
     if (o.rest.length) throw new BuildError(`wasync: lib takes only --debug and --ship, not ${o.rest[0]}`);
     const log = o.verbose ? (line) => console.error(line) : undefined;
     const progress = o.quiet ? undefined : (line) => console.error(line);
-    console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, log, progress }));
+    console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, backend: o.backend, log, progress }));
     return 0;
   }
   if (cmd !== 'build' && cmd !== 'run') throw new BuildError(`wasync: unknown command ${cmd}\n${USAGE}`);
@@ -181,14 +181,14 @@ async function main(argv) {
   const { sources, cflags, args } = inputsAndFlags(o.rest, { run: cmd === 'run' });
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
-    await buildProgram({ sources, out: o.out, debug: o.debug, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
+    await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
     return 0;
   }
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
   if (!sources.length) throw new BuildError(`wasync: run needs a C or C++ source\n${USAGE}`);
-  const out = await cachedBuild({ sources, debug: o.debug, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
+  const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
   return runChild(out, [...args, ...o.args], { ...process.env, WASYNC_ARGV0: programName(sources) });
 }
 

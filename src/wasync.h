@@ -361,7 +361,11 @@ int wa_waitgroup_wait(wa_waitgroup *w);
  *               { const r = await fetch(UTF8ToString(q)); return r.status; })
  * Under Emscripten `name` is a JS import named "wa__ajs__<name>" (wasync's
  * link flags declare that prefix asynchronous); natively it returns
- * WA_ENOTSUP. */
+ * WA_ENOTSUP. JSPI backend (--backend=jspi): the import suspends through
+ * WebAssembly.Suspending, which the engine refuses outside promising():
+ * called outside any task from a direct call of an export, it throws a
+ * SuspendError into the caller instead of returning WA_ENOTASK (calls made
+ * through main, cwrap or a task are unaffected). */
 #ifdef __EMSCRIPTEN__
 #include <emscripten/em_macros.h>
 #include <emscripten/em_js.h>

@@ -10,13 +10,23 @@ const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const NATIVE = path.join(ROOT, 'build', 'native', 'tests');
 const WASM = path.join(ROOT, 'build', 'wasm', 'tests.mjs');
 const WASM_DEBUG = path.join(ROOT, 'build', 'wasm-debug', 'tests.mjs');
+const WASM_JSPI = path.join(ROOT, 'build', 'wasm-jspi', 'tests.mjs');
 
-// Every test runs three ways: native (ASan+UBSan), a release wasm build and
-// a debug wasm build (-O0, per-function stack checks).
+// The JSPI build runs under a Node that has JSPI (24+): this one, or the one
+// WASYNC_JSPI_NODE names. Elsewhere its tests are reported as not run.
+function jspiNode() {
+  if (process.env.WASYNC_JSPI_NODE) return process.env.WASYNC_JSPI_NODE;
+  return typeof WebAssembly.Suspending === 'function' ? process.execPath : null;
+}
+
+// Every test runs four ways: native (ASan+UBSan), a release wasm build, a
+// debug wasm build (-O0, per-function stack checks) and a release build on
+// the JSPI backend.
 const backends = {
   native: { cmd: NATIVE, args: [] },
   wasm: { cmd: process.execPath, args: [WASM] },
   'wasm-debug': { cmd: process.execPath, args: [WASM_DEBUG] },
+  ...(jspiNode() ? { 'wasm-jspi': { cmd: jspiNode(), args: [WASM_JSPI] } } : {}),
 };
 
 function list() {
@@ -68,17 +78,26 @@ async function pool(items, n, fn) {
 export async function runC({ filter } = {}) {
   const tests = list().filter((t) => !filter || t.name.includes(filter));
   const jobs = [];
-  for (const backend of Object.keys(backends)) for (const t of tests) jobs.push([backend, t]);
+  // WASYNC_C_BACKENDS=wasm-jspi (comma-separated) runs only those backends.
+  const only = process.env.WASYNC_C_BACKENDS ? process.env.WASYNC_C_BACKENDS.split(',') : null;
+  for (const backend of Object.keys(backends)) {
+    if (!only || only.includes(backend)) for (const t of tests) jobs.push([backend, t]);
+  }
   const results = await pool(jobs, Math.max(2, os.cpus().length), ([b, t]) => runOne(b, t));
   for (const r of results) {
     console.log(`${r.ok ? 'PASS' : 'FAIL'} c ${r.name}`);
     if (!r.ok) console.log(`  ${r.why}\n${(r.err + r.out).trim().split('\n').slice(-15).map((l) => '    ' + (l.length > 300 ? l.slice(0, 300) + '…' : l)).join('\n')}`);
   }
-  return { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length };
+  const notRun = backends['wasm-jspi'] || (only && !only.includes('wasm-jspi')) ? 0 : tests.length;
+  if (notRun) {
+    console.log(`NOT RUN c wasm-jspi: ${notRun} tests (Node ${process.version} has no JSPI; ` +
+      'Node 24+ has it: run under it or set WASYNC_JSPI_NODE=/path/to/node24)');
+  }
+  return { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, notRun };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { passed, failed } = await runC({ filter: process.argv[2] });
-  console.log(`${passed} passed, ${failed} failed`);
+  const { passed, failed, notRun } = await runC({ filter: process.argv[2] });
+  console.log(`${passed} passed, ${failed} failed${notRun ? `, ${notRun} not run (no JSPI)` : ''}`);
   process.exitCode = failed ? 1 : 0;
 }

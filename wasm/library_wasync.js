@@ -76,19 +76,29 @@ mergeInto(LibraryManager.library, {
     schedulerLimits: null,  // debug builds: puts the scheduler's stack limits back
 
     // Calls into C for the host; recovers from a task's stack overflow.
+    // With the JSPI backend fn may return a promise (the tick runs inside
+    // WebAssembly.promising): its rejection is recovered from the same way.
     enter: function (fn) {
       if (WA.dead) return;
       var sp = stackSave();
+      var r;
       try {
-        fn();
+        r = fn();
       } catch (e) {
-        try {
-          if (!WA.recover(e, sp)) WA.fatal(e);
-        } catch (e2) {
-          WA.fatal(e2); // exit() or a trap while recovering
-        }
+        WA.failed(e, sp);
+        return;
+      }
+      if (r && typeof r.then === 'function') r.then(null, function (e) { WA.failed(e, sp); });
+    },
+
+    failed: function (e, sp) {
+      try {
+        if (!WA.recover(e, sp)) WA.fatal(e);
+      } catch (e2) {
+        WA.fatal(e2); // exit() or a trap while recovering
       }
     },
+    jspi: null,             // the JSPI backend's host half (library_wasync_jspi.js), if linked
 
     // A task ran out of stack: ours (debug builds' per-function check) or
     // the JS engine's own call stack (deep recursion in any build). Ends
@@ -211,7 +221,7 @@ mergeInto(LibraryManager.library, {
 
     tick: function () {
       WA.tickQueued = false;
-      WA.enter(function () { _wa__host_tick(); });
+      WA.enter(WA.jspi ? WA.jspi.tick : function () { _wa__host_tick(); });
     },
 
     macroTick: function () {
@@ -353,7 +363,7 @@ mergeInto(LibraryManager.library, {
     var delay = Math.min(2147483647, Math.max(0, Math.ceil(deadline - performance.now())));
     WA.timer = setTimeout(function () {
       WA.timer = null;
-      WA.enter(function () { _wa__host_timer_fired(); });
+      WA.enter(WA.jspi ? WA.jspi.timerFired : function () { _wa__host_timer_fired(); });
     }, delay);
   },
 

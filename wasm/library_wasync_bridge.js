@@ -36,6 +36,7 @@ mergeInto(LibraryManager.library, {
 
     // The body of every WA_ASYNC_JS import. Returns the value for C.
     asyncCall: function (start) {
+      if (WA.jspi) return WAB.asyncCallJspi(start);
       var h = _wa__js_resuming();
       var rc, entry;
       if (h) {
@@ -49,9 +50,44 @@ mergeInto(LibraryManager.library, {
       }
       rc = _wa__js_begin();
       if (rc !== 0) return rc;
-      h = WA.newHandle(WAB.promises, WAB);
-      entry = { value: 0 };
-      WAB.promises.set(h, entry);
+      h = WAB.startBody(start);
+      rc = _wa__js_await(h);
+      if (_wa__unwinding()) return 0;  // parked; the task resumes later
+      WAB.promises.delete(h);          // not parked (no task): ignore it
+      return rc;
+    },
+
+    // The same under the JSPI backend, whose import is Suspending: the park
+    // returns here (a deferred suspend) and the import returns the promise
+    // the task is resumed by; then the task goes on with the outcome.
+    asyncCallJspi: function (start) {
+      var rc = _wa__js_begin();
+      if (rc !== 0) return rc;
+      var h = WAB.startBody(start);
+      var J = WA.jspi;
+      J.parked = null;
+      _wa__jspi_defer_next(1);
+      rc = _wa__js_await(h);
+      _wa__jspi_defer_next(0);
+      var parked = J.parked, t = J.parkedTask;
+      J.parked = null;
+      if (!parked) {             // not parked (no task): ignore it
+        WAB.promises.delete(h);
+        return rc;
+      }
+      return parked.then(function () {
+        var code = _wa__jspi_resumed(t);
+        var e = WAB.promises.get(h);
+        WAB.promises.delete(h);
+        if (code !== 0 || !e) return code;
+        return e.value;
+      });
+    },
+
+    // Starts a WA_ASYNC_JS body and registers its promise: returns the handle.
+    startBody: function (start) {
+      var h = WA.newHandle(WAB.promises, WAB);
+      WAB.promises.set(h, { value: 0 });
       var p;
       try {
         p = Promise.resolve(start());
@@ -60,10 +96,7 @@ mergeInto(LibraryManager.library, {
       }
       p.then(function (v) { WAB.settle(h, true, v); },
              function (e) { WAB.settle(h, false, e); });
-      rc = _wa__js_await(h);
-      if (_wa__unwinding()) return 0;  // parked; the task resumes later
-      WAB.promises.delete(h);          // not parked (no task): ignore it
-      return rc;
+      return h;
     },
 
     toNumber: function (v) {
@@ -137,6 +170,17 @@ mergeInto(LibraryManager.library, {
         });
       });
     },
+    // The call's C function returned r (still in its task).
+    finishCall: function (call, r) {
+      var high = WAB.legalized && (call.ret === 'i64' || call.ret === 'u64') ? WAB.tempRet() : 0;
+      call.done = true;
+      call.result = WAB.convertResult(call.ret, r, high);
+      if (call.rejectErrors && r < 0) {
+        // Still in the call's task: its wa_last_error() is the message.
+        call.failure = { code: r, message: UTF8ToString(_wa_last_error()) };
+      }
+    },
+
     exportFn: function (name) {
       var key = '_' + name;
       return (WAB.inner && WAB.inner[key]) || Module[key];
@@ -311,7 +355,7 @@ mergeInto(LibraryManager.library, {
         cargs.push(p);
       }
       var tk = WA.newToken();
-      var call = { fn: WAB.exportFn(name), args: cargs, ret: ret, done: false, result: undefined,
+      var call = { name: name, fn: WAB.exportFn(name), args: cargs, ret: ret, done: false, result: undefined,
         rejectErrors: !!rejectErrors, failure: null };
       WAB.calls.set(tk.token, call);
       var mine = allocs.splice(0); // owned by the call from here on
@@ -408,15 +452,17 @@ mergeInto(LibraryManager.library, {
   wa__host_invoke: function (token) {
     var call = WAB.calls.get(token);
     if (!call) return -4; // WA_EINVAL
-    var r = call.fn.apply(null, call.args);
-    var high = WAB.legalized && (call.ret === 'i64' || call.ret === 'u64') ? WAB.tempRet() : 0;
-    if (_wa__unwinding()) return 0;   // the callee suspended; repeated on resume
-    call.done = true;
-    call.result = WAB.convertResult(call.ret, r, high);
-    if (call.rejectErrors && r < 0) {
-      // Still in the call's task: its wa_last_error() is the message.
-      call.failure = { code: r, message: UTF8ToString(_wa_last_error()) };
+    if (WA.jspi) {
+      // Suspending under JSPI: the export runs on a nested stack and may
+      // suspend there; this import waits for its return.
+      return WA.jspi.callExport(call.fn, call.name, call.args).then(function (r) {
+        WAB.finishCall(call, r);
+        return 0;
+      });
     }
+    var r = call.fn.apply(null, call.args);
+    if (_wa__unwinding()) return 0;   // the callee suspended; repeated on resume
+    WAB.finishCall(call, r);
     return 0;
   },
 });

@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const WEB = path.join(ROOT, 'web');
-const OUT = path.join(ROOT, 'build', 'web');
+// WASYNC_WEB_BACKEND=jspi builds the demos on the JSPI backend into
+// build/web-jspi/ (Chromium 137+); the default, Asyncify, into build/web/.
+const BACKEND = process.env.WASYNC_WEB_BACKEND || 'asyncify';
+const OUT = path.join(ROOT, 'build', BACKEND === 'asyncify' ? 'web' : `web-${BACKEND}`);
 const CLI = path.join(ROOT, 'js', 'cli.mjs');
 export const DEMOS = ['tasks', 'downloads', 'responsive'];
 
@@ -46,7 +49,7 @@ function buildDemo(name, runtimeTime) {
   const mod = path.join(out, `${name}.mjs`);
   if (sources.length && mtime(mod) < Math.max(runtimeTime, ...sources.map(mtime))) {
     console.log(`web: building ${path.relative(ROOT, mod)}`);
-    const r = spawnSync(process.execPath, [CLI, 'build', ...sources, '-o', mod], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [CLI, 'build', `--backend=${BACKEND}`, ...sources, '-o', mod], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`web: building the ${name} demo failed`);
   }
 }

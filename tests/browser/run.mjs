@@ -12,21 +12,26 @@ import { tests as demoTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
 import { tests as readmeTests } from './readme-page.mjs';
 
-const WEB = path.join(ROOT, 'build', 'web');
+// backend 'jspi' (or WASYNC_WEB_BACKEND=jspi run directly): the demos built
+// on the JSPI backend (web/build.mjs), in build/web-jspi.
+const webDir = (backend) => path.join(ROOT, 'build', backend === 'asyncify' ? 'web' : `web-${backend}`);
 const REPORT = path.join(ROOT, 'build', 'browser-report.json');
 const TIMEOUT = 90000;
 
-export async function runBrowserTests(filter = '') {
+export async function runBrowserTests(filter = '', { backend = process.env.WASYNC_WEB_BACKEND || 'asyncify' } = {}) {
+  const WEB = webDir(backend);
+  // On JSPI only the demos: the Vite and README-page tests build their own modules.
+  const all = backend === 'asyncify' ? [...demoTests, ...viteTests, ...readmeTests] : demoTests;
   const results = [];
   const started = Date.now();
   if (!fs.existsSync(path.join(WEB, 'index.html'))) {
-    console.log('browser: build/web is missing; run `make web` first');
+    console.log(`browser: ${path.relative(ROOT, WEB)} is missing; run \`make web\` first`);
     return { passed: 0, failed: 1, results };
   }
   const server = await startServer({ root: WEB });
   const browser = await launch();
   try {
-    for (const [name, fn] of [...demoTests, ...viteTests, ...readmeTests]) {
+    for (const [name, fn] of all) {
       if (filter && !name.includes(filter)) continue;
       const t0 = Date.now();
       let error = null;
@@ -52,7 +57,8 @@ export async function runBrowserTests(filter = '') {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   fs.mkdirSync(path.dirname(REPORT), { recursive: true });
-  fs.writeFileSync(REPORT, JSON.stringify({ passed, failed, ms: Date.now() - started, results }, null, 2));
+  const report = backend === 'asyncify' ? REPORT : REPORT.replace(/\.json$/, `-${backend}.json`);
+  fs.writeFileSync(report, JSON.stringify({ passed, failed, ms: Date.now() - started, results }, null, 2));
   return { passed, failed, results };
 }
 

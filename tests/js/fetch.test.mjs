@@ -4,19 +4,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { load } from '../../js/index.mjs';
-import { ROOT, FIXTURES, OUT, cli } from './helpers.mjs';
+import { ROOT, FIXTURES, BACKEND_ARGS, cli, fixtureOut } from './helpers.mjs';
 import { startServer, refusedPort } from './servers.mjs';
 
 // Like helpers.buildFixture, but also rebuilds when the runtime changed.
 function buildFetchFixture() {
   const src = path.join(FIXTURES, 'fetch.c');
-  const out = path.join(OUT, 'fetch.mjs');
+  const out = fixtureOut('fetch');
   const deps = [src, path.join(ROOT, 'js', 'build.mjs'),
     ...fs.readdirSync(path.join(ROOT, 'src')).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(ROOT, 'src', f)),
     ...fs.readdirSync(path.join(ROOT, 'wasm')).map((f) => path.join(ROOT, 'wasm', f))];
   const newest = Math.max(...deps.map((f) => fs.statSync(f).mtimeMs));
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest) {
-    const r = cli(['build', src, '-o', out]);
+    const r = cli(['build', src, ...BACKEND_ARGS, '-o', out]);
     if (r.status !== 0) throw new Error(`building fetch.c failed:\n${r.stderr}`);
   }
   return out;

@@ -9,6 +9,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CLI = path.join(ROOT, 'js', 'cli.mjs');
 export const FIXTURES = path.join(ROOT, 'tests', 'js', 'fixtures');
 export const OUT = path.join(ROOT, 'build', 'jest');
+// WASYNC_TEST_BACKEND=jspi builds the fixtures on the JSPI backend (run the
+// suites under Node 24+ then); the default is Asyncify.
+export const BACKEND = process.env.WASYNC_TEST_BACKEND || 'asyncify';
+export const BACKEND_ARGS = BACKEND === 'asyncify' ? [] : [`--backend=${BACKEND}`];
+const SUFFIX = BACKEND === 'asyncify' ? '' : `-${BACKEND}`;
+/** Where a fixture's build goes (per backend). */
+export function fixtureOut(name) {
+  return path.join(OUT, `${name}${SUFFIX}.mjs`);
+}
 
 /** Runs the wasync CLI synchronously; returns { status, stdout, stderr }. */
 export function cli(args, opts = {}) {
@@ -29,9 +38,9 @@ function newestInputMtime(src) {
 export function buildFixture(name, extra = [], { tag = extra.includes('--debug') ? 'debug' : '' } = {}) {
   const file = /\.\w+$/.test(name) ? name : `${name}.c`;
   const src = path.join(FIXTURES, file);
-  const out = path.join(OUT, `${file.replace(/\.\w+$/, '')}${tag ? `-${tag}` : ''}.mjs`);
+  const out = fixtureOut(`${file.replace(/\.\w+$/, '')}${tag ? `-${tag}` : ''}`);
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newestInputMtime(src)) {
-    const r = cli(['build', src, ...extra, '-o', out]);
+    const r = cli(['build', src, ...BACKEND_ARGS, ...extra, '-o', out]);
     if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
   }
   return out;
