@@ -16,8 +16,9 @@ TEST_LIST   := $(BUILD)/gen/test-list.h
 # emscripten+binaryen build wasm; chromium runs the browser tests; clang and
 # its runtime (libFuzzer; libclang-rt-dev is Debian's name for the default
 # clang's, whatever its version) build the fuzz target; nginx-light serves
-# the README page test with its stock mime.types.
-APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev nginx-light
+# the README page test with its stock mime.types; cmake builds the CMake
+# project of the build-system test.
+APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev nginx-light cmake
 
 # wasync adds no warning flags to user code; our own tests ask for them.
 WASM_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror
@@ -37,7 +38,7 @@ deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 # Checked again whenever this Makefile (and so APT_PACKAGES) changes.
 $(BUILD)/.deps-apt: Makefile
 	@mkdir -p $(BUILD)
-	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || \
+	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || ! command -v cmake >/dev/null || \
 	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-dev >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
 	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
