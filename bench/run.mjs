@@ -26,7 +26,9 @@
 // BENCH_CHAN_MESSAGES (1000000), BENCH_SLEEPERS (100000), BENCH_SLEEPER_RUNS
 // (3), BENCH_KERNEL_ITERS (30000000), BENCH_ONLY (comma-separated ids to run),
 // BENCH_JSPI_NODE (a Node with JSPI for the h) rows, the JSPI backend beside
-// Asyncify; default: this Node if it has JSPI, else those rows are not run).
+// Asyncify; default: this Node if it has JSPI, else those rows are not run),
+// BENCH_WASYNC_FLAGS (extra `wasync build` flags for the wasync side, e.g.
+// --no-stack-check: the table then states it measured that build).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -129,7 +131,7 @@ const KERNEL_PLAIN_WASM = path.join(KERNEL_DIR, 'kernel_plain.wasm');
 const KERNEL_WASYNC = path.join(KERNEL_DIR, 'kernel_wasync.mjs');
 const KERNEL_WASYNC_WASM = path.join(KERNEL_DIR, 'kernel_wasync.wasm');
 
-const buildWasync = once(() => exec(NODE, [path.join(ROOT, 'js', 'cli.mjs'), 'build', path.join(BENCH, 'wasync_bench.c'), '-o', WASYNC_MJS]));
+const buildWasync = once(() => exec(NODE, [path.join(ROOT, 'js', 'cli.mjs'), 'build', path.join(BENCH, 'wasync_bench.c'), ...(process.env.BENCH_WASYNC_FLAGS ? process.env.BENCH_WASYNC_FLAGS.split(' ') : []), '-o', WASYNC_MJS]));
 
 /** emcc … -o <dir>/<base>.js, renamed to .cjs (the repository's package.json says "type": "module"). */
 async function emccModularized(flags, src, dir, base, exportName) {
