@@ -28,7 +28,7 @@
 // BENCH_JSPI_NODE (a Node with JSPI for the h) rows, the JSPI backend beside
 // Asyncify; default: this Node if it has JSPI, else those rows are not run),
 // BENCH_WASYNC_FLAGS (extra `wasync build` flags for the wasync side, e.g.
-// --no-stack-check: the table then states it measured that build).
+// --no-stack-check; the printed table does not name them: say so when quoting it).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
