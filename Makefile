@@ -9,7 +9,7 @@ BUILD     := build
 CORE_SRCS   := $(filter-out src/host_native.c,$(wildcard src/*.c))
 WASM_BACKEND := src/backend/asyncify.c src/backend/asyncify_sp.S
 NATIVE_SRCS := $(CORE_SRCS) src/backend/native.c src/host_native.c
-HEADERS     := $(wildcard src/*.h)
+HEADERS     := $(wildcard src/*.h src/backend/*.h)
 TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 

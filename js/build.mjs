@@ -197,7 +197,9 @@ const libName = ({ debug, backend = 'asyncify' }) =>
  * every runtime source and header. Equal digests mean an equal library.
  */
 function libDigest({ debug, backend = 'asyncify' }) {
-  const files = [...runtimeSources({ backend }), ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f))];
+  const headers = [SRC, path.join(SRC, 'backend')]
+    .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).map((f) => path.join(d, f)));
+  const files = [...runtimeSources({ backend }), ...headers];
   const flags = runtimeCompileFlags({ debug }).filter((f) => f !== SRC);
   return sha256(emccVersion(), JSON.stringify(flags),
     ...files.flatMap((f) => [path.basename(f), fs.readFileSync(f)]));

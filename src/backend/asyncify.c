@@ -50,6 +50,7 @@
 #include <emscripten/stack.h>
 #include "../internal.h"
 #include "../backend.h"
+#include "canary.h"
 
 __attribute__((import_module("asyncify"), import_name("start_unwind"))) void wa__as_start_unwind(void *data);
 __attribute__((import_module("asyncify"), import_name("stop_unwind"))) void wa__as_stop_unwind(void);
@@ -63,13 +64,7 @@ extern void wa__sp_set(uintptr_t sp);
 /* Bytes of the region the C stack may not use, so a task that suspends at
  * its deepest point still has room to save its frames. */
 #define SAVE_RESERVE_MAX 1024u
-#define CANARY_BYTES 16u
-#define FATAL_EXIT 70
 
-/* Two words, so checking and restoring a canary are plain loads and stores
- * (no call, no stack frame: see switch_out). */
-#define CANARY_A 0x7973617766656564ull /* "deefwasy" */
-#define CANARY_B 0xa55a0df0fecac36eull
 
 struct wa__ctx {
   /* Asyncify's data structure: must come first, in this order. */
@@ -112,16 +107,6 @@ static void limits_for_scheduler(void) {
 
 static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
 
-static void set_canary(uintptr_t at) {
-  volatile uint64_t *p = (volatile uint64_t *)at;
-  p[0] = CANARY_A;
-  p[1] = CANARY_B;
-}
-
-static int canary_ok(uintptr_t at) {
-  const volatile uint64_t *p = (const volatile uint64_t *)at;
-  return p[0] == CANARY_A && p[1] == CANARY_B;
-}
 
 static void write_canaries(struct wa__ctx *c) {
   set_canary(c->lo);
@@ -129,17 +114,8 @@ static void write_canaries(struct wa__ctx *c) {
 }
 
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int stack_damage(const struct wa__ctx *c) {
-  if (!canary_ok(c->lo)) return 2;
-  if (!canary_ok(limit_canary(c))) return 1;
-  return 0;
-}
+static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
 
-static void fatal_overflow(wa__task *t, const char *which) {
-  wa__task_overflowed(t, which, 0);
-  wa__report("fatal: memory below task %u's stack was overwritten; exiting", t->id);
-  exit(FATAL_EXIT);
-}
 
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < SAVE_RESERVE_MAX ? stack_size / 4 : SAVE_RESERVE_MAX;

@@ -45,6 +45,7 @@
 #include <emscripten/stack.h>
 #include "../internal.h"
 #include "../backend.h"
+#include "canary.h"
 
 /* wasm/library_wasync_jspi.js. start, resume and suspend are Suspending. */
 extern void wa__jspi_start(wa__task *t);
@@ -59,10 +60,6 @@ extern void wa__sp_set(uintptr_t sp);
 
 /* Below the limit canary: room for the frames a suspend itself needs. */
 #define RESERVE_MAX 1024u
-#define CANARY_BYTES 16u
-#define FATAL_EXIT 70
-#define CANARY_A 0x7973617766656564ull /* "deefwasy" */
-#define CANARY_B 0xa55a0df0fecac36eull
 
 struct wa__ctx {
   uintptr_t lo, hi;  /* the region: [lo, hi); the bottom canary is at lo */
@@ -96,29 +93,10 @@ static void limits_for_scheduler(void) {
 
 static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
 
-static void set_canary(uintptr_t at) {
-  volatile uint64_t *p = (volatile uint64_t *)at;
-  p[0] = CANARY_A;
-  p[1] = CANARY_B;
-}
-
-static int canary_ok(uintptr_t at) {
-  const volatile uint64_t *p = (const volatile uint64_t *)at;
-  return p[0] == CANARY_A && p[1] == CANARY_B;
-}
 
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int stack_damage(const struct wa__ctx *c) {
-  if (!canary_ok(c->lo)) return 2;
-  if (!canary_ok(limit_canary(c))) return 1;
-  return 0;
-}
+static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
 
-static void fatal_overflow(wa__task *t, const char *which) {
-  wa__task_overflowed(t, which, 0);
-  wa__report("fatal: memory below task %u's stack was overwritten; exiting", t->id);
-  exit(FATAL_EXIT);
-}
 
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < RESERVE_MAX ? stack_size / 4 : RESERVE_MAX;
