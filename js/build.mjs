@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
+import { asyncImports, errorLibraryFile, exportedFunctions } from './crossings.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
 import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
@@ -104,7 +105,7 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //    the same (jspi.c switches its limits with each task).
 export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
   const jspi = checkBackend(backend) === 'jspi';
-  const exported = [...jsonList('host/js/exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
+  const exported = exportedFunctions({ backend });
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
     // C++ links without -flto: with it emcc links the LTO build of libc++,
@@ -113,7 +114,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     // runtime and user code together; only the system libraries are not.
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', ...(cxx ? [] : ['-flto']), check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
-    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('backend/asyncify-imports.json'))}`]),
+    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(asyncImports({ backend }))}`]),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -135,12 +136,15 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
   ];
 }
 
-const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi_resumed', '_wa__jspi_trapped'];
-
-/** The --js-library files, in link order. */
+/**
+ * The --js-library files, in link order: the error constants generated from
+ * the C tables (js/crossings.mjs), the JS host (src/host/js/), then the
+ * backend's JS half (src/backend/<backend>.js, with stack.js, which both
+ * wasm backends share).
+ */
 export function jsLibraries({ backend = 'asyncify' } = {}) {
-  return ['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js',
-    ...(backend === 'jspi' ? ['backend/jspi.js'] : [])].map((f) => path.join(SRC, f));
+  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js',
+    'backend/stack.js', `backend/${checkBackend(backend)}.js`].map((f) => path.join(SRC, f))];
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
@@ -424,7 +428,7 @@ export async function cachedBuild({ sources, debug = false, cflags = [], stackSi
     debug, backend, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
     lib: libDigest({ debug, backend }), link: linkFlags({ debug, stackCheck, backend }),
   }), ...[...jsLibraries({ backend }), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
-    path.join(ROOT, 'js', 'flags.mjs')].map((f) => fs.readFileSync(f)));
+    path.join(ROOT, 'js', 'flags.mjs'), path.join(ROOT, 'js', 'crossings.mjs')].map((f) => fs.readFileSync(f)));
   const entry = path.join(cacheDir('run'), key.slice(0, 32));
   const out = path.join(entry, 'app.mjs');
   const manifest = path.join(entry, 'inputs.json');

@@ -16,7 +16,20 @@
 //  - built with --backend=jspi: fails at once where the engine lacks JSPI,
 //    and wraps the imports that suspend in WebAssembly.Suspending
 //    (src/backend/jspi.c), by their JS function names, which survive the
-//    minified import names of release builds.
+//    minified import names of release builds (host/host.h's suspending
+//    tables: suspendingPattern).
+
+import { asyncImports } from './crossings.mjs';
+
+/**
+ * The JS function names of the imports a JSPI build wraps in
+ * WebAssembly.Suspending, as a regular expression's source: library
+ * functions (`_name`) and WA_ASYNC_JS's (`wa__ajs__<name>`).
+ */
+export function suspendingPattern() {
+  const alts = asyncImports({ backend: 'jspi' }).map((n) => (n.endsWith('*') ? `${n.slice(0, -1)}.*` : `_${n}`));
+  return `^(${alts.join('|')})$`;
+}
 
 /** What a JSPI build says where the engine cannot run it. */
 export const JSPI_MISSING = 'wasync: this module was built with --backend=jspi and needs WebAssembly ' +
@@ -32,7 +45,7 @@ const STACK_LIMITS_EXPORT = ${JSON.stringify(limits)};
 const JSPI = ${backend === 'jspi'};
 const JSPI_MISSING = ${JSON.stringify(JSPI_MISSING)};
 // The JS functions behind the imports that suspend a task (JSPI builds).
-const SUSPENDING = /^(_wa__jspi_(start|resume|suspend)|_wa__host_invoke|wa__ajs__.*)$/;
+const SUSPENDING = new RegExp(${JSON.stringify(suspendingPattern())});
 const IS_NODE = typeof process === 'object' && !!(process.versions && process.versions.node) &&
   typeof window === 'undefined';
 

@@ -1,5 +1,6 @@
 /* backend.h — stack switching, implemented once per platform:
  *   src/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
+ *   src/backend/jspi.c      wasm: JS Promise Integration (--backend=jspi)
  *   src/backend/native.c    native: ucontext, for unit tests under ASan/UBSan
  * The core calls only these functions; they never call back into the core
  * except through prepare callbacks, wa__task_overflowed and wa__unpark. */
@@ -48,6 +49,15 @@ static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
 static inline int wa__ctx_suspend_parked(struct wa__task *t) {
   return wa__ctx_switch_out(t, NULL);
 }
+
+/* An await point reached from a host import (wa__js_await, called by a
+ * WA_ASYNC_JS import) is about to park t; key names the park for the
+ * import (its promise handle). import_resumed: that park returned (woken,
+ * cancelled or timed out). A backend that suspends by unwinding through
+ * the import and calling it again on resume (Asyncify) needs the key to
+ * lead the import back into the park; the others do nothing. */
+void wa__ctx_import_park(struct wa__task *t, uint32_t key);
+void wa__ctx_import_resumed(struct wa__task *t);
 
 /* Bytes of t's stack region (for diagnostics). */
 size_t wa__ctx_stack_size(const struct wa__task *t);

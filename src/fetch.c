@@ -1,6 +1,6 @@
 /* fetch.c — wa_fetch and wa_response_*: the C half of
  * src/host/js/fetch.js. Backend-blind: it parks and wakes tasks and
- * talks to the host only through the imports declared below.
+ * talks to the host only through host/host.h's crossings.
  *
  * Protocol (no async imports: every park happens in C, so the unwind never
  * passes through JavaScript):
@@ -36,24 +36,14 @@
  * host's message when the host found the failure and a message made here
  * otherwise; a sticky error (r->error) keeps its message in r->errmsg and
  * sets it again each time it is returned.
- * Natively every function returns WA_ENOTSUP (no host fetch).
+ * A host without fetch() (the native one) fails wa__fetch_start with
+ * WA_ENOTSUP, so wa_fetch returns that once its arguments are checked.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-#ifdef __EMSCRIPTEN__
-
-#define WA__FETCH_PARK (-1000)
-
-/* Imports from src/host/js/fetch.js (plain, synchronous). */
-int wa__fetch_start(wa_response *r, const char *url, const char *method,
-                    const char *const *headers, const void *body, size_t body_len);
-long wa__fetch_read(uint32_t handle, void *buf, size_t len);
-void wa__fetch_abort(uint32_t handle);
-void wa__fetch_release(uint32_t handle);
-char *wa__fetch_headers(uint32_t handle, size_t *len);
+#include "host/host.h"
 
 struct wa_response {
   uint32_t handle;     /* host table slot; 0 once released */
@@ -384,44 +374,3 @@ void wa_response_free(wa_response *r) {
   free(r->url);
   free(r);
 }
-
-#else /* native: no host fetch */
-
-int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out) {
-  WA__UNUSED(url);
-  WA__UNUSED(opts);
-  if (out) *out = NULL;
-  return WA_ENOTSUP;
-}
-
-int wa_response_status(const wa_response *r) {
-  WA__UNUSED(r);
-  return WA_ENOTSUP;
-}
-
-const char *wa_response_header(const wa_response *r, const char *name) {
-  WA__UNUSED(r);
-  WA__UNUSED(name);
-  return NULL;
-}
-
-long wa_response_read(wa_response *r, void *buf, size_t len) {
-  WA__UNUSED(r);
-  WA__UNUSED(buf);
-  WA__UNUSED(len);
-  return WA_ENOTSUP;
-}
-
-int wa_response_body_max(wa_response *r, char **data, size_t *len, size_t max) {
-  WA__UNUSED(r);
-  WA__UNUSED(max);
-  if (data) *data = NULL;
-  if (len) *len = 0;
-  return WA_ENOTSUP;
-}
-
-int wa_response_body(wa_response *r, char **data, size_t *len) { return wa_response_body_max(r, data, len, 0); }
-
-void wa_response_free(wa_response *r) { WA__UNUSED(r); }
-
-#endif /* __EMSCRIPTEN__ */

@@ -156,7 +156,6 @@ struct wa__task {
   int select_result;          /* for wa_select_result() */
   char *last_error;           /* malloc'd message for wa_last_error(), or NULL */
   uint32_t host_token;        /* non-zero: started by the host, report its end */
-  uint32_t js_handle;         /* JS promise parked on (js.c), until its park returns */
   struct wa__ctx *ctx;
 };
 

@@ -14,14 +14,11 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
+#include "host/host.h"
 
 #define WA__TASKS_BUF 8192
 #define WA__TASKS_WHAT_MAX 512
 #define WA__TASKS_ROW_MAX (WA__TASKS_WHAT_MAX + 128)
-
-char *wa__host_tasks_begin(void);
-int wa__host_tasks_next(void);
-const char *wa__host_running(void);
 
 static char table_buf[WA__TASKS_BUF];
 static char row_buf[WA__TASKS_ROW_MAX];

@@ -1,73 +1,50 @@
 /* js.c — JavaScript from C (WA_ASYNC_JS) and C from JavaScript (cwrap),
- * the C half of src/host/js/js.js. Backend-blind: it only parks
- * and wakes tasks; the JS half owns the promises.
+ * the C half of src/host/js/js.js. Backend- and host-blind: it parks and
+ * wakes tasks; the host owns the promises, and every crossing is declared
+ * in host/host.h.
  *
- * JavaScript from C. WA_ASYNC_JS(ret, name, params, body) makes `name` a JS
- * import (EM_JS-style, import name "wa__ajs__<name>", which
- * src/backend/asyncify-imports.json lists by wildcard so Asyncify instruments its
- * callers). Called in a task, that import:
+ * JavaScript from C. WA_ASYNC_JS(ret, name, params, body) makes `name` a
+ * host import (import name "wa__ajs__<name>", an async import: the backend
+ * can switch through it). Called in a task, that import:
  *   1. wa__js_begin(): the await point's first step (WA_ENOTASK outside a
  *      task, or a pending WA_ECANCELED / WA_ETIMEDOUT: returned at once and
  *      the body never starts);
  *   2. starts the async body, registers its promise under a handle;
- *   3. wa__js_await(handle): parks the task. The park unwinds through the
- *      JS import (which sees wa__unwinding() and returns at once); every
- *      other task keeps running.
- * When the promise settles, JS calls wa__js_settle(handle, ok, msg, len),
- * which wakes the task (0, or WA_EJS with the message as wa_last_error()).
- * Resumed, the task rewinds into the same import, which asks
- * wa__js_resuming() for the handle, finishes the rewind with
- * wa__js_await(handle) and returns the promise's value (or the code).
- * Cancelled (or timed out) while waiting: on_abort tells JS to drop the
- * handle (the promise is left to settle and ignored) and the call returns
- * WA_ECANCELED / WA_ETIMEDOUT.
+ *   3. wa__js_await(handle): tells the host which task waits on the handle
+ *      (wa__js_watch) and parks the task; every other task keeps running.
+ *      The backend learns of the park first (wa__ctx_import_park): with
+ *      Asyncify the resume re-enters the import, which must find its way
+ *      back into this park (src/backend/asyncify.c).
+ * When the promise settles, the host calls wa__js_settle(task, handle, ok,
+ * msg, len) with the task it was given, which wakes it (0, or WA_EJS with
+ * the message as wa_last_error()). Cancelled (or timed out) while waiting:
+ * on_abort tells the host to drop the handle (the promise is left to
+ * settle and ignored) and the call returns WA_ECANCELED / WA_ETIMEDOUT.
  *
  * C from JavaScript. wa__js_call_start(token, name, stack) spawns a task
- * whose body calls the async import wa__host_invoke(token): JS calls the
- * exported C function with the call's (already converted) arguments. If it
- * suspends, the unwind passes through JS (which checks wa__unwinding() and
- * returns); on resume the same call is repeated and the callee rewinds. The
- * JS side stores the converted result and settles the caller's promise when
- * the task ends (wa__host_task_done).
+ * whose body calls the async import wa__host_invoke(token): the host calls
+ * the exported C function with the call's (already converted) arguments,
+ * stores the converted result and settles the caller's promise when the
+ * task ends (wa__host_task_done).
+ *
+ * The native host has no JavaScript: its imports say so (wa__js_state is
+ * WA_ENOTSUP), and nothing else here is reached.
  */
 #include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-
-#ifdef __EMSCRIPTEN__
-
-/* Imports from src/host/js/js.js. */
-void wa__js_drop(uint32_t handle);
-/* A handed-over promise: -1 unknown handle, 0 pending, 1 settled. */
-int wa__js_state(uint32_t handle);
-/* Takes a settled handed-over promise out of the table: 0 and *value, or
- * WA_EJS after calling wa__js_set_error with the message. */
-int wa__js_take(uint32_t handle, double *value);
-int wa__host_invoke(uint32_t token);
+#include "backend.h"
+#include "host/host.h"
 
 static const char js_what[] = "js promise";
 
-typedef struct js_wait {
-  struct js_wait *prev, *next;
+typedef struct {
   uint32_t handle;
-  wa__task *task;
 } js_wait;
 
-static js_wait *waits; /* every task parked on a JS promise */
-
-static void unlink_wait(js_wait *w) {
-  if (w->prev) w->prev->next = w->next; else if (waits == w) waits = w->next;
-  if (w->next) w->next->prev = w->prev;
-  w->prev = w->next = NULL;
-}
-
-static void abort_js(wa__task *t) {
-  js_wait *w = (js_wait *)t->wait_obj;
-  unlink_wait(w);
-  wa__js_drop(w->handle);
-}
+static void abort_js(wa__task *t) { wa__js_drop(((const js_wait *)t->wait_obj)->handle); }
 
 int wa__js_begin(void) { return wa__await_begin(); }
 
@@ -77,47 +54,30 @@ int wa__js_await(uint32_t handle) {
   int rc;
   if (!t) return WA_ENOTASK;
   w.handle = handle;
-  w.task = t;
-  w.prev = NULL;
-  w.next = waits;
-  if (waits) waits->prev = &w;
-  waits = &w;
-  t->js_handle = handle;
+  wa__js_watch(handle, t);
+  wa__ctx_import_park(t, handle);
   rc = wa__park(js_what, &w, abort_js);
-  t->js_handle = 0;
+  wa__ctx_import_resumed(t);
   return rc;
 }
 
-void wa__js_settle(uint32_t handle, int ok, const char *msg, size_t len) {
-  js_wait *w;
-  for (w = waits; w; w = w->next)
-    if (w->handle == handle) break;
-  if (!w) return; /* dropped: its task was cancelled */
-  unlink_wait(w);
+/* t is the task the host was given (wa__js_watch), and is still parked on
+ * handle: the host forgets the waiter before it calls, and a dropped
+ * handle (on_abort) is never settled. The check is a guard, not a search. */
+void wa__js_settle(wa__task *t, uint32_t handle, int ok, const char *msg, size_t len) {
+  if (!t || t->state != WA__WAITING || t->wait_what != js_what || ((const js_wait *)t->wait_obj)->handle != handle)
+    return;
   if (ok) {
-    wa__wake(w->task, 0);
+    wa__wake(t, 0);
   } else {
-    wa__set_last_error(w->task, msg ? msg : "", msg ? len : 0);
-    wa__wake(w->task, WA_EJS);
+    wa__set_last_error(t, msg ? msg : "", msg ? len : 0);
+    wa__wake(t, WA_EJS);
   }
-}
-
-/* Non-zero (the handle) while the current task rewinds into its park in
- * wa__js_await: woken, running again, wa__park not yet returned. (Not
- * t->wait_obj: wa__wake clears the wait fields when it wakes a task.) */
-uint32_t wa__js_resuming(void) {
-  wa__task *t = wa__cur;
-  if (!t || t->state != WA__RUNNING) return 0;
-  return t->js_handle;
 }
 
 /* Where JS counts the calls it makes into exports from inside a task's run
  * (wa__host_reentered, internal.h); JS updates it in memory, without a call. */
 int *wa__js_reentered_flag(void) { return &wa__host_reentered; }
-
-/* 1 while the current task unwinds (it parked or yielded and is leaving
- * the stack); JS that called into C returns at once then. */
-int wa__unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
 
 /* A call whose task was cancelled ends with WA_ECANCELED, whatever the C
  * function returned after its await point reported the cancellation: the
@@ -142,7 +102,8 @@ void wa__js_call_cancel(uint32_t token) {
 int wa_js_await(uint32_t handle, double *value) {
   double v = 0;
   int rc, state = wa__js_state(handle);
-  if (state < 0) return wa__fail(WA_EINVAL, "wa_js_await", "unknown or already used promise handle");
+  if (state < 0) /* WA_EINVAL, or WA_ENOTSUP: a host without JavaScript */
+    return wa__fail(state, "wa_js_await", state == WA_EINVAL ? "unknown or already used promise handle" : NULL);
   rc = wa__await_begin();
   if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
   if (rc != 0) {
@@ -172,18 +133,6 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   t->detached = 1; /* the host learns the status through the token */
   return (int)t->id;
 }
-
-#else /* native builds: there is no JavaScript */
-
-int wa_js_await(uint32_t handle, double *value) {
-  (void)handle;
-  (void)value;
-  return WA_ENOTSUP;
-}
-
-void wa_js_release(uint32_t handle) { (void)handle; }
-
-#endif /* __EMSCRIPTEN__ */
 
 void *wa_js_bytes(const void *data, size_t len) {
   uint32_t n = (uint32_t)len;

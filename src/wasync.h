@@ -430,7 +430,7 @@ typedef struct wa_response wa_response;
  *                in wa_last_error();
  *   WA_ECANCELED / WA_ETIMEDOUT  the task was cancelled or its timeout
  *                scope expired: the request is aborted (AbortController);
- *   WA_ENOTASK, WA_ENOMEM; WA_ENOTSUP natively.
+ *   WA_ENOTASK, WA_ENOMEM; WA_ENOTSUP on a host without fetch() (natively).
  * URLs: in a browser, a relative URL ("items.db", "/api/x") resolves as the
  * page's own fetch() resolves it: against the document's base URL
  * (document.baseURI), or in a worker against the worker script's location.

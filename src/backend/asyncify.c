@@ -39,7 +39,7 @@
  *  - Debug builds (and release, STACK_OVERFLOW_CHECK=2): every function that moves the
  *    stack pointer is checked against the running task's limits, which we
  *    switch with the task through __set_stack_limits; the JS handler throws
- *    and wa__asyncify_recover() ends the task with WA_EOVERFLOW before any
+ *    and wa__backend_recover() ends the task with WA_EOVERFLOW before any
  *    byte outside its stack was written.
  */
 #include <stdint.h>
@@ -50,6 +50,7 @@
 #include <emscripten/stack.h>
 #include "../internal.h"
 #include "../backend.h"
+#include "../host/host.h"
 #include "canary.h"
 
 __attribute__((import_module("asyncify"), import_name("start_unwind"))) void wa__as_start_unwind(void *data);
@@ -77,6 +78,7 @@ struct wa__ctx {
   int started;
   int overflowed;
   size_t used;       /* most of the region used at a suspend (wa_task_stack_used) */
+  uint32_t import_key; /* parked from a JS import: its key (wa__ctx_import_park), else 0 */
 };
 
 static int unwinding, rewinding;
@@ -85,7 +87,7 @@ static uintptr_t main_base, main_end;
  * JS host at start-up; NULL in release builds. */
 static void (*set_limits)(uintptr_t base, uintptr_t end);
 
-EMSCRIPTEN_KEEPALIVE void wa__asyncify_set_limits_fn(uintptr_t table_index) {
+void wa__backend_set_limits_fn(uintptr_t table_index) {
   set_limits = (void (*)(uintptr_t, uintptr_t))table_index;
   main_base = emscripten_stack_get_base();
   main_end = emscripten_stack_get_end();
@@ -134,6 +136,7 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   c->started = 0;
   c->overflowed = 0;
   c->used = 0;
+  c->import_key = 0;
   c->sp = c->hi;
   write_canaries(c);
   return c;
@@ -148,6 +151,28 @@ void wa__ctx_destroy(wa__task *t) {
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
 
 size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
+
+/* The re-entry protocol of JS imports (asyncify.js). A park reached from a
+ * JS import (WA_ASYNC_JS, a cwrap call) unwinds through that import, which
+ * sees wa__asyncify_unwinding() and returns at once; the resume calls the
+ * import again, which asks wa__asyncify_resuming() for the key it parked
+ * with and calls back into the same await point (wa__js_await) to finish
+ * the rewind. The key is kept in the ctx, not in the wait fields: wa__wake
+ * clears those when it wakes the task. */
+void wa__ctx_import_park(wa__task *t, uint32_t key) { t->ctx->import_key = key; }
+void wa__ctx_import_resumed(wa__task *t) { t->ctx->import_key = 0; }
+
+/* 1 while the current task unwinds (it parked or yielded and is leaving
+ * the stack); a JS import that called into C returns at once then. */
+int wa__asyncify_unwinding(void) { return wa__cur && wa__cur->state != WA__RUNNING; }
+
+/* Non-zero (the key) while the current task rewinds into a park made from
+ * a JS import: woken, running again, its park not yet returned. */
+uint32_t wa__asyncify_resuming(void) {
+  wa__task *t = wa__cur;
+  if (!t || t->state != WA__RUNNING || !t->ctx) return 0;
+  return t->ctx->import_key;
+}
 
 /* After an unwind: the C frames (down to the saved stack pointer) plus the
  * save area (up from lo, canary included) are what the suspend needed. */
@@ -263,7 +288,7 @@ int wa__ctx_run(wa__task *t, int *status) {
  * stack: a wild pointer, fatal for the host). The host has already put the
  * scheduler's stack limits and stack pointer back: this function must not
  * move the stack pointer itself, or it would free its own frame. */
-EMSCRIPTEN_KEEPALIVE int wa__asyncify_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
+int wa__backend_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   wa__task *t = wa__cur;
   struct wa__ctx *c;
   int outside;

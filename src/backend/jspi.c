@@ -29,13 +29,15 @@
  * checker's limits with the task; an exception out of a task (the checker's
  * or the engine's RangeError) rejects the task's promise, is rethrown into
  * the scheduler's wait and reaches the host's recovery, which calls
- * wa__asyncify_recover below (the host's name for "a task overflowed",
- * kept from the first backend so the JS glue is shared).
+ * wa__backend_recover below (shared with asyncify.c, so is the JS glue:
+ * src/backend/stack.js).
  *
  * WA_ASYNC_JS and cwrap calls call C from a JS import; JSPI cannot suspend
  * through a JS frame, so those imports are Suspending themselves: the JS
  * side asks for a deferred suspend (wa__jspi_defer_next), the park returns
  * to JS, which returns the promise to the engine (src/backend/jspi.js).
+ * Nothing unwinds through those imports, so wa__ctx_import_park has
+ * nothing to do.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -45,15 +47,12 @@
 #include <emscripten/stack.h>
 #include "../internal.h"
 #include "../backend.h"
+#include "../host/host.h"
 #include "canary.h"
 
-/* src/backend/jspi.js. start, resume and suspend are Suspending. */
-extern void wa__jspi_start(wa__task *t);
-extern void wa__jspi_resume(wa__task *t);
-extern void wa__jspi_suspend(wa__task *t);
-extern void wa__jspi_park(wa__task *t);  /* a deferred suspend: returns */
-extern void wa__jspi_done(wa__task *t);
-extern void wa__jspi_forget(wa__task *t);
+/* The imports from src/backend/jspi.js are in host/host.h (WA_JSPI_*):
+ * start, resume and suspend are Suspending; park is a deferred suspend
+ * (it returns). */
 
 extern uintptr_t wa__sp_get(void);
 extern void wa__sp_set(uintptr_t sp);
@@ -77,7 +76,7 @@ static uintptr_t main_base, main_end;
 static void (*set_limits)(uintptr_t base, uintptr_t end);
 static int defer_next;
 
-EMSCRIPTEN_KEEPALIVE void wa__asyncify_set_limits_fn(uintptr_t table_index) {
+void wa__backend_set_limits_fn(uintptr_t table_index) {
   set_limits = (void (*)(uintptr_t, uintptr_t))table_index;
   main_base = emscripten_stack_get_base();
   main_end = emscripten_stack_get_end();
@@ -131,8 +130,14 @@ void wa__ctx_destroy(wa__task *t) {
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
 size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
 
+void wa__ctx_import_park(wa__task *t, uint32_t key) {
+  (void)t;
+  (void)key;
+}
+void wa__ctx_import_resumed(wa__task *t) { (void)t; }
+
 /* The body of each task's promising() call; runs on the task's C stack. */
-EMSCRIPTEN_KEEPALIVE void wa__jspi_task_entry(wa__task *t) {
+void wa__jspi_task_entry(wa__task *t) {
   struct wa__ctx *c = t->ctx;
   c->status = t->fn(t->arg);
   c->finished = 1;
@@ -142,12 +147,11 @@ EMSCRIPTEN_KEEPALIVE void wa__jspi_task_entry(wa__task *t) {
 
 /* The next suspend is made from a JS import (WA_ASYNC_JS, a cwrap call):
  * it parks and returns; the import hands JSPI the promise to wait on. */
-EMSCRIPTEN_KEEPALIVE void wa__jspi_defer_next(int on) { defer_next = on; }
+void wa__jspi_defer_next(int on) { defer_next = on; }
 
 /* A deferred suspend was resumed: the JS import goes on, in task t. */
-EMSCRIPTEN_KEEPALIVE int wa__jspi_resumed(wa__task *t) {
+int wa__jspi_resumed(wa__task *t) {
   wa__cur = t;
-  t->js_handle = 0; /* what wa__js_await does after its park returns */
   return t->wake_code;
 }
 
@@ -218,7 +222,7 @@ int wa__ctx_run(wa__task *t, int *status) {
  * here reads it, and the host prints the report. t sits above its block
  * and is intact. Returns NULL if the trap was something else, else three
  * words written into t's dead stack: id, name, stack size. */
-EMSCRIPTEN_KEEPALIVE uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
+uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
   struct wa__ctx *c = t->ctx;
   uint32_t *out = (uint32_t *)c->lo;
   if (sp >= c->lo && sp <= c->hi) return NULL;
@@ -234,7 +238,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
  * engine's call-stack limit; 2 an out-of-bounds trap). Returns 1 if it
  * ended the task, 0 if the exception is not a task's stack overflow. The
  * host has put the scheduler's limits and stack pointer back already. */
-EMSCRIPTEN_KEEPALIVE int wa__asyncify_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
+int wa__backend_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   wa__task *t = wa__cur;
   struct wa__ctx *c;
   int outside;

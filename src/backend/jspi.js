@@ -15,13 +15,15 @@
  *    cwrap): it returns, and the import hands WAJ.parked to the engine.
  * A task that throws rejects its promise; the error is rethrown into the
  * scheduler's wait, so it reaches WA.enter's recovery as with Asyncify.
- * wrap.mjs wraps the Suspending imports (by the names in WAJ.suspending)
- * and checks, at load, that the engine has JSPI.
+ * wrap.mjs wraps the Suspending imports (host/host.h's
+ * WA_JSPI_SUSPENDING_IMPORTS and WA_HOST_ASYNC_IMPORTS) and checks, at
+ * load, that the engine has JSPI. $WABackend is the interface the host
+ * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
 mergeInto(LibraryManager.library, {
   $WAJ__deps: ['$WA', 'wa__jspi_start', 'wa__jspi_resume', 'wa__jspi_suspend', 'wa__jspi_park',
                'wa__jspi_done', 'wa__jspi_forget'],
-  $WAJ__postset: 'WAJ.setup(); WA.jspi = WAJ; Module["wasyncJspi"] = WAJ;',
+  $WAJ__postset: 'WAJ.setup(); Module["wasyncJspi"] = WAJ;',
   $WAJ: {
     recs: null,      // Map: task pointer -> { resume, sched, schedErr, yielded }
     entry: null,     // promising(wa__jspi_task_entry)
@@ -57,9 +59,6 @@ mergeInto(LibraryManager.library, {
       WAJ.timerP = WebAssembly.promising(WAJ.raw('wa__host_timer_fired'));
     },
 
-    tick: function () { WAJ.init(); return WAJ.tickP(); },
-    timerFired: function () { WAJ.init(); return WAJ.timerP(); },
-
     // The scheduler waits for rec's task to suspend, end or throw.
     hold: function (rec) {
       return new Promise(function (resolve, reject) {
@@ -88,6 +87,51 @@ mergeInto(LibraryManager.library, {
     // entry), nested in the task; the import waits for it.
     callExport: function (fn, name, args) {
       return WebAssembly.promising(WAJ.raw(name, fn)).apply(null, args);
+    },
+  },
+
+  $WABackend__deps: ['$WAJ', '$WAS', '$WAB'],
+  $WABackend: {
+    init: function () { WAS.init(); },
+    recover: function (e, sp) { return WAS.recover(e, sp); },
+    // The tick and the timer run inside promising(), so that the scheduler
+    // can wait for a task: they return a promise (WA.enter handles both).
+    tick: function () { WAJ.init(); return WAJ.tickP(); },
+    timerFired: function () { WAJ.init(); return WAJ.timerP(); },
+
+    // A WA_ASYNC_JS import is Suspending here: the park returns here (a
+    // deferred suspend) and the import returns the promise the task is
+    // resumed by; then the task goes on with the outcome.
+    asyncCall: function (start) {
+      var rc = _wa__js_begin();
+      if (rc !== 0) return rc;
+      var h = WAB.startBody(start);
+      WAJ.parked = null;
+      _wa__jspi_defer_next(1);
+      rc = _wa__js_await(h);
+      _wa__jspi_defer_next(0);
+      var parked = WAJ.parked, t = WAJ.parkedTask;
+      WAJ.parked = null;
+      if (!parked) {             // not parked (no task): ignore it
+        WAB.promises.delete(h);
+        return rc;
+      }
+      return parked.then(function () {
+        var code = _wa__jspi_resumed(t);
+        var e = WAB.promises.get(h);
+        WAB.promises.delete(h);
+        if (code !== 0 || !e) return code;
+        return e.value;
+      });
+    },
+
+    // wa__host_invoke is Suspending: the export runs on a nested stack and
+    // may suspend there; the import waits for its return.
+    invoke: function (call) {
+      return WAJ.callExport(call.fn, call.name, call.args).then(function (r) {
+        WAB.finishCall(call, r);
+        return 0;
+      });
     },
   },
 

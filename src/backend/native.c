@@ -124,6 +124,13 @@ size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->requested
 
 size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
 
+/* A suspend is a context switch: nothing unwinds through the import. */
+void wa__ctx_import_park(wa__task *t, uint32_t key) {
+  (void)t;
+  (void)key;
+}
+void wa__ctx_import_resumed(wa__task *t) { (void)t; }
+
 static void trampoline(unsigned hi, unsigned lo) {
   wa__task *t = (wa__task *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
   __sanitizer_finish_switch_fiber(NULL, &sched_bottom, &sched_size);

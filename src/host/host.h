@@ -1,42 +1,179 @@
-/* host.h — what the core needs from the event loop that drives it.
- * Implemented twice: src/host/js/host.js (browser and Node, as JS
- * imports) and src/host/native.c (a poll() loop for native tests).
+/* host.h — every crossing between the core and a host, declared once.
  *
- * The host calls back into the core through the wa__host_* exports at the
- * bottom: it never schedules tasks itself, it only reports events. */
+ * Two hosts implement it: src/host/js/ (browser and Node, the imports are
+ * JS functions of Emscripten --js-library files) and src/host/native.c (a
+ * plain loop for native tests, with stubs where there is no JavaScript).
+ * The host never schedules tasks: it only reports events, through the
+ * exports. The wasm backends' crossings with their own JS halves
+ * (src/backend/<name>.js) are listed here too, in their own tables, so that
+ * every name that crosses between wasm and JS is in this file.
+ *
+ * Each table is X(return type, name, parameters). The prototypes at the
+ * bottom are made from them, and js/crossings.mjs reads the same tables
+ * (and WA_ERRNO_MAP, WA_HOST_CODE_MAP) at link time to make the module's
+ * EXPORTED_FUNCTIONS, its ASYNCIFY_IMPORTS and the JS error constants
+ * ($WAE); tests/js/crossings.test.mjs checks the tables against the
+ * imports and exports of built modules, both ways. */
 #ifndef WA_HOST_H
 #define WA_HOST_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "../wasync.h"
 
-/* Monotonic milliseconds (fractional). */
-double wa__host_now(void);
-/* Arms the host's single timer for an absolute wa__host_now() deadline,
- * replacing any earlier one; when it fires the host calls
- * wa__host_timer_fired(). A host may fire early (both hosts wait at most
- * 2^31-1 ms at a time, setTimeout's limit): the core finds nothing due and
- * arms it again. */
-void wa__host_timer_arm(double deadline);
-void wa__host_timer_disarm(void);
-/* Asks the host to call wa__host_tick() soon, once: from a microtask if
- * yield_to_host is 0, after the host's own pending work (rendering, I/O)
- * if 1. Extra requests before that call are merged. */
-void wa__host_request_tick(int yield_to_host);
-/* A task started by the host (token != 0) finished with status. */
-void wa__host_task_done(uint32_t token, int status);
+struct wa__task;
 
-/* ---- called by the host ---------------------------------------------------- */
+/* ---- imports: the core calls the host ----------------------------------------
+ *  wa__host_now          monotonic milliseconds (fractional).
+ *  wa__host_timer_arm    arms the host's single timer for an absolute
+ *                        wa__host_now() deadline, replacing any earlier one;
+ *                        when it fires the host calls wa__host_timer_fired().
+ *                        A host may fire early (both wait at most 2^31-1 ms
+ *                        at a time, setTimeout's limit): the core finds
+ *                        nothing due and arms it again.
+ *  wa__host_request_tick asks for one wa__host_tick() soon: from a microtask
+ *                        if yield_to_host is 0, after the host's own pending
+ *                        work (rendering, I/O) if 1. Requests are merged.
+ *  wa__host_task_done    a task the host started (token != 0) finished.
+ *  wa__fetch_*           src/fetch.c's requests (protocol there): start
+ *                        returns a handle, or a negative code (WA_ENOTSUP: no
+ *                        fetch() on this host); read returns bytes, 0 at the
+ *                        end, a negative code or WA__FETCH_PARK; headers
+ *                        returns a malloc'd block C owns.
+ *  wa__js_watch          src/js.c: task t now waits on promise handle; the
+ *                        host calls wa__js_settle(t, handle, …) once it
+ *                        settles, unless the handle is dropped first.
+ *  wa__js_drop           forget a promise handle (its outcome is ignored).
+ *  wa__js_state          a handed-over promise (app.promise): 0 pending,
+ *                        1 settled, WA_EINVAL unknown handle, WA_ENOTSUP no JS.
+ *  wa__js_take           takes a settled handed-over promise: 0 and *value,
+ *                        or WA_EJS after wa__js_set_error(message). */
+#define WA_HOST_IMPORTS(X)                                                              \
+  X(double, wa__host_now, (void))                                                      \
+  X(void, wa__host_timer_arm, (double deadline))                                       \
+  X(void, wa__host_timer_disarm, (void))                                               \
+  X(void, wa__host_request_tick, (int yield_to_host))                                  \
+  X(void, wa__host_task_done, (uint32_t token, int status))                            \
+  X(int, wa__fetch_start, (wa_response * r, const char *url, const char *method,       \
+                           const char *const *headers, const void *body, size_t body_len)) \
+  X(long, wa__fetch_read, (uint32_t handle, void *buf, size_t len))                    \
+  X(void, wa__fetch_abort, (uint32_t handle))                                          \
+  X(void, wa__fetch_release, (uint32_t handle))                                        \
+  X(char *, wa__fetch_headers, (uint32_t handle, size_t *len))                         \
+  X(void, wa__js_watch, (uint32_t handle, struct wa__task *t))                         \
+  X(void, wa__js_drop, (uint32_t handle))                                              \
+  X(int, wa__js_state, (uint32_t handle))                                              \
+  X(int, wa__js_take, (uint32_t handle, double *value))
 
-/* Runs ready tasks (a time slice); returns the number of live tasks. */
-int wa__host_tick(void);
-/* The host timer fired: runs due timers, then a tick. */
-void wa__host_timer_fired(void);
-/* Starts wa_main(argc, argv) as task "main"; argv is copied. Its end is
- * reported with wa__host_task_done(token, status). 0, WA_ENOMEM, or
- * WA_ENOTSUP if the module is a library (it defines no wa_main). */
-int wa__host_start_main(int argc, char **argv, uint32_t token);
-/* Prints the deadlock report ("wasync: deadlock: N tasks blocked" and one
- * line per task) to stderr. */
-void wa__host_report_deadlock(void);
+/* Imports a task may suspend in (a backend must be able to switch through
+ * them: Asyncify instruments their callers, JSPI wraps them in
+ * WebAssembly.Suspending). wa__host_invoke(token) runs the exported C
+ * function of cwrap call `token` (src/js.c). WA_ASYNC_JS's imports are
+ * named "wa__ajs__<name>" (wasync.h): WA_HOST_ASYNC_IMPORT_PREFIX. */
+#define WA_HOST_ASYNC_IMPORTS(X) X(int, wa__host_invoke, (uint32_t token))
+#define WA_HOST_ASYNC_IMPORT_PREFIX "wa__ajs__"
+
+/* ---- exports: the host calls the core ----------------------------------------
+ *  wa__host_tick             runs ready tasks (a time slice); returns the
+ *                            number of live tasks.
+ *  wa__host_timer_fired      the host timer fired: due timers, then a tick.
+ *  wa__host_start_main       starts wa_main(argc, argv) as task "main" (argv
+ *                            is copied); its end is wa__host_task_done(token,
+ *                            status). 0, WA_ENOMEM, or WA_ENOTSUP if the
+ *                            module is a library (no wa_main).
+ *  wa__host_report_deadlock  prints "wasync: deadlock: N tasks blocked" and
+ *                            one line per task to stderr.
+ *  wa__host_tasks_begin/next the task table as text (src/introspect.c).
+ *  wa__host_running          the running task's name, or NULL.
+ *  wa__fetch_head/wake/set_error, wa__js_*: the completions and calls of
+ *                            src/fetch.c's and src/js.c's protocols (there).
+ *  wa_last_error             wasync.h's, for a failed call's message (the
+ *                            names and texts of codes are generated: $WAE). */
+#define WA_HOST_EXPORTS(X)                                                              \
+  X(int, wa__host_tick, (void))                                                        \
+  X(void, wa__host_timer_fired, (void))                                                \
+  X(int, wa__host_start_main, (int argc, char **argv, uint32_t token))                 \
+  X(void, wa__host_report_deadlock, (void))                                            \
+  X(char *, wa__host_tasks_begin, (void))                                              \
+  X(int, wa__host_tasks_next, (void))                                                  \
+  X(const char *, wa__host_running, (void))                                            \
+  X(void, wa__fetch_head, (wa_response * r, int status, char *hdrs, size_t hdrs_len))  \
+  X(void, wa__fetch_wake, (wa_response * r, long result, const char *msg, size_t msg_len)) \
+  X(void, wa__fetch_set_error, (const char *msg, size_t len))                          \
+  X(int, wa__js_begin, (void))                                                         \
+  X(int, wa__js_await, (uint32_t handle))                                              \
+  X(void, wa__js_settle, (struct wa__task * t, uint32_t handle, int ok, const char *msg, size_t len)) \
+  X(void, wa__js_set_error, (const char *msg, size_t len))                             \
+  X(int, wa__js_call_start, (uint32_t token, const char *name, size_t stack_size))     \
+  X(void, wa__js_call_cancel, (uint32_t token))                                        \
+  X(int *, wa__js_reentered_flag, (void))                                              \
+  X(const char *, wa_last_error, (void))
+
+/* libc functions the JS host calls (declared by libc; names only). */
+#define WA_HOST_LIBC_EXPORTS(X) X(malloc) X(free) X(fflush)
+
+/* ---- the wasm backends and their JS halves (src/backend/<name>.js) ----------------
+ * Both wasm backends (stack.js, shared): the host's recovery when an
+ * exception escaped a running task (contract in src/backend/asyncify.c),
+ * and the table index of STACK_OVERFLOW_CHECK's __set_stack_limits, which
+ * the backend switches with every task. The Emscripten functions are the
+ * scheduler's own stack limits (names only). */
+#define WA_WASM_BACKEND_EXPORTS(X)                                                      \
+  X(int, wa__backend_recover, (int cause, uintptr_t deepest_sp, uintptr_t requested))   \
+  X(void, wa__backend_set_limits_fn, (uintptr_t table_index))
+#define WA_WASM_BACKEND_TOOLCHAIN_EXPORTS(X) X(emscripten_stack_get_base) X(emscripten_stack_get_end)
+
+/* Asyncify (asyncify.js): a suspend unwinds through every JS import on the
+ * task's stack, and the resume calls that import again. unwinding: 1 while
+ * the current task leaves its stack (the import returns at once);
+ * resuming: the key the task parked with (wa__backend_import_park) while it
+ * rewinds into that park, else 0. */
+#define WA_ASYNCIFY_EXPORTS(X)                                                          \
+  X(int, wa__asyncify_unwinding, (void))                                               \
+  X(uint32_t, wa__asyncify_resuming, (void))
+
+/* JSPI (jspi.js, contract in src/backend/jspi.c). The first three suspend
+ * (WebAssembly.Suspending). */
+#define WA_JSPI_SUSPENDING_IMPORTS(X)                                                   \
+  X(void, wa__jspi_start, (struct wa__task * t))                                       \
+  X(void, wa__jspi_resume, (struct wa__task * t))                                      \
+  X(void, wa__jspi_suspend, (struct wa__task * t))
+#define WA_JSPI_IMPORTS(X)                                                              \
+  X(void, wa__jspi_park, (struct wa__task * t))                                        \
+  X(void, wa__jspi_done, (struct wa__task * t))                                        \
+  X(void, wa__jspi_forget, (struct wa__task * t))
+#define WA_JSPI_EXPORTS(X)                                                              \
+  X(void, wa__jspi_task_entry, (struct wa__task * t))                                  \
+  X(void, wa__jspi_defer_next, (int on))                                               \
+  X(int, wa__jspi_resumed, (struct wa__task * t))                                      \
+  X(uint32_t *, wa__jspi_trapped, (struct wa__task * t, uintptr_t sp))
+
+/* ---- codes outside WA_ERRNO_MAP ------------------------------------------------
+ * Never returned by the C API, disjoint from WA_ERRNO_MAP, named WA__<name>
+ * in C: the JS API's own error codes (an Error's .code is "WA_<name>"), and
+ * values of the core/host protocols. The JS host gets both tables as
+ * constants (src/host/js: WAE.<name>), generated like the export list. */
+#define WA_HOST_CODE_MAP(X)                                                             \
+  X(EDEADLK, -100, "deadlock: every task is blocked and nothing is pending on the host") \
+  X(EXIT, -101, "the module called exit()")                                            \
+  X(EABORT, -102, "the module stopped: abort(), a trap or a fatal stack overflow")     \
+  X(FETCH_PARK, -1000, "a fetch read is pending: the task parks (fetch.c protocol)")
+
+enum {
+#define WA__HOST_CODE_ENUM(name, value, text) WA__##name = (value),
+  WA_HOST_CODE_MAP(WA__HOST_CODE_ENUM)
+#undef WA__HOST_CODE_ENUM
+};
+
+#define WA__HOST_PROTO(ret, name, params) ret name params;
+WA_HOST_IMPORTS(WA__HOST_PROTO)
+WA_HOST_ASYNC_IMPORTS(WA__HOST_PROTO)
+WA_HOST_EXPORTS(WA__HOST_PROTO)
+WA_WASM_BACKEND_EXPORTS(WA__HOST_PROTO)
+WA_ASYNCIFY_EXPORTS(WA__HOST_PROTO)
+WA_JSPI_SUSPENDING_IMPORTS(WA__HOST_PROTO)
+WA_JSPI_IMPORTS(WA__HOST_PROTO)
+WA_JSPI_EXPORTS(WA__HOST_PROTO)
+#undef WA__HOST_PROTO
 
 #endif /* WA_HOST_H */

@@ -30,6 +30,39 @@ void wa__host_task_done(uint32_t token, int status) {
   done_status = status;
 }
 
+/* No fetch() and no JavaScript here: the requests fail with WA_ENOTSUP, so
+ * no handle exists and nothing else is ever called. */
+int wa__fetch_start(wa_response *r, const char *url, const char *method,
+                    const char *const *headers, const void *body, size_t body_len) {
+  (void)r, (void)url, (void)method, (void)headers, (void)body, (void)body_len;
+  return WA_ENOTSUP;
+}
+long wa__fetch_read(uint32_t handle, void *buf, size_t len) {
+  (void)handle, (void)buf, (void)len;
+  return WA_EINVAL;
+}
+void wa__fetch_abort(uint32_t handle) { (void)handle; }
+void wa__fetch_release(uint32_t handle) { (void)handle; }
+char *wa__fetch_headers(uint32_t handle, size_t *len) {
+  (void)handle;
+  *len = 0;
+  return NULL;
+}
+void wa__js_watch(uint32_t handle, struct wa__task *t) { (void)handle, (void)t; }
+void wa__js_drop(uint32_t handle) { (void)handle; }
+int wa__js_state(uint32_t handle) {
+  (void)handle;
+  return WA_ENOTSUP;
+}
+int wa__js_take(uint32_t handle, double *value) {
+  (void)handle, (void)value;
+  return WA_ENOTSUP;
+}
+int wa__host_invoke(uint32_t token) {
+  (void)token;
+  return WA_ENOTSUP;
+}
+
 /* Sleeps at most 2^31-1 ms at a time, as the JS host's setTimeout does (and
  * so that time_t cannot overflow): a farther deadline wakes early, the core
  * finds nothing due and re-arms. */

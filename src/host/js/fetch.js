@@ -40,7 +40,7 @@
  * WAF.buffered / WAF.maxBuffered (bytes held between reads).
  */
 mergeInto(LibraryManager.library, {
-  $WAF__deps: ['$WA'],
+  $WAF__deps: ['$WA', '$WAE'],
   $WAF__postset: 'WAF.setup(); Module["wasyncFetch"] = WAF;',
   $WAF: {
     table: null,       // Map: handle -> entry
@@ -48,9 +48,6 @@ mergeInto(LibraryManager.library, {
     buffered: 0,       // bytes of partly consumed chunks held for C
     maxBuffered: 0,
     unsettled: 0,      // fetch() / reader.read() promises still pending
-    PARK: -1000,       // WA__FETCH_PARK in src/fetch.c
-    EINVAL: -4,
-    ENET: -9,
     encoder: null,
     disp: 'off',       // 'off' | 'probe' | 'on': see "How a request is aborted"
     DISPATCHER: null,  // Symbol.for('undici.globalDispatcher.1')
@@ -194,7 +191,7 @@ mergeInto(LibraryManager.library, {
     // Argument error found here: WA_EINVAL with a message for wa_last_error().
     invalid: function (msg) {
       WAF.withCString('wa_fetch: ' + msg, function (p, n) { _wa__fetch_set_error(p, n); });
-      return WAF.EINVAL;
+      return WAE.EINVAL;
     },
 
     onHead: function (e, resp) {
@@ -215,7 +212,7 @@ mergeInto(LibraryManager.library, {
       WAF.unsettled--;
       if (e.state !== 'head') return;
       e.state = 'failed';
-      WAF.wake(e, WAF.isArgError(err) ? WAF.EINVAL : WAF.ENET, WAF.message(err));
+      WAF.wake(e, WAF.isArgError(err) ? WAE.EINVAL : WAE.ENET, WAF.message(err));
     },
 
     // Whether a rejected fetch() refused its arguments rather than failed on
@@ -264,7 +261,7 @@ mergeInto(LibraryManager.library, {
         e.reading = false;
         if (e.state !== 'body') return;  // aborted or released
         e.state = 'failed';
-        WAF.wake(e, WAF.ENET, WAF.message(err));
+        WAF.wake(e, WAE.ENET, WAF.message(err));
       };
     },
 
@@ -328,7 +325,7 @@ mergeInto(LibraryManager.library, {
     var url = UTF8ToString(urlPtr);
     var method = UTF8ToString(methodPtr);
     var fetchFn = typeof fetch === 'function' ? fetch : null;
-    if (!fetchFn) return -12; // WA_ENOTSUP: no fetch() on this host
+    if (!fetchFn) return WAE.ENOTSUP; // no fetch() on this host
     if (url !== WAF.lastUrl) {
       var base = WAF.baseUrl();
       if (!WAF.canParse(url, base)) return WAF.invalid((base ? 'not a valid URL: ' : 'not a valid absolute URL: ') + url);
@@ -399,12 +396,12 @@ mergeInto(LibraryManager.library, {
   wa__fetch_read__deps: ['$WAF'],
   wa__fetch_read: function (h, buf, len) {
     var e = WAF.table.get(h);
-    if (!e) return WAF.EINVAL;
+    if (!e) return WAE.EINVAL;
     if (e.chunk) return WAF.take(e, buf, len);
     if (e.state === 'done') return 0;
-    if (e.state !== 'body' || e.reading) return WAF.EINVAL;
+    if (e.state !== 'body' || e.reading) return WAE.EINVAL;
     WAF.startRead(e, buf, len);
-    return WAF.PARK;
+    return WAE.FETCH_PARK;
   },
 
   wa__fetch_abort__deps: ['$WAF'],

@@ -9,16 +9,12 @@
  *    slice, a macrotask so the page can render and take input;
  *  - tasks started from JS (main, cwrap calls) report their end through
  *    wa__host_task_done(token, status).
- * Independent of Emscripten's own Asyncify JS runtime: stack switching
- * happens inside wasm (src/backend/asyncify.c).
+ * Backend-blind: stack switching is the backend's (src/backend/), and all
+ * the host asks of the backend's JS half is $WABackend (described in
+ * src/backend/asyncify.js). Error codes are $WAE's, generated from the C
+ * tables (js/crossings.mjs); every crossing is in src/host/host.h.
  */
 mergeInto(LibraryManager.library, {
-  // Binaryen's --asyncify replaces these imports with internal calls; the
-  // stubs only satisfy Emscripten's link-time check for undefined symbols.
-  start_unwind: function () { throw new Error('wasync: asyncify.start_unwind was not replaced'); },
-  stop_unwind: function () { throw new Error('wasync: asyncify.stop_unwind was not replaced'); },
-  start_rewind: function () { throw new Error('wasync: asyncify.start_rewind was not replaced'); },
-  stop_rewind: function () { throw new Error('wasync: asyncify.stop_rewind was not replaced'); },
 
   // Emscripten serializes this object into the output, so values built at
   // run time (Map, class, closures over a MessageChannel) are made here.
@@ -29,6 +25,7 @@ mergeInto(LibraryManager.library, {
   // which an imported module must never touch (Module.quit, which used to
   // replace it, is gone since 3.1.65). exit() in C only throws here; a
   // program's own exit status is set by WA.exit.
+  $WA__deps: ['$WAE', '$WABackend'],
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
   $WA: {
     timer: null,
@@ -38,12 +35,10 @@ mergeInto(LibraryManager.library, {
     nextHandle: 1,         // where newHandle looks next for a free token
     initialized: false,
     dead: null,            // set once the runtime cannot continue (message)
-    StackOverflow: null,   // class of the error thrown on a task's stack overflow
     postMacrotask: null,   // runs f after the host's pending work (not clamped)
 
     setup: function () {
       WA.tokens = new Map();
-      WA.StackOverflow = class WasyncStackOverflow extends Error {};
       if (typeof setImmediate === 'function') {
         WA.postMacrotask = function (f) { setImmediate(f); };
       } else if (typeof MessageChannel === 'function') {
@@ -59,24 +54,11 @@ mergeInto(LibraryManager.library, {
     init: function () {
       if (WA.initialized) return;
       WA.initialized = true;
-      // Builds with STACK_OVERFLOW_CHECK=2 (all but --no-stack-check) have
-      // __set_stack_limits; C calls it on every switch through the table.
-      // It must be the raw export (wrap.mjs keeps them): 3.1.6 wraps its
-      // exports in JS, and a JS function in the table would cost a round
-      // trip per call. Release links minify export names: wrap.mjs finds
-      // the minified one in the glue (stackLimitsExport).
-      var raw = Module['wasyncRawExports'] || {};
-      var setLimits = raw[Module['wasyncStackLimitsExport'] || '__set_stack_limits'];
-      if (setLimits) {
-        var base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
-        WA.schedulerLimits = function () { setLimits(base, end); };
-        _wa__asyncify_set_limits_fn(addFunction(setLimits, 'vii'));
-      }
+      WABackend.init();
     },
-    schedulerLimits: null,  // debug builds: puts the scheduler's stack limits back
 
     // Calls into C for the host; recovers from a task's stack overflow.
-    // With the JSPI backend fn may return a promise (the tick runs inside
+    // fn may return a promise (a backend's tick may run inside
     // WebAssembly.promising): its rejection is recovered from the same way.
     enter: function (fn) {
       if (WA.dead) return;
@@ -93,35 +75,10 @@ mergeInto(LibraryManager.library, {
 
     failed: function (e, sp) {
       try {
-        if (!WA.recover(e, sp)) WA.fatal(e);
+        if (!WABackend.recover(e, sp)) WA.fatal(e);
       } catch (e2) {
         WA.fatal(e2); // exit() or a trap while recovering
       }
-    },
-    jspi: null,             // the JSPI backend's host half (src/backend/jspi.js), if linked
-
-    // A task ran out of stack: ours (debug builds' per-function check) or
-    // the JS engine's own call stack (deep recursion in any build). Ends
-    // that task and returns true; false for any other exception.
-    // A "memory access out of bounds" trap while a task runs is that
-    // task's overflow when its stack pointer left its stack (C decides).
-    recover: function (e, sp) {
-      var engine = e instanceof RangeError && /call stack/i.test(e.message);
-      var oob = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError &&
-        /memory access out of bounds/i.test(e.message);
-      if (!(e instanceof WA.StackOverflow) && !engine && !oob) return false;
-      // The exception skipped every epilogue: the stack pointer is still
-      // where the task's deepest frame left it.
-      var deepest = stackSave();
-      // The task's limits and stack pointer are still in force: put the
-      // scheduler's back (limits first: stackRestore is checked too)
-      // before any C function with a stack frame runs.
-      if (WA.schedulerLimits) WA.schedulerLimits();
-      stackRestore(sp);
-      if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
-        (Module['printErr'] || console.error)(String(e.stack));
-      }
-      return !!_wa__asyncify_recover(engine ? 1 : oob ? 2 : 0, deepest, e.requested || 0);
     },
 
     // The module cannot continue (exit() or abort() in C, a trap): every
@@ -134,7 +91,7 @@ mergeInto(LibraryManager.library, {
       if (WA.dead) return;
       var isExit = e && e.name === 'ExitStatus';
       WA.dead = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
-      WA.deadCode = isExit ? 'WA_EXIT' : 'WA_EABORT';
+      WA.deadCode = WAE.name(isExit ? WAE.EXIT : WAE.EABORT);
       var err = WA.deadError();
       WA.tokens.forEach(function (entry) { entry.reject(err); });
       WA.tokens.clear();
@@ -182,7 +139,7 @@ mergeInto(LibraryManager.library, {
     // The error a call into a stopped module rejects with.
     deadError: function () {
       var err = WA.error(0, 'wasync: the module stopped: ' + WA.dead);
-      err.code = WA.deadCode || 'WA_EABORT';
+      err.code = WA.deadCode || WAE.name(WAE.EABORT);
       return err;
     },
 
@@ -221,7 +178,7 @@ mergeInto(LibraryManager.library, {
 
     tick: function () {
       WA.tickQueued = false;
-      WA.enter(WA.jspi ? WA.jspi.tick : function () { _wa__host_tick(); });
+      WA.enter(WABackend.tick);
     },
 
     macroTick: function () {
@@ -277,7 +234,7 @@ mergeInto(LibraryManager.library, {
       if (rc < 0) {
         WA.tokens.delete(t.token);
         // WA_ENOTSUP: a library, built without wa_main.
-        return Promise.reject(rc === -12 ? WA.error(rc, 'wasync: ' + (Module['thisProgram'] || 'this module') +
+        return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (Module['thisProgram'] || 'this module') +
           ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') : WA.error(rc));
       }
       WA.tick();
@@ -296,8 +253,8 @@ mergeInto(LibraryManager.library, {
     },
 
     error: function (code, message) {
-      var name = code ? UTF8ToString(_wa_err_name(code)) : 'WA_EUNKNOWN';
-      return WA.newError(Error, message || ('wasync: ' + UTF8ToString(_wa_strerror(code))), name);
+      var name = code ? WAE.name(code) : 'WA_EUNKNOWN';
+      return WA.newError(Error, message || ('wasync: ' + WAE.text(code)), name);
     },
 
     // Every error wasync gives the user is made here, by the wrapper's
@@ -339,7 +296,7 @@ mergeInto(LibraryManager.library, {
       WA.enter(function () { WA.reportDeadlock(); });
       WA.flush();
       var err = WA.newError(Error, 'wasync: deadlock: the event loop is empty and every task is blocked, ' +
-        'so this call can never finish', 'WA_EDEADLK');
+        'so this call can never finish', WAE.name(WAE.EDEADLK));
       stuck.forEach(function (token) {
         var entry = WA.tokens.get(token);
         entry.deadlocked = true;
@@ -363,7 +320,7 @@ mergeInto(LibraryManager.library, {
     var delay = Math.min(2147483647, Math.max(0, Math.ceil(deadline - performance.now())));
     WA.timer = setTimeout(function () {
       WA.timer = null;
-      WA.enter(WA.jspi ? WA.jspi.timerFired : function () { _wa__host_timer_fired(); });
+      WA.enter(WABackend.timerFired);
     }, delay);
   },
 
@@ -395,12 +352,4 @@ mergeInto(LibraryManager.library, {
     else entry.resolve(status);
   },
 
-  // STACK_OVERFLOW_CHECK=2 calls this before the stack pointer leaves the
-  // running task's stack; unwinding through wasm to WA.enter ends the task.
-  __handle_stack_overflow__deps: ['$WA'],
-  __handle_stack_overflow: function (requested) {
-    var e = new WA.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
-    e.requested = requested >>> 0; // the frame's new stack pointer: how much was needed
-    throw e;
-  },
 });

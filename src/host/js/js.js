@@ -2,24 +2,25 @@
  * js.js — JavaScript from C and C from JavaScript, the JS
  * half of src/js.c (second --js-library, next to host.js).
  *
- *  - WA_ASYNC_JS: the generated import calls WAB.asyncCall(asyncFn). Its
- *    promise is kept in WAB.promises under a handle while the calling task
- *    is parked in C (wa__js_await); settling calls wa__js_settle, which wakes
- *    only that task. A cancelled task drops its handle (wa__js_drop): the
- *    promise settles later and is ignored, nothing stays in the table.
+ *  - WA_ASYNC_JS: the generated import calls WAB.asyncCall(asyncFn), which
+ *    is the backend's (WABackend.asyncCall: how a JS import suspends is the
+ *    backend's business). Its promise is kept in WAB.promises under a
+ *    handle while the calling task is parked in C (wa__js_await), which
+ *    names the task it parks (wa__js_watch): settling calls
+ *    wa__js_settle(task, handle, …) with that task, which wakes it (no
+ *    search). A cancelled task drops its handle (wa__js_drop): the promise
+ *    settles later and is ignored, nothing stays in the table.
  *  - cwrap calls: WAB.call() converts the arguments into C memory, spawns a
  *    task (wa__js_call_start) whose body calls the async import
- *    wa__host_invoke(token), which calls the export. When the export
- *    suspends, the unwind passes through here (wa__unwinding() is 1) and
- *    the call is repeated on the rewind; only a real return is converted.
+ *    wa__host_invoke(token), which calls the export (WABackend.invoke).
  *    The promise settles when the task ends (wa__host_task_done); argument
  *    memory is freed then.
  */
 mergeInto(LibraryManager.library, {
-  $WAB__deps: ['$WA'],
+  $WAB__deps: ['$WA', '$WAE', '$WABackend'],
   $WAB__postset: 'WAB.setup(); Module["wasyncBridge"] = WAB;',
   $WAB: {
-    promises: null,   // Map: handle -> { value }
+    promises: null,   // Map: handle -> { value, waiter: the parked C task or 0, … }
     calls: null,      // Map: token -> { fn, args, ret, done, result }
     nextHandle: 1,
 
@@ -35,59 +36,12 @@ mergeInto(LibraryManager.library, {
     },
 
     // The body of every WA_ASYNC_JS import. Returns the value for C.
-    asyncCall: function (start) {
-      if (WA.jspi) return WAB.asyncCallJspi(start);
-      var h = _wa__js_resuming();
-      var rc, entry;
-      if (h) {
-        // The task was woken: finish the rewind into its park.
-        rc = _wa__js_await(h);
-        if (_wa__unwinding()) return 0;
-        entry = WAB.promises.get(h);
-        WAB.promises.delete(h);
-        if (rc !== 0 || !entry) return rc;
-        return entry.value;
-      }
-      rc = _wa__js_begin();
-      if (rc !== 0) return rc;
-      h = WAB.startBody(start);
-      rc = _wa__js_await(h);
-      if (_wa__unwinding()) return 0;  // parked; the task resumes later
-      WAB.promises.delete(h);          // not parked (no task): ignore it
-      return rc;
-    },
-
-    // The same under the JSPI backend, whose import is Suspending: the park
-    // returns here (a deferred suspend) and the import returns the promise
-    // the task is resumed by; then the task goes on with the outcome.
-    asyncCallJspi: function (start) {
-      var rc = _wa__js_begin();
-      if (rc !== 0) return rc;
-      var h = WAB.startBody(start);
-      var J = WA.jspi;
-      J.parked = null;
-      _wa__jspi_defer_next(1);
-      rc = _wa__js_await(h);
-      _wa__jspi_defer_next(0);
-      var parked = J.parked, t = J.parkedTask;
-      J.parked = null;
-      if (!parked) {             // not parked (no task): ignore it
-        WAB.promises.delete(h);
-        return rc;
-      }
-      return parked.then(function () {
-        var code = _wa__jspi_resumed(t);
-        var e = WAB.promises.get(h);
-        WAB.promises.delete(h);
-        if (code !== 0 || !e) return code;
-        return e.value;
-      });
-    },
+    asyncCall: function (start) { return WABackend.asyncCall(start); },
 
     // Starts a WA_ASYNC_JS body and registers its promise: returns the handle.
     startBody: function (start) {
       var h = WA.newHandle(WAB.promises, WAB);
-      WAB.promises.set(h, { value: 0 });
+      WAB.promises.set(h, { value: 0, waiter: 0 });
       var p;
       try {
         p = Promise.resolve(start());
@@ -111,30 +65,36 @@ mergeInto(LibraryManager.library, {
     // app.promise(p): hands a promise to C, which awaits it by handle with
     // wa_js_await. Its outcome is kept until C takes it (or releases it).
     handOver: function (p) {
-      if (WA.dead) return 0; // not a handle: wa_js_await(0) is WA_EINVAL
+      if (WA.dead) return 0; // not a handle: wa_js_await(0) fails
       var h = WA.newHandle(WAB.promises, WAB);
-      WAB.promises.set(h, { value: 0, handed: true, settled: false, ok: true, message: '' });
+      WAB.promises.set(h, { value: 0, waiter: 0, handed: true, settled: false, ok: true, message: '' });
       Promise.resolve(p).then(function (v) { WAB.settle(h, true, v); },
                               function (e) { WAB.settle(h, false, e); });
       return h;
     },
 
+    // Records the outcome; wakes the task parked on h, if one is (C told
+    // us which: wa__js_watch), with that task. A handed-over promise that
+    // settles before C awaits it is only recorded (wa__js_take reads it).
     settle: function (h, ok, v) {
       var entry = WAB.promises.get(h);
       if (!entry || entry.settled) return;   // dropped: its task was cancelled
       entry.settled = true;
       entry.ok = ok;
+      var t = entry.waiter;
+      entry.waiter = 0;                      // woken once; C forgets it too
       if (ok) {
         entry.value = WAB.toNumber(v);
-        WA.enter(function () { _wa__js_settle(h, 1, 0, 0); });
+        if (t) WA.enter(function () { _wa__js_settle(t, h, 1, 0, 0); });
         return;
       }
       var msg = String(v && typeof v === 'object' && 'message' in v ? v.message : v);
       entry.message = msg;
+      if (!t) return;
       var len = lengthBytesUTF8(msg);
       var ptr = _malloc(len + 1);
       if (ptr) stringToUTF8(msg, ptr, len + 1);
-      WA.enter(function () { _wa__js_settle(h, 0, ptr, ptr ? len : 0); });
+      WA.enter(function () { _wa__js_settle(t, h, 0, ptr, ptr ? len : 0); });
       if (ptr) _free(ptr);
     },
 
@@ -349,7 +309,7 @@ mergeInto(LibraryManager.library, {
         if (!p) {
           allocs.forEach(function (q) { _free(q); });
           allocs.length = 0;
-          return Promise.reject(WA.error(-3));
+          return Promise.reject(WA.error(WAE.ENOMEM));
         }
         allocs.push(p);
         cargs.push(p);
@@ -362,9 +322,9 @@ mergeInto(LibraryManager.library, {
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
-        // Settled from the call only for a clean end: not cancelled (-1),
-        // not overflowed (-11, which a release build without stack checks
-        // may see after the function returned).
+        // Settled from the call only for a clean end: not cancelled
+        // (WA_ECANCELED), not overflowed (WA_EOVERFLOW, which a release
+        // build without stack checks may see after the function returned).
         if (call.done && status === 0 && call.failure) {
           var f = call.failure;
           var e = WA.error(f.code, f.message || undefined);
@@ -413,16 +373,23 @@ mergeInto(LibraryManager.library, {
     },
   },
 
+  // C parks task t on promise h: settle wakes t (see WAB.settle).
+  wa__js_watch__deps: ['$WAB'],
+  wa__js_watch: function (h, t) {
+    var e = WAB.promises.get(h);
+    if (e) e.waiter = t;
+  },
+
   wa__js_drop__deps: ['$WAB'],
   wa__js_drop: function (h) {
     WAB.promises.delete(h);
   },
 
-  // For wa_js_await: -1 not a handed-over promise, 0 pending, 1 settled.
+  // For wa_js_await: 0 pending, 1 settled, WA_EINVAL not a handed-over promise.
   wa__js_state__deps: ['$WAB'],
   wa__js_state: function (h) {
     var e = WAB.promises.get(h);
-    if (!e || !e.handed) return -1;
+    if (!e || !e.handed) return WAE.EINVAL;
     return e.settled ? 1 : 0;
   },
 
@@ -431,7 +398,7 @@ mergeInto(LibraryManager.library, {
   wa__js_take__deps: ['$WAB'],
   wa__js_take: function (h, out) {
     var e = WAB.promises.get(h);
-    if (!e || !e.handed || !e.settled) return -4; // WA_EINVAL
+    if (!e || !e.handed || !e.settled) return WAE.EINVAL;
     WAB.promises.delete(h);
     if (e.ok) {
       HEAPF64[out >> 3] = e.value;
@@ -444,25 +411,15 @@ mergeInto(LibraryManager.library, {
       _wa__js_set_error(p, len);
       _free(p);
     }
-    return -10; // WA_EJS
+    return WAE.EJS;
   },
 
-  // Async import (src/backend/asyncify-imports.json): called again on every rewind.
+  // An async import (host/host.h's WA_HOST_ASYNC_IMPORTS): the backend
+  // runs the call (with Asyncify it is called again on every rewind).
   wa__host_invoke__deps: ['$WAB'],
   wa__host_invoke: function (token) {
     var call = WAB.calls.get(token);
-    if (!call) return -4; // WA_EINVAL
-    if (WA.jspi) {
-      // Suspending under JSPI: the export runs on a nested stack and may
-      // suspend there; this import waits for its return.
-      return WA.jspi.callExport(call.fn, call.name, call.args).then(function (r) {
-        WAB.finishCall(call, r);
-        return 0;
-      });
-    }
-    var r = call.fn.apply(null, call.args);
-    if (_wa__unwinding()) return 0;   // the callee suspended; repeated on resume
-    WAB.finishCall(call, r);
-    return 0;
+    if (!call) return WAE.EINVAL;
+    return WABackend.invoke(call);
   },
 });
