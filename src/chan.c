@@ -145,10 +145,10 @@ static int recv_ready(const wa_chan *c) {
 /* A plain send or receive is decided in one call, chan_op: it completes at
  * once, or links the task's own node and parks it; only then does the
  * caller enter the suspend primitive, with nothing left to prepare. In a
- * release wasm build wa_chan_send/recv inline into their caller (LTO,
- * js/build.mjs), so a channel operation costs Asyncify no frame beyond the
+ * release build wa_chan_send/recv inline into their caller (LTO), so a
+ * channel operation costs a backend that saves frames no frame beyond the
  * caller's; chan_op stays out of line (noinline), and since it cannot
- * suspend, Asyncify leaves its call uninstrumented. An operation that
+ * suspend, such a backend leaves its call uninstrumented. An operation that
  * completes at once never enters the suspend primitive. */
 static void abort_chan_wait(wa__task *t) {
   if (t->wait_node) wa__waitq_remove(t->wait_node);

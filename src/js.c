@@ -12,9 +12,9 @@
  *   2. starts the async body, registers its promise under a handle;
  *   3. wa__js_await(handle): tells the host which task waits on the handle
  *      (wa__js_watch) and parks the task; every other task keeps running.
- *      The backend learns of the park first (wa__ctx_import_park): with
- *      Asyncify the resume re-enters the import, which must find its way
- *      back into this park (src/backend/asyncify.c).
+ *      The backend learns of the park first (wa__ctx_import_park): a
+ *      backend that unwinds through the import re-enters it on resume,
+ *      and needs the handle to lead it back into this park (backend.h).
  * When the promise settles, the host calls wa__js_settle(task, handle, ok,
  * msg, len) with the task it was given, which wakes it (0, or WA_EJS with
  * the message as wa_last_error()). Cancelled (or timed out) while waiting:

@@ -81,7 +81,7 @@ void wa__unpark(wa__task *t) {
 }
 
 /* Nothing is done after the switch (wa__wake clears the wait fields), so
- * the frame of an await point holds no state for Asyncify to save. */
+ * the frame of an await point holds no state for the backend to save. */
 int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
   wa__task *t = wa__cur;
   record_wait(t, what, obj, on_abort);

@@ -288,7 +288,7 @@ static int yield_prepare(wa__task *t) {
 }
 
 /* All the work happens in yield_prepare, on the way out: wa_yield itself
- * keeps nothing across the switch, so it costs no Asyncify frame. */
+ * keeps nothing across the switch, so it costs the backend no saved frame. */
 int wa_yield(void) { return wa__ctx_suspend(wa__cur, yield_prepare); }
 
 static void abort_sleep(wa__task *t) { wa__timer_stop(&t->sleep_timer); }
