@@ -2,7 +2,7 @@
  *
  * The core (task.c sched.c timer.c chan.c sync.c group.c …) is backend-blind:
  * it switches stacks only through backend.h and talks to the outside world
- * only through host.h.
+ * only through host/host.h.
  *
  * How a task waits (every await point follows the same four steps):
  *   1. rc = wa__await_begin();  if (rc) return rc;   // not in a task, or a
