@@ -1,5 +1,5 @@
 /**
- * library_wasync.js — the host side of wasync (src/host.h), as an
+ * host.js — the host side of wasync (src/host/host.h), as an
  * Emscripten --js-library. Works in browsers and Node.
  *
  * The JS event loop drives; it never schedules task by task:
@@ -98,7 +98,7 @@ mergeInto(LibraryManager.library, {
         WA.fatal(e2); // exit() or a trap while recovering
       }
     },
-    jspi: null,             // the JSPI backend's host half (library_wasync_jspi.js), if linked
+    jspi: null,             // the JSPI backend's host half (src/backend/jspi.js), if linked
 
     // A task ran out of stack: ours (debug builds' per-function check) or
     // the JS engine's own call stack (deep recursion in any build). Ends
