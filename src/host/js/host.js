@@ -162,7 +162,7 @@ mergeInto(LibraryManager.library, {
       process.exitCode = status;
       if (!WA.dead) {
         WA.dead = 'the program has ended';
-        WA.deadCode = 'WA_EXIT';
+        WA.deadCode = WAE.name(WAE.EXIT);
         WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
       }
       if (WA.timer !== null) clearTimeout(WA.timer);
