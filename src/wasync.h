@@ -292,7 +292,7 @@ int wa_select_result(void);
  * private. */
 
 typedef struct wa__waitq {
-  struct wa__wait *head, *tail;
+  struct wa__wait_node *head, *tail;
 } wa__waitq;
 
 /* The holder is recorded by task id (wa_task_id), never by address, so a
