@@ -13,8 +13,9 @@
  *      task's sleep_timer (wa_sleep) or start work in the host (a JS
  *      promise, a fetch), which then names the one hook, t->wait_cancel.
  *   3. rc = wa__wait("what", obj);   // parks until one of these happens:
- *      - a waker pops a node (or finds the task in its own table) and calls
- *        wa__wake(task, code): rc is code;
+ *      - a waker pops a node (or looks one up: a JS promise's handle) and
+ *        calls wa__wake_node(node, code): rc is the node's id if it set
+ *        one (which select case, which joined task), else code;
  *      - the sleep_timer fires: rc is 0;
  *      - the task is cancelled or an enclosing timeout expires: rc is
  *        WA_ECANCELED or WA_ETIMEDOUT, and t->wait_cancel(t) has run.
