@@ -31,7 +31,6 @@ mergeInto(LibraryManager.library, {
   // program's own exit status is set by WA.exit.
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
   $WA: {
-    timer: null,
     tickQueued: false,
     macroQueued: false,
     tokens: null,          // Map: token -> { resolve, reject, onDone }
@@ -141,6 +140,7 @@ mergeInto(LibraryManager.library, {
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       // Host work the dead module started (requests in flight…) is undone.
       WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
+      WA.timerDeadline = -1;
       if (WA.timer !== null) clearTimeout(WA.timer);
       WA.timer = null;
       if (!isExit) {
@@ -219,9 +219,48 @@ mergeInto(LibraryManager.library, {
       });
     },
 
+    // One host callback, with the clock reading C uses for all of it.
     tick: function () {
       WA.tickQueued = false;
-      WA.enter(WA.jspi ? WA.jspi.tick : function () { _wa__host_tick(); });
+      var now = performance.now();
+      WA.enter(WA.jspi ? function () { return WA.jspi.tick(now); } : function () { _wa__host_tick(now); });
+    },
+
+    // The host timer (wa__host_timer_arm). setTimeout counts whole
+    // milliseconds and may fire up to one early (Node measures from its
+    // loop's cached time): it is armed for the whole milliseconds left, and
+    // the last fraction is waited out on macrotasks (setImmediate or a
+    // MessageChannel message: not clamped, and the host's pending work runs
+    // between them), so C is called once, as soon after the deadline as
+    // the host can, never before: not up to a millisecond late, as a timer
+    // rounded up to whole milliseconds is, and not early either (asyncio
+    // runs timers within its clock's resolution; libuv rounds to whole
+    // milliseconds and so, as setTimeout does, can be early by up to one).
+    // The cost: at most a millisecond of polling before a deadline. C is
+    // not called when a wait ends before the deadline (a long one, in parts
+    // of at most 2^31-1 ms, setTimeout's limit).
+    timer: null,          // the pending setTimeout
+    timerDeadline: -1,    // what C armed (performance.now() ms), or -1
+    timerPolling: false,  // a macrotask check is on its way
+    timerWait: function (left) {
+      if (left < 1) {
+        WA.timerPolling = true;
+        WA.postMacrotask(WA.timerPoll);
+      } else {
+        WA.timer = setTimeout(WA.timerCheck, Math.min(2147483647, Math.floor(left)));
+      }
+    },
+    timerPoll: function () {
+      WA.timerPolling = false;
+      WA.timerCheck();
+    },
+    timerCheck: function () {
+      WA.timer = null;
+      if (WA.timerDeadline < 0) return; // disarmed meanwhile
+      var now = performance.now();
+      if (now < WA.timerDeadline) return WA.timerWait(WA.timerDeadline - now);
+      WA.timerDeadline = -1;
+      WA.enter(WA.jspi ? function () { return WA.jspi.timerFired(now); } : function () { _wa__host_timer_fired(now); });
     },
 
     macroTick: function () {
@@ -355,20 +394,15 @@ mergeInto(LibraryManager.library, {
 
   wa__host_timer_arm__deps: ['$WA'],
   wa__host_timer_arm: function (deadline) {
+    WA.timerDeadline = deadline;
     if (WA.timer !== null) clearTimeout(WA.timer);
-    // Rounded up: hosts run timers on whole milliseconds, and a timer that
-    // fires before the deadline would only have to be armed again.
-    // At most 2^31-1 ms, the longest setTimeout takes (a longer delay
-    // becomes 1 ms): a farther deadline fires early and C re-arms.
-    var delay = Math.min(2147483647, Math.max(0, Math.ceil(deadline - performance.now())));
-    WA.timer = setTimeout(function () {
-      WA.timer = null;
-      WA.enter(WA.jspi ? WA.jspi.timerFired : function () { _wa__host_timer_fired(); });
-    }, delay);
+    WA.timer = null;
+    if (!WA.timerPolling) WA.timerWait(deadline - performance.now());
   },
 
   wa__host_timer_disarm__deps: ['$WA'],
   wa__host_timer_disarm: function () {
+    WA.timerDeadline = -1;
     if (WA.timer !== null) clearTimeout(WA.timer);
     WA.timer = null;
   },
