@@ -105,11 +105,16 @@ int wa__timers_count(void) { return heap_len; }
 
 int64_t wa__timer_now(void) { return wa__us_from_ms(wa__host_now()); }
 
-/* In the host's milliseconds, exact to the microsecond for any deadline
- * within 2^53 us (285 years); farther ones saturate to never. */
+/* A deadline is a whole millisecond of wa_now()'s clock: the current one
+ * plus ms, as libuv (and so Node's setTimeout) counts. A sleep then lasts
+ * at least ms by wa_now(), and ends when the host's millisecond timer
+ * fires for that millisecond, not up to a millisecond after it (measured
+ * from a fractional start it may end up to 1 ms sooner, as a setTimeout
+ * does). Exact for any deadline within 2^53 us (285 years); farther ones
+ * saturate to never. */
 int64_t wa__timer_deadline_in(int64_t ms) {
   double now = wa__host_now();
-  return wa__us_from_ms(ms <= 0 ? now : now + (double)ms);
+  return wa__us_from_ms(ms <= 0 ? now : (double)(int64_t)now + (double)ms);
 }
 
 unsigned long wa__timers_fired(void) { return fired; }

@@ -226,32 +226,29 @@ mergeInto(LibraryManager.library, {
       WA.enter(WA.jspi ? function () { return WA.jspi.tick(now); } : function () { _wa__host_tick(now); });
     },
 
-    // The host timer (wa__host_timer_arm). setTimeout counts whole
-    // milliseconds and may fire up to one early (Node measures from its
-    // loop's cached time): it is armed for the whole milliseconds left, and
-    // the last fraction is waited out on macrotasks (setImmediate or a
-    // MessageChannel message: not clamped, and the host's pending work runs
-    // between them), so C is called once, as soon after the deadline as
-    // the host can, never before: not up to a millisecond late, as a timer
-    // rounded up to whole milliseconds is, and not early either (asyncio
-    // runs timers within its clock's resolution; libuv rounds to whole
-    // milliseconds and so, as setTimeout does, can be early by up to one).
-    // The cost: at most a millisecond of polling before a deadline. C is
-    // not called when a wait ends before the deadline (a long one, in parts
-    // of at most 2^31-1 ms, setTimeout's limit).
+    // The host timer (wa__host_timer_arm). C's deadlines are whole
+    // milliseconds (src/timer.c), as setTimeout's are: it is armed for the
+    // milliseconds left, rounded up, and fires as the host's clock reaches
+    // the deadline. C is called once, at the deadline, never before it:
+    // when setTimeout fires early (Node counts from its loop's cached time)
+    // or a long wait ends a part (2^31-1 ms at most, setTimeout's limit),
+    // this waits again without calling C. Nothing polls: waiting out the
+    // last fraction of a millisecond on macrotasks was tried and, on a
+    // loaded machine, made wake-ups 4-10 ms late (a spinning process loses
+    // the CPU; one that sleeps is woken in time).
     timer: null,          // the pending setTimeout
     timerDeadline: -1,    // what C armed (performance.now() ms), or -1
-    timerPolling: false,  // a macrotask check is on its way
+    timerSoon: false,     // a macrotask check is on its way (deadline passed)
     timerWait: function (left) {
-      if (left < 1) {
-        WA.timerPolling = true;
-        WA.postMacrotask(WA.timerPoll);
+      if (left <= 0) {
+        WA.timerSoon = true;
+        WA.postMacrotask(WA.timerNow);
       } else {
-        WA.timer = setTimeout(WA.timerCheck, Math.min(2147483647, Math.floor(left)));
+        WA.timer = setTimeout(WA.timerCheck, Math.min(2147483647, Math.ceil(left)));
       }
     },
-    timerPoll: function () {
-      WA.timerPolling = false;
+    timerNow: function () {
+      WA.timerSoon = false;
       WA.timerCheck();
     },
     timerCheck: function () {
@@ -397,7 +394,7 @@ mergeInto(LibraryManager.library, {
     WA.timerDeadline = deadline;
     if (WA.timer !== null) clearTimeout(WA.timer);
     WA.timer = null;
-    if (!WA.timerPolling) WA.timerWait(deadline - performance.now());
+    if (!WA.timerSoon) WA.timerWait(deadline - performance.now());
   },
 
   wa__host_timer_disarm__deps: ['$WA'],
