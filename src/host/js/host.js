@@ -140,9 +140,7 @@ mergeInto(LibraryManager.library, {
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       // Host work the dead module started (requests in flight…) is undone.
       WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
-      WA.timerDeadline = -1;
-      if (WA.timer !== null) clearTimeout(WA.timer);
-      WA.timer = null;
+      WA.timerStop();
       if (!isExit) {
         WA.flush();
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
@@ -208,8 +206,7 @@ mergeInto(LibraryManager.library, {
         WA.deadCode = 'WA_EXIT';
         WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
       }
-      if (WA.timer !== null) clearTimeout(WA.timer);
-      WA.timer = null;
+      WA.timerStop();
       setTimeout(function () { process.exit(status); }, 0).unref();
     },
 
@@ -263,6 +260,11 @@ mergeInto(LibraryManager.library, {
       } else {
         WA.timer = setTimeout(WA.timerCheck, Math.min(2147483647, Math.ceil(left)));
       }
+    },
+    timerStop: function () {
+      WA.timerDeadline = -1;
+      if (WA.timer !== null) clearTimeout(WA.timer);
+      WA.timer = null;
     },
     timerNow: function () {
       WA.timerSoon = false;
@@ -415,11 +417,7 @@ mergeInto(LibraryManager.library, {
   },
 
   wa__host_timer_disarm__deps: ['$WA'],
-  wa__host_timer_disarm: function () {
-    WA.timerDeadline = -1;
-    if (WA.timer !== null) clearTimeout(WA.timer);
-    WA.timer = null;
-  },
+  wa__host_timer_disarm: function () { WA.timerStop(); },
 
   wa__host_request_tick__deps: ['$WA'],
   wa__host_request_tick: function (yieldToHost) {
