@@ -92,6 +92,17 @@ int wa__waitq_wake_all(wa__waitq *q, int code);
 /* struct wa__timer is in wasync.h (wa_timeout embeds one). */
 typedef struct wa__timer wa__timer;
 
+/* The one conversion between the host's clock (fractional milliseconds,
+ * wa__host_now) and the timers' unit (whole microseconds on that clock).
+ * Rounded to the nearest microsecond, so a deadline that went to the host
+ * and back compares equal; saturated at INT64_MAX (never). */
+#define WA__US_PER_MS 1000
+static inline int64_t wa__us_from_ms(double ms) {
+  if (ms >= (double)(INT64_MAX / WA__US_PER_MS)) return INT64_MAX;
+  return (int64_t)(ms * WA__US_PER_MS + 0.5);
+}
+static inline double wa__ms_from_us(int64_t us) { return (double)us / WA__US_PER_MS; }
+
 void wa__timer_init(wa__timer *t, void (*fire)(wa__timer *));
 /* Now, in the timers' unit (microseconds on the wa_now() clock). */
 int64_t wa__timer_now(void);
@@ -105,9 +116,10 @@ int wa__timer_start(wa__timer *t, int64_t deadline);
 int wa__timer_start_in(wa__timer *t, int64_t ms);
 void wa__timer_stop(wa__timer *t);
 int wa__timer_active(const wa__timer *t);
-/* Fires every timer whose deadline has passed, earliest first; re-arms the
- * host timer for the next one. */
-void wa__timers_run(void);
+/* Fires every timer whose deadline is at or before now (a wa__host_now()
+ * reading, the host callback's), earliest first; re-arms the host timer
+ * for the next one. */
+void wa__timers_run(double now);
 int wa__timers_count(void);
 /* How many times the host timer has fired (wa__timers_run calls), for tests. */
 unsigned long wa__timers_fired(void);
@@ -267,10 +279,14 @@ void wa__unpark(wa__task *t);
 /* Cancellation or timeout for t: ends its wait now if parked (it wakes
  * with code), else leaves the code pending for its next await point. */
 void wa__interrupt(wa__task *t, int code);
-/* Runs ready tasks until none is left or the time slice is used up
- * (then asks the host for another tick). Not reentrant: a nested call
- * returns at once. Returns the number of tasks run. */
-int wa__run_ready(void);
+/* One host callback's work on its one clock reading now (wa__host_now()):
+ * due timers first if fire_timers, then ready tasks until none is left or
+ * the time slice is used up (then asks the host for another tick). Tasks
+ * the timers wake run in this same call: no tick is requested for them.
+ * Not reentrant: a nested call (a JSPI tick is waiting on a task) only
+ * fires the timers, whose tasks the running tick then runs. Returns the
+ * number of tasks run. */
+int wa__run_ready(double now, int fire_timers);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);
 

@@ -1,7 +1,8 @@
 /* sched.c — the ready queue and the wait protocol (see internal.h).
  *
- * The host drives: it calls wa__host_tick(), which runs ready tasks in FIFO
- * order until the queue is empty or a time slice is used up, then returns.
+ * The host drives: it calls wa__host_tick() or wa__host_timer_fired() with
+ * its clock reading, which run (due timers, then) ready tasks in FIFO
+ * order until the queue is empty or a time slice is used up, then return.
  * Switching between tasks never leaves wasm (backend.h); a completion from
  * the host wakes a task and asks for at most one tick. */
 #include <stdlib.h>
@@ -112,15 +113,18 @@ static void run_one(wa__task *t) {
   if (t->state == WA__DONE && t->detached) wa__task_free(t);
 }
 
-int wa__run_ready(void) {
+int wa__run_ready(double now, int fire_timers) {
   int ran = 0, next_check = 1, step = 1;
-  double start;
+  double start = now;
   wa__task *t;
-  if (wa__in_tick) return 0;
+  if (wa__in_tick) {
+    if (fire_timers) wa__timers_run(now);
+    return 0;
+  }
   wa__in_tick = 1;
   tick_requested = 0;
-  start = wa__host_now();
   slice_now = (int64_t)start;
+  if (fire_timers) wa__timers_run(now);
   while ((t = ready_pop())) {
     if (t->state == WA__NEW && t->cancel_requested) {
       wa__task_finish(t, WA_ECANCELED); /* cancelled before it started */
@@ -132,7 +136,7 @@ int wa__run_ready(void) {
       if (step < WA__SLICE_CHECK_MAX) step *= 2;
       next_check = ran + step;
       if (wa__ready_head) {
-        double now = wa__host_now();
+        now = wa__host_now();
         slice_now = (int64_t)now;
         if (now - start >= WA__SLICE_MS) {
           tick_requested = 1;
