@@ -40,33 +40,39 @@
 
 static const char js_what[] = "js promise";
 
-typedef struct {
-  uint32_t handle;
-} js_wait;
+/* Every task parked on a JS promise, each by its own node (t->self_wait:
+ * a backend may return wa__js_await to the JS import before the task
+ * suspends, so its frame cannot hold the node); a node's data is the
+ * promise's handle. The host settles by task (wa__js_watch), so the queue
+ * is never searched. */
+static wa__waitq js_waiters;
 
-static void abort_js(wa__task *t) { wa__js_drop(((const js_wait *)t->wait_obj)->handle); }
+static uint32_t node_handle(const wa__wait_node *w) { return (uint32_t)(uintptr_t)w->data; }
+
+/* The wait's hook (internal.h): a cancelled or timed-out wait tells JS to
+ * drop the promise, which is left to settle and ignored. */
+static void drop_promise(wa__task *t) { wa__js_drop(node_handle(&t->self_wait)); }
 
 int wa__js_begin(void) { return wa__await_begin(); }
 
 int wa__js_await(uint32_t handle) {
   wa__task *t = wa__cur;
-  js_wait w;
   int rc;
   if (!t) return WA_ENOTASK;
-  w.handle = handle;
   wa__js_watch(handle, t);
+  wa__wait_on(&t->self_wait, &js_waiters, (void *)(uintptr_t)handle);
+  t->wait_cancel = drop_promise;
   wa__ctx_import_park(t, handle);
-  rc = wa__park(js_what, &w, abort_js);
+  rc = wa__wait(js_what, NULL);
   wa__ctx_import_resumed(t);
   return rc;
 }
 
-/* t is the task the host was given (wa__js_watch), and is still parked on
+/* t is the task the host was given (wa__js_watch), and is still waiting on
  * handle: the host forgets the waiter before it calls, and a dropped
- * handle (on_abort) is never settled. The check is a guard, not a search. */
+ * handle (wait_cancel) is never settled. The check is a guard, not a search. */
 void wa__js_settle(wa__task *t, uint32_t handle, int ok, const char *msg, size_t len) {
-  if (!t || t->state != WA__WAITING || t->wait_what != js_what || ((const js_wait *)t->wait_obj)->handle != handle)
-    return;
+  if (!t || t->state != WA__WAITING || t->wait_what != js_what || node_handle(&t->self_wait) != handle) return;
   if (ok) {
     wa__wake(t, 0);
   } else {

@@ -178,7 +178,7 @@ static int join_task(wa__task *t) {
     rc = wa__await_begin();
     if (rc == WA_ENOTASK) return rc;
     t->joined = 1;
-    if (rc == 0) rc = wa__waitq_wait(&t->joiners, NULL, "join", t);
+    if (rc == 0) rc = wa__waitq_wait(&t->joiners, "join", t);
     if (rc != 0) {
       cancel_and_detach(t);
       return rc;
@@ -233,20 +233,9 @@ static int first_done(wa_task **hs, int n) {
   return -1;
 }
 
-typedef struct {
-  wa__wait *nodes;
-  int n;
-} any_wait;
-
-static void abort_any(wa__task *t) {
-  any_wait *aw = (any_wait *)t->wait_obj;
-  for (int i = 0; i < aw->n; i++) wa__waitq_remove(&aw->nodes[i]);
-}
-
 int wa_join_any(wa_task **hs, int n, int *idx) {
   int i, rc, k;
-  wa__wait small[8], *nodes = small;
-  any_wait aw;
+  wa__wait_node small[8], *nodes = small;
   if (idx) *idx = -1;
   if (n <= 0 || !hs) return WA_EINVAL;
   for (i = 0; i < n; i++) {
@@ -259,20 +248,14 @@ int wa_join_any(wa_task **hs, int n, int *idx) {
     if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
     for (i = 0; i < n; i++) {
       wa__task *t = wa__task_from_handle(hs[i]);
-      wa__waitq_push(&t->joiners, &nodes[i], wa__cur, NULL);
+      wa__wait_on(&nodes[i], &t->joiners, NULL);
+      nodes[i].id = i; /* the first to finish wakes us with its index */
       t->joined = 1;
     }
-    aw.nodes = nodes;
-    aw.n = n;
-    rc = wa__park("join any", &aw, abort_any);
-    for (i = 0; i < n; i++) {
-      wa__task *t = wa__task_from_handle(hs[i]);
-      wa__waitq_remove(&nodes[i]);
-      t->joined = 0;
-    }
+    k = wa__wait("join any", hs);
+    for (i = 0; i < n; i++) wa__task_from_handle(hs[i])->joined = 0;
     if (nodes != small) free(nodes);
-    if (rc) return rc;
-    k = first_done(hs, n);
+    if (k < 0) return k;
   }
   if (idx) *idx = k;
   return wa_join(hs[k]);
@@ -291,8 +274,6 @@ static int yield_prepare(wa__task *t) {
  * keeps nothing across the switch, so it costs the backend no saved frame. */
 int wa_yield(void) { return wa__ctx_suspend(wa__cur, yield_prepare); }
 
-static void abort_sleep(wa__task *t) { wa__timer_stop(&t->sleep_timer); }
-
 int wa_sleep(int64_t ms) {
   wa__task *t = wa__cur;
   int rc;
@@ -301,7 +282,7 @@ int wa_sleep(int64_t ms) {
   if (rc) return rc;
   rc = wa__timer_start_in(&t->sleep_timer, ms);
   if (rc) return rc;
-  return wa__park("sleep", NULL, abort_sleep);
+  return wa__wait("sleep", NULL); /* whatever ends the wait stops the timer */
 }
 
 int64_t wa_now(void) { return (int64_t)wa__host_now(); }

@@ -13,10 +13,10 @@
  * the top on every resume. tests/c/test_stack.c
  * (suspend_primitive_is_not_inlined) keeps this honest.
  *
- * Await points do their bookkeeping in switch_out (the prepare callback,
- * before the unwind), or before calling it (channels park the task
- * themselves and pass no callback), and get their result as its return
- * value (after the rewind), so a wa_yield() in user code costs one
+ * Await points do their bookkeeping before calling switch_out (every wait
+ * parks the task itself and passes no callback) or in it (wa_yield's
+ * prepare callback, before the unwind), and get their result as its
+ * return value (after the rewind), so a wa_yield() in user code costs one
  * instrumented frame: the user's own.
  *
  * Memory: each task owns one block, [region | ctx]. In the region the C

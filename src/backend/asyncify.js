@@ -8,7 +8,7 @@
  *   init()               once, before the first call into C;
  *   recover(e, sp)       an exception escaped C: true if it was a task's
  *                        stack overflow, which is then ended (stack.js);
- *   tick(), timerFired() run wa__host_tick / wa__host_timer_fired;
+ *   tick(now), timerFired(now) run wa__host_tick / wa__host_timer_fired;
  *   asyncCall(start)     the body of a WA_ASYNC_JS import (its value for C);
  *   invoke(call)         the body of the async import wa__host_invoke: runs
  *                        the cwrap call's C function, then WAB.finishCall.
@@ -32,8 +32,8 @@ mergeInto(LibraryManager.library, {
   $WABackend: {
     init: function () { WAS.init(); },
     recover: function (e, sp) { return WAS.recover(e, sp); },
-    tick: function () { _wa__host_tick(); },
-    timerFired: function () { _wa__host_timer_fired(); },
+    tick: function (now) { _wa__host_tick(now); },
+    timerFired: function (now) { _wa__host_timer_fired(now); },
 
     asyncCall: function (start) {
       var h = _wa__asyncify_resuming();

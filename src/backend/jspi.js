@@ -96,8 +96,10 @@ mergeInto(LibraryManager.library, {
     recover: function (e, sp) { return WAS.recover(e, sp); },
     // The tick and the timer run inside promising(), so that the scheduler
     // can wait for a task: they return a promise (WA.enter handles both).
-    tick: function () { WAJ.init(); return WAJ.tickP(); },
-    timerFired: function () { WAJ.init(); return WAJ.timerP(); },
+    // One host callback each: now is its clock reading; the timer's runs
+    // the tasks it wakes, as one promising call.
+    tick: function (now) { WAJ.init(); return WAJ.tickP(now); },
+    timerFired: function (now) { WAJ.init(); return WAJ.timerP(now); },
 
     // A WA_ASYNC_JS import is Suspending here: the park returns here (a
     // deferred suspend) and the import returns the promise the task is

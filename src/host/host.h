@@ -26,11 +26,13 @@ struct wa__task;
 /* ---- imports: the core calls the host ----------------------------------------
  *  wa__host_now          monotonic milliseconds (fractional).
  *  wa__host_timer_arm    arms the host's single timer for an absolute
- *                        wa__host_now() deadline, replacing any earlier one;
- *                        when it fires the host calls wa__host_timer_fired().
- *                        A host may fire early (both wait at most 2^31-1 ms
- *                        at a time, setTimeout's limit): the core finds
- *                        nothing due and arms it again.
+ *                        wa__host_now() deadline (fractional: the host wakes
+ *                        as close after it as it can, never before),
+ *                        replacing any earlier one; once the clock reaches
+ *                        it the host calls wa__host_timer_fired(now), once.
+ *                        A host that must wait in parts (both wait at most
+ *                        2^31-1 ms at a time, setTimeout's limit) waits
+ *                        again itself without calling the core.
  *  wa__host_request_tick asks for one wa__host_tick() soon: from a microtask
  *                        if yield_to_host is 0, after the host's own pending
  *                        work (rendering, I/O) if 1. Requests are merged.
@@ -74,11 +76,15 @@ struct wa__task;
 #define WA_HOST_ASYNC_IMPORT_PREFIX "wa__ajs__"
 
 /* ---- exports: the host calls the core ----------------------------------------
+ * Each callback gets now, the host's wa__host_now() reading for it: the
+ * core reads the clock again only inside a long time slice.
  *  wa__host_tick             runs ready tasks (a time slice); returns the
  *                            number of live tasks.
- *  wa__host_timer_fired      the host timer fired: due timers, then a tick.
+ *  wa__host_timer_fired      the timer's deadline has come: runs due timers,
+ *                            then, in the same call, the tasks they woke.
  *  wa__host_start_main       starts wa_main(argc, argv) as task "main" (argv
- *                            is copied); its end is wa__host_task_done(token,
+ *                            is copied); the host calls wa__host_tick() right
+ *                            after (this call requests no tick); its end is wa__host_task_done(token,
  *                            status). 0, WA_ENOMEM, or WA_ENOTSUP if the
  *                            module is a library (no wa_main).
  *  wa__host_report_deadlock  prints "wasync: deadlock: N tasks blocked" and
@@ -90,8 +96,8 @@ struct wa__task;
  *  wa_last_error             wasync.h's, for a failed call's message (the
  *                            names and texts of codes are generated: $WAE). */
 #define WA_HOST_EXPORTS(X)                                                              \
-  X(int, wa__host_tick, (void))                                                        \
-  X(void, wa__host_timer_fired, (void))                                                \
+  X(int, wa__host_tick, (double now))                                                  \
+  X(void, wa__host_timer_fired, (double now))                                                \
   X(int, wa__host_start_main, (int argc, char **argv, uint32_t token))                 \
   X(void, wa__host_report_deadlock, (void))                                            \
   X(char *, wa__host_tasks_begin, (void))                                              \

@@ -156,6 +156,18 @@ static int overflow_then_park(void *arg) {
   for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
   return wa_chan_recv(parked_chan, &v) + buf[7];
 }
+
+static wa_chan *parked_chans[2];
+
+/* The same with a select, whose nodes (one per case) live in its frame. */
+static int overflow_then_select(void *arg) {
+  volatile char buf[15400];
+  long v = 3, w;
+  wa_select_case cs[2] = {{parked_chans[0], 0, &w}, {parked_chans[1], 1, &v}};
+  (void)arg;
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  return wa_select(cs, 2) + buf[7];
+}
 #endif
 
 /* Regression guard: a channel operation parks the task before the suspend
@@ -172,6 +184,25 @@ TEST_IMPL(task_that_overflows_while_parking_leaves_no_waiter_behind) {
   ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
   ASSERT_ERR(wa_chan_try_send(parked_chan, &v), WA_EAGAIN);
   wa_chan_free(parked_chan);
+#endif
+  return 0;
+}
+
+/* The same for a wait on several queues: every node of the wait goes. */
+TEST_IMPL(task_that_overflows_while_parking_in_select_leaves_no_node_behind) {
+#ifdef __EMSCRIPTEN__
+  wa_task_opts o = {"sparse", 16 * 1024};
+  long v = 1;
+  parked_chans[0] = wa_chan_new(sizeof v, 0);
+  parked_chans[1] = wa_chan_new(sizeof v, 0);
+  ASSERT(parked_chans[0] != NULL && parked_chans[1] != NULL);
+  wa_task *t = wa_spawn_opts(overflow_then_select, NULL, &o);
+  ASSERT(t != NULL);
+  ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
+  ASSERT_ERR(wa_chan_try_send(parked_chans[0], &v), WA_EAGAIN);
+  ASSERT_ERR(wa_chan_try_recv(parked_chans[1], &v), WA_EAGAIN);
+  wa_chan_free(parked_chans[0]);
+  wa_chan_free(parked_chans[1]);
 #endif
   return 0;
 }

@@ -20,7 +20,7 @@ function wasmOf(mjs) {
 describe.each(['asyncify', 'jspi'])('the %s backend\'s module', (backend) => {
   let mod;
   beforeAll(() => {
-    mod = wasmOf(buildFixture('crossings', ['--debug', `--backend=${backend}`], { tag: `boundary-${backend}` }));
+    mod = wasmOf(buildFixture('boundary', ['--debug', `--backend=${backend}`], { tag: backend }));
   }, 300000);
 
   test('exports every export of the table, and no other wasync function', () => {
