@@ -150,5 +150,6 @@ int wa__run_ready(void) {
     }
   }
   wa__in_tick = 0;
+  if (!wa__ready_head) wa__task_cache_trim(); /* idle: give memory back */
   return ran;
 }
