@@ -189,10 +189,11 @@ int wa__fail(int code, const char *fn, const char *why);
 wa__task *wa__task_first(void);
 /* Capacity of the handle table (slots ever allocated), for soak tests. */
 uint32_t wa__task_slots(void);
-/* Shrinks the cache of finished tasks (task.c) to its idle bound; the
- * scheduler calls it when a tick ends with no task ready. */
+/* Empties the cache of finished tasks (task.c); the scheduler calls it
+ * when a tick ends with no task ready. */
 void wa__task_cache_trim(void);
-/* The idle bound of that cache, in bytes. */
+/* The cache's bound while busy, in bytes: this, or the most bytes of
+ * tasks alive at once since it was last emptied, whichever is larger. */
 #define WA__TASK_CACHE_FLOOR ((size_t)1 << 20)
 /* Bytes (stacks plus task structs) held in that cache, for tests. */
 size_t wa__task_cache_bytes(void);

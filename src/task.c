@@ -93,8 +93,10 @@ __attribute__((weak)) size_t wa__stack_default = WA_STACK_DEFAULT;
  * while tasks come and go, as many bytes as were alive at once since the
  * scheduler was last idle (a finished task's block only goes back to the
  * cache, never beyond what the program had in use). When a tick ends with
- * no task ready, the cache is trimmed to CACHE_FLOOR. Bytes counted per
- * task: its stack_size plus the task struct. */
+ * no task ready, the cache is emptied: an idle program holds no memory
+ * for tasks it has not spawned, and its heap in use (app.stats()) is what
+ * its live objects need. Bytes counted per task: its stack_size plus the
+ * task struct. */
 #define CACHE_CLASSES 8
 #define CACHE_FLOOR WA__TASK_CACHE_FLOOR
 
@@ -149,13 +151,14 @@ static void cache_put(wa__task *t) {
 
 void wa__task_cache_trim(void) {
   live_peak = live_bytes;
-  for (int i = 0; i < CACHE_CLASSES && cached_bytes > CACHE_FLOOR; i++) {
+  for (int i = 0; i < CACHE_CLASSES; i++) {
     wa__task *t;
-    while (cached_bytes > CACHE_FLOOR && (t = cache[i].head)) {
+    while ((t = cache[i].head)) {
       cache[i].head = t->next_ready;
       cached_bytes -= task_bytes(t->stack_size);
       destroy_task(t);
     }
+    cache[i].stack = 0;
   }
 }
 
