@@ -119,12 +119,14 @@ TEST_IMPL(join_all_returns_first_nonzero_in_order) {
 
 TEST_IMPL(join_any_returns_first_to_finish) {
   int idx = -1;
-  wa_task *ts[3] = {wa_spawn(sleep_then_return, (void *)30), wa_spawn(sleep_then_return, (void *)5),
-                    wa_spawn(sleep_then_return, (void *)15)};
+  /* Far apart: each deadline is taken when its task first runs, and a
+   * loaded machine can hold the process for tens of ms between two. */
+  wa_task *ts[3] = {wa_spawn(sleep_then_return, (void *)300), wa_spawn(sleep_then_return, (void *)5),
+                    wa_spawn(sleep_then_return, (void *)150)};
   ASSERT_EQ(wa_join_any(ts, 3, &idx), 5);
   ASSERT_EQ(idx, 1);
-  ASSERT_EQ(wa_join(ts[0]), 30);
-  ASSERT_EQ(wa_join(ts[2]), 15);
+  ASSERT_EQ(wa_join(ts[0]), 300);
+  ASSERT_EQ(wa_join(ts[2]), 150);
   return 0;
 }
 
