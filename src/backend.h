@@ -17,6 +17,13 @@
 struct wa__ctx *wa__ctx_create(size_t stack_size);
 /* Releases t->ctx. t must not be running. */
 void wa__ctx_destroy(struct wa__task *t);
+/* Readies t->ctx, of a task that will never run again, for a new task
+ * with the same stack_size (the core's cache of finished tasks, task.c):
+ * the canaries, the high-water mark and the start state are as
+ * wa__ctx_create leaves them. Returns 0, or -1 if the block must not be
+ * reused (then the caller destroys it): the native backend under ASan,
+ * so that a stale pointer into a finished task's stack still faults. */
+int wa__ctx_recycle(struct wa__task *t);
 /* Scheduler side: runs t (first start or resume) until it suspends
  * (returns 0), its function returns (returns 1 and sets *status), or it
  * overflowed and can never be resumed (returns WA_EOVERFLOW). The backend

@@ -184,6 +184,7 @@ struct wa__task {
   char *last_error;           /* malloc'd message for wa_last_error(), or NULL */
   uint32_t host_token;        /* non-zero: started by the host, report its end */
   struct wa__ctx *ctx;
+  size_t stack_size;          /* as spawned: its class in the task cache */
 };
 
 /* The running task, or NULL in the scheduler / outside any task. */
@@ -214,6 +215,14 @@ int wa__fail(int code, const char *fn, const char *why);
 wa__task *wa__task_first(void);
 /* Capacity of the handle table (slots ever allocated), for soak tests. */
 uint32_t wa__task_slots(void);
+/* Empties the cache of finished tasks (task.c); the scheduler calls it
+ * when a tick ends with no task ready. */
+void wa__task_cache_trim(void);
+/* The cache's bound while busy, in bytes: this, or the most bytes of
+ * tasks alive at once since it was last emptied, whichever is larger. */
+#define WA__TASK_CACHE_FLOOR ((size_t)1 << 20)
+/* Bytes (stacks plus task structs) held in that cache, for tests. */
+size_t wa__task_cache_bytes(void);
 
 /* ---- scheduler (sched.c) --------------------------------------------------- */
 

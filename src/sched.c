@@ -147,5 +147,6 @@ int wa__run_ready(double now, int fire_timers) {
     }
   }
   wa__in_tick = 0;
+  if (!wa__ready_head) wa__task_cache_trim(); /* idle: give memory back */
   return ran;
 }

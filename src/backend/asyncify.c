@@ -119,6 +119,16 @@ static void write_canaries(struct wa__ctx *c) {
 static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
 
 
+/* The state of a block that no task has run on yet. */
+static void fresh_start(struct wa__ctx *c) {
+  c->started = 0;
+  c->overflowed = 0;
+  c->used = 0;
+  c->import_key = 0;
+  c->sp = c->hi;
+  write_canaries(c);
+}
+
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < SAVE_RESERVE_MAX ? stack_size / 4 : SAVE_RESERVE_MAX;
   size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
@@ -133,13 +143,13 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   c->lo = (uintptr_t)block;
   c->hi = c->lo + stack_size;
   c->limit = c->lo + reserve;
-  c->started = 0;
-  c->overflowed = 0;
-  c->used = 0;
-  c->import_key = 0;
-  c->sp = c->hi;
-  write_canaries(c);
+  fresh_start(c);
   return c;
+}
+
+int wa__ctx_recycle(wa__task *t) {
+  fresh_start(t->ctx);
+  return 0;
 }
 
 void wa__ctx_destroy(wa__task *t) {
