@@ -11,7 +11,8 @@
 // BENCH_SLEEPER_RUNS (3), BENCH_KERNEL_ITERS (30000000), BENCH_FETCH_TOTAL
 // (10000), BENCH_FETCH_REPS (5), BENCH_SQLITE_LOOKUPS (20 per task, 64
 // tasks), BENCH_SQLITE_ROWS (20000) and BENCH_SQLITE_QUERIES (20000) for the
-// in-memory database. The driver's own knobs (BENCH_ONLY,
+// in-memory database, BENCH_SQLITE_DELAY (0: milliseconds the HTTP server
+// holds each answer, a slow network). The driver's own knobs (BENCH_ONLY,
 // BENCH_WASYNC_FLAGS, BENCH_JSPI_NODE) are described in driver.mjs.
 
 const num = (name, dflt) => Number(process.env[name] || dflt);
@@ -50,3 +51,4 @@ export const SQLITE_TASKS = 64;
 export const SQLITE_LOOKUPS = num('BENCH_SQLITE_LOOKUPS', 20);
 export const SQLITE_ROWS = num('BENCH_SQLITE_ROWS', 20_000);
 export const SQLITE_QUERIES = num('BENCH_SQLITE_QUERIES', 20_000);
+export const SQLITE_DELAY = num('BENCH_SQLITE_DELAY', 0);
