@@ -6,10 +6,11 @@ CLI       := $(NODE) js/cli.mjs
 CC_NATIVE ?= gcc
 BUILD     := build
 
-CORE_SRCS   := $(filter-out src/host_native.c,$(wildcard src/*.c))
+CORE_SRCS   := $(wildcard src/*.c)
 WASM_BACKEND := src/backend/asyncify.c src/backend/asyncify_sp.S
-NATIVE_SRCS := $(CORE_SRCS) src/backend/native.c src/host_native.c
-HEADERS     := $(wildcard src/*.h src/backend/*.h)
+NATIVE_SRCS := $(CORE_SRCS) src/backend/native.c src/host/native.c
+HEADERS     := $(wildcard src/*.h src/backend/*.h src/host/*.h)
+HOST_JS     := $(wildcard src/host/js/*.js src/host/js/*.json src/backend/*.js src/backend/*.json)
 TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 
@@ -65,15 +66,15 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	@mkdir -p $(dir $@)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
-$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
 	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests as a debug build: -O0 user code, per-function stack checks.
-$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests on the JSPI backend (run where the engine has JSPI: Node 24+).
-$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/asyncify_sp.S $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(wildcard wasm/*.js wasm/*.json) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/asyncify_sp.S $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/build.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
 	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops and
@@ -117,7 +118,7 @@ test-matrix:
 	DIST=$(DIST) bash tests/matrix/run.sh
 
 # ---- demo -----------------------------------------------------------------------
-$(BUILD)/demo/demo.mjs: examples/demo.c $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(wildcard wasm/*.js wasm/*.json) | deps
+$(BUILD)/demo/demo.mjs: examples/demo.c $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(HOST_JS) | deps
 	$(CLI) build examples/demo.c -o $@
 
 # examples/demo.mjs starts a local HTTP server and runs the demo against it.

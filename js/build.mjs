@@ -30,13 +30,13 @@ export function checkBackend(backend) {
 /** Runtime sources (the core plus the backend and its stack-pointer helpers). */
 export function runtimeSources({ backend = 'asyncify' } = {}) {
   const core = fs.readdirSync(SRC)
-    .filter((f) => f.endsWith('.c') && f !== 'host_native.c')
+    .filter((f) => f.endsWith('.c'))
     .map((f) => path.join(SRC, f));
   return [...core.sort(), path.join(SRC, 'backend', `${checkBackend(backend)}.c`), path.join(SRC, 'backend', 'asyncify_sp.S')];
 }
 
 function jsonList(file) {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'wasm', file), 'utf8'));
+  return JSON.parse(fs.readFileSync(path.join(SRC, file), 'utf8'));
 }
 
 /**
@@ -104,7 +104,7 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //    the same (jspi.c switches its limits with each task).
 export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
   const jspi = checkBackend(backend) === 'jspi';
-  const exported = [...jsonList('exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
+  const exported = [...jsonList('host/js/exports.json'), ...(jspi ? JSPI_EXPORTS : [])];
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
     // C++ links without -flto: with it emcc links the LTO build of libc++,
@@ -113,7 +113,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     // runtime and user code together; only the system libraries are not.
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', ...(cxx ? [] : ['-flto']), check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
-    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('async-imports.json'))}`]),
+    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(jsonList('backend/asyncify-imports.json'))}`]),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -130,7 +130,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     ...releaseLinkFlags({ debug }),
     '-sENVIRONMENT=web,worker,node',
     `-sEXPORTED_FUNCTIONS=${JSON.stringify(exported)}`,
-    `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('runtime-methods.json'))}`,
+    `-sEXPORTED_RUNTIME_METHODS=${JSON.stringify(jsonList('host/js/runtime-methods.json'))}`,
     ...jsLibraries({ backend }).flatMap((lib) => ['--js-library', lib]),
   ];
 }
@@ -139,8 +139,8 @@ const JSPI_EXPORTS = ['_wa__jspi_task_entry', '_wa__jspi_defer_next', '_wa__jspi
 
 /** The --js-library files, in link order. */
 export function jsLibraries({ backend = 'asyncify' } = {}) {
-  return ['library_wasync.js', 'library_wasync_bridge.js', 'library_wasync_fetch.js', 'library_wasync_env.js',
-    ...(backend === 'jspi' ? ['library_wasync_jspi.js'] : [])].map((f) => path.join(ROOT, 'wasm', f));
+  return ['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js',
+    ...(backend === 'jspi' ? ['backend/jspi.js'] : [])].map((f) => path.join(SRC, f));
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
@@ -197,7 +197,7 @@ const libName = ({ debug, backend = 'asyncify' }) =>
  * every runtime source and header. Equal digests mean an equal library.
  */
 function libDigest({ debug, backend = 'asyncify' }) {
-  const headers = [SRC, path.join(SRC, 'backend')]
+  const headers = [SRC, path.join(SRC, 'backend'), path.join(SRC, 'host')]
     .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).map((f) => path.join(d, f)));
   const files = [...runtimeSources({ backend }), ...headers];
   const flags = runtimeCompileFlags({ debug }).filter((f) => f !== SRC);

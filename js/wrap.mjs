@@ -9,7 +9,7 @@
 //    fetch() on a file path and fail); in browsers it locates the .wasm
 //    relative to the module's URL, which bundlers understand.
 //  - under Node, gives the C program the process's environment (getenv sees
-//    process.env; wasm/library_wasync_env.js).
+//    process.env; src/host/js/env.js).
 //  - run directly (`node app.mjs args`, also through a symlink), runs wa_main
 //    with argv[0] the module's path as node got it (or the name `wasync run`
 //    passes in WASYNC_ARGV0) and exits with its status.

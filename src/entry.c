@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-#include "host.h"
+#include "host/host.h"
 
 #define MAIN_STACK ((size_t)256 * 1024)
 

@@ -1,5 +1,5 @@
 /* fetch.c — wa_fetch and wa_response_*: the C half of
- * wasm/library_wasync_fetch.js. Backend-blind: it parks and wakes tasks and
+ * src/host/js/fetch.js. Backend-blind: it parks and wakes tasks and
  * talks to the host only through the imports declared below.
  *
  * Protocol (no async imports: every park happens in C, so the unwind never
@@ -47,7 +47,7 @@
 
 #define WA__FETCH_PARK (-1000)
 
-/* Imports from wasm/library_wasync_fetch.js (plain, synchronous). */
+/* Imports from src/host/js/fetch.js (plain, synchronous). */
 int wa__fetch_start(wa_response *r, const char *url, const char *method,
                     const char *const *headers, const void *body, size_t body_len);
 long wa__fetch_read(uint32_t handle, void *buf, size_t len);

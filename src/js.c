@@ -1,10 +1,10 @@
 /* js.c — JavaScript from C (WA_ASYNC_JS) and C from JavaScript (cwrap),
- * the C half of wasm/library_wasync_bridge.js. Backend-blind: it only parks
+ * the C half of src/host/js/js.js. Backend-blind: it only parks
  * and wakes tasks; the JS half owns the promises.
  *
  * JavaScript from C. WA_ASYNC_JS(ret, name, params, body) makes `name` a JS
  * import (EM_JS-style, import name "wa__ajs__<name>", which
- * wasm/async-imports.json lists by wildcard so Asyncify instruments its
+ * src/backend/asyncify-imports.json lists by wildcard so Asyncify instruments its
  * callers). Called in a task, that import:
  *   1. wa__js_begin(): the await point's first step (WA_ENOTASK outside a
  *      task, or a pending WA_ECANCELED / WA_ETIMEDOUT: returned at once and
@@ -38,7 +38,7 @@
 
 #ifdef __EMSCRIPTEN__
 
-/* Imports from wasm/library_wasync_bridge.js. */
+/* Imports from src/host/js/js.js. */
 void wa__js_drop(uint32_t handle);
 /* A handed-over promise: -1 unknown handle, 0 pending, 1 settled. */
 int wa__js_state(uint32_t handle);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
-#include "host.h"
+#include "host/host.h"
 
 #define SLOT_BITS 22u
 #define SLOT_MASK ((1u << SLOT_BITS) - 1u)

@@ -4,7 +4,7 @@
  * deadline: 100 000 sleepers cost one setTimeout. */
 #include <stdlib.h>
 #include "internal.h"
-#include "host.h"
+#include "host/host.h"
 
 static wa__timer **heap;
 static int heap_len, heap_cap;

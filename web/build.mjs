@@ -30,7 +30,7 @@ function copy(src, dst) {
 // The runtime's inputs: a change to any of them rebuilds every demo.
 function runtimeInputs() {
   const files = [];
-  for (const dir of ['src', 'src/backend', 'wasm', 'js']) {
+  for (const dir of ['src', 'src/backend', 'src/host', 'src/host/js', 'js']) {
     for (const f of fs.readdirSync(path.join(ROOT, dir))) {
       if (/\.(c|h|js|json|mjs)$/.test(f)) files.push(path.join(ROOT, dir, f));
     }

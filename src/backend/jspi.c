@@ -4,7 +4,7 @@
  * the C/JS API are the same. No Binaryen instrumentation: each task runs on
  * its own engine stack, the body of its own WebAssembly.promising() call of
  * wa__jspi_task_entry, and suspends through an import wrapped in
- * WebAssembly.Suspending (wasm/library_wasync_jspi.js):
+ * WebAssembly.Suspending (src/backend/jspi.js):
  *  - the scheduler loop stays in C (sched.c). The host runs every tick
  *    inside promising() too, so that the scheduler itself can wait;
  *  - first start: wa__jspi_start (Suspending) calls the task's promising
@@ -35,7 +35,7 @@
  * WA_ASYNC_JS and cwrap calls call C from a JS import; JSPI cannot suspend
  * through a JS frame, so those imports are Suspending themselves: the JS
  * side asks for a deferred suspend (wa__jspi_defer_next), the park returns
- * to JS, which returns the promise to the engine (library_wasync_jspi.js).
+ * to JS, which returns the promise to the engine (src/backend/jspi.js).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +47,7 @@
 #include "../backend.h"
 #include "canary.h"
 
-/* wasm/library_wasync_jspi.js. start, resume and suspend are Suspending. */
+/* src/backend/jspi.js. start, resume and suspend are Suspending. */
 extern void wa__jspi_start(wa__task *t);
 extern void wa__jspi_resume(wa__task *t);
 extern void wa__jspi_suspend(wa__task *t);

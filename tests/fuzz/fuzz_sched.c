@@ -27,7 +27,7 @@
 #include <string.h>
 #include "wasync.h"
 #include "internal.h"
-#include "host_native.h"
+#include "host/native.h"
 
 #define MAX_TASKS 12
 #define MAX_CHANS 4

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { buildFixture, cli, FIXTURES, runProgram } from './helpers.mjs';
 
 test('build writes an ES module and its .wasm, and running it runs wa_main', () => {
@@ -80,4 +81,47 @@ test('a build that takes over a second says so in one line per stage on stderr; 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Node's process.exit() tears the V8 platform down without disposing the
+// isolate, and Node 24 then sometimes waits forever for a wasm compile job
+// (about one exit in 600 on Debian sid hung after the program's last line).
+// A program therefore ends as Node ends by itself, and nothing of it runs on.
+describe('a program that ends while other tasks still run', () => {
+  const preload = path.join(FIXTURES, 'ending-preload.mjs');
+  const nodeArgs = ['--import', preload];
+  // Tasks woken in the tick in which the program ended may still finish
+  // their step (the chatter prints at most once per wake); none runs later.
+  const endsWith = (stdout, last) => {
+    const lines = stdout.trim().split('\n');
+    const at = lines.lastIndexOf(last);
+    expect(at).toBeGreaterThan(0); // the chatter ran before
+    expect(lines.slice(at + 1).filter((l) => l === 'tick').length).toBeLessThanOrEqual(1);
+    expect(lines.length - at - 1).toBeLessThanOrEqual(1);
+  };
+
+  test('ends when wa_main returns, with its status, without process.exit, and no task runs on', () => {
+    const r = spawnSync(process.execPath, [...nodeArgs, buildFixture('ending')], { encoding: 'utf8', timeout: 60000 });
+    expect(r.status).toBe(3);
+    endsWith(r.stdout, 'main returns');
+    expect(r.stderr).not.toMatch(/process\.exit/);
+  });
+
+  test('ends on exit() in a task, with its status, and no task runs on', () => {
+    const r = spawnSync(process.execPath, [...nodeArgs, buildFixture('ending'), 'exit', '4'], { encoding: 'utf8', timeout: 60000 });
+    expect(r.status).toBe(4);
+    endsWith(r.stdout, 'exit() is called');
+    expect(r.stderr).not.toMatch(/process\.exit/);
+  });
+
+  test('still ends at once when the embedder keeps the event loop alive', () => {
+    const start = Date.now();
+    const r = spawnSync(process.execPath, [...nodeArgs, buildFixture('ending')], {
+      encoding: 'utf8', timeout: 60000, env: { ...process.env, WASYNC_TEST_KEEP_ALIVE: '1' },
+    });
+    expect(r.status).toBe(3);
+    endsWith(r.stdout, 'main returns');
+    expect(r.stderr).toMatch(/process\.exit\(3\) called/); // the forced end, on the next turn of the loop
+    expect(Date.now() - start).toBeLessThan(30000); // not the interval's or the sleeper's hour
+  });
 });

@@ -12,8 +12,8 @@ function buildFetchFixture() {
   const src = path.join(FIXTURES, 'fetch.c');
   const out = fixtureOut('fetch');
   const deps = [src, path.join(ROOT, 'js', 'build.mjs'),
-    ...fs.readdirSync(path.join(ROOT, 'src')).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(ROOT, 'src', f)),
-    ...fs.readdirSync(path.join(ROOT, 'wasm')).map((f) => path.join(ROOT, 'wasm', f))];
+    ...['src', 'src/backend', 'src/host', 'src/host/js'].flatMap((d) => fs.readdirSync(path.join(ROOT, d))
+      .filter((f) => /\.(c|h|S|js|json)$/.test(f)).map((f) => path.join(ROOT, d, f)))];
   const newest = Math.max(...deps.map((f) => fs.statSync(f).mtimeMs));
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest) {
     const r = cli(['build', src, ...BACKEND_ARGS, '-o', out]);
@@ -261,7 +261,7 @@ describe('cancellation and timeouts', () => {
 
 // Outside a vm context (Jest's hides Node's global dispatcher), Node's fetch
 // is aborted through undici's dispatcher interface instead of one
-// AbortSignal per request (library_wasync_fetch.js, "How a request is
+// AbortSignal per request (src/host/js/fetch.js, "How a request is
 // aborted"). The same cancellation checks, in a plain Node process.
 describe('cancellation through the undici dispatcher (plain Node process)', () => {
   const CHILD = `

@@ -25,7 +25,7 @@ export function cli(args, opts = {}) {
 }
 
 function newestInputMtime(src) {
-  const dirs = ['src', 'src/backend', 'wasm', 'js'].map((d) => path.join(ROOT, d));
+  const dirs = ['src', 'src/backend', 'src/host', 'src/host/js', 'js'].map((d) => path.join(ROOT, d));
   const files = [src, ...dirs.flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))]
     .filter((f) => fs.statSync(f).isFile());
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));

@@ -78,7 +78,7 @@ function digestOf(files) {
 /** examples/sqlite-http-vfs built with wasync; rebuilt when any input changed. */
 function wasmBuild(c) {
   const inputs = [c, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
-  for (const d of ['src', 'src/backend', 'wasm', 'js']) {
+  for (const d of ['src', 'src/backend', 'src/host', 'src/host/js', 'js']) {
     for (const f of fs.readdirSync(path.join(ROOT, d)).sort()) {
       const p = path.join(ROOT, d, f);
       if (fs.statSync(p).isFile()) inputs.push(p);

@@ -1,5 +1,5 @@
 /**
- * library_wasync_env.js — getenv() under Node sees process.env.
+ * env.js — getenv() under Node sees process.env.
  *
  * Emscripten's C environment is built once, from defaults (USER=web_user,
  * HOME=/home/web_user, ...) overridden by the JS object ENV. The generated

@@ -1,4 +1,4 @@
-/* host_native.c — the host interface as a plain loop, for native builds:
+/* native.c — the host interface as a plain loop, for native builds:
  * run ready tasks, else sleep until the one timer is due, else (nothing
  * can ever happen again) report a deadlock. */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -6,9 +6,9 @@
 #endif
 #include <stdio.h>
 #include <time.h>
-#include "internal.h"
+#include "../internal.h"
 #include "host.h"
-#include "host_native.h"
+#include "native.h"
 
 static double timer_deadline = -1;
 static int tick_wanted;

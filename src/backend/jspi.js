@@ -1,6 +1,6 @@
 /**
- * library_wasync_jspi.js — the JS half of src/backend/jspi.c, linked only by
- * `wasync build --backend=jspi` (fourth --js-library).
+ * jspi.js — the JS half of src/backend/jspi.c, linked only by
+ * `wasync build --backend=jspi` (last --js-library).
  *
  * Every task is one WebAssembly.promising() call of wa__jspi_task_entry;
  * the scheduler's tick is another (so it can wait for a task). A task's

@@ -1,6 +1,6 @@
 /**
- * library_wasync_bridge.js — JavaScript from C and C from JavaScript, the JS
- * half of src/js.c (second --js-library, next to library_wasync.js).
+ * js.js — JavaScript from C and C from JavaScript, the JS
+ * half of src/js.c (second --js-library, next to host.js).
  *
  *  - WA_ASYNC_JS: the generated import calls WAB.asyncCall(asyncFn). Its
  *    promise is kept in WAB.promises under a handle while the calling task
@@ -447,7 +447,7 @@ mergeInto(LibraryManager.library, {
     return -10; // WA_EJS
   },
 
-  // Async import (wasm/async-imports.json): called again on every rewind.
+  // Async import (src/backend/asyncify-imports.json): called again on every rewind.
   wa__host_invoke__deps: ['$WAB'],
   wa__host_invoke: function (token) {
     var call = WAB.calls.get(token);

@@ -1,4 +1,4 @@
-/* host_native.h — entry point of the native host (tests and native demos). */
+/* native.h — entry point of the native host (tests and native demos). */
 #ifndef WA_HOST_NATIVE_H
 #define WA_HOST_NATIVE_H
 #include "wasync.h"

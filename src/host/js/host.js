@@ -1,5 +1,5 @@
 /**
- * library_wasync.js — the host side of wasync (src/host.h), as an
+ * host.js — the host side of wasync (src/host/host.h), as an
  * Emscripten --js-library. Works in browsers and Node.
  *
  * The JS event loop drives; it never schedules task by task:
@@ -98,7 +98,7 @@ mergeInto(LibraryManager.library, {
         WA.fatal(e2); // exit() or a trap while recovering
       }
     },
-    jspi: null,             // the JSPI backend's host half (library_wasync_jspi.js), if linked
+    jspi: null,             // the JSPI backend's host half (src/backend/jspi.js), if linked
 
     // A task ran out of stack: ours (debug builds' per-function check) or
     // the JS engine's own call stack (deep recursion in any build). Ends
@@ -190,10 +190,27 @@ mergeInto(LibraryManager.library, {
       try { _fflush(0); } catch (e) { /* the module may be dead */ }
     },
 
+    // Ends a program with status, as Go does when main returns: nothing
+    // the module started runs on. Node is left to end by itself (the event
+    // loop drains once the module holds nothing): process.exit() tears the
+    // V8 platform down without disposing the isolate, and Node 24 then
+    // sometimes waits forever for a wasm compile job (about 1 exit in 600
+    // on Debian sid). Only if something else keeps the loop alive does an
+    // unref'd timer force the exit on the next turn of the loop.
+    exiting: false,
     exit: function (status) {
+      if (WA.exiting) return;
+      WA.exiting = true;
       WA.flush();
+      process.exitCode = status;
+      if (!WA.dead) {
+        WA.dead = 'the program has ended';
+        WA.deadCode = 'WA_EXIT';
+        WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
+      }
       if (WA.timer !== null) clearTimeout(WA.timer);
-      process.exit(status);
+      WA.timer = null;
+      setTimeout(function () { process.exit(status); }, 0).unref();
     },
 
     // Node: runs wa_main as a program. The process exits with its status as

@@ -1,5 +1,5 @@
 /**
- * library_wasync_fetch.js — the JS half of src/fetch.c (third --js-library):
+ * fetch.js — the JS half of src/fetch.c (third --js-library):
  * wa_fetch over the host's fetch() in Node 18+ and browsers.
  *
  * C holds integer handles into WAF.table, never JS objects. Each entry

@@ -1,6 +1,6 @@
 /* host.h — what the core needs from the event loop that drives it.
- * Implemented twice: wasm/library_wasync.js (browser and Node, as JS
- * imports) and src/host_native.c (a poll() loop for native tests).
+ * Implemented twice: src/host/js/host.js (browser and Node, as JS
+ * imports) and src/host/native.c (a poll() loop for native tests).
  *
  * The host calls back into the core through the wa__host_* exports at the
  * bottom: it never schedules tasks itself, it only reports events. */
