@@ -65,11 +65,11 @@ const objects = once(async () => {
   return { sqlite, lookups, memPlain, memWasync };
 });
 
-/** Every file under the wasync checkout's src/, wasm/ and js/: what a wasync build is made of besides its inputs. */
+/** Every file under the wasync checkout's src/ and js/: what a wasync build is made of besides its inputs. */
 function wasyncFiles() {
   const walk = (d) => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))
     .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
-  return ['src', 'wasm', 'js'].flatMap((d) => walk(path.join(ROOT, d)));
+  return ['src', 'js'].flatMap((d) => walk(path.join(ROOT, d)));
 }
 
 /**
