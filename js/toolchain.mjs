@@ -47,10 +47,15 @@ export function emccAtLeast(v) {
  *    its host's error handling. 5.0.2 removed both settings (its ChangeLog:
  *    "problematic as it injects a global process.on handler"); passing them
  *    there is a legacy-setting warning.
+ *  - $getTempRet0: without WASM_BIGINT (the default before 4.0) an i64
+ *    result reaches JS as its low half, and cwrap's 'i64'/'u64' read the
+ *    high half with getTempRet0. Since 3.1.20 that is a JS library helper
+ *    that is only linked when something asks for it (3.1.6 always has it).
  */
 export function releaseLinkFlags({ debug = false } = {}) {
   return [
     ...(emccAtLeast('5.0.2') ? [] : ['-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0']),
+    ...(emccAtLeast('3.1.20') ? ['-sDEFAULT_LIBRARY_FUNCS_TO_INCLUDE=$getTempRet0'] : []),
     // Debug builds link with -g (DWARF, so a debugger can show the C
     // source) and at -O2 (Asyncify's output is only compact once Binaryen
     // has optimized it). Since 3.1.8 emcc warns on every such link that

@@ -2,7 +2,8 @@
  *   src/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
  *   src/backend/native.c    native: ucontext, for unit tests under ASan/UBSan
  * The core calls only these functions; they never call back into the core
- * except through prepare callbacks, wa__task_overflowed and wa__unpark. */
+ * except through a prepare callback (wa_yield's), wa__task_overflowed and
+ * wa__unpark. */
 #ifndef WA_BACKEND_H
 #define WA_BACKEND_H
 
@@ -15,6 +16,13 @@
 struct wa__ctx *wa__ctx_create(size_t stack_size);
 /* Releases t->ctx. t must not be running. */
 void wa__ctx_destroy(struct wa__task *t);
+/* Readies t->ctx, of a task that will never run again, for a new task
+ * with the same stack_size (the core's cache of finished tasks, task.c):
+ * the canaries, the high-water mark and the start state are as
+ * wa__ctx_create leaves them. Returns 0, or -1 if the block must not be
+ * reused (then the caller destroys it): the native backend under ASan,
+ * so that a stale pointer into a finished task's stack still faults. */
+int wa__ctx_recycle(struct wa__task *t);
 /* Scheduler side: runs t (first start or resume) until it suspends
  * (returns 0), its function returns (returns 1 and sets *status), or it
  * overflowed and can never be resumed (returns WA_EOVERFLOW). The backend
@@ -22,11 +30,11 @@ void wa__ctx_destroy(struct wa__task *t);
  * suspended task. */
 int wa__ctx_run(struct wa__task *t, int *status);
 
-/* Runs on the task's own stack on the way into a suspend. It returns
- * WA__SUSPEND to suspend (it has then linked t wherever it waits), or any
- * other value, which the await point returns at once without switching:
- * an await point can try its fast path here, so the common case needs no
- * instrumented frame of its own either. */
+/* Runs on the task's own stack on the way into a suspend that is not a
+ * wait (wa_yield's, which puts t back in the ready queue), after the
+ * overflow check. It returns WA__SUSPEND to suspend, or any other value,
+ * which the caller returns at once without switching: wa_yield does all
+ * its work here, so it needs no instrumented frame of its own. */
 typedef int (*wa__prepare_fn)(struct wa__task *t);
 #define WA__SUSPEND 1
 
@@ -41,10 +49,10 @@ static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
   return wa__ctx_switch_out(t, prepare);
 }
 
-/* Task side, for an await point that has already parked t itself
- * (wa__park_prepared): returns control to the scheduler, and t->wake_code
- * when t is resumed. If t cannot suspend (its stack overflowed), its wait
- * is undone first (on_abort runs) and it never resumes. */
+/* Task side, for a task that has already parked itself (wa__wait_park, the
+ * first half of every wait): returns control to the scheduler, and
+ * t->wake_code when t is resumed. If t cannot suspend (its stack
+ * overflowed), wa__unpark ends its wait first and it never resumes. */
 static inline int wa__ctx_suspend_parked(struct wa__task *t) {
   return wa__ctx_switch_out(t, NULL);
 }

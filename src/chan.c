@@ -28,18 +28,11 @@ struct wa_chan {
   wa__waitq sendq, recvq; /* parked chan_waiters; w.data is the element */
 };
 
-typedef struct select_state select_state;
-
 /* A node in a channel queue: w.data points at the element to send or the
- * buffer to receive into; w.ext is the select's state (NULL for a plain
+ * buffer to receive into; w.id is a select's case index (-1 for a plain
  * send or receive, whose node is the task's own self_wait); w.result is set
  * to 0 or WA_ECLOSED by whoever completes the operation. */
-typedef wa__wait chan_waiter;
-
-struct select_state {
-  chan_waiter *nodes; /* one per case: a node's case index is its offset */
-  int n;
-};
+typedef wa__wait_node chan_waiter;
 
 /* ---- element copies ---------------------------------------------------------- */
 
@@ -75,18 +68,12 @@ static void ring_pop(wa_chan *c, void *elem) {
 
 /* ---- completing a parked waiter ------------------------------------------------ */
 
-/* Finishes w's operation with result (0 or WA_ECLOSED) and wakes its task.
- * A select waits on several queues: its other nodes are unlinked first, so
- * no second peer can complete it, and it wakes with the case index. */
+/* Finishes w's operation with result (0 or WA_ECLOSED) and wakes its task:
+ * a select with the case index. Waking unlinks a select's other nodes, so
+ * no second peer can complete it. */
 static void complete(chan_waiter *cw, int result) {
-  select_state *sel = cw->ext;
   cw->result = result;
-  if (sel) {
-    for (int i = 0; i < sel->n; i++) wa__waitq_remove(&sel->nodes[i]);
-    wa__wake(cw->task, (int)(cw - sel->nodes));
-  } else {
-    wa__wake(cw->task, result);
-  }
+  wa__wake_node(cw, result);
 }
 
 static chan_waiter *pop_waiter(wa__waitq *q) { return (chan_waiter *)wa__waitq_pop(q); }
@@ -143,16 +130,14 @@ static int recv_ready(const wa_chan *c) {
 /* ---- plain blocking operations ---------------------------------------------------- */
 
 /* A plain send or receive is decided in one call, chan_op: it completes at
- * once, or links the task's own node and parks it; only then does the
- * caller enter the suspend primitive, with nothing left to prepare. In a
- * release wasm build wa_chan_send/recv inline into their caller (LTO,
- * js/build.mjs), so a channel operation costs Asyncify no frame beyond the
- * caller's; chan_op stays out of line (noinline), and since it cannot
- * suspend, Asyncify leaves its call uninstrumented. An operation that
- * completes at once never enters the suspend primitive. */
-static void abort_chan_wait(wa__task *t) {
-  if (t->wait_node) wa__waitq_remove(t->wait_node);
-}
+ * once, or links the task's own node and parks it (the first half of
+ * wa__wait); only then does the caller enter the suspend primitive (the
+ * second half), with nothing left to prepare. In a release wasm build
+ * wa_chan_send/recv inline into their caller (LTO, js/build.mjs), so a
+ * channel operation costs Asyncify no frame beyond the caller's; chan_op
+ * stays out of line (noinline), and since it cannot suspend and calls
+ * nothing indirect, Asyncify leaves its call uninstrumented. An operation
+ * that completes at once never enters the suspend primitive. */
 
 /* 0 or an error code if the operation completed or failed at once;
  * WA__SUSPEND if the current task is now parked on c. */
@@ -165,9 +150,8 @@ static __attribute__((noinline)) int chan_op(wa_chan *c, void *elem, int is_send
   if (rc != WA_EAGAIN) return rc;
   /* The peer copies from or into elem while we are parked, so it must stay
    * valid: it is the caller's, and the caller is suspended here. */
-  wa__waitq_push(is_send ? &c->sendq : &c->recvq, &t->self_wait, t, elem);
-  t->wait_node = &t->self_wait;
-  return wa__park_prepared(t, is_send ? "chan send" : "chan recv", c, abort_chan_wait);
+  wa__wait_on(&t->self_wait, is_send ? &c->sendq : &c->recvq, elem);
+  return wa__wait_park(t, is_send ? "chan send" : "chan recv", c);
 }
 
 wa_chan *wa_chan_new(size_t elem_size, size_t capacity) {
@@ -262,28 +246,17 @@ static int check_cases(const wa_select_case *cases, int n) {
   return 0;
 }
 
-static void abort_select(wa__task *t) {
-  select_state *st = (select_state *)(uintptr_t)t->wait_obj;
-  for (int i = 0; i < st->n; i++) wa__waitq_remove(&st->nodes[i]);
-}
-
-/* Parks on every case's queue at once; returns the completed case index
- * (its result in nodes[index].result) or an interruption code. Select keeps
- * the classic wa__park: its result is an index, which could be confused
- * with WA__SUSPEND if it were decided in a prepare callback. */
-static int select_park(wa_select_case *cases, int n, chan_waiter *nodes) {
-  select_state st = {nodes, n};
-  int rc;
+/* Waits on every case's queue at once; returns the completed case index
+ * (its result in nodes[index].result) or an interruption code. */
+static int select_wait(wa_select_case *cases, int n, chan_waiter *nodes) {
   for (int i = 0; i < n; i++) {
     wa_chan *c = cases[i].chan;
-    wa__waitq_push(cases[i].is_send ? &c->sendq : &c->recvq, &nodes[i], wa__cur, cases[i].elem);
-    nodes[i].ext = &st;
+    wa__wait_on(&nodes[i], cases[i].is_send ? &c->sendq : &c->recvq, cases[i].elem);
+    nodes[i].id = i;
   }
-  rc = wa__park("select", &st, abort_select);
-  /* complete() or abort_select() already unlinked them; this is a no-op
-   * that never touches a channel freed after waking us. */
-  for (int i = 0; i < n; i++) wa__waitq_remove(&nodes[i]);
-  return rc;
+  /* Whatever ends the wait unlinks every node: none is left on a channel
+   * freed after waking us. */
+  return wa__wait("select", cases);
 }
 
 int wa_select(wa_select_case *cases, int n) {
@@ -300,7 +273,7 @@ int wa_select(wa_select_case *cases, int n) {
     return k;
   }
   if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
-  k = select_park(cases, n, nodes);
+  k = select_wait(cases, n, nodes);
   if (k >= 0) wa__cur->select_result = nodes[k].result;
   if (nodes != small) free(nodes);
   return k;

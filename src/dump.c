@@ -33,7 +33,7 @@ int wa__task_describe(const wa__task *t, char *buf, size_t len) {
       n += snprintf(buf + n, len - (size_t)n, " %s", t->wait_detail);
     if (wa__timer_active(&t->sleep_timer) && (size_t)n < len)
       n += snprintf(buf + n, len - (size_t)n, " (%lld ms left)",
-                    (long long)(t->sleep_timer.deadline / 1000 - now));
+                    (long long)(wa__ms_from_us(t->sleep_timer.deadline) - (double)now));
     if ((size_t)n < len)
       n += snprintf(buf + n, len - (size_t)n, " for %lld ms", (long long)(now - t->wait_since));
   }

@@ -27,6 +27,7 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   main_args *a;
   char *p;
   wa__task *t;
+  int in_tick;
   /* Like a thread's stack: main often does the most (wasync.h). */
   wa_task_opts opts = {"main", MAIN_STACK > wa__stack_default ? MAIN_STACK : wa__stack_default};
   if (!wa_main) return WA_ENOTSUP; /* a library: nothing to run */
@@ -43,7 +44,12 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
     p += n;
   }
   a->argv[argc] = NULL;
+  /* The host ticks right after this call (host.h): the spawn asks for no
+   * tick of its own, which would only find the queue empty. */
+  in_tick = wa__in_tick;
+  wa__in_tick = 1;
   t = wa__task_spawn(main_body, a, &opts);
+  wa__in_tick = in_tick;
   if (!t) {
     free(a);
     return WA_ENOMEM;
@@ -53,12 +59,9 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   return 0;
 }
 
-int wa__host_tick(void) {
-  wa__run_ready();
+int wa__host_tick(double now) {
+  wa__run_ready(now, 0);
   return wa_task_count();
 }
 
-void wa__host_timer_fired(void) {
-  wa__timers_run();
-  wa__run_ready();
-}
+void wa__host_timer_fired(double now) { wa__run_ready(now, 1); }

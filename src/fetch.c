@@ -62,7 +62,7 @@ struct wa_response {
   char *headers;       /* "name\0value\0" pairs, names lower-case (host-made) */
   size_t headers_len;
   int headers_loaded;  /* fetched from the host on first use */
-  wa__task *waiter;    /* task parked on this response, or NULL */
+  wa__waitq reader;    /* the task parked on this response (one at most) */
   long result;         /* what the host delivered for the last wait */
   int error;           /* sticky: a read failed or was aborted */
   char *errmsg;        /* wa_last_error() of that failure (malloc'd), or NULL */
@@ -89,20 +89,26 @@ static int sticky(const wa_response *r) {
   return r->error;
 }
 
-static void abort_wait(wa__task *t) {
-  wa_response *r = (wa_response *)t->wait_obj;
-  r->waiter = NULL;
+/* The wait's hook (internal.h): a cancelled or timed-out wait aborts the
+ * request, and the host never calls back for it again. */
+static void abort_request(wa__task *t) {
+  const wa_response *r = t->wait_obj;
   if (r->handle) wa__fetch_abort(r->handle);
 }
 
-/* Parks the current task on r (the await point's steps 2-4). */
-static int park_on(wa_response *r) {
+/* Waits for the host to complete r's pending step (steps 2 and 3 of the
+ * protocol in internal.h). */
+static int wait_on(wa_response *r) {
   wa__task *t = wa__cur;
-  r->waiter = t;
+  wa__wait_node w;
   r->result = 0;
+  wa__wait_on(&w, &r->reader, NULL);
+  t->wait_cancel = abort_request;
   t->wait_detail = r->url;
-  return wa__park(fetch_what, r, abort_wait);
+  return wa__wait(fetch_what, r);
 }
+
+static int has_reader(const wa_response *r) { return !wa__waitq_empty(&r->reader); }
 
 /* ---- called by the host (exports) ------------------------------------------- */
 
@@ -117,9 +123,9 @@ void wa__fetch_head(wa_response *r, int status, char *hdrs, size_t hdrs_len) {
 /* Completes r's pending wait: result is a byte count (reads), 0, or a
  * negative code with msg (not owned) as the task's wa_last_error(). */
 void wa__fetch_wake(wa_response *r, long result, const char *msg, size_t msg_len) {
-  wa__task *t = r->waiter;
-  if (!t) return;
-  r->waiter = NULL;
+  wa__task *t;
+  if (!has_reader(r)) return;
+  t = r->reader.head->task;
   r->result = result;
   if (result < 0 && msg) wa__set_last_error(t, msg, msg_len);
   wa__wake(t, 0);
@@ -235,7 +241,7 @@ int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out) {
     return rc == WA_EINVAL ? rc : wa__fail(rc, fn, NULL); /* the host set EINVAL's message */
   }
   r->handle = (uint32_t)rc;
-  rc = park_on(r);
+  rc = wait_on(r);
   if (rc != 0) wa__fail(rc, fn, NULL);
   else if (r->result < 0) rc = (int)r->result; /* the host set the message */
   if (rc != 0) {
@@ -279,12 +285,12 @@ long wa_response_read(wa_response *r, void *buf, size_t len) {
   if (len == 0) return 0;
   if (len > 0x40000000) len = 0x40000000;
   if (!r->handle) return wa__fail(WA_EINVAL, fn, "the response was released");
-  if (r->waiter) return wa__fail(WA_EBUSY, fn, "another task is reading this response");
+  if (has_reader(r)) return wa__fail(WA_EBUSY, fn, "another task is reading this response");
   rc = wa__await_begin();
   if (rc) return wa__fail(rc, fn, NULL);
   n = wa__fetch_read(r->handle, buf, len);
   if (n == WA__FETCH_PARK) {
-    rc = park_on(r);
+    rc = wait_on(r);
     if (rc != 0) /* the request was aborted: the rest of the body is gone */
       return set_sticky(r, wa__fail(rc, fn, NULL));
     n = r->result;
@@ -377,7 +383,7 @@ int wa_response_body(wa_response *r, char **data, size_t *len) {
 
 void wa_response_free(wa_response *r) {
   if (!r) return;
-  if (r->waiter) return; /* a task is parked on it: freeing would leave it dangling */
+  if (has_reader(r)) return; /* a task is parked on it: freeing would leave it dangling */
   release(r);
   free(r->headers);
   free(r->errmsg);

@@ -104,7 +104,7 @@ int wa_group_spawn(wa_group *g, wa_fn fn, void *arg) {
  * caller has already been told (and will return) the first one. Stops if
  * g is freed meanwhile. */
 static void wait_all_uninterruptibly(wa_group *g) {
-  while (g->running > 0 && !g->freed) wa__waitq_wait(&g->waiters, NULL, "group (cancelling)", g);
+  while (g->running > 0 && !g->freed) wa__waitq_wait(&g->waiters, "group (cancelling)", g);
 }
 
 int wa_group_wait(wa_group *g) {
@@ -113,7 +113,7 @@ int wa_group_wait(wa_group *g) {
   rc = wa__await_begin();
   if (rc == WA_ENOTASK) return rc;
   g->inside++;
-  while (rc == 0 && g->running > 0 && !g->freed) rc = wa__waitq_wait(&g->waiters, NULL, "group", g);
+  while (rc == 0 && g->running > 0 && !g->freed) rc = wa__waitq_wait(&g->waiters, "group", g);
   if (rc == 0) {
     rc = g->running > 0 ? WA_ECLOSED : g->first; /* freed before every member ended */
   } else if (!g->freed) {

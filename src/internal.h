@@ -4,16 +4,30 @@
  * it switches stacks only through backend.h and talks to the outside world
  * only through host.h.
  *
- * How a task waits (every await point follows the same four steps):
+ * How a task waits: one protocol, after libdill's dill_waitfor/dill_wait.
  *   1. rc = wa__await_begin();  if (rc) return rc;   // not in a task, or a
  *      cancellation/timeout is pending: delivered here, consumed.
- *   2. link a wa__wait node (usually on the task's own stack, which stays
- *      valid while it is parked) into whatever queue it waits on;
- *   3. rc = wa__park("what", obj, on_abort);
- *   4. rc is the code given to wa__wake() by whoever woke it, or
- *      WA_ECANCELED / WA_ETIMEDOUT, in which case on_abort(task) has already
- *      run and must have undone step 2 (wa__waitq_abort does that for a
- *      single queued node).
+ *   2. wa__wait_on(&node, &queue, data) for each queue it waits on (one for
+ *      a plain wait, one per case for wa_select and wa_join_any): the node
+ *      joins the task's wait set. A wait may instead, or also, arm the
+ *      task's sleep_timer (wa_sleep) or start work in the host (a JS
+ *      promise, a fetch), which then names the one hook, t->wait_cancel.
+ *   3. rc = wa__wait("what", obj);   // parks until one of these happens:
+ *      - a waker pops a node (or looks one up: a JS promise's handle) and
+ *        calls wa__wake_node(node, code): rc is the node's id if it set
+ *        one (which select case, which joined task), else code;
+ *      - the sleep_timer fires: rc is 0;
+ *      - the task is cancelled or an enclosing timeout expires: rc is
+ *        WA_ECANCELED or WA_ETIMEDOUT, and t->wait_cancel(t) has run.
+ *      Whichever it is, the scheduler has unlinked every node of the set and
+ *      stopped the sleep_timer before the task runs again: the await point
+ *      undoes nothing itself, and nodes may live in its own frame.
+ * An await point that decides in an out-of-line function whether it must
+ * wait (channels, for the sake of Asyncify: see chan.c) splits step 3 into
+ * its two halves, wa__wait_park() there and wa__ctx_suspend_parked() in its
+ * inline caller; its node then lives in the task (t->self_wait).
+ * wa_yield is the one suspend that is not a wait: the task goes back into
+ * the ready queue (task.c).
  * Single-threaded: nothing runs between two steps except the task itself.
  */
 #ifndef WA_INTERNAL_H
@@ -29,35 +43,28 @@ typedef struct wa__task wa__task;
 
 /* ---- wait queues --------------------------------------------------------- */
 
-/* A node in a wait queue. Owned by the waiting task (typically a local of
- * the await point); valid from link until the task resumes. */
-typedef struct wa__wait {
-  struct wa__wait *prev, *next;
+/* A node in a wait queue: one of the queues a task waits on. Owned by the
+ * waiting task (a local of the await point, or t->self_wait); linked from
+ * wa__wait_on until the scheduler ends the wait. */
+typedef struct wa__wait_node {
+  struct wa__wait_node *prev, *next; /* in q */
   wa__waitq *q;      /* the queue it is linked into, NULL when unlinked */
   wa__task *task;
-  void *data;        /* primitive-specific (element buffer, select case…) */
-  void *ext;         /* primitive-specific (a select's state), NULL if unused */
+  struct wa__wait_node *also; /* the next node of the task's wait set */
+  void *data;        /* primitive-specific (element buffer, JS handle…) */
+  int id;            /* >= 0: what wa__wait returns when a waker completes
+                        this node (a select case's or join_any task's
+                        index), so the task learns which one; -1: the
+                        waker's code (wa__wake_node) */
   int result;        /* primitive-specific result set by the waker */
-} wa__wait;
+} wa__wait_node;
 
 /* The queue operations are inline: every blocking primitive uses them on
  * every wait, and they are a handful of pointer moves. */
 static inline void wa__waitq_init(wa__waitq *q) { q->head = q->tail = NULL; }
 static inline int wa__waitq_empty(const wa__waitq *q) { return q->head == NULL; }
-/* Appends w (FIFO) for task t. */
-static inline void wa__waitq_push(wa__waitq *q, wa__wait *w, wa__task *t, void *data) {
-  w->task = t;
-  w->data = data;
-  w->ext = NULL;
-  w->result = 0;
-  w->q = q;
-  w->next = NULL;
-  w->prev = q->tail;
-  if (q->tail) q->tail->next = w; else q->head = w;
-  q->tail = w;
-}
 /* Unlinks w if it is linked (idempotent). */
-static inline void wa__waitq_remove(wa__wait *w) {
+static inline void wa__waitq_remove(wa__wait_node *w) {
   wa__waitq *q = w->q;
   if (!q) return;
   if (w->prev) w->prev->next = w->next; else q->head = w->next;
@@ -65,14 +72,16 @@ static inline void wa__waitq_remove(wa__wait *w) {
   w->prev = w->next = NULL;
   w->q = NULL;
 }
-/* Unlinks and returns the oldest node, or NULL. */
-static inline wa__wait *wa__waitq_pop(wa__waitq *q) {
-  wa__wait *w = q->head;
+/* Unlinks and returns the oldest node, or NULL. The task stays parked
+ * (its other nodes linked) until its waker calls wa__wake. */
+static inline wa__wait_node *wa__waitq_pop(wa__waitq *q) {
+  wa__wait_node *w = q->head;
   if (w) wa__waitq_remove(w);
   return w;
 }
-/* Convenience: push, park and (on abort) remove; returns the park code. */
-int wa__waitq_wait(wa__waitq *q, void *data, const char *what, const void *obj);
+/* The whole protocol for the common case, one node with no data: links it
+ * into q (step 2) and waits (step 3); returns wa__wait's code. */
+int wa__waitq_wait(wa__waitq *q, const char *what, const void *obj);
 /* Wakes the oldest waiter with code; 1 if there was one. */
 int wa__waitq_wake_one(wa__waitq *q, int code);
 /* Wakes every waiter with code (in FIFO order); returns how many. */
@@ -82,6 +91,17 @@ int wa__waitq_wake_all(wa__waitq *q, int code);
 
 /* struct wa__timer is in wasync.h (wa_timeout embeds one). */
 typedef struct wa__timer wa__timer;
+
+/* The one conversion between the host's clock (fractional milliseconds,
+ * wa__host_now) and the timers' unit (whole microseconds on that clock).
+ * Rounded to the nearest microsecond, so a deadline that went to the host
+ * and back compares equal; saturated at INT64_MAX (never). */
+#define WA__US_PER_MS 1000
+static inline int64_t wa__us_from_ms(double ms) {
+  if (ms >= (double)(INT64_MAX / WA__US_PER_MS)) return INT64_MAX;
+  return (int64_t)(ms * WA__US_PER_MS + 0.5);
+}
+static inline double wa__ms_from_us(int64_t us) { return (double)us / WA__US_PER_MS; }
 
 void wa__timer_init(wa__timer *t, void (*fire)(wa__timer *));
 /* Now, in the timers' unit (microseconds on the wa_now() clock). */
@@ -96,9 +116,10 @@ int wa__timer_start(wa__timer *t, int64_t deadline);
 int wa__timer_start_in(wa__timer *t, int64_t ms);
 void wa__timer_stop(wa__timer *t);
 int wa__timer_active(const wa__timer *t);
-/* Fires every timer whose deadline has passed, earliest first; re-arms the
- * host timer for the next one. */
-void wa__timers_run(void);
+/* Fires every timer whose deadline is at or before now (a wa__host_now()
+ * reading, the host callback's), earliest first; re-arms the host timer
+ * for the next one. */
+void wa__timers_run(double now);
 int wa__timers_count(void);
 /* How many times the host timer has fired (wa__timers_run calls), for tests. */
 unsigned long wa__timers_fired(void);
@@ -113,7 +134,12 @@ typedef enum {
   WA__DONE      /* finished; kept until joined or (if detached) freed */
 } wa__state;
 
-typedef void (*wa__abort_fn)(wa__task *t);
+/* The one hook of a wait that started work in the host (a JS promise, a
+ * fetch; step 2 of the protocol at the top): called when the wait is
+ * cancelled or timed out, or its suspend refused, before the scheduler
+ * unlinks the nodes and forgets t->wait_obj, to tell the host to stop. It
+ * undoes nothing in the core: the scheduler does that. */
+typedef void (*wa__wait_cancel_fn)(wa__task *t);
 typedef void (*wa__exit_hook)(wa__task *t, void *ctx);
 
 struct wa__ctx; /* backend-private: stack + switch state (backend.h) */
@@ -134,18 +160,19 @@ struct wa__task {
   unsigned cancel_requested : 1;
   unsigned cancel_pending : 1; /* requested but not yet delivered */
 
-  /* parked state */
+  /* the wait (internal.h, top): set from wa__wait_on to the end of the wait */
   int wake_code;
-  wa__abort_fn on_abort;
-  wa__wait *wait_node;        /* the node of wa__waitq_wait, for on_abort */
-  wa__wait self_wait;         /* a node for waits that park from a prepare
-                                 callback (no frame of their own to hold it) */
+  wa__wait_node *waits;       /* the wait set: nodes linked through `also` */
+  wa__wait_cancel_fn wait_cancel; /* the host's part of the wait, or NULL */
+  wa__wait_node self_wait;    /* the node of a wait whose function returns
+                                 before the suspend (chan.c, js.c) */
   const char *wait_what;      /* "sleep", "join", "chan recv", … (static) */
   const void *wait_obj;       /* what it waits on (for the dump), may be NULL */
   const char *wait_detail;    /* optional text owned by the waiter (URL…) */
   int64_t wait_since;
 
-  wa__timer sleep_timer;
+  wa__timer sleep_timer;      /* the wait's deadline (wa_sleep), stopped when
+                                 the wait ends */
   wa_timeout *timeouts;       /* innermost open scope */
   wa_timeout *timeout_pending;/* expired scope whose error is undelivered */
 
@@ -158,6 +185,7 @@ struct wa__task {
   uint32_t host_token;        /* non-zero: started by the host, report its end */
   uint32_t js_handle;         /* JS promise parked on (js.c), until its park returns */
   struct wa__ctx *ctx;
+  size_t stack_size;          /* as spawned: its class in the task cache */
 };
 
 /* The running task, or NULL in the scheduler / outside any task. */
@@ -188,6 +216,14 @@ int wa__fail(int code, const char *fn, const char *why);
 wa__task *wa__task_first(void);
 /* Capacity of the handle table (slots ever allocated), for soak tests. */
 uint32_t wa__task_slots(void);
+/* Empties the cache of finished tasks (task.c); the scheduler calls it
+ * when a tick ends with no task ready. */
+void wa__task_cache_trim(void);
+/* The cache's bound while busy, in bytes: this, or the most bytes of
+ * tasks alive at once since it was last emptied, whichever is larger. */
+#define WA__TASK_CACHE_FLOOR ((size_t)1 << 20)
+/* Bytes (stacks plus task structs) held in that cache, for tests. */
+size_t wa__task_cache_bytes(void);
 
 /* ---- scheduler (sched.c) --------------------------------------------------- */
 
@@ -222,23 +258,44 @@ static inline int wa__await_begin(void) {
   }
   return 0;
 }
-/* Suspends the current task until wa__wake() or an interruption. */
-int wa__park(const char *what, const void *obj, wa__abort_fn on_abort);
-/* For await points that park t themselves, in a prepare callback or just
- * before wa__ctx_suspend_parked (backend.h): records what t waits on,
- * marks it parked and returns WA__SUSPEND. */
-int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort);
-/* Undoes wa__park_prepared for a task that could not suspend after all
- * (on_abort unlinks it) and marks it running again; no-op unless t is
- * parked. */
+/* Step 2: links w at the tail of q (FIFO) for the current task and adds it
+ * to the task's wait set; data is for the waker. */
+static inline void wa__wait_on(wa__wait_node *w, wa__waitq *q, void *data) {
+  wa__task *t = wa__cur;
+  w->task = t;
+  w->data = data;
+  w->id = -1;
+  w->result = 0;
+  w->also = t->waits;
+  t->waits = w;
+  w->q = q;
+  w->next = NULL;
+  w->prev = q->tail;
+  if (q->tail) q->tail->next = w; else q->head = w;
+  q->tail = w;
+}
+/* Step 3: parks the current task on its wait set until it is woken,
+ * cancelled or timed out (see the top of this file); returns the code. */
+int wa__wait(const char *what, const void *obj);
+/* The first half of wa__wait, for an await point that returns before the
+ * suspend (channels): records what t waits on, marks it parked and
+ * returns WA__SUSPEND; the caller then calls wa__ctx_suspend_parked(t). */
+int wa__wait_park(wa__task *t, const char *what, const void *obj);
+/* The suspend primitive refused to suspend t after it parked (its stack
+ * overflowed): ends the wait as a cancellation would, without waking t,
+ * and marks it running again; no-op unless t is parked. */
 void wa__unpark(wa__task *t);
-/* Cancellation or timeout for t: aborts its wait now if parked, else leaves
- * the code pending for its next await point. */
+/* Cancellation or timeout for t: ends its wait now if parked (it wakes
+ * with code), else leaves the code pending for its next await point. */
 void wa__interrupt(wa__task *t, int code);
-/* Runs ready tasks until none is left or the time slice is used up
- * (then asks the host for another tick). Not reentrant: a nested call
- * returns at once. Returns the number of tasks run. */
-int wa__run_ready(void);
+/* One host callback's work on its one clock reading now (wa__host_now()):
+ * due timers first if fire_timers, then ready tasks until none is left or
+ * the time slice is used up (then asks the host for another tick). Tasks
+ * the timers wake run in this same call: no tick is requested for them.
+ * Not reentrant: a nested call (a JSPI tick is waiting on a task) only
+ * fires the timers, whose tasks the running tick then runs. Returns the
+ * number of tasks run. */
+int wa__run_ready(double now, int fire_timers);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);
 
@@ -256,23 +313,31 @@ static inline void wa__ready_push(wa__task *t) {
   if (!wa__in_tick) wa__want_tick(); /* a running tick picks t up itself */
 }
 
-/* Forgets what t waited on (its wait has ended, one way or another). */
-static inline void wa__clear_wait(wa__task *t) {
-  t->on_abort = NULL;
-  t->wait_node = NULL;
+/* Ends t's wait, however it ends: unlinks every node of its wait set (the
+ * waker has usually popped one already), stops its sleep_timer and forgets
+ * what it waited on. No indirect call: a channel hand-off inlines this. */
+static inline void wa__wait_end(wa__task *t) {
+  for (wa__wait_node *w = t->waits; w; w = w->also) wa__waitq_remove(w);
+  if (t->sleep_timer.heap_index >= 0) wa__timer_stop(&t->sleep_timer);
+  t->waits = NULL;
+  t->wait_cancel = NULL;
   t->wait_what = NULL;
   t->wait_obj = NULL;
   t->wait_detail = NULL;
 }
 
-/* Makes a parked task ready; its wa__park returns code. No-op unless t
+/* Makes a parked task ready; its wa__wait returns code. No-op unless t
  * is parked. */
 static inline void wa__wake(wa__task *t, int code) {
   if (t->state != WA__WAITING) return;
   t->wake_code = code;
-  wa__clear_wait(t);
+  wa__wait_end(t);
   t->state = WA__READY;
   wa__ready_push(t);
+}
+/* Wakes w's task because w completed: with w->id if set, else code. */
+static inline void wa__wake_node(wa__wait_node *w, int code) {
+  wa__wake(w->task, w->id >= 0 ? w->id : code);
 }
 /* After a trap escaped the running task (backend recovery only): forgets
  * the interrupted tick and ends that task with code. */

@@ -10,7 +10,7 @@
  *      task, or a pending WA_ECANCELED / WA_ETIMEDOUT: returned at once and
  *      the body never starts);
  *   2. starts the async body, registers its promise under a handle;
- *   3. wa__js_await(handle): parks the task. The park unwinds through the
+ *   3. wa__js_await(handle): parks the task. The wait unwinds through the
  *      JS import (which sees wa__unwinding() and returns at once); every
  *      other task keeps running.
  * When the promise settles, JS calls wa__js_settle(handle, ok, msg, len),
@@ -18,9 +18,9 @@
  * Resumed, the task rewinds into the same import, which asks
  * wa__js_resuming() for the handle, finishes the rewind with
  * wa__js_await(handle) and returns the promise's value (or the code).
- * Cancelled (or timed out) while waiting: on_abort tells JS to drop the
- * handle (the promise is left to settle and ignored) and the call returns
- * WA_ECANCELED / WA_ETIMEDOUT.
+ * Cancelled (or timed out) while waiting: the wait's hook tells JS to drop
+ * the handle (the promise is left to settle and ignored) and the call
+ * returns WA_ECANCELED / WA_ETIMEDOUT.
  *
  * C from JavaScript. wa__js_call_start(token, name, stack) spawns a task
  * whose body calls the async import wa__host_invoke(token): JS calls the
@@ -49,51 +49,37 @@ int wa__host_invoke(uint32_t token);
 
 static const char js_what[] = "js promise";
 
-typedef struct js_wait {
-  struct js_wait *prev, *next;
-  uint32_t handle;
-  wa__task *task;
-} js_wait;
+/* Every task parked on a JS promise, each by its own node (t->self_wait:
+ * under JSPI wa__js_await returns to the JS import before the task
+ * suspends, so its frame cannot hold the node); a node's data is the
+ * promise's handle. */
+static wa__waitq js_waiters;
 
-static js_wait *waits; /* every task parked on a JS promise */
+static uint32_t node_handle(const wa__wait_node *w) { return (uint32_t)(uintptr_t)w->data; }
 
-static void unlink_wait(js_wait *w) {
-  if (w->prev) w->prev->next = w->next; else if (waits == w) waits = w->next;
-  if (w->next) w->next->prev = w->prev;
-  w->prev = w->next = NULL;
-}
-
-static void abort_js(wa__task *t) {
-  js_wait *w = (js_wait *)t->wait_obj;
-  unlink_wait(w);
-  wa__js_drop(w->handle);
-}
+/* The wait's hook (internal.h): a cancelled or timed-out wait tells JS to
+ * drop the promise, which is left to settle and ignored. */
+static void drop_promise(wa__task *t) { wa__js_drop(node_handle(&t->self_wait)); }
 
 int wa__js_begin(void) { return wa__await_begin(); }
 
 int wa__js_await(uint32_t handle) {
   wa__task *t = wa__cur;
-  js_wait w;
   int rc;
   if (!t) return WA_ENOTASK;
-  w.handle = handle;
-  w.task = t;
-  w.prev = NULL;
-  w.next = waits;
-  if (waits) waits->prev = &w;
-  waits = &w;
+  wa__wait_on(&t->self_wait, &js_waiters, (void *)(uintptr_t)handle);
+  t->wait_cancel = drop_promise;
   t->js_handle = handle;
-  rc = wa__park(js_what, &w, abort_js);
+  rc = wa__wait(js_what, NULL);
   t->js_handle = 0;
   return rc;
 }
 
 void wa__js_settle(uint32_t handle, int ok, const char *msg, size_t len) {
-  js_wait *w;
-  for (w = waits; w; w = w->next)
-    if (w->handle == handle) break;
+  wa__wait_node *w;
+  for (w = js_waiters.head; w; w = w->next)
+    if (node_handle(w) == handle) break;
   if (!w) return; /* dropped: its task was cancelled */
-  unlink_wait(w);
   if (ok) {
     wa__wake(w->task, 0);
   } else {
@@ -102,9 +88,9 @@ void wa__js_settle(uint32_t handle, int ok, const char *msg, size_t len) {
   }
 }
 
-/* Non-zero (the handle) while the current task rewinds into its park in
- * wa__js_await: woken, running again, wa__park not yet returned. (Not
- * t->wait_obj: wa__wake clears the wait fields when it wakes a task.) */
+/* Non-zero (the handle) while the current task rewinds into its wait in
+ * wa__js_await: woken, running again, wa__wait not yet returned. (Not its
+ * node: the scheduler unlinks it when it wakes the task.) */
 uint32_t wa__js_resuming(void) {
   wa__task *t = wa__cur;
   if (!t || t->state != WA__RUNNING) return 0;

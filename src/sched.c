@@ -1,7 +1,8 @@
-/* sched.c — the ready queue and the park/wake protocol (see internal.h).
+/* sched.c — the ready queue and the wait protocol (see internal.h).
  *
- * The host drives: it calls wa__host_tick(), which runs ready tasks in FIFO
- * order until the queue is empty or a time slice is used up, then returns.
+ * The host drives: it calls wa__host_tick() or wa__host_timer_fired() with
+ * its clock reading, which run (due timers, then) ready tasks in FIFO
+ * order until the queue is empty or a time slice is used up, then return.
  * Switching between tasks never leaves wasm (backend.h); a completion from
  * the host wakes a task and asks for at most one tick. */
 #include <stdlib.h>
@@ -49,48 +50,41 @@ void wa__await_outside_task(void) {
   abort();
 }
 
-static int park_prepare(wa__task *t) {
+int wa__wait_park(wa__task *t, const char *what, const void *obj) {
+  t->wait_what = what;
+  t->wait_obj = obj;
   t->state = WA__WAITING;
   t->wait_since = slice_now;
   return WA__SUSPEND;
 }
 
-static void record_wait(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort) {
-  t->wait_what = what;
-  t->wait_obj = obj;
-  t->on_abort = on_abort;
+/* Nothing is done after the switch (wa__wake ends the wait), so the frame
+ * of an await point holds no state for Asyncify to save. */
+int wa__wait(const char *what, const void *obj) {
+  wa__task *t = wa__cur;
+  wa__wait_park(t, what, obj);
+  return wa__ctx_suspend_parked(t);
 }
 
-/* Runs t's on_abort hook, once: it undoes whatever linked t to its wait. */
-static void abort_wait(wa__task *t) {
-  wa__abort_fn abort_fn = t->on_abort;
-  t->on_abort = NULL;
-  if (abort_fn) abort_fn(t);
-}
-
-int wa__park_prepared(wa__task *t, const char *what, const void *obj, wa__abort_fn on_abort) {
-  record_wait(t, what, obj, on_abort);
-  return park_prepare(t);
+/* Ends t's wait from outside (cancellation, timeout, a refused suspend):
+ * the host's part first (the wait's one hook, which reads the wait), then
+ * the scheduler's. */
+static void cancel_wait(wa__task *t) {
+  wa__wait_cancel_fn cancel = t->wait_cancel;
+  t->wait_cancel = NULL;
+  if (cancel) cancel(t);
+  wa__wait_end(t);
 }
 
 void wa__unpark(wa__task *t) {
   if (t->state != WA__WAITING) return;
-  abort_wait(t);
-  wa__clear_wait(t);
+  cancel_wait(t);
   t->state = WA__RUNNING;
-}
-
-/* Nothing is done after the switch (wa__wake clears the wait fields), so
- * the frame of an await point holds no state for Asyncify to save. */
-int wa__park(const char *what, const void *obj, wa__abort_fn on_abort) {
-  wa__task *t = wa__cur;
-  record_wait(t, what, obj, on_abort);
-  return wa__ctx_suspend(t, park_prepare);
 }
 
 void wa__interrupt(wa__task *t, int code) {
   if (t->state == WA__WAITING) {
-    abort_wait(t);
+    cancel_wait(t);
     wa__wake(t, code);
     return;
   }
@@ -119,15 +113,18 @@ static void run_one(wa__task *t) {
   if (t->state == WA__DONE && t->detached) wa__task_free(t);
 }
 
-int wa__run_ready(void) {
+int wa__run_ready(double now, int fire_timers) {
   int ran = 0, next_check = 1, step = 1;
-  double start;
+  double start = now;
   wa__task *t;
-  if (wa__in_tick) return 0;
+  if (wa__in_tick) {
+    if (fire_timers) wa__timers_run(now);
+    return 0;
+  }
   wa__in_tick = 1;
   tick_requested = 0;
-  start = wa__host_now();
   slice_now = (int64_t)start;
+  if (fire_timers) wa__timers_run(now);
   while ((t = ready_pop())) {
     if (t->state == WA__NEW && t->cancel_requested) {
       wa__task_finish(t, WA_ECANCELED); /* cancelled before it started */
@@ -139,7 +136,7 @@ int wa__run_ready(void) {
       if (step < WA__SLICE_CHECK_MAX) step *= 2;
       next_check = ran + step;
       if (wa__ready_head) {
-        double now = wa__host_now();
+        now = wa__host_now();
         slice_now = (int64_t)now;
         if (now - start >= WA__SLICE_MS) {
           tick_requested = 1;
@@ -150,5 +147,6 @@ int wa__run_ready(void) {
     }
   }
   wa__in_tick = 0;
+  if (!wa__ready_head) wa__task_cache_trim(); /* idle: give memory back */
   return ran;
 }

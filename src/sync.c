@@ -37,11 +37,11 @@ int wa_mutex_lock(wa_mutex *m) {
     return 0;
   }
   /* On a successful wake, unlock has already made us the holder. */
-  return wa__waitq_wait(&m->q, NULL, "mutex", m);
+  return wa__waitq_wait(&m->q, "mutex", m);
 }
 
 int wa_mutex_unlock(wa_mutex *m) {
-  wa__wait *w;
+  wa__wait_node *w;
   if (!m || !wa__cur || HOLDER(m) != wa__cur->id) return WA_EINVAL;
   w = wa__waitq_pop(&m->q);
   HOLDER(m) = w ? w->task->id : 0;
@@ -72,7 +72,7 @@ int wa_event_wait(wa_event *e) {
   if (!e) return WA_EINVAL;
   if ((rc = wa__await_begin())) return rc;
   if (e->set) return 0;
-  return wa__waitq_wait(&e->q, NULL, "event", e);
+  return wa__waitq_wait(&e->q, "event", e);
 }
 
 /* ---- semaphore -------------------------------------------------------------- */
@@ -99,7 +99,7 @@ int wa_sem_acquire(wa_sem *s) {
     return 0;
   }
   /* A successful wake means release handed its unit to us. */
-  return wa__waitq_wait(&s->q, NULL, "semaphore", s);
+  return wa__waitq_wait(&s->q, "semaphore", s);
 }
 
 void wa_sem_release(wa_sem *s) {
@@ -117,7 +117,7 @@ int wa_cond_wait(wa_cond *c, wa_mutex *m) {
   if ((rc = wa__await_begin())) return rc;
   if (HOLDER(m) != wa__cur->id) return WA_EINVAL;
   wa_mutex_unlock(m);
-  rc = wa__waitq_wait(&c->q, NULL, "cond", c);
+  rc = wa__waitq_wait(&c->q, "cond", c);
   /* Re-acquire even when interrupted; a second interruption must not leave
    * the caller without the mutex it believes it holds. */
   while ((lrc = wa_mutex_lock(m)) == WA_ECANCELED || lrc == WA_ETIMEDOUT) {
@@ -153,5 +153,5 @@ int wa_waitgroup_wait(wa_waitgroup *w) {
   if (!w) return WA_EINVAL;
   if ((rc = wa__await_begin())) return rc;
   if (w->count == 0) return 0;
-  return wa__waitq_wait(&w->q, NULL, "waitgroup", w);
+  return wa__waitq_wait(&w->q, "waitgroup", w);
 }

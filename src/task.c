@@ -84,28 +84,124 @@ static void wake_sleeper(wa__timer *timer) {
 
 __attribute__((weak)) size_t wa__stack_default = WA_STACK_DEFAULT;
 
+/* ---- the cache of finished tasks ----------------------------------------------
+ * A freed task keeps its stack block and context (wa__ctx_recycle) and
+ * waits, struct and all, in a list for its exact stack_size, for the next
+ * spawn of that size: a spawn+join then costs no allocation. Sizes are the
+ * classes (a rounded-up stack would let a task that overflows its
+ * stack_size run). Bound: the cache holds at most CACHE_FLOOR bytes, or,
+ * while tasks come and go, as many bytes as were alive at once since the
+ * scheduler was last idle (a finished task's block only goes back to the
+ * cache, never beyond what the program had in use). When a tick ends with
+ * no task ready, the cache is emptied: an idle program holds no memory
+ * for tasks it has not spawned, and its heap in use (app.stats()) is what
+ * its live objects need. Bytes counted per task: its stack_size plus the
+ * task struct. */
+#define CACHE_CLASSES 8
+#define CACHE_FLOOR WA__TASK_CACHE_FLOOR
+
+static struct {
+  size_t stack;     /* 0: class unused */
+  wa__task *head;   /* linked through next_ready */
+} cache[CACHE_CLASSES];
+static size_t cached_bytes, live_bytes, live_peak;
+
+static size_t task_bytes(size_t stack) { return stack + sizeof(wa__task); }
+
+/* A cached task of exactly this stack size, or NULL. */
+static wa__task *cache_take(size_t stack) {
+  for (int i = 0; i < CACHE_CLASSES; i++) {
+    wa__task *t = cache[i].head;
+    if (cache[i].stack != stack || !t) continue;
+    cache[i].head = t->next_ready;
+    cached_bytes -= task_bytes(stack);
+    return t;
+  }
+  return NULL;
+}
+
+static void destroy_task(wa__task *t) {
+  wa__ctx_destroy(t);
+  free(t);
+}
+
+/* Keeps t (finished, its handle released) for reuse, or frees it. */
+static void cache_put(wa__task *t) {
+  size_t bytes = task_bytes(t->stack_size);
+  size_t bound = live_peak > CACHE_FLOOR ? live_peak : CACHE_FLOOR;
+  int free_class = -1;
+  if (cached_bytes + bytes <= bound && wa__ctx_recycle(t) == 0) {
+    for (int i = 0; i < CACHE_CLASSES; i++) {
+      if (cache[i].stack == t->stack_size) {
+        free_class = i;
+        break;
+      }
+      if (free_class < 0 && !cache[i].head) free_class = i;
+    }
+    if (free_class >= 0) {
+      cache[free_class].stack = t->stack_size;
+      t->next_ready = cache[free_class].head;
+      cache[free_class].head = t;
+      cached_bytes += bytes;
+      return;
+    }
+  }
+  destroy_task(t);
+}
+
+void wa__task_cache_trim(void) {
+  live_peak = live_bytes;
+  for (int i = 0; i < CACHE_CLASSES; i++) {
+    wa__task *t;
+    while ((t = cache[i].head)) {
+      cache[i].head = t->next_ready;
+      cached_bytes -= task_bytes(t->stack_size);
+      destroy_task(t);
+    }
+    cache[i].stack = 0;
+  }
+}
+
+size_t wa__task_cache_bytes(void) { return cached_bytes; }
+
+/* A task of this stack size in its just-created state (NEW, not queued). */
+static wa__task *task_new(size_t stack) {
+  wa__task *t = cache_take(stack);
+  struct wa__ctx *ctx;
+  if (t) {
+    ctx = t->ctx;
+    memset(t, 0, sizeof *t);
+  } else {
+    if (!(ctx = wa__ctx_create(stack))) return NULL;
+    if (!(t = malloc(sizeof *t))) {
+      wa__task tmp = {.ctx = ctx};
+      wa__ctx_destroy(&tmp);
+      return NULL;
+    }
+    memset(t, 0, sizeof *t);
+  }
+  t->ctx = ctx;
+  t->stack_size = stack;
+  return t;
+}
+
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts) {
   size_t stack = opts && opts->stack_size ? opts->stack_size : wa__stack_default;
   const char *name = opts && opts->name ? opts->name : "task";
-  struct wa__ctx *ctx;
   wa__task *t;
+  size_t n;
   /* Checked before any arithmetic on the size, so nothing can wrap. */
   if (!fn || stack < WA_STACK_MIN || stack > WA_STACK_MAX) return NULL;
-  if (!(ctx = wa__ctx_create(stack))) return NULL;
-  if (!(t = calloc(1, sizeof *t))) {
-    wa__task tmp = {.ctx = ctx};
-    wa__ctx_destroy(&tmp);
-    return NULL;
-  }
-  t->ctx = ctx;
+  if (!(t = task_new(stack))) return NULL;
   if (handle_alloc(t) != 0) {
-    wa__ctx_destroy(t);
-    free(t);
+    cache_put(t);
     return NULL;
   }
   if (++next_id == 0) ++next_id; /* 0 means "no task" (a free mutex) */
   t->id = next_id;
-  strncpy(t->name, name, sizeof t->name - 1);
+  for (n = 0; n < sizeof t->name - 1 && name[n]; n++) t->name[n] = name[n];
+  live_bytes += task_bytes(stack);
+  if (live_bytes > live_peak) live_peak = live_bytes;
   t->fn = fn;
   t->arg = arg;
   t->state = WA__NEW;
@@ -141,10 +237,10 @@ void wa__task_free(wa__task *t) {
   if (t->all_prev) t->all_prev->all_next = t->all_next; else all_head = t->all_next;
   if (t->all_next) t->all_next->all_prev = t->all_prev;
   live_count--;
+  live_bytes -= task_bytes(t->stack_size);
   handle_release(t);
-  wa__ctx_destroy(t);
   free(t->last_error);
-  free(t);
+  cache_put(t);
 }
 
 void wa_detach(wa_task *h) {
@@ -178,7 +274,7 @@ static int join_task(wa__task *t) {
     rc = wa__await_begin();
     if (rc == WA_ENOTASK) return rc;
     t->joined = 1;
-    if (rc == 0) rc = wa__waitq_wait(&t->joiners, NULL, "join", t);
+    if (rc == 0) rc = wa__waitq_wait(&t->joiners, "join", t);
     if (rc != 0) {
       cancel_and_detach(t);
       return rc;
@@ -233,20 +329,9 @@ static int first_done(wa_task **hs, int n) {
   return -1;
 }
 
-typedef struct {
-  wa__wait *nodes;
-  int n;
-} any_wait;
-
-static void abort_any(wa__task *t) {
-  any_wait *aw = (any_wait *)t->wait_obj;
-  for (int i = 0; i < aw->n; i++) wa__waitq_remove(&aw->nodes[i]);
-}
-
 int wa_join_any(wa_task **hs, int n, int *idx) {
   int i, rc, k;
-  wa__wait small[8], *nodes = small;
-  any_wait aw;
+  wa__wait_node small[8], *nodes = small;
   if (idx) *idx = -1;
   if (n <= 0 || !hs) return WA_EINVAL;
   for (i = 0; i < n; i++) {
@@ -259,20 +344,14 @@ int wa_join_any(wa_task **hs, int n, int *idx) {
     if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
     for (i = 0; i < n; i++) {
       wa__task *t = wa__task_from_handle(hs[i]);
-      wa__waitq_push(&t->joiners, &nodes[i], wa__cur, NULL);
+      wa__wait_on(&nodes[i], &t->joiners, NULL);
+      nodes[i].id = i; /* the first to finish wakes us with its index */
       t->joined = 1;
     }
-    aw.nodes = nodes;
-    aw.n = n;
-    rc = wa__park("join any", &aw, abort_any);
-    for (i = 0; i < n; i++) {
-      wa__task *t = wa__task_from_handle(hs[i]);
-      wa__waitq_remove(&nodes[i]);
-      t->joined = 0;
-    }
+    k = wa__wait("join any", hs);
+    for (i = 0; i < n; i++) wa__task_from_handle(hs[i])->joined = 0;
     if (nodes != small) free(nodes);
-    if (rc) return rc;
-    k = first_done(hs, n);
+    if (k < 0) return k;
   }
   if (idx) *idx = k;
   return wa_join(hs[k]);
@@ -291,8 +370,6 @@ static int yield_prepare(wa__task *t) {
  * keeps nothing across the switch, so it costs no Asyncify frame. */
 int wa_yield(void) { return wa__ctx_suspend(wa__cur, yield_prepare); }
 
-static void abort_sleep(wa__task *t) { wa__timer_stop(&t->sleep_timer); }
-
 int wa_sleep(int64_t ms) {
   wa__task *t = wa__cur;
   int rc;
@@ -301,7 +378,7 @@ int wa_sleep(int64_t ms) {
   if (rc) return rc;
   rc = wa__timer_start_in(&t->sleep_timer, ms);
   if (rc) return rc;
-  return wa__park("sleep", NULL, abort_sleep);
+  return wa__wait("sleep", NULL); /* whatever ends the wait stops the timer */
 }
 
 int64_t wa_now(void) { return (int64_t)wa__host_now(); }

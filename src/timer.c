@@ -57,7 +57,7 @@ static void sync_host_timer(void) {
   }
   if (armed < 0 || heap[0]->deadline < armed) {
     armed = heap[0]->deadline;
-    wa__host_timer_arm((double)armed / 1000.0);
+    wa__host_timer_arm(wa__ms_from_us(armed));
   }
 }
 
@@ -103,19 +103,24 @@ void wa__timer_stop(wa__timer *t) {
 
 int wa__timers_count(void) { return heap_len; }
 
-int64_t wa__timer_now(void) { return (int64_t)(wa__host_now() * 1000.0); }
+int64_t wa__timer_now(void) { return wa__us_from_ms(wa__host_now()); }
 
+/* A deadline is a whole millisecond of wa_now()'s clock: the current one
+ * plus ms, as libuv (and so Node's setTimeout) counts. A sleep then lasts
+ * at least ms by wa_now(), and ends when the host's millisecond timer
+ * fires for that millisecond, not up to a millisecond after it (measured
+ * from a fractional start it may end up to 1 ms sooner, as a setTimeout
+ * does). Exact for any deadline within 2^53 us (285 years); farther ones
+ * saturate to never. */
 int64_t wa__timer_deadline_in(int64_t ms) {
-  int64_t now = wa__timer_now();
-  if (ms <= 0) return now;
-  if (ms > (INT64_MAX - now) / 1000) return INT64_MAX; /* never, in effect */
-  return now + ms * 1000;
+  double now = wa__host_now();
+  return wa__us_from_ms(ms <= 0 ? now : (double)(int64_t)now + (double)ms);
 }
 
 unsigned long wa__timers_fired(void) { return fired; }
 
-void wa__timers_run(void) {
-  int64_t now = wa__timer_now();
+void wa__timers_run(double now_ms) {
+  int64_t now = wa__us_from_ms(now_ms);
   armed = -1; /* the host timer that called us has fired */
   fired++;
   while (heap_len && heap[0]->deadline <= now) {

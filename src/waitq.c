@@ -1,26 +1,18 @@
-/* waitq.c — waiting on, and waking, the intrusive FIFO wait queues that
- * every blocking primitive uses (the list operations are inline in
- * internal.h). */
+/* waitq.c — waking the intrusive FIFO wait queues that every blocking
+ * primitive uses (the list operations and wa__wait_on are inline in
+ * internal.h; the scheduler unlinks a woken task's other nodes). */
 #include "internal.h"
 
-static void abort_queued_wait(wa__task *t) {
-  if (t->wait_node) wa__waitq_remove(t->wait_node);
-}
-
-int wa__waitq_wait(wa__waitq *q, void *data, const char *what, const void *obj) {
-  wa__wait w;
-  int rc;
-  wa__waitq_push(q, &w, wa__cur, data);
-  wa__cur->wait_node = &w;
-  rc = wa__park(what, obj, abort_queued_wait);
-  wa__cur->wait_node = NULL;
-  return rc;
+int wa__waitq_wait(wa__waitq *q, const char *what, const void *obj) {
+  wa__wait_node w;
+  wa__wait_on(&w, q, NULL);
+  return wa__wait(what, obj);
 }
 
 int wa__waitq_wake_one(wa__waitq *q, int code) {
-  wa__wait *w = wa__waitq_pop(q);
+  wa__wait_node *w = wa__waitq_pop(q);
   if (!w) return 0;
-  wa__wake(w->task, code);
+  wa__wake_node(w, code);
   return 1;
 }
 

@@ -162,7 +162,9 @@ void wa_cancel(wa_task *t);
 /* Lets every other ready task run, then continues. 0, or WA_ECANCELED /
  * WA_ETIMEDOUT / WA_ENOTASK. */
 int wa_yield(void);
-/* Sleeps at least ms milliseconds (ms <= 0 is a yield). Deadlines saturate:
+/* Sleeps at least ms milliseconds by wa_now() (ms <= 0 is a yield): until
+ * the millisecond wa_now() + ms begins, as libuv and setTimeout count, so
+ * from a fractional start it may be up to 1 ms shorter. Deadlines saturate:
  * a sleep too long to represent (up to INT64_MAX) lasts until the task is
  * cancelled or times out. 0, or WA_ECANCELED / WA_ETIMEDOUT / WA_ENOTASK,
  * or WA_ENOMEM (the timer heap could not grow; the task did not sleep). */
@@ -292,7 +294,7 @@ int wa_select_result(void);
  * private. */
 
 typedef struct wa__waitq {
-  struct wa__wait *head, *tail;
+  struct wa__wait_node *head, *tail;
 } wa__waitq;
 
 /* The holder is recorded by task id (wa_task_id), never by address, so a

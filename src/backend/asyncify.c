@@ -13,10 +13,10 @@
  * the top on every resume. tests/c/test_stack.c
  * (suspend_primitive_is_not_inlined) keeps this honest.
  *
- * Await points do their bookkeeping in switch_out (the prepare callback,
- * before the unwind), or before calling it (channels park the task
- * themselves and pass no callback), and get their result as its return
- * value (after the rewind), so a wa_yield() in user code costs one
+ * Await points do their bookkeeping before calling switch_out (every wait
+ * parks the task itself and passes no callback) or in it (wa_yield's
+ * prepare callback, before the unwind), and get their result as its
+ * return value (after the rewind), so a wa_yield() in user code costs one
  * instrumented frame: the user's own.
  *
  * Memory: each task owns one block, [region | ctx]. In the region the C
@@ -117,6 +117,15 @@ static void write_canaries(struct wa__ctx *c) {
 static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
 
 
+/* The state of a block that no task has run on yet. */
+static void fresh_start(struct wa__ctx *c) {
+  c->started = 0;
+  c->overflowed = 0;
+  c->used = 0;
+  c->sp = c->hi;
+  write_canaries(c);
+}
+
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < SAVE_RESERVE_MAX ? stack_size / 4 : SAVE_RESERVE_MAX;
   size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
@@ -131,12 +140,13 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   c->lo = (uintptr_t)block;
   c->hi = c->lo + stack_size;
   c->limit = c->lo + reserve;
-  c->started = 0;
-  c->overflowed = 0;
-  c->used = 0;
-  c->sp = c->hi;
-  write_canaries(c);
+  fresh_start(c);
   return c;
+}
+
+int wa__ctx_recycle(wa__task *t) {
+  fresh_start(t->ctx);
+  return 0;
 }
 
 void wa__ctx_destroy(wa__task *t) {

@@ -98,6 +98,15 @@ static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANAR
 static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
 
 
+/* The state of a block that no task has run on yet. */
+static void fresh_start(struct wa__ctx *c) {
+  c->sp = c->hi;
+  c->used = 0;
+  c->started = c->finished = c->overflowed = c->status = 0;
+  set_canary(c->lo);
+  set_canary(limit_canary(c));
+}
+
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < RESERVE_MAX ? stack_size / 4 : RESERVE_MAX;
   size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
@@ -113,9 +122,7 @@ struct wa__ctx *wa__ctx_create(size_t stack_size) {
   c->lo = (uintptr_t)block;
   c->hi = c->lo + stack_size;
   c->limit = c->lo + reserve;
-  c->sp = c->hi;
-  set_canary(c->lo);
-  set_canary(limit_canary(c));
+  fresh_start(c);
   return c;
 }
 
@@ -126,6 +133,15 @@ void wa__ctx_destroy(wa__task *t) {
   if (t->ctx->started) wa__jspi_forget(t);
   free(t->ctx->block);
   t->ctx = NULL;
+}
+
+/* Only a task whose function returned has no engine stack left waiting. */
+int wa__ctx_recycle(wa__task *t) {
+  struct wa__ctx *c = t->ctx;
+  if (c->started && !c->finished) return -1;
+  if (c->started) wa__jspi_forget(t); /* the next task reuses t's address */
+  fresh_start(c);
+  return 0;
 }
 
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }

@@ -57,8 +57,10 @@ mergeInto(LibraryManager.library, {
       WAJ.timerP = WebAssembly.promising(WAJ.raw('wa__host_timer_fired'));
     },
 
-    tick: function () { WAJ.init(); return WAJ.tickP(); },
-    timerFired: function () { WAJ.init(); return WAJ.timerP(); },
+    // One host callback each (library_wasync.js): now is its clock reading;
+    // the timer's runs the tasks it wakes, as one promising call.
+    tick: function (now) { WAJ.init(); return WAJ.tickP(now); },
+    timerFired: function (now) { WAJ.init(); return WAJ.timerP(now); },
 
     // The scheduler waits for rec's task to suspend, end or throw.
     hold: function (rec) {

@@ -120,6 +120,23 @@ void wa__ctx_destroy(wa__task *t) {
   t->ctx = NULL;
 }
 
+/* Under ASan a finished task's stack is unmapped, never reused, so a stale
+ * pointer into it faults instead of reading the next task's frames. The
+ * guard page stays as it is: nothing unprotects it. */
+int wa__ctx_recycle(wa__task *t) {
+#ifdef WA_ASAN
+  (void)t;
+  return -1;
+#else
+  struct wa__ctx *c = t->ctx;
+  memset(&c->uc, 0, sizeof c->uc); /* wa__ctx_run makes a new context */
+  c->fake_stack = NULL;
+  c->done = c->status = 0;
+  c->used = 0;
+  return 0;
+#endif
+}
+
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->requested : 0; }
 
 size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }

@@ -11,11 +11,12 @@
 
 /* Monotonic milliseconds (fractional). */
 double wa__host_now(void);
-/* Arms the host's single timer for an absolute wa__host_now() deadline,
- * replacing any earlier one; when it fires the host calls
- * wa__host_timer_fired(). A host may fire early (both hosts wait at most
- * 2^31-1 ms at a time, setTimeout's limit): the core finds nothing due and
- * arms it again. */
+/* Arms the host's single timer for an absolute wa__host_now() deadline
+ * (fractional: the host wakes as close after it as it can, never before),
+ * replacing any earlier one; once the clock reaches it the host calls
+ * wa__host_timer_fired(now), once. A host that must wait in parts (both
+ * wait at most 2^31-1 ms at a time, setTimeout's limit) waits again itself
+ * without calling the core. */
 void wa__host_timer_arm(double deadline);
 void wa__host_timer_disarm(void);
 /* Asks the host to call wa__host_tick() soon, once: from a microtask if
@@ -27,11 +28,16 @@ void wa__host_task_done(uint32_t token, int status);
 
 /* ---- called by the host ---------------------------------------------------- */
 
+/* Each callback gets now, the host's wa__host_now() reading for it: the
+ * core reads the clock again only inside a long time slice. */
+
 /* Runs ready tasks (a time slice); returns the number of live tasks. */
-int wa__host_tick(void);
-/* The host timer fired: runs due timers, then a tick. */
-void wa__host_timer_fired(void);
-/* Starts wa_main(argc, argv) as task "main"; argv is copied. Its end is
+int wa__host_tick(double now);
+/* The host timer's deadline has come: runs due timers, then, in the same
+ * call, the tasks they woke (no tick is requested for them). */
+void wa__host_timer_fired(double now);
+/* Starts wa_main(argc, argv) as task "main"; argv is copied. The host calls
+ * wa__host_tick() right after (this call requests no tick). Its end is
  * reported with wa__host_task_done(token, status). 0, WA_ENOMEM, or
  * WA_ENOTSUP if the module is a library (it defines no wa_main). */
 int wa__host_start_main(int argc, char **argv, uint32_t token);

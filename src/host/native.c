@@ -30,19 +30,21 @@ void wa__host_task_done(uint32_t token, int status) {
   done_status = status;
 }
 
-/* Sleeps at most 2^31-1 ms at a time, as the JS host's setTimeout does (and
- * so that time_t cannot overflow): a farther deadline wakes early, the core
- * finds nothing due and re-arms. */
-static int sleep_until(double deadline) {
-  double ms = deadline - wa__host_now();
+/* Sleeps towards deadline, at most 2^31-1 ms at a time, as the JS host's
+ * setTimeout does (and so that time_t cannot overflow): the loop looks at
+ * the clock again and sleeps on until the deadline has come. */
+static void sleep_until(double deadline, double now) {
+  double ms = deadline - now;
   struct timespec ts;
-  if (ms <= 0) return 0;
+  if (ms <= 0) return;
   if (ms > 2147483647.0) ms = 2147483647.0;
   ts.tv_sec = (time_t)(ms / 1000.0);
   ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
-  return nanosleep(&ts, NULL);
+  nanosleep(&ts, NULL);
 }
 
+/* One clock reading per callback: the one that found the timer due is the
+ * one the core gets (host.h). */
 int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
   static uint32_t next_token;
   uint32_t token = ++next_token;
@@ -51,6 +53,7 @@ int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
   t->host_token = token;
   t->detached = 1;
   for (;;) {
+    double now = wa__host_now();
     if (done_token == token) {
       done_token = 0;
       if (status) *status = done_status;
@@ -58,20 +61,18 @@ int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
     }
     /* Like a browser or Node: due timers (the host's own pending work)
      * run before the next tick the scheduler asked for. */
-    if (timer_deadline >= 0 && wa__host_now() >= timer_deadline) {
+    if (timer_deadline >= 0 && now >= timer_deadline) {
       timer_deadline = -1;
-      wa__host_timer_fired();
+      wa__host_timer_fired(now);
       continue;
     }
     if (tick_wanted) {
       tick_wanted = 0;
-      wa__host_tick();
+      wa__host_tick(now);
       continue;
     }
     if (timer_deadline >= 0) {
-      sleep_until(timer_deadline);
-      timer_deadline = -1;
-      wa__host_timer_fired();
+      sleep_until(timer_deadline, now);
       continue;
     }
     wa__host_report_deadlock();

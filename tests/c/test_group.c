@@ -27,10 +27,12 @@ static int sleep_long_record(void *arg) {
 TEST_IMPL(group_wait_returns_zero_when_all_succeed) {
   wa_group *g = wa_group_new();
   trace_reset();
-  ASSERT_EQ(wa_group_spawn(g, return_after_sleep, (void *)10), 0);
+  /* Far apart: the second member starts (and its deadline is taken) after
+   * the first, later by however long a loaded machine held the process. */
+  ASSERT_EQ(wa_group_spawn(g, return_after_sleep, (void *)200), 0);
   ASSERT_EQ(wa_group_spawn(g, return_after_sleep, (void *)1), 0);
   ASSERT_EQ(wa_group_wait(g), 0);
-  ASSERT_STR_EQ(trace, "slept1 slept10");
+  ASSERT_STR_EQ(trace, "slept1 slept200");
   wa_group_free(g);
   return 0;
 }
@@ -61,10 +63,10 @@ TEST_IMPL(group_wait_returns_after_all_members_finished) {
   wa_group *g = wa_group_new();
   trace_reset();
   ASSERT_EQ(wa_group_spawn(g, fail_after_sleep, (void *)1), 0);
-  ASSERT_EQ(wa_group_spawn(g, return_after_sleep, (void *)20), 0);
+  ASSERT_EQ(wa_group_spawn(g, return_after_sleep, (void *)300), 0); /* far apart, as above */
   /* The sleeper is cancelled by the failure and still reports before wait returns. */
   ASSERT_EQ(wa_group_wait(g), 7);
-  ASSERT_STR_EQ(trace, "fail slept20");
+  ASSERT_STR_EQ(trace, "fail slept300");
   ASSERT_EQ(wa_task_count(), 1);
   wa_group_free(g);
   return 0;

@@ -256,3 +256,65 @@ TEST_IMPL(select_parked_wakes_when_channel_freed) {
   wa_chan_free(ch[1]);
   return 0;
 }
+
+static int select_three_forever(void *arg) {
+  wa_chan **ch = arg;
+  int a = 0, b = 0, v = 7;
+  wa_select_case cs[3] = {{ch[0], 0, &a}, {ch[1], 1, &v}, {ch[2], 0, &b}};
+  return wa_select(cs, 3);
+}
+
+static void expect_no_waiter_on_three(wa_chan **ch) {
+  int v = 5;
+  ASSERT_ERR(wa_chan_try_send(ch[0], &v), WA_EAGAIN); /* no receiver left */
+  ASSERT_ERR(wa_chan_try_recv(ch[1], &v), WA_EAGAIN); /* no sender left */
+  ASSERT_ERR(wa_chan_try_send(ch[2], &v), WA_EAGAIN);
+}
+
+/* The scheduler ends an interrupted wait by unlinking every node the task
+ * carries: a select cancelled while parked on three channels (one of them
+ * a send case) is linked on none of them, so later operations on each
+ * neither complete it nor touch its dead stack. */
+TEST_IMPL(select_cancelled_on_three_channels_leaves_no_node_in_any) {
+  wa_chan *ch[3] = {wa_chan_new(sizeof(int), 0), wa_chan_new(sizeof(int), 0), wa_chan_new(sizeof(int), 0)};
+  wa_task *t = wa_spawn(select_three_forever, ch);
+  ASSERT_EQ(wa_yield(), 0);
+  wa_cancel(t);
+  ASSERT_ERR(wa_join(t), WA_ECANCELED);
+  expect_no_waiter_on_three(ch);
+  for (int i = 0; i < 3; i++) wa_chan_free(ch[i]);
+  return 0;
+}
+
+static int select_three_with_timeout(void *arg) {
+  wa_timeout to;
+  int rc;
+  wa_timeout_begin(&to, 5);
+  rc = select_three_forever(arg);
+  ASSERT_EQ(wa_timeout_end(&to), 1);
+  return rc;
+}
+
+TEST_IMPL(select_timed_out_on_three_channels_leaves_no_node_in_any) {
+  wa_chan *ch[3] = {wa_chan_new(sizeof(int), 0), wa_chan_new(sizeof(int), 0), wa_chan_new(sizeof(int), 0)};
+  wa_task *t = wa_spawn(select_three_with_timeout, ch);
+  ASSERT_ERR(wa_join(t), WA_ETIMEDOUT);
+  expect_no_waiter_on_three(ch);
+  for (int i = 0; i < 3; i++) wa_chan_free(ch[i]);
+  return 0;
+}
+
+/* Woken by one case, a select is unlinked from the other channels before
+ * it runs again: a second sender on another channel waits for a receiver
+ * instead of completing the finished select. */
+TEST_IMPL(select_completed_by_one_channel_leaves_no_node_in_the_others) {
+  wa_chan *ch[3] = {wa_chan_new(sizeof(int), 0), wa_chan_new(sizeof(int), 0), wa_chan_new(sizeof(int), 0)};
+  wa_task *t = wa_spawn(select_three_forever, ch);
+  int v = 9;
+  ASSERT_EQ(wa_yield(), 0);
+  ASSERT_EQ(wa_chan_try_send(ch[2], &v), 0); /* completes case 2 */
+  ASSERT_EQ(wa_join(t), 2);
+  expect_no_waiter_on_three(ch);
+  for (int i = 0; i < 3; i++) wa_chan_free(ch[i]);
+  return 0;
+}

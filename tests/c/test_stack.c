@@ -1,6 +1,7 @@
 /* Stacks: deep recursion, overflow reports, and the guard against the
  * suspend primitive being inlined (DESIGN.md, "toolchain facts"). */
 #include "task.h"
+#include "../../src/internal.h"
 
 /* Each level keeps a buffer on the C stack and awaits at the bottom, so the
  * whole chain is saved and restored by every switch. */
@@ -156,6 +157,18 @@ static int overflow_then_park(void *arg) {
   for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
   return wa_chan_recv(parked_chan, &v) + buf[7];
 }
+
+static wa_chan *parked_chans[2];
+
+/* The same with a select, whose nodes (one per case) live in its frame. */
+static int overflow_then_select(void *arg) {
+  volatile char buf[15400];
+  long v = 3, w;
+  wa_select_case cs[2] = {{parked_chans[0], 0, &w}, {parked_chans[1], 1, &v}};
+  (void)arg;
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)i;
+  return wa_select(cs, 2) + buf[7];
+}
 #endif
 
 /* Regression guard: a channel operation parks the task before the suspend
@@ -172,6 +185,25 @@ TEST_IMPL(task_that_overflows_while_parking_leaves_no_waiter_behind) {
   ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
   ASSERT_ERR(wa_chan_try_send(parked_chan, &v), WA_EAGAIN);
   wa_chan_free(parked_chan);
+#endif
+  return 0;
+}
+
+/* The same for a wait on several queues: every node of the wait goes. */
+TEST_IMPL(task_that_overflows_while_parking_in_select_leaves_no_node_behind) {
+#ifdef __EMSCRIPTEN__
+  wa_task_opts o = {"sparse", 16 * 1024};
+  long v = 1;
+  parked_chans[0] = wa_chan_new(sizeof v, 0);
+  parked_chans[1] = wa_chan_new(sizeof v, 0);
+  ASSERT(parked_chans[0] != NULL && parked_chans[1] != NULL);
+  wa_task *t = wa_spawn_opts(overflow_then_select, NULL, &o);
+  ASSERT(t != NULL);
+  ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
+  ASSERT_ERR(wa_chan_try_send(parked_chans[0], &v), WA_EAGAIN);
+  ASSERT_ERR(wa_chan_try_recv(parked_chans[1], &v), WA_EAGAIN);
+  wa_chan_free(parked_chans[0]);
+  wa_chan_free(parked_chans[1]);
 #endif
   return 0;
 }
@@ -273,5 +305,68 @@ TEST_IMPL(stack_high_water_mark_covers_what_a_task_holds_across_an_await) {
   wa_event_set(&go);
   ASSERT_EQ(wa_join(t), 5);
   ASSERT_EQ(wa_task_stack_used(t), 0); /* a stale handle */
+  return 0;
+}
+
+static int yield_and_report_used(void *arg) {
+  size_t *used = arg;
+  ASSERT_EQ(wa_yield(), 0);
+  *used = wa_task_stack_used(wa_current());
+  return 7;
+}
+
+/* A finished task's block is reused by the next spawn of the same size
+ * (task.c's cache): the new task's high-water mark starts from nothing,
+ * not from what the previous one used. */
+TEST_IMPL(a_reused_stack_reports_only_its_own_high_water_mark) {
+  wa_event go;
+  wa_task_opts o = {"holder", 40 * 1024}; /* a size no other test task has */
+  wa_task *t;
+  size_t used = 0, cached;
+  wa_event_init(&go);
+  ASSERT((t = wa_spawn_opts(hold_buffer_until, &go, &o)) != NULL);
+  ASSERT_EQ(wa_yield(), 0);
+  ASSERT_GE(wa_task_stack_used(t), (size_t)10 * 1024);
+  wa_event_set(&go);
+  ASSERT_EQ(wa_join(t), 5);
+  cached = wa__task_cache_bytes();
+  ASSERT((t = wa_spawn_opts(yield_and_report_used, &used, &o)) != NULL);
+#ifdef __EMSCRIPTEN__
+  ASSERT_LT(wa__task_cache_bytes(), cached); /* it took the holder's block */
+#else
+  ASSERT_EQ(cached, 0); /* ASan: finished stacks are unmapped, not kept */
+#endif
+  ASSERT_EQ(wa_task_stack_used(t), 0);
+  ASSERT_EQ(wa_join(t), 7);
+  ASSERT_GT(used, 0);
+  ASSERT_LT(used, (size_t)10 * 1024);
+  return 0;
+}
+
+#ifdef __EMSCRIPTEN__
+static int returns_three(void *arg) {
+  (void)arg;
+  return 3;
+}
+#endif
+
+/* The overflow check holds on a reused block, and a block a task
+ * overflowed serves the next task of its size as a fresh one. */
+TEST_IMPL(overflow_is_caught_on_a_reused_stack_and_the_block_recovers) {
+#ifdef __EMSCRIPTEN__
+  wa_task_opts o = {"reuse", 4096}; /* too small for six_kib_across_an_await */
+  size_t cached;
+  wa_task *t;
+  ASSERT((t = wa_spawn_opts(returns_three, NULL, &o)) != NULL);
+  ASSERT_EQ(wa_join(t), 3);
+  cached = wa__task_cache_bytes();
+  ASSERT((t = wa_spawn_opts(six_kib_across_an_await, NULL, &o)) != NULL);
+  ASSERT_LT(wa__task_cache_bytes(), cached); /* a reused block */
+  ASSERT_ERR(wa_join(t), WA_EOVERFLOW);
+  for (int i = 0; i < 3; i++) {
+    ASSERT((t = wa_spawn_opts(returns_three, NULL, &o)) != NULL);
+    ASSERT_EQ(wa_join(t), 3);
+  }
+#endif
   return 0;
 }

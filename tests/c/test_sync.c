@@ -307,3 +307,58 @@ TEST_IMPL(sem_acquire_in_timeout_scope_returns_etimedout) {
   ASSERT_EQ(wa_timeout_end(&to), 1);
   return 0;
 }
+
+static wa_cond cv2;
+
+static int cond_wait_with_timeout(void *arg) {
+  wa_timeout to;
+  int rc;
+  (void)arg;
+  ASSERT_EQ(wa_mutex_lock(&mu), 0);
+  wa_timeout_begin(&to, 20);
+  rc = wa_cond_wait(&cv2, &mu); /* re-queues on the mutex after the timeout */
+  ASSERT_EQ(wa_timeout_end(&to), 1);
+  trace_add("A:%s", wa_err_name(rc));
+  return wa_mutex_unlock(&mu);
+}
+
+static int lock_trace_unlock(void *arg) {
+  ASSERT_EQ(wa_mutex_lock(&mu), 0);
+  trace_add("%s", (const char *)arg);
+  return wa_mutex_unlock(&mu);
+}
+
+static int cond_wait_trace(void *arg) {
+  ASSERT_EQ(wa_mutex_lock(&mu), 0);
+  ASSERT_EQ(wa_cond_wait(&cv2, &mu), 0);
+  trace_add("%s", (const char *)arg);
+  return wa_mutex_unlock(&mu);
+}
+
+/* A timeout that ends a cond wait unlinks the waiter from the cond's queue
+ * only: the mutex's queue keeps its FIFO order (the waiter that was
+ * queued first gets the mutex first, the timed-out one queues behind it),
+ * and a later signal reaches a later waiter, not the stale one. */
+TEST_IMPL(cond_wait_timed_out_leaves_the_mutex_queue_intact) {
+  wa_task *a, *c, *d;
+  wa_mutex_init(&mu);
+  wa_cond_init(&cv2);
+  trace_reset();
+  a = wa_spawn(cond_wait_with_timeout, NULL);
+  ASSERT_EQ(wa_yield(), 0);              /* A waits on the cond, mutex free */
+  ASSERT_EQ(wa_mutex_lock(&mu), 0);
+  c = wa_spawn(lock_trace_unlock, "C");
+  ASSERT_EQ(wa_yield(), 0);              /* C queues on the mutex */
+  ASSERT_EQ(wa_sleep(40), 0);            /* A times out, queues behind C */
+  ASSERT_STR_EQ(trace, "");
+  ASSERT_EQ(wa_mutex_unlock(&mu), 0);
+  ASSERT_EQ(wa_join(c), 0);
+  ASSERT_EQ(wa_join(a), 0);
+  ASSERT_STR_EQ(trace, "C A:WA_ETIMEDOUT");
+  d = wa_spawn(cond_wait_trace, "D");
+  ASSERT_EQ(wa_yield(), 0);              /* D waits on the cond */
+  wa_cond_signal(&cv2);
+  ASSERT_EQ(wa_join(d), 0);
+  ASSERT_STR_EQ(trace, "C A:WA_ETIMEDOUT D");
+  return 0;
+}

@@ -119,12 +119,60 @@ TEST_IMPL(join_all_returns_first_nonzero_in_order) {
 
 TEST_IMPL(join_any_returns_first_to_finish) {
   int idx = -1;
-  wa_task *ts[3] = {wa_spawn(sleep_then_return, (void *)30), wa_spawn(sleep_then_return, (void *)5),
-                    wa_spawn(sleep_then_return, (void *)15)};
+  /* Far apart: each deadline is taken when its task first runs, and a
+   * loaded machine can hold the process for tens of ms between two. */
+  wa_task *ts[3] = {wa_spawn(sleep_then_return, (void *)300), wa_spawn(sleep_then_return, (void *)5),
+                    wa_spawn(sleep_then_return, (void *)150)};
   ASSERT_EQ(wa_join_any(ts, 3, &idx), 5);
   ASSERT_EQ(idx, 1);
-  ASSERT_EQ(wa_join(ts[0]), 30);
-  ASSERT_EQ(wa_join(ts[2]), 15);
+  ASSERT_EQ(wa_join(ts[0]), 300);
+  ASSERT_EQ(wa_join(ts[2]), 150);
+  return 0;
+}
+
+static wa_event any_go;
+
+static int wait_go_then_return_1(void *arg) {
+  (void)arg;
+  ASSERT_EQ(wa_event_wait(&any_go), 0);
+  return 1;
+}
+
+static int set_go_then_return_2(void *arg) {
+  (void)arg;
+  wa_event_set(&any_go); /* the other task ends right after this one */
+  return 2;
+}
+
+/* "First to finish" is the task whose end woke the caller, not the lowest
+ * index among those done by the time it runs again: here both end before
+ * it resumes, the second one first. */
+TEST_IMPL(join_any_returns_the_task_that_finished_first_not_the_lowest_index) {
+  int idx = -1;
+  wa_event_init(&any_go);
+  wa_task *ts[2] = {wa_spawn(wait_go_then_return_1, NULL), wa_spawn(set_go_then_return_2, NULL)};
+  ASSERT_EQ(wa_join_any(ts, 2, &idx), 2);
+  ASSERT_EQ(idx, 1);
+  ASSERT_EQ(wa_join(ts[0]), 1);
+  return 0;
+}
+
+static int join_any_of(void *arg) {
+  int idx = -1;
+  return wa_join_any((wa_task **)arg, 2, &idx);
+}
+
+/* A cancelled wa_join_any waits on two tasks' joiner queues: ending its
+ * wait unlinks both nodes and leaves both tasks joinable, so their ends
+ * wake no stale node and the caller can still join them. */
+TEST_IMPL(join_any_cancelled_leaves_its_tasks_joinable) {
+  wa_task *ts[2] = {wa_spawn(sleep_then_return, (void *)10), wa_spawn(sleep_then_return, (void *)15)};
+  wa_task *j = wa_spawn(join_any_of, ts);
+  ASSERT_EQ(wa_yield(), 0);
+  wa_cancel(j);
+  ASSERT_ERR(wa_join(j), WA_ECANCELED);
+  ASSERT_EQ(wa_join(ts[0]), 10);
+  ASSERT_EQ(wa_join(ts[1]), 15);
   return 0;
 }
 

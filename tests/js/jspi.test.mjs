@@ -28,12 +28,15 @@ test('a JSPI build is not instrumented: no Asyncify exports or imports in its .w
   const mod = new WebAssembly.Module(fs.readFileSync(hello.replace(/\.mjs$/, '.wasm')));
   const names = [...WebAssembly.Module.exports(mod), ...WebAssembly.Module.imports(mod)].map((e) => e.name);
   expect(names.filter((n) => /asyncify/.test(n))).toEqual([]);
+  // Some releases (3.1.69) minify a release build's export names, so the
+  // check above alone could pass on an instrumented build. Instrumentation
+  // is code around every call that may suspend: the same program built for
+  // Asyncify is much larger (about 1.27x on 3.1.6 and 3.1.69).
   const asyncifyBuild = path.join(OUT, 'jspi', 'hello-asyncify.mjs');
   const r = cli(['build', path.join(FIXTURES, 'hello.c'), '-o', asyncifyBuild]);
   expect(r.status).toBe(0);
-  const amod = new WebAssembly.Module(fs.readFileSync(asyncifyBuild.replace(/\.mjs$/, '.wasm')));
-  // The same program on the default backend does export Asyncify's state.
-  expect(WebAssembly.Module.exports(amod).length).toBeGreaterThan(WebAssembly.Module.exports(mod).length);
+  const size = (f) => fs.statSync(f.replace(/\.mjs$/, '.wasm')).size;
+  expect(size(hello)).toBeLessThan(0.9 * size(asyncifyBuild));
 }, 180000);
 
 test('an unknown backend is refused by name', () => {

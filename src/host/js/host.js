@@ -31,7 +31,6 @@ mergeInto(LibraryManager.library, {
   // program's own exit status is set by WA.exit.
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
   $WA: {
-    timer: null,
     tickQueued: false,
     macroQueued: false,
     tokens: null,          // Map: token -> { resolve, reject, onDone }
@@ -141,8 +140,7 @@ mergeInto(LibraryManager.library, {
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       // Host work the dead module started (requests in flight…) is undone.
       WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
-      if (WA.timer !== null) clearTimeout(WA.timer);
-      WA.timer = null;
+      WA.timerStop();
       if (!isExit) {
         WA.flush();
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
@@ -208,8 +206,7 @@ mergeInto(LibraryManager.library, {
         WA.deadCode = 'WA_EXIT';
         WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
       }
-      if (WA.timer !== null) clearTimeout(WA.timer);
-      WA.timer = null;
+      WA.timerStop();
       setTimeout(function () { process.exit(status); }, 0).unref();
     },
 
@@ -236,9 +233,50 @@ mergeInto(LibraryManager.library, {
       });
     },
 
+    // One host callback, with the clock reading C uses for all of it.
     tick: function () {
       WA.tickQueued = false;
-      WA.enter(WA.jspi ? WA.jspi.tick : function () { _wa__host_tick(); });
+      var now = performance.now();
+      WA.enter(WA.jspi ? function () { return WA.jspi.tick(now); } : function () { _wa__host_tick(now); });
+    },
+
+    // The host timer (wa__host_timer_arm). C's deadlines are whole
+    // milliseconds (src/timer.c), as setTimeout's are: it is armed for the
+    // milliseconds left, rounded up, and fires as the host's clock reaches
+    // the deadline. C is called once, at the deadline, never before it:
+    // when setTimeout fires early (Node counts from its loop's cached time)
+    // or a long wait ends a part (2^31-1 ms at most, setTimeout's limit),
+    // this waits again without calling C. Nothing polls: waiting out the
+    // last fraction of a millisecond on macrotasks was tried and, on a
+    // loaded machine, made wake-ups 4-10 ms late (a spinning process loses
+    // the CPU; one that sleeps is woken in time).
+    timer: null,          // the pending setTimeout
+    timerDeadline: -1,    // what C armed (performance.now() ms), or -1
+    timerSoon: false,     // a macrotask check is on its way (deadline passed)
+    timerWait: function (left) {
+      if (left <= 0) {
+        WA.timerSoon = true;
+        WA.postMacrotask(WA.timerNow);
+      } else {
+        WA.timer = setTimeout(WA.timerCheck, Math.min(2147483647, Math.ceil(left)));
+      }
+    },
+    timerStop: function () {
+      WA.timerDeadline = -1;
+      if (WA.timer !== null) clearTimeout(WA.timer);
+      WA.timer = null;
+    },
+    timerNow: function () {
+      WA.timerSoon = false;
+      WA.timerCheck();
+    },
+    timerCheck: function () {
+      WA.timer = null;
+      if (WA.timerDeadline < 0) return; // disarmed meanwhile
+      var now = performance.now();
+      if (now < WA.timerDeadline) return WA.timerWait(WA.timerDeadline - now);
+      WA.timerDeadline = -1;
+      WA.enter(WA.jspi ? function () { return WA.jspi.timerFired(now); } : function () { _wa__host_timer_fired(now); });
     },
 
     macroTick: function () {
@@ -372,23 +410,14 @@ mergeInto(LibraryManager.library, {
 
   wa__host_timer_arm__deps: ['$WA'],
   wa__host_timer_arm: function (deadline) {
+    WA.timerDeadline = deadline;
     if (WA.timer !== null) clearTimeout(WA.timer);
-    // Rounded up: hosts run timers on whole milliseconds, and a timer that
-    // fires before the deadline would only have to be armed again.
-    // At most 2^31-1 ms, the longest setTimeout takes (a longer delay
-    // becomes 1 ms): a farther deadline fires early and C re-arms.
-    var delay = Math.min(2147483647, Math.max(0, Math.ceil(deadline - performance.now())));
-    WA.timer = setTimeout(function () {
-      WA.timer = null;
-      WA.enter(WA.jspi ? WA.jspi.timerFired : function () { _wa__host_timer_fired(); });
-    }, delay);
+    WA.timer = null;
+    if (!WA.timerSoon) WA.timerWait(deadline - performance.now());
   },
 
   wa__host_timer_disarm__deps: ['$WA'],
-  wa__host_timer_disarm: function () {
-    if (WA.timer !== null) clearTimeout(WA.timer);
-    WA.timer = null;
-  },
+  wa__host_timer_disarm: function () { WA.timerStop(); },
 
   wa__host_request_tick__deps: ['$WA'],
   wa__host_request_tick: function (yieldToHost) {

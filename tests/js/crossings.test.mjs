@@ -1,0 +1,116 @@
+// Calls between wasm and JS: what one wa_sleep costs, counted on the module's
+// own imports and exports (every function either side calls across).
+import { load } from '../../js/index.mjs';
+import { BACKEND, buildFixture } from './helpers.mjs';
+
+// Every crossing, by name, in the order made. The JSPI backend's switches
+// (WebAssembly.Suspending imports) are the backend's, not the host's, and
+// are counted apart.
+const calls = [];
+const switches = [];
+const raw = new WeakMap(); // counting wrapper -> the wasm function it wraps
+const exportKey = new Map(); // wasm function -> 'export <key>'
+
+function counted(list, name, f) {
+  const g = function (...args) {
+    list.push(name);
+    return f.apply(this, args);
+  };
+  raw.set(g, f);
+  return g;
+}
+
+// Wraps the imports and exports of the next module instantiated. promising()
+// needs the wasm function itself: it gets it, and its result is counted.
+function countNextInstance() {
+  const real = { instantiate: WebAssembly.instantiate, promising: WebAssembly.promising, Suspending: WebAssembly.Suspending };
+  WebAssembly.instantiate = async (source, imports) => {
+    WebAssembly.instantiate = real.instantiate;
+    const wrapped = {};
+    for (const [mod, fns] of Object.entries(imports)) {
+      wrapped[mod] = {};
+      for (const [k, f] of Object.entries(fns)) {
+        wrapped[mod][k] = typeof f === 'function' ? counted(calls, `import ${f.name || `${mod}.${k}`}`, f) : f;
+      }
+    }
+    const { instance, module } = await real.instantiate(source, wrapped);
+    const exports = {};
+    for (const [k, v] of Object.entries(instance.exports)) {
+      if (typeof v === 'function') exportKey.set(v, `export ${k}`);
+      exports[k] = typeof v === 'function' ? counted(calls, `export ${k}`, v) : v;
+    }
+    return { instance: { exports }, module };
+  };
+  if (real.promising) {
+    WebAssembly.promising = (f) => {
+      const fn = raw.get(f) || f;
+      return counted(calls, exportKey.get(fn) || `export ${fn.name}`, real.promising(fn));
+    };
+    WebAssembly.Suspending = function Suspending(f) { return new real.Suspending(counted(switches, f.name, f)); };
+  }
+  return () => Object.assign(WebAssembly, real);
+}
+
+let app;
+let restore;
+let names = {}; // export key -> the C name (release builds minify export keys)
+beforeAll(async () => {
+  // Without per-switch stack checks: those builds put an export in the
+  // table, which a JS wrapper would turn into a crossing per switch.
+  const out = buildFixture('crossings', ['--no-stack-check']);
+  // JSPI's half calls promising() on its first tick: the patch stays on
+  // until this file's tests are done.
+  restore = countNextInstance();
+  app = await load((await import(out)).default);
+  // Module._f is the export itself, or (3.1.x) a wrapper whose text names it.
+  const keys = Object.keys(app.module.wasyncRawExports);
+  for (const [k, f] of Object.entries(app.module)) {
+    if (!k.startsWith('_') || typeof f !== 'function') continue;
+    const hit = keys.find((key) => app.module.wasyncRawExports[key] === f || String(f).includes(`["${key}"]`));
+    if (hit) names[`export ${hit}`] = `export ${k}`;
+  }
+}, 120000);
+
+afterAll(() => restore());
+
+/** The crossings made by fn() and everything it leads to, by C name, in order. */
+async function crossings(fn) {
+  await new Promise((r) => setTimeout(r, 20));
+  calls.length = 0;
+  switches.length = 0;
+  await fn();
+  await new Promise((r) => setTimeout(r, 20)); // whatever follows the end
+  return { calls: calls.map((c) => names[c] || c), switches: switches.length };
+}
+
+function tally(list) {
+  const t = {};
+  for (const c of list) t[c] = (t[c] || 0) + 1;
+  return t;
+}
+
+const count = (list, name) => list.filter((c) => c === name).length;
+
+// The task is wa_main (a task C spawned): a cwrap call's task also pays for
+// Asyncify's rewind through its JS frame (wa__host_invoke) on every resume.
+test('one wa_sleep(10) in a task crosses between wasm and JS at most 4 times', async () => {
+  expect(await app.main(['1'])).toBe(1); // the first call into the module sets it up
+  // The difference between 11 sleeps and 1 is ten sleeps' worth, without
+  // the program's own start and end.
+  const one = await crossings(async () => expect(await app.main(['1'])).toBe(1));
+  const eleven = await crossings(async () => expect(await app.main(['11'])).toBe(11));
+  const perSleep = (eleven.calls.length - one.calls.length) / 10;
+  const ticks = (count(eleven.calls, 'export _wa__host_tick') - count(one.calls, 'export _wa__host_tick')) / 10;
+  const detail = { perSleep, ticksPerSleep: ticks, 'main with 11 sleeps': tally(eleven.calls), 'main with 1 sleep': tally(one.calls) };
+  if (BACKEND === 'jspi') detail.backendSwitchesPerSleep = (eleven.switches - one.switches) / 10;
+  // The timer's callback runs the task it woke: no tick follows it.
+  if (perSleep > 4 || ticks !== 0) {
+    throw new Error(`${perSleep} crossings per wa_sleep (at most 4 expected), ${ticks} ticks (0 expected):\n${JSON.stringify(detail, null, 1)}`);
+  }
+}, 60000);
+
+test('app.main() starts main and runs it in one tick, asking for none', async () => {
+  const r = await crossings(async () => expect(await app.main([])).toBe(0));
+  const got = { ticks: count(r.calls, 'export _wa__host_tick'), requests: count(r.calls, 'import _wa__host_request_tick') };
+  expect({ ...got, all: tally(r.calls) }).toEqual({ ticks: 1, requests: 0, all: tally(r.calls) });
+}, 60000);
