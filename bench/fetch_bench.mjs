@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// fetch_bench.mjs — the fetch benchmark (one entry in bench/run.mjs):
+// fetch_bench.mjs — the fetch benchmark (rows/fetch.mjs):
 // TOTAL GETs over loopback with INFLIGHT in flight, done by C tasks with
 // wa_fetch (bench/fetch_bench.c, loaded in this process with load()) and by
 // a plain JS async pool making the same fetch() calls, alternately, REPS

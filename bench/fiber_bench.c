@@ -1,5 +1,6 @@
 /* fiber_bench.c — emscripten_fiber_swap ping-pong, the peer of wasync's
- * wa_yield ping-pong (built with plain `emcc -O2 -sASYNCIFY`, see run.mjs).
+ * wa_yield ping-pong (built with plain `emcc -O2 -sASYNCIFY`, see
+ * driver.mjs).
  * Usage: main(switches, reps, depth); prints one "BENCH {json}" line per
  * repetition. A "switch" is one emscripten_fiber_swap(); main and the worker
  * fiber each swap switches/2 times, each `depth` frames below where it

@@ -1,4 +1,4 @@
-// fiber_host.mjs — runs the emscripten_fiber_swap benchmark built by run.mjs.
+// fiber_host.mjs — runs the emscripten_fiber_swap benchmark built by driver.mjs.
 // Emscripten 3.1.6's MODULARIZE loader would fetch() the .wasm path in Node
 // and fail, so the binary is read here and passed as wasmBinary.
 // Usage: node bench/fiber_host.mjs <factory.cjs> <module.wasm> [main args...]

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // js_peers.mjs — the JavaScript peers of wasync_bench.c, one mode each,
-// same arguments and same "BENCH {json}" output. run.mjs runs every peer in
+// same arguments and same "BENCH {json}" output. driver.mjs runs every peer in
 // its own Node process, as it runs the wasm side.
 //
 //   switch <handoffs> <reps> <depth>   handoff_ns (promise hand-off) and

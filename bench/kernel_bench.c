@@ -1,13 +1,13 @@
 /* kernel_bench.c — the Asyncify tax: a compute kernel that never awaits,
- * timed in two builds of this file (see run.mjs):
+ * timed in two builds of this file (see rows/kernel_tax.mjs):
  *  - plain:  emcc -O3, main() calls the kernel;
  *  - wasync: `wasync build -O3 -DWASYNC_BUILD` (the runtime's link flags,
  *            -sASYNCIFY=1 …, linked with the runtime); wa_main() calls it
  *            from inside a task.
  * Binaryen instruments only code that can reach an await point, so the
  * kernel (no calls at all) should come out byte-identical in both builds:
- * run.mjs compares its body, found through the `kernel` export, and times
- * it. The call goes through a volatile pointer so it is never inlined.
+ * kernel_tax.mjs compares its body, found through the `kernel` export, and
+ * times it. The call goes through a volatile pointer so it is never inlined.
  * Usage: <build> <iterations> <reps>; one "BENCH {json}" line per rep. */
 #include <emscripten.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // wasm_funcs.mjs — just enough of the wasm binary format to find an
-// exported function's body: used by run.mjs to show that Asyncify left the
-// compute kernel alone (same bytes in the plain and the wasync build).
+// exported function's body: used by rows/kernel_tax.mjs and rows/jspi.mjs
+// to show that Asyncify left the compute kernel alone (same bytes in the plain and the wasync build).
 
 function reader(buf, pos = 0) {
   return {

@@ -5,6 +5,9 @@
  *       database at <url> (http_vfs.c) and running <lookups> lookups
  *       (lookups.c); prints one line per task, in task order, then the
  *       time and the number of HTTP requests on stderr.
+ *   node lookup.mjs lookup-serial <url> <tasks> <lookups> <max_id>
+ *       the same tasks one at a time (each joined before the next starts):
+ *       the same output, for comparing with the concurrent run.
  *   node lookup.mjs interrupt <url> <max_id>
  *       a timeout scope, then a wa_cancel, each hitting a task in the middle
  *       of a read (use a slow server: every read must take longer than
@@ -49,17 +52,18 @@ static int lookup_task(void *arg) {
   return j->rc != SQLITE_OK;
 }
 
-static int run_lookups(const char *url, int tasks, int lookups, long max_id) {
+static int run_lookups(const char *url, int tasks, int lookups, long max_id, int serial) {
   job *jobs = calloc((size_t)tasks, sizeof *jobs);
   wa_task **ts = calloc((size_t)tasks, sizeof *ts);
   int64_t t0 = wa_now();
-  int rc;
+  int rc = 0;
   if (!jobs || !ts) return 1;
   for (int i = 0; i < tasks; i++) {
     jobs[i] = (job){url, i, lookups, 0, max_id, {0, 0}};
     if (!(ts[i] = wa_spawn(lookup_task, &jobs[i]))) return 1;
+    if (serial && wa_join(ts[i]) != 0) rc = 1;
   }
-  rc = wa_join_all(ts, tasks);
+  if (!serial) rc = wa_join_all(ts, tasks);
   for (int i = 0; i < tasks; i++) printf("task %d rows %d digest %016llx\n", i, jobs[i].res.rows, jobs[i].res.digest);
   fprintf(stderr, "lookups: %d tasks x %d in %lld ms, %ld requests\n", tasks, lookups,
           (long long)(wa_now() - t0), http_vfs_requests());
@@ -123,9 +127,10 @@ int wa_main(int argc, char **argv) {
     fprintf(stderr, "http_vfs_register: %s\n", sqlite3_errstr(rc));
     return 1;
   }
-  if (argc == 6 && strcmp(argv[1], "lookup") == 0)
-    return run_lookups(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]));
+  int serial = argc == 6 && strcmp(argv[1], "lookup-serial") == 0;
+  if (argc == 6 && (serial || strcmp(argv[1], "lookup") == 0))
+    return run_lookups(argv[2], atoi(argv[3]), atoi(argv[4]), atol(argv[5]), serial);
   if (argc == 4 && strcmp(argv[1], "interrupt") == 0) return run_interrupt(argv[2], atol(argv[3]));
-  fprintf(stderr, "usage: %s lookup <url> <tasks> <lookups> <max_id> | interrupt <url> <max_id>\n", argv[0]);
+  fprintf(stderr, "usage: %s lookup|lookup-serial <url> <tasks> <lookups> <max_id> | interrupt <url> <max_id>\n", argv[0]);
   return 2;
 }

@@ -32,6 +32,14 @@ test('64 tasks with a connection each return exactly what native SQLite returns'
   expect(r.stdout).toBe(want);
 }, 300000);
 
+test('lookup-serial runs the same tasks one at a time and prints what native SQLite prints', () => {
+  const args = ['8', '5', String(sq.rows)];
+  const r = runProgram(sq.lookup, ['lookup-serial', server.url, ...args], { timeout: 120000 });
+  expect(r.stderr).toMatch(/^lookups: 8 tasks x 5 in \d+ ms, \d+ requests\n$/);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(native(['lookup', sq.db, ...args]));
+}, 180000);
+
 test('a timeout and a wa_cancel in the middle of a read are SQLITE_IOERR, and the connection works after', () => {
   // Every read takes 150 ms; the timeout (50 ms) and the cancel (50 ms
   // after the reader started) both land inside one.

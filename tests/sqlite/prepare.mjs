@@ -1,6 +1,7 @@
 // prepare.mjs — what the SQLite test (tests/js/sqlite.test.mjs) and the
-// SQLite benchmark rows need, made once and cached under build/sqlite/ so
-// that later runs are offline and quick:
+// SQLite benchmark rows (bench/rows/sqlite.mjs: the first three only) need,
+// made once and cached under build/sqlite/ so that later runs are offline
+// and quick:
 //  - sqlite3.c/.h: the amalgamation, out of the better-sqlite3@12 tarball
 //    from the npm registry (third-party code is never committed);
 //  - native: gcc build of the same amalgamation with tests/sqlite/native.c;
@@ -95,9 +96,16 @@ function wasmBuild(c) {
   return out;
 }
 
-/** Everything above, made or reused: { native, db, lookup, rows }. */
-export function prepareSqlite() {
+/** The amalgamation, the native build and the database, made or reused:
+ * { c (sqlite3.c, sqlite3.h beside it), native, db, rows }. */
+export function prepareSqliteData() {
   const c = amalgamation();
   const native = nativeBuild(c);
-  return { native, db: database(native), lookup: wasmBuild(c), rows: DB_ROWS };
+  return { c, native, db: database(native), rows: DB_ROWS };
+}
+
+/** Everything above, made or reused: { c, native, db, lookup, rows }. */
+export function prepareSqlite() {
+  const data = prepareSqliteData();
+  return { ...data, lookup: wasmBuild(data.c) };
 }
