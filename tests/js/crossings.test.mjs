@@ -1,5 +1,6 @@
 // Calls between wasm and JS: what one wa_sleep costs, counted on the module's
 // own imports and exports (every function either side calls across).
+import fs from 'node:fs';
 import { load } from '../../js/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
 
@@ -62,12 +63,19 @@ beforeAll(async () => {
   // until this file's tests are done.
   restore = countNextInstance();
   app = await load((await import(out)).default);
-  // Module._f is the export itself, or (3.1.x) a wrapper whose text names it.
+  // The glue binds each C name to its (minified) export key; 6.x writes
+  // `_f=Module["_f"]=wasmExports["k"]`, and its Asyncify glue wraps the
+  // export, so the text is the one place that says which key is which.
+  const glue = fs.readFileSync(out, 'utf8');
+  for (const m of glue.matchAll(/(_[A-Za-z_$][\w$]*)\s*=\s*Module\[["']\1["']\]\s*=\s*wasmExports\[["']([\w$]+)["']\]/g)) {
+    names[`export ${m[2]}`] = `export ${m[1]}`;
+  }
+  // Otherwise Module._f is the export itself, or (3.1.x) a wrapper whose text names it.
   const keys = Object.keys(app.module.wasyncRawExports);
   for (const [k, f] of Object.entries(app.module)) {
     if (!k.startsWith('_') || typeof f !== 'function') continue;
     const hit = keys.find((key) => app.module.wasyncRawExports[key] === f || String(f).includes(`["${key}"]`));
-    if (hit) names[`export ${hit}`] = `export ${k}`;
+    if (hit && !names[`export ${hit}`]) names[`export ${hit}`] = `export ${k}`;
   }
 }, 120000);
 
