@@ -6,7 +6,9 @@ import {
   BENCH, benchLines, buildWasync, buildWasyncJspi, emccModularized, exec, FIBER_HOST, JSPI_NODE, med, needJspi, NODE, onJspiNode, OUT,
   pooled, WASYNC_JSPI_MJS, WASYNC_MJS, wasyncBuild,
 } from '../driver.mjs';
-import { CHAN_MESSAGES, DEPTHS, FETCH_REPS, FETCH_TOTAL, KERNEL_ITERS, PROCS, REPS, SLEEPERS, switchesAt, TREE_LEAVES, TREE_REPS } from '../knobs.mjs';
+import {
+  CHAN_MESSAGES, DEPTHS, FETCH_REPS, FETCH_TOTAL, KERNEL_ITERS, PROCS, REPS, SLEEPER_STACK, SLEEPERS, switchesAt, TREE_LEAVES, TREE_REPS,
+} from '../knobs.mjs';
 import { fmt, ms, ns, ratio, val } from '../table.mjs';
 import { exportNameInGlue, parseWasm } from '../wasm_funcs.mjs';
 import { KERNEL_DIR, KERNEL_PLAIN, KERNEL_PLAIN_WASM } from './kernel_tax.mjs';
@@ -32,7 +34,7 @@ export default [
   })),
   {
     id: 'jspi-rest',
-    title: `JSPI vs Asyncify backend: channel ping-pong (capacity 0, ${CHAN_MESSAGES} messages), spawn+join tree (${TREE_LEAVES} leaves), ${SLEEPERS} sleepers (memory), Node with JSPI`,
+    title: `JSPI vs Asyncify backend: channel ping-pong (capacity 0, ${CHAN_MESSAGES} messages), spawn+join tree (${TREE_LEAVES} leaves), ${SLEEPERS} sleepers with ${SLEEPER_STACK / 1024} KiB stacks (memory), Node with JSPI`,
     build: () => Promise.all([buildWasync(), buildWasyncJspi()]),
     async run() {
       needJspi();
@@ -40,7 +42,7 @@ export default [
       for (const [k, mjs] of [['asyncify', WASYNC_MJS], ['jspi', WASYNC_JSPI_MJS]]) {
         out[`${k}_chan_c0`] = med((await onJspiNode(mjs, 'chan', CHAN_MESSAGES, 0, REPS)).map((x) => x.ns_per_message), 'ns/message');
         out[`${k}_tree_ms`] = med((await onJspiNode(mjs, 'tree', TREE_LEAVES, TREE_REPS)).map((x) => x.ms), 'ms/tree');
-        out[`${k}_sleeper_sbrk`] = { value: (await onJspiNode(mjs, 'sleepers', SLEEPERS, 600000))[0].sbrk_per_task, unit: 'bytes/task', note: 'sbrk(0) growth' };
+        out[`${k}_sleeper_sbrk`] = { value: (await onJspiNode(mjs, 'sleepers', SLEEPERS, 600000, SLEEPER_STACK))[0].sbrk_per_task, unit: 'bytes/task', note: 'sbrk(0) growth' };
       }
       return out;
     },
@@ -49,7 +51,7 @@ export default [
         ratio: ratio(r, 'jspi_chan_c0', 'asyncify_chan_c0') },
       { row: `h) JSPI vs Asyncify: spawn+join ${TREE_LEAVES} leaves`, wasync: ms(r, 'jspi_tree_ms'), peer: ms(r, 'asyncify_tree_ms'),
         ratio: ratio(r, 'jspi_tree_ms', 'asyncify_tree_ms') },
-      { row: `h) JSPI vs Asyncify: ${SLEEPERS} sleepers, memory per task`, wasync: `${fmt(val(r, 'jspi_sleeper_sbrk'))} B`,
+      { row: `h) JSPI vs Asyncify: ${SLEEPERS} sleepers (${SLEEPER_STACK / 1024} KiB stacks), memory per task`, wasync: `${fmt(val(r, 'jspi_sleeper_sbrk'))} B`,
         peer: `${fmt(val(r, 'asyncify_sleeper_sbrk'))} B`, ratio: ratio(r, 'jspi_sleeper_sbrk', 'asyncify_sleeper_sbrk') },
     ],
   },
