@@ -89,15 +89,13 @@ mergeInto(LibraryManager.library, {
     fatal: function (e) {
       if (WA.dead) return;
       var isExit = e && e.name === 'ExitStatus';
-      WA.dead = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
-      WA.deadCode = WAE.name(isExit ? WAE.EXIT : WAE.EABORT);
-      var err = WA.deadError();
+      var why = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
+      var err;
+      WA.stop(why, WAE.name(isExit ? WAE.EXIT : WAE.EABORT));
+      err = WA.deadError();
       WA.tokens.forEach(function (entry) { entry.reject(err); });
       WA.tokens.clear();
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
-      // Host work the dead module started (requests in flight…) is undone.
-      WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
-      WA.timerStop();
       if (!isExit) {
         WA.flush();
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
@@ -145,6 +143,15 @@ mergeInto(LibraryManager.library, {
       try { _fflush(0); } catch (e) { /* the module may be dead */ }
     },
 
+    // Stops the module for good: no call enters C again (WA.enter), host
+    // work it started (requests in flight…) is undone, its timer cleared.
+    stop: function (why, code) {
+      WA.dead = why;
+      WA.deadCode = code;
+      WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
+      WA.timerStop();
+    },
+
     // Ends a program with status, as Go does when main returns: nothing
     // the module started runs on. Node is left to end by itself (the event
     // loop drains once the module holds nothing): process.exit() tears the
@@ -158,12 +165,7 @@ mergeInto(LibraryManager.library, {
       WA.exiting = true;
       WA.flush();
       process.exitCode = status;
-      if (!WA.dead) {
-        WA.dead = 'the program has ended';
-        WA.deadCode = WAE.name(WAE.EXIT);
-        WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
-      }
-      WA.timerStop();
+      if (!WA.dead) WA.stop('the program has ended', WAE.name(WAE.EXIT));
       setTimeout(function () { process.exit(status); }, 0).unref();
     },
 
