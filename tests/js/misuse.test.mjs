@@ -99,7 +99,9 @@ describe('item 10: tasks() with a full heap', () => {
   test('many tasks with long names are read whole, in chunks', async () => {
     const { app } = await fresh();
     const calls = [];
-    for (let i = 0; i < 600; i++) calls.push(app.cwrap('nap', 'number', ['number'])(20));
+    // Long naps: under load the 5 ms wait below has run 20 ms late, and
+    // tasks that had woken were no longer 'waiting'.
+    for (let i = 0; i < 600; i++) calls.push(app.cwrap('nap', 'number', ['number'])(1000));
     await new Promise((r) => setTimeout(r, 5));
     const rows = app.tasks();
     expect(rows).toHaveLength(600);
