@@ -6,43 +6,53 @@
 #include "internal.h"
 #include "host/host.h"
 
-static wa__timer **heap;
+/* Each entry carries its own key, so sifting compares entries in the
+ * array without touching the timers they point to: with 100 000 sleepers
+ * the heap is 17 levels deep, and a pointer per comparison would be a
+ * cache miss per level. */
+typedef struct {
+  int64_t deadline;
+  uint64_t seq;
+  wa__timer *t;
+} entry;
+
+static entry *heap;
 static int heap_len, heap_cap;
 static uint64_t next_seq;
 static int64_t armed = -1; /* deadline the host timer is armed for, -1 if none */
 static unsigned long fired;
 
-static int before(const wa__timer *a, const wa__timer *b) {
+static int before(const entry *a, const entry *b) {
   return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
 }
 
-static void place(int i, wa__timer *t) {
-  heap[i] = t;
-  t->heap_index = i;
+static void place(int i, entry e) {
+  heap[i] = e;
+  e.t->heap_index = i;
 }
 
 static void sift_up(int i) {
-  wa__timer *t = heap[i];
+  entry e = heap[i];
   while (i > 0) {
     int parent = (i - 1) / 2;
-    if (!before(t, heap[parent])) break;
+    if (!before(&e, &heap[parent])) break;
     place(i, heap[parent]);
     i = parent;
   }
-  place(i, t);
+  place(i, e);
 }
 
 static void sift_down(int i) {
-  wa__timer *t = heap[i];
+  entry e = heap[i];
   for (;;) {
     int child = 2 * i + 1;
     if (child >= heap_len) break;
-    if (child + 1 < heap_len && before(heap[child + 1], heap[child])) child++;
-    if (!before(heap[child], t)) break;
+    if (child + 1 < heap_len && before(&heap[child + 1], &heap[child])) child++;
+    if (!before(&heap[child], &e)) break;
     place(i, heap[child]);
     i = child;
   }
-  place(i, t);
+  place(i, e);
 }
 
 /* Keeps the host timer armed for the earliest deadline. An earlier-armed
@@ -55,8 +65,8 @@ static void sync_host_timer(void) {
     armed = -1;
     return;
   }
-  if (armed < 0 || heap[0]->deadline < armed) {
-    armed = heap[0]->deadline;
+  if (armed < 0 || heap[0].deadline < armed) {
+    armed = heap[0].deadline;
     wa__host_timer_arm(wa__ms_from_us(armed));
   }
 }
@@ -74,14 +84,14 @@ int wa__timer_start(wa__timer *t, int64_t deadline) {
   if (t->heap_index >= 0) wa__timer_stop(t);
   if (heap_len == heap_cap) {
     int cap = heap_cap ? heap_cap * 2 : 64;
-    wa__timer **h = realloc(heap, (size_t)cap * sizeof *h);
+    entry *h = realloc(heap, (size_t)cap * sizeof *h);
     if (!h) return WA_ENOMEM;
     heap = h;
     heap_cap = cap;
   }
   t->deadline = deadline;
   t->seq = next_seq++;
-  place(heap_len++, t);
+  place(heap_len++, (entry){deadline, t->seq, t});
   sift_up(t->heap_index);
   sync_host_timer();
   return 0;
@@ -96,7 +106,7 @@ void wa__timer_stop(wa__timer *t) {
   heap_len--;
   if (i != heap_len) {
     place(i, heap[heap_len]);
-    if (i > 0 && before(heap[i], heap[(i - 1) / 2])) sift_up(i); else sift_down(i);
+    if (i > 0 && before(&heap[i], &heap[(i - 1) / 2])) sift_up(i); else sift_down(i);
   }
   if (heap_len == 0) sync_host_timer();
 }
@@ -123,8 +133,8 @@ void wa__timers_run(double now_ms) {
   int64_t now = wa__us_from_ms(now_ms);
   armed = -1; /* the host timer that called us has fired */
   fired++;
-  while (heap_len && heap[0]->deadline <= now) {
-    wa__timer *t = heap[0];
+  while (heap_len && heap[0].deadline <= now) {
+    wa__timer *t = heap[0].t;
     wa__timer_stop(t);
     t->fire(t);
   }
