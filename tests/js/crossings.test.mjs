@@ -122,3 +122,18 @@ test('app.main() starts main and runs it in one tick, asking for none', async ()
   const got = { ticks: count(r.calls, 'export _wa__host_tick'), requests: count(r.calls, 'import _wa__host_request_tick') };
   expect({ ...got, all: tally(r.calls) }).toEqual({ ticks: 1, requests: 0, all: tally(r.calls) });
 }, 60000);
+
+// Node fires timers on libuv's millisecond grid, and C's deadlines are whole
+// milliseconds of the clock the host gives C: if the two grids are out of
+// phase, every wake-up is late by the phase (a random 0-1 ms per process).
+test("the clock C sees begins its milliseconds when libuv's do", () => {
+  const WA = app.module.wasync;
+  for (let i = 0; i < 5; i++) {
+    const c = WA.now();
+    const uv = Number(process.hrtime.bigint() % 1000000000000n) / 1e6; // libuv's uv_hrtime, in ms
+    const phase = (((c - uv) % 1) + 1) % 1; // 0 (or just under 1) when the grids agree
+    expect(Math.min(phase, 1 - phase)).toBeLessThan(0.05);
+  }
+  expect(WA.clockShift).toBeGreaterThanOrEqual(0);
+  expect(WA.clockShift).toBeLessThan(1);
+});

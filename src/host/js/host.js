@@ -36,8 +36,25 @@ mergeInto(LibraryManager.library, {
     dead: null,            // set once the runtime cannot continue (message)
     postMacrotask: null,   // runs f after the host's pending work (not clamped)
 
+    // The clock C sees (wa__host_now, and the now of every callback):
+    // performance.now(), shifted by less than a millisecond under Node so
+    // that its whole milliseconds begin when libuv's do. Node fires timers
+    // on libuv's millisecond grid, and C's deadlines are whole milliseconds
+    // (src/timer.c): unshifted, every wake-up would be late by the phase
+    // between the two clocks, a random 0-1 ms per process. Both clocks
+    // read the same monotonic clock (process.hrtime is libuv's uv_hrtime),
+    // so the shift is measured once. Browsers fire at any sub-millisecond
+    // time: no shift.
+    clockShift: 0,
+    now: function () { return performance.now() + WA.clockShift; },
+
     setup: function () {
       WA.tokens = new Map();
+      if (typeof process === 'object' && process.hrtime && typeof process.hrtime.bigint === 'function') {
+        var p = performance.now(), hr = process.hrtime.bigint();
+        var shift = Number(hr % BigInt(1000000)) / 1e6 - (p % 1);
+        WA.clockShift = shift < 0 ? shift + 1 : shift;
+      }
       if (typeof setImmediate === 'function') {
         WA.postMacrotask = function (f) { setImmediate(f); };
       } else if (typeof MessageChannel === 'function') {
@@ -195,7 +212,7 @@ mergeInto(LibraryManager.library, {
     // One host callback, with the clock reading C uses for all of it.
     tick: function () {
       WA.tickQueued = false;
-      var now = performance.now();
+      var now = WA.now();
       WA.enter(function () { return WABackend.tick(now); });
     },
 
@@ -210,7 +227,7 @@ mergeInto(LibraryManager.library, {
     // loaded machine, made wake-ups 4-10 ms late (a spinning process loses
     // the CPU; one that sleeps is woken in time).
     timer: null,          // the pending setTimeout
-    timerDeadline: null,  // what C armed (performance.now() ms), or null
+    timerDeadline: null,  // what C armed (WA.now() ms), or null
     timerSoon: false,     // a macrotask check is on its way (deadline passed)
     timerWait: function (left) {
       if (left <= 0) {
@@ -232,7 +249,7 @@ mergeInto(LibraryManager.library, {
     timerCheck: function () {
       WA.timer = null;
       if (WA.timerDeadline === null) return; // disarmed meanwhile
-      var now = performance.now();
+      var now = WA.now();
       if (now < WA.timerDeadline) return WA.timerWait(WA.timerDeadline - now);
       WA.timerDeadline = null;
       WA.enter(function () { return WABackend.timerFired(now); });
@@ -365,14 +382,15 @@ mergeInto(LibraryManager.library, {
     reportDeadlock: function () { _wa__host_report_deadlock(); },
   },
 
-  wa__host_now: function () { return performance.now(); },
+  wa__host_now__deps: ['$WA'],
+  wa__host_now: function () { return WA.now(); },
 
   wa__host_timer_arm__deps: ['$WA'],
   wa__host_timer_arm: function (deadline) {
     WA.timerDeadline = deadline;
     if (WA.timer !== null) clearTimeout(WA.timer);
     WA.timer = null;
-    if (!WA.timerSoon) WA.timerWait(deadline - performance.now());
+    if (!WA.timerSoon) WA.timerWait(deadline - WA.now());
   },
 
   wa__host_timer_disarm__deps: ['$WA'],
