@@ -290,9 +290,22 @@ int wa_join(wa_task *h) {
   return joinable(t) ? join_task(t) : WA_EINVAL;
 }
 
+/* Waits until t is done (t stays joined and unconsumed): 0, WA_ENOTASK
+ * outside a task, or the code that interrupted the caller's wait. */
+static int wait_done(wa__task *t) {
+  int rc = wa__await_begin();
+  if (rc == 0 && t->state != WA__DONE) rc = wa__waitq_wait(&t->joiners, "join", t);
+  return rc;
+}
+
 /* Every handle is marked joined before the first wait, so no other task
- * can join or detach (and so free) one while this call waits on an earlier
- * one: each handle stays valid until this call consumes it. */
+ * can join or detach (and so free) one while this call waits: each handle
+ * stays valid until this call consumes it. The call waits for the last
+ * unfinished task first: tasks spawned together finish in about the order
+ * they were spawned (the ready queue is FIFO), so one wait usually covers
+ * them all, and a tree of spawns costs one switch per node, not one per
+ * child. Nothing is consumed until all are done; statuses are then read
+ * in array order. */
 int wa_join_all(wa_task **hs, int n) {
   int i, j, rc, first = 0;
   if (n < 0 || (n > 0 && !hs)) return WA_EINVAL;
@@ -304,18 +317,24 @@ int wa_join_all(wa_task **hs, int n) {
     }
     t->joined = 1;
   }
+  for (i = n - 1; i >= 0; i--) {
+    wa__task *t = wa__task_from_handle(hs[i]);
+    if (t->state == WA__DONE) continue;
+    rc = wait_done(t);
+    if (rc == WA_ENOTASK) break; /* the finished ones up to the first unfinished are consumed below */
+    if (rc != 0) { /* our own wait was interrupted: none is consumed yet */
+      for (j = 0; j < n; j++) cancel_and_detach(wa__task_from_handle(hs[j]));
+      return rc;
+    }
+  }
   for (i = 0; i < n; i++) {
     wa__task *t = wa__task_from_handle(hs[i]);
-    rc = join_task(t);
-    if (rc == WA_ENOTASK) { /* outside a task, at the first one not done */
+    if (t->state != WA__DONE) { /* outside a task */
       for (j = i; j < n; j++) wa__task_from_handle(hs[j])->joined = 0;
-      return rc;
+      return WA_ENOTASK;
     }
-    if ((rc == WA_ECANCELED || rc == WA_ETIMEDOUT) && wa__task_from_handle(hs[i])) {
-      /* Our own wait was interrupted: t is alive, cancelled and detached. */
-      for (j = i + 1; j < n; j++) cancel_and_detach(wa__task_from_handle(hs[j]));
-      return rc;
-    }
+    rc = t->status;
+    wa__task_free(t);
     if (rc != 0 && first == 0) first = rc;
   }
   return first;

@@ -1,5 +1,6 @@
 /* Tasks: spawn, join, detach, cancel, yield order, errors. */
 #include "task.h"
+#include "../../src/internal.h"
 
 static int return_arg(void *arg) { return (int)(intptr_t)arg; }
 
@@ -108,6 +109,32 @@ TEST_IMPL(detach_frees_finished_task) {
 static int sleep_then_return(void *arg) {
   ASSERT_EQ(wa_sleep((int64_t)(intptr_t)arg), 0);
   return (int)(intptr_t)arg;
+}
+
+/* A gather of tasks that finish in spawn order waits once, for the last:
+ * the gatherer is not woken (and switched to) by each child in turn. */
+static wa_task *g_gatherer;
+static int g_gatherer_woken_early;
+
+static int note_gatherer_state(void *arg) {
+  wa__task *g = wa__task_from_handle(g_gatherer);
+  if ((intptr_t)arg > 0 && g && g->state != WA__WAITING) g_gatherer_woken_early++;
+  return (int)(intptr_t)arg;
+}
+
+static int gather_ten(void *arg) {
+  wa_task *ts[10];
+  (void)arg;
+  for (int i = 0; i < 10; i++) ts[i] = wa_spawn(note_gatherer_state, (void *)(intptr_t)i);
+  return wa_join_all(ts, 10);
+}
+
+TEST_IMPL(join_all_of_tasks_finishing_in_order_waits_once) {
+  g_gatherer_woken_early = 0;
+  g_gatherer = wa_spawn(gather_ten, NULL);
+  ASSERT_EQ(wa_join(g_gatherer), 1); /* the first non-zero status: child 1's */
+  ASSERT_EQ(g_gatherer_woken_early, 0);
+  return 0;
 }
 
 TEST_IMPL(join_all_returns_first_nonzero_in_order) {
