@@ -116,6 +116,7 @@ export async function emccModularized(flags, srcs, dir, base, exportName) {
 
 export const WASYNC_MJS = path.join(OUT, 'wasync_bench.mjs');
 export const WASYNC_JSPI_MJS = path.join(OUT, 'wasync_bench_jspi.mjs');
+export const WASYNC_UNCHECKED_MJS = path.join(OUT, 'wasync_bench_unchecked.mjs');
 const FIBER_DIR = path.join(OUT, 'fiber');
 const FIBER_CJS = path.join(FIBER_DIR, 'fiber_bench.cjs');
 const FIBER_WASM = path.join(FIBER_DIR, 'fiber_bench.wasm');
@@ -124,6 +125,14 @@ const JS_PEERS = path.join(BENCH, 'js_peers.mjs');
 
 /** bench/wasync_bench.c, Asyncify backend, with BENCH_WASYNC_FLAGS. */
 export const buildWasync = once(() => wasyncBuild(path.join(BENCH, 'wasync_bench.c'), ...WASYNC_FLAGS, '-o', WASYNC_MJS));
+/**
+ * bench/wasync_bench.c built with --no-stack-check (and BENCH_WASYNC_FLAGS):
+ * the switch and channel bars compare like with like, since neither JS nor
+ * emscripten_fiber_swap checks the stack in every function; the default
+ * build's rows beside them show what the exact check costs.
+ */
+export const buildWasyncUnchecked = once(() => wasyncBuild('-q', path.join(BENCH, 'wasync_bench.c'), '--no-stack-check', ...WASYNC_FLAGS,
+  '-o', WASYNC_UNCHECKED_MJS));
 /** bench/wasync_bench.c, JSPI backend. */
 export const buildWasyncJspi = once(() => wasyncBuild('-q', '--backend=jspi', path.join(BENCH, 'wasync_bench.c'), '-o', WASYNC_JSPI_MJS));
 /** bench/fiber_bench.c with Emscripten fibers. */
@@ -133,6 +142,7 @@ export const buildFiber = once(() => emccModularized(['-O2', '-sASYNCIFY'], path
 // ---- runners: one process each, resolving with its BENCH lines ----------------------
 
 export const wasync = async (...args) => benchLines(await exec(NODE, [WASYNC_MJS, ...args.map(String)]));
+export const wasyncUnchecked = async (...args) => benchLines(await exec(NODE, [WASYNC_UNCHECKED_MJS, ...args.map(String)]));
 export const jsPeer = async (...args) => benchLines(await exec(NODE, ['--expose-gc', JS_PEERS, ...args.map(String)]));
 export const fiber = async (...args) => benchLines(await exec(NODE, [FIBER_HOST, FIBER_CJS, FIBER_WASM, ...args.map(String)]));
 

@@ -73,7 +73,7 @@ export default [
     },
     rows: (r) => [
       { row: `e) ${SLEEPERS} sleepers: wake-up lateness p50`, wasync: ms(r, 'wasync_late_p50', 2), peer: ms(r, 'js_late_p50', 2),
-        ratio: ratio(r, 'wasync_late_p50', 'js_late_p50') },
+        ratio: ratio(r, 'wasync_late_p50', 'js_late_p50'), bar: 1.5 },
       { row: `e) ${SLEEPERS} sleepers: wake-up lateness p99`, wasync: ms(r, 'wasync_late_p99', 2), peer: ms(r, 'js_late_p99', 2),
         ratio: ratio(r, 'wasync_late_p99', 'js_late_p99') },
     ],

@@ -23,6 +23,6 @@ export default [
       };
     },
     rows: (r) => [{ row: `c) spawn+join ${TREE_LEAVES} leaves (Skynet), per tree`, wasync: ms(r, 'wasync_tree_ms'),
-      peer: ms(r, 'js_tree_ms'), ratio: ratio(r, 'wasync_tree_ms', 'js_tree_ms') }],
+      peer: ms(r, 'js_tree_ms'), ratio: ratio(r, 'wasync_tree_ms', 'js_tree_ms'), bar: 1.0 }],
   },
 ];
