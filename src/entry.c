@@ -22,7 +22,7 @@ static int main_body(void *arg) {
   return rc;
 }
 
-int wa__host_start_main(int argc, char **argv, uint32_t token) {
+int wa__host_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
   size_t bytes = sizeof(main_args) + (size_t)(argc + 1) * sizeof(char *);
   main_args *a;
   char *p;
@@ -56,6 +56,7 @@ int wa__host_start_main(int argc, char **argv, uint32_t token) {
   }
   t->host_token = token;
   t->detached = 1; /* the host learns the status through the token */
+  *task = (uint32_t)(uintptr_t)wa__task_handle(t);
   return 0;
 }
 

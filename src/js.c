@@ -21,7 +21,7 @@
  * on_abort tells the host to drop the handle (the promise is left to
  * settle and ignored) and the call returns WA_ECANCELED / WA_ETIMEDOUT.
  *
- * C from JavaScript. wa__js_call_start(token, name, stack) spawns a task
+ * C from JavaScript. wa__js_call_start(token, name, stack, &task) spawns a task
  * whose body calls the async import wa__host_invoke(token): the host calls
  * the exported C function with the call's (already converted) arguments,
  * stores the converted result and settles the caller's promise when the
@@ -93,15 +93,11 @@ static int invoke_body(void *arg) {
   return wa__cur->cancel_requested ? WA_ECANCELED : rc;
 }
 
-/* promise.cancel() from JS: cancels the task running call `token`, if any. */
-void wa__js_call_cancel(uint32_t token) {
-  for (wa__task *t = wa__task_first(); t; t = t->all_next) {
-    if (t->host_token == token && t->state != WA__DONE) {
-      wa_cancel(wa__task_handle(t));
-      return;
-    }
-  }
-}
+/* promise.cancel() from JS (and the deadlock report): cancels the task
+ * the host was given for a call or main (*task of wa__js_call_start or
+ * wa__host_start_main). Handles are generation-checked: once that task has
+ * ended (and, detached, been freed) this does nothing. */
+void wa__js_call_cancel(uint32_t task) { wa_cancel((wa_task *)(uintptr_t)task); }
 
 /* ---- promises handed to C by JS (app.promise) ----------------------------- */
 
@@ -127,7 +123,7 @@ void wa_js_release(uint32_t handle) { wa__js_drop(handle); }
 /* Called by JS (wa__js_take) with a rejection's message. */
 void wa__js_set_error(const char *msg, size_t len) { wa__set_last_error(wa__cur, msg, len); }
 
-int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
+int wa__js_call_start(uint32_t token, const char *name, size_t stack_size, uint32_t *task) {
   wa_task_opts opts;
   wa__task *t;
   if (stack_size && (stack_size < WA_STACK_MIN || stack_size > WA_STACK_MAX)) return WA_EINVAL;
@@ -137,7 +133,8 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size) {
   if (!t) return WA_ENOMEM;
   t->host_token = token;
   t->detached = 1; /* the host learns the status through the token */
-  return (int)t->id;
+  *task = (uint32_t)(uintptr_t)wa__task_handle(t);
+  return 0;
 }
 
 void *wa_js_bytes(const void *data, size_t len) {

@@ -85,8 +85,9 @@ struct wa__task;
  *  wa__host_start_main       starts wa_main(argc, argv) as task "main" (argv
  *                            is copied); the host calls wa__host_tick() right
  *                            after (this call requests no tick); its end is wa__host_task_done(token,
- *                            status). 0, WA_ENOMEM, or WA_ENOTSUP if the
- *                            module is a library (no wa_main).
+ *                            status). 0 with the task's handle in *task (what
+ *                            wa__js_call_cancel takes), WA_ENOMEM, or
+ *                            WA_ENOTSUP if the module is a library (no wa_main).
  *  wa__host_report_deadlock  prints "wasync: deadlock: N tasks blocked" and
  *                            one line per task to stderr.
  *  wa__host_tasks_begin/next the task table as text (src/introspect.c).
@@ -98,7 +99,7 @@ struct wa__task;
 #define WA_HOST_EXPORTS(X)                                                              \
   X(int, wa__host_tick, (double now))                                                  \
   X(void, wa__host_timer_fired, (double now))                                                \
-  X(int, wa__host_start_main, (int argc, char **argv, uint32_t token))                 \
+  X(int, wa__host_start_main, (int argc, char **argv, uint32_t token, uint32_t *task))  \
   X(void, wa__host_report_deadlock, (void))                                            \
   X(char *, wa__host_tasks_begin, (void))                                              \
   X(int, wa__host_tasks_next, (void))                                                  \
@@ -110,8 +111,8 @@ struct wa__task;
   X(int, wa__js_await, (uint32_t handle))                                              \
   X(void, wa__js_settle, (struct wa__task * t, uint32_t handle, int ok, const char *msg, size_t len)) \
   X(void, wa__js_set_error, (const char *msg, size_t len))                             \
-  X(int, wa__js_call_start, (uint32_t token, const char *name, size_t stack_size))     \
-  X(void, wa__js_call_cancel, (uint32_t token))                                        \
+  X(int, wa__js_call_start, (uint32_t token, const char *name, size_t stack_size, uint32_t *task)) \
+  X(void, wa__js_call_cancel, (uint32_t task))                                         \
   X(int *, wa__js_reentered_flag, (void))                                              \
   X(const char *, wa_last_error, (void))
 

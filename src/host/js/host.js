@@ -303,7 +303,9 @@ mergeInto(LibraryManager.library, {
       var ptrs = argv.map(WA.stackString);
       var arr = stackAlloc(4 * ptrs.length);
       ptrs.forEach(function (p, i) { HEAP32[(arr >> 2) + i] = p; });
-      var rc = _wa__host_start_main(argv.length, arr, t.token);
+      var out = stackAlloc(4);
+      var rc = _wa__host_start_main(argv.length, arr, t.token, out);
+      t.entry.task = HEAPU32[out >> 2];
       stackRestore(sp);
       if (rc < 0) {
         WA.tokens.delete(t.token);
@@ -375,7 +377,7 @@ mergeInto(LibraryManager.library, {
         var entry = WA.tokens.get(token);
         entry.deadlocked = true;
         entry.reject(err);
-        WA.enter(function () { _wa__js_call_cancel(token); });
+        if (entry.task) WA.enter(function () { _wa__js_call_cancel(entry.task); });
       });
     },
 

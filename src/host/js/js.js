@@ -334,7 +334,9 @@ mergeInto(LibraryManager.library, {
         else tk.entry.reject(WA.error(status));
       };
       var sp = stackSave();
-      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize);
+      var out = stackAlloc(4);
+      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize, out);
+      tk.entry.task = HEAPU32[out >> 2];
       stackRestore(sp);
       if (rc < 0) {
         WA.dropToken(tk.token);
@@ -347,7 +349,7 @@ mergeInto(LibraryManager.library, {
       // Cancels the call's task: its current or next await point returns
       // WA_ECANCELED, and the promise rejects with code WA_ECANCELED.
       promise.cancel = function () {
-        if (WAB.calls.has(tk.token)) WA.enter(function () { _wa__js_call_cancel(tk.token); });
+        if (WAB.calls.has(tk.token)) WA.enter(function () { _wa__js_call_cancel(tk.entry.task); });
       };
       return promise;
     },
