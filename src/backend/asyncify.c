@@ -27,8 +27,9 @@
  *
  * Overflow checks (README "Stack overflow"):
  *  - Builds with STACK_OVERFLOW_CHECK=2 (release and debug; all but
- *    `--no-stack-check`): see "Debug builds" below; the canaries stay, as
- *    a second line.
+ *    `--no-stack-check`): see "Debug builds" below. No canaries: no frame
+ *    can reach below the limit, so they would only cost two cache lines
+ *    per task and four loads per suspend.
  *  - --no-stack-check release builds: two canaries, checked whenever the task suspends and
  *    when its function returns. The limit canary sits where the C stack's
  *    budget ends: if only it is damaged, the overflow stayed inside the
@@ -84,11 +85,16 @@ struct wa__ctx {
 static int unwinding, rewinding;
 static uintptr_t main_base, main_end;
 /* __set_stack_limits from STACK_OVERFLOW_CHECK=2, put in the table by the
- * JS host at start-up; NULL in release builds. */
+ * JS host at start-up; NULL in --no-stack-check builds. */
 static void (*set_limits)(uintptr_t base, uintptr_t end);
+/* 1 unless every function is checked: with STACK_OVERFLOW_CHECK=2 no frame
+ * can reach below a task's limit, so the canaries would only cost two
+ * cache lines per task and four loads per suspend. */
+static int canaries = 1;
 
 void wa__backend_set_limits_fn(uintptr_t table_index) {
   set_limits = (void (*)(uintptr_t, uintptr_t))table_index;
+  canaries = !set_limits;
   main_base = emscripten_stack_get_base();
   main_end = emscripten_stack_get_end();
 }
@@ -111,12 +117,13 @@ static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANAR
 
 
 static void write_canaries(struct wa__ctx *c) {
+  if (!canaries) return;
   set_canary(c->lo);
   set_canary(limit_canary(c));
 }
 
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
+static int stack_damage(const struct wa__ctx *c) { return canaries ? region_damage(c->lo, c->limit) : 0; }
 
 
 /* The state of a block that no task has run on yet. */
@@ -212,10 +219,10 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
     rewinding = 0;
     wa__as_stop_rewind();
     /* The save area is consumed: restore what the unwind may have covered. */
-    set_canary(limit_canary(wa__cur->ctx));
+    if (canaries) set_canary(limit_canary(wa__cur->ctx));
     return wa__cur->wake_code;
   }
-  if (t && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
+  if (t && canaries && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
     overflow_at_suspend_ptr(t);
     c = t->ctx;
     c->overflowed = 1; /* unwind without prepare: it ends, never resumes */

@@ -23,10 +23,11 @@
  * and return to the scheduler. The ctx sits above the region, where an
  * overflow (which runs downwards) cannot reach it.
  *
- * Overflow checks are Asyncify's (README "Stack overflow"): a limit canary
- * where the C stack's budget ends and a bottom canary at lo, checked when
- * the task suspends and when it ends; debug builds switch the per-function
- * checker's limits with the task; an exception out of a task (the checker's
+ * Overflow checks are Asyncify's (README "Stack overflow"): builds with the
+ * per-function check (all but --no-stack-check) switch the checker's limits
+ * with the task; --no-stack-check builds keep a limit canary where the C
+ * stack's budget ends and a bottom canary at lo, checked when the task
+ * suspends and when it ends; an exception out of a task (the checker's
  * or the engine's RangeError) rejects the task's promise, is rethrown into
  * the scheduler's wait and reaches the host's recovery, which calls
  * wa__backend_recover below (shared with asyncify.c, so is the JS glue:
@@ -75,9 +76,12 @@ struct wa__ctx {
 static uintptr_t main_base, main_end;
 static void (*set_limits)(uintptr_t base, uintptr_t end);
 static int defer_next;
+/* 1 unless every function is checked (as in asyncify.c). */
+static int canaries = 1;
 
 void wa__backend_set_limits_fn(uintptr_t table_index) {
   set_limits = (void (*)(uintptr_t, uintptr_t))table_index;
+  canaries = !set_limits;
   main_base = emscripten_stack_get_base();
   main_end = emscripten_stack_get_end();
 }
@@ -94,7 +98,7 @@ static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANAR
 
 
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int stack_damage(const struct wa__ctx *c) { return region_damage(c->lo, c->limit); }
+static int stack_damage(const struct wa__ctx *c) { return canaries ? region_damage(c->lo, c->limit) : 0; }
 
 
 /* The state of a block that no task has run on yet. */
@@ -102,6 +106,7 @@ static void fresh_start(struct wa__ctx *c) {
   c->sp = c->hi;
   c->used = 0;
   c->started = c->finished = c->overflowed = c->status = 0;
+  if (!canaries) return;
   set_canary(c->lo);
   set_canary(limit_canary(c));
 }
@@ -175,7 +180,7 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
   int rc, defer = defer_next;
   defer_next = 0;
-  if (t && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
+  if (t && canaries && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
     if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
     wa__unpark(t); /* if the await point had parked it already */
     c = t->ctx;
