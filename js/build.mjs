@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
-import { asyncImports, errorLibraryFile, exportedFunctions } from './crossings.mjs';
+import { asyncImports, backends, errorLibraryFile, exportedFunctions } from './crossings.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
 import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
@@ -18,8 +18,14 @@ const SRC = path.join(ROOT, 'src');
 
 export class BuildError extends Error {}
 
-/** The stack-switching backends (src/backend/): Asyncify is the default. */
-export const BACKENDS = ['asyncify', 'jspi'];
+/**
+ * The stack-switching backends, one manifest each (src/backend/<name>.json,
+ * js/crossings.mjs): adding a backend adds its files there and touches
+ * neither the core nor the hosts. The default is the one marked default.
+ */
+const MANIFESTS = backends();
+export const BACKENDS = Object.keys(MANIFESTS);
+export const DEFAULT_BACKEND = BACKENDS.find((b) => MANIFESTS[b].default);
 
 export function checkBackend(backend) {
   if (!BACKENDS.includes(backend)) {
@@ -28,12 +34,15 @@ export function checkBackend(backend) {
   return backend;
 }
 
-/** Runtime sources (the core plus the backend and its stack-pointer helpers). */
-export function runtimeSources({ backend = 'asyncify' } = {}) {
+/** The manifest of a backend (src/backend/<name>.json). */
+export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
+
+/** Runtime sources: the core (src/*.c) plus the backend's own. */
+export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c'))
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), path.join(SRC, 'backend', `${checkBackend(backend)}.c`), path.join(SRC, 'backend', 'asyncify_sp.S')];
+  return [...core.sort(), ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
 }
 
 function jsonList(file) {
@@ -103,9 +112,12 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //    and wrap.mjs wraps the suspending imports. Works with every supported
 //    Emscripten: none of its own JSPI support is used. The stack check is
 //    the same (jspi.c switches its limits with each task).
-export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = 'asyncify' } = {}) {
-  const jspi = checkBackend(backend) === 'jspi';
+export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = DEFAULT_BACKEND } = {}) {
+  const m = backendManifest(backend);
   const exported = exportedFunctions({ backend });
+  // An Emscripten setting that lists the async imports (Asyncify's), or
+  // none: the engine's WebAssembly.Suspending, applied by wrap.mjs.
+  const importsSetting = /^[A-Z_]+$/.test(m.asyncImports) ? [`-s${m.asyncImports}=${JSON.stringify(asyncImports({ backend }))}`] : [];
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
     // C++ links without -flto: with it emcc links the LTO build of libc++,
@@ -113,8 +125,8 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     // The objects are bitcode all the same, so wasm-ld still optimizes the
     // runtime and user code together; only the system libraries are not.
     ...(debug ? ['-O2', '-g', check]
-      : ['-O3', ...(cxx ? [] : ['-flto']), check, ...(jspi ? [] : ['-sBINARYEN_EXTRA_PASSES=-O3'])]),
-    ...(jspi ? [] : ['-sASYNCIFY=1', `-sASYNCIFY_IMPORTS=${JSON.stringify(asyncImports({ backend }))}`]),
+      : ['-O3', ...(cxx ? [] : ['-flto']), check, ...m.releaseLink]),
+    ...m.link, ...importsSetting,
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -142,9 +154,9 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
  * backend's JS half (src/backend/<backend>.js, with stack.js, which both
  * wasm backends share).
  */
-export function jsLibraries({ backend = 'asyncify' } = {}) {
+export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
   return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js',
-    'backend/stack.js', `backend/${checkBackend(backend)}.js`].map((f) => path.join(SRC, f))];
+    ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
@@ -192,18 +204,18 @@ function sha256(...parts) {
   return h.digest('hex');
 }
 
-const libName = ({ debug, backend = 'asyncify' }) =>
-  ['libwasync', ...(backend === 'asyncify' ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
+const libName = ({ debug, backend = DEFAULT_BACKEND }) =>
+  ['libwasync', ...(backend === DEFAULT_BACKEND ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
 
 /**
  * What the runtime library is built from: the emcc version (release
  * objects are LLVM bitcode, which an older LLVM cannot read), the flags and
  * every runtime source and header. Equal digests mean an equal library.
  */
-function libDigest({ debug, backend = 'asyncify' }) {
+function libDigest({ debug, backend = DEFAULT_BACKEND }) {
   const headers = [SRC, path.join(SRC, 'backend'), path.join(SRC, 'host')]
     .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).map((f) => path.join(d, f)));
-  const files = [...runtimeSources({ backend }), ...headers];
+  const files = [...runtimeSources({ backend }), ...headers, path.join(SRC, 'backend', `${backend}.json`)];
   const flags = runtimeCompileFlags({ debug }).filter((f) => f !== SRC);
   return sha256(emccVersion(), JSON.stringify(flags),
     ...files.flatMap((f) => [path.basename(f), fs.readFileSync(f)]));
@@ -219,7 +231,7 @@ function shippedLib({ debug, backend }) {
  * stamp (`<lib>.sources`) holds the current digest, else one in the
  * per-user cache, built there on first use. Never writes into the package.
  */
-export async function buildLib({ debug = false, backend = 'asyncify', log, progress } = {}) {
+export async function buildLib({ debug = false, backend = DEFAULT_BACKEND, log, progress } = {}) {
   checkBackend(backend);
   const digest = libDigest({ debug, backend });
   const force = !!process.env.WASYNC_FORCE_REBUILD;
@@ -252,7 +264,7 @@ export async function buildLib({ debug = false, backend = 'asyncify', log, progr
  * Copies the current library into build/wasm/ with its stamp, for the npm
  * package to ship (`npm pack` runs this; a checkout that packs is writable).
  */
-export async function shipLib({ debug = false, backend = 'asyncify', log, progress } = {}) {
+export async function shipLib({ debug = false, backend = DEFAULT_BACKEND, log, progress } = {}) {
   const lib = await buildLib({ debug, backend, log, progress });
   const shipped = shippedLib({ debug, backend });
   if (lib === shipped) return shipped;
@@ -368,7 +380,7 @@ export function declarationPath(out) {
  *  - stackSize: the program's default task stack (`--stack-size`; 0 keeps
  *    WA_STACK_DEFAULT); stackCheck: false is `--no-stack-check`.
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, backend = 'asyncify', log, progress, deps }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress, deps }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C or C++ sources given');
   let inputs;
   let flags;
@@ -410,7 +422,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).
     if (fs.existsSync(path.join(tmp, `${base}.data`))) fs.copyFileSync(path.join(tmp, `${base}.data`), path.join(outDir, `${base}.data`));
-    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule', backend }));
+    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule', suspending: backendManifest(backend).asyncImports === 'WebAssembly.Suspending', backend }));
     fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -423,7 +435,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
  * first run and again whenever any file it read (sources, included
  * headers, objects) changed in content. Returns the module's path.
  */
-export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = 'asyncify', log, progress }) {
+export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress }) {
   const key = sha256(JSON.stringify({
     debug, backend, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
     lib: libDigest({ debug, backend }), link: linkFlags({ debug, stackCheck, backend }),

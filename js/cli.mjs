@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
+import { BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
 
@@ -16,7 +16,7 @@ const USAGE = `usage:
   wasync lib [--debug] [--ship]  build the runtime library only (--ship: into build/wasm/ for npm pack)
 
 inputs: C (.c), C++ (.cc .cpp .cxx .C), objects (.o) and archives (.a).
-wasync flags: --debug  --backend=asyncify|jspi  -o <out>  -q (--quiet)  -v (print the commands)
+wasync flags: --debug  --backend=${BACKENDS.join('|')}  -o <out>  -q (--quiet)  -v (print the commands)
   --stack-size=N     the default task stack (bytes, or with a k/m suffix;
                      default 64k); wa_task_opts.stack_size still sets it per task
   --no-stack-check   drop the exact per-function stack check from a release
@@ -58,7 +58,7 @@ const OWN_FLAGS = [
 
 /** Takes wasync's own flags out of argv; returns the options and the rest, in order. */
 function takeOwn(argv, { driver = false } = {}) {
-  const o = { debug: false, stackSize: 0, stackCheck: true, backend: 'asyncify', out: null, quiet: false, verbose: false, rest: [], args: [] };
+  const o = { debug: false, stackSize: 0, stackCheck: true, backend: DEFAULT_BACKEND, out: null, quiet: false, verbose: false, rest: [], args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!driver && a === '--') { o.args = argv.slice(i + 1); break; }

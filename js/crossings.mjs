@@ -1,7 +1,8 @@
 // crossings.mjs — what crosses between wasm and JS, read from the C tables
 // that declare it once: src/host/host.h (the X-macro tables of imports and
-// exports, per host and per backend, and WA_HOST_CODE_MAP) and src/wasync.h
-// (WA_ERRNO_MAP). The link's EXPORTED_FUNCTIONS and ASYNCIFY_IMPORTS, the
+// exports of the host and of every wasm backend, and WA_HOST_CODE_MAP), each
+// backend's own header (src/backend/<name>.h, named by its manifest
+// src/backend/<name>.json) and src/wasync.h (WA_ERRNO_MAP). The link's EXPORTED_FUNCTIONS and ASYNCIFY_IMPORTS, the
 // JSPI Suspending imports and the JS error constants ($WAE) are made from
 // them at build time; nothing here is kept by hand.
 import { createHash } from 'node:crypto';
@@ -54,16 +55,37 @@ function entries(body) {
 let cached = null;
 
 /**
- * Every table of host.h as { TABLE_NAME: [name, ...] } (function tables:
- * the second field; name-only tables: the only one), plus the async
- * import prefix. Throws if host.h has no WA_HOST_EXPORTS (a broken tree).
+ * The stack-switching backends: every src/backend/<name>.json, as
+ * { name: manifest }. A manifest names the backend's runtime sources, its
+ * JS half (--js-library files, in order), its header of crossings, its link
+ * flags and how its async imports are declared (asyncImports: an Emscripten
+ * setting such as "ASYNCIFY_IMPORTS", or "WebAssembly.Suspending": wrap.mjs
+ * wraps them); default: true for the one `wasync build` uses.
+ */
+export function backends() {
+  const dir = path.join(SRC, 'backend');
+  const out = {};
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    out[f.slice(0, -5)] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+  }
+  return out;
+}
+
+/**
+ * Every table of host.h and of the backends' headers as
+ * { TABLE_NAME: [name, ...] } (function tables: the second field;
+ * name-only tables: the only one), plus the async import prefix. Throws if
+ * host.h has no WA_HOST_EXPORTS (a broken tree).
  */
 export function crossingTables() {
   if (cached) return cached;
   const tables = {};
-  for (const [name, body] of macroTables(HOST_H)) {
-    if (name.endsWith('_CODE_MAP')) continue;
-    tables[name] = entries(body).map((p) => (p.length >= 3 ? p[1] : p[0]));
+  const headers = [HOST_H, ...Object.values(backends()).filter((b) => b.tables).map((b) => path.join(SRC, 'backend', b.tables))];
+  for (const file of headers) {
+    for (const [name, body] of macroTables(file)) {
+      if (name.endsWith('_CODE_MAP')) continue;
+      tables[name] = entries(body).map((p) => (p.length >= 3 ? p[1] : p[0]));
+    }
   }
   if (!tables.WA_HOST_EXPORTS) throw new Error(`wasync: ${HOST_H} declares no WA_HOST_EXPORTS table`);
   const prefix = /#define\s+WA_HOST_ASYNC_IMPORT_PREFIX\s+"([^"]+)"/.exec(fs.readFileSync(HOST_H, 'utf8'));
@@ -72,28 +94,30 @@ export function crossingTables() {
 }
 
 const table = (name) => crossingTables().tables[name] || [];
+/** The backend whose manifest says default: true. */
+export const defaultBackend = () => Object.entries(backends()).find(([, m]) => m.default)[0];
 const B = (backend) => `WA_${backend.toUpperCase()}`;
 
 /** C functions the host calls, i.e. EXPORTED_FUNCTIONS (with Emscripten's leading _). */
-export function exportedFunctions({ backend = 'asyncify' } = {}) {
+export function exportedFunctions({ backend = defaultBackend() } = {}) {
   return [...table('WA_HOST_EXPORTS'), ...table('WA_HOST_LIBC_EXPORTS'), ...table('WA_WASM_BACKEND_EXPORTS'),
     ...table('WA_WASM_BACKEND_TOOLCHAIN_EXPORTS'), ...table(`${B(backend)}_EXPORTS`)].map((n) => `_${n}`);
 }
 
 /** Names a built module exports to its JS (unprefixed), by table. */
-export function exportNames({ backend = 'asyncify' } = {}) {
+export function exportNames({ backend = defaultBackend() } = {}) {
   return exportedFunctions({ backend }).map((n) => n.slice(1));
 }
 
 /** Imports a task may suspend in: the host's async imports, the backend's suspending ones, and the WA_ASYNC_JS prefix + '*'. */
-export function asyncImports({ backend = 'asyncify' } = {}) {
+export function asyncImports({ backend = defaultBackend() } = {}) {
   const { asyncImportPrefix } = crossingTables();
   return [...table('WA_HOST_ASYNC_IMPORTS'), ...table(`${B(backend)}_SUSPENDING_IMPORTS`),
     ...(asyncImportPrefix ? [`${asyncImportPrefix}*`] : [])];
 }
 
 /** Every import the core and the backend may make of the host's JS (what a module may import by these names). */
-export function importNames({ backend = 'asyncify' } = {}) {
+export function importNames({ backend = defaultBackend() } = {}) {
   return [...table('WA_HOST_IMPORTS'), ...table('WA_HOST_ASYNC_IMPORTS'), ...table(`${B(backend)}_IMPORTS`),
     ...table(`${B(backend)}_SUSPENDING_IMPORTS`)];
 }

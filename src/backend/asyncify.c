@@ -53,13 +53,14 @@
 #include "../backend.h"
 #include "../host/host.h"
 #include "canary.h"
+#include "asyncify.h"
 
 __attribute__((import_module("asyncify"), import_name("start_unwind"))) void wa__as_start_unwind(void *data);
 __attribute__((import_module("asyncify"), import_name("stop_unwind"))) void wa__as_stop_unwind(void);
 __attribute__((import_module("asyncify"), import_name("start_rewind"))) void wa__as_start_rewind(void *data);
 __attribute__((import_module("asyncify"), import_name("stop_rewind"))) void wa__as_stop_rewind(void);
 
-/* The C stack pointer, read and set in wasm (asyncify_sp.S): no JS import. */
+/* The C stack pointer, read and set in wasm (sp.S): no JS import. */
 extern uintptr_t wa__sp_get(void);
 extern void wa__sp_set(uintptr_t sp);
 

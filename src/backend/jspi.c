@@ -19,7 +19,7 @@
  * Emscripten's own JSPI glue does not switch the C shadow stack: a task
  * suspended with frames on it would have them overwritten by the next one.
  * Each task therefore owns a region [lo, hi) for its C stack and this file
- * moves __stack_pointer (asyncify_sp.S, pure wasm) on every start, resume
+ * moves __stack_pointer (sp.S, pure wasm) on every start, resume
  * and return to the scheduler. The ctx sits above the region, where an
  * overflow (which runs downwards) cannot reach it.
  *
@@ -50,8 +50,9 @@
 #include "../backend.h"
 #include "../host/host.h"
 #include "canary.h"
+#include "jspi.h"
 
-/* The imports from src/backend/jspi.js are in host/host.h (WA_JSPI_*):
+/* The imports from src/backend/jspi.js are in jspi.h (WA_JSPI_*):
  * start, resume and suspend are Suspending; park is a deferred suspend
  * (it returns). */
 

@@ -120,7 +120,10 @@ struct wa__task;
 #define WA_HOST_LIBC_EXPORTS(X) X(malloc) X(free) X(fflush)
 
 /* ---- the wasm backends and their JS halves (src/backend/<name>.js) ----------------
- * Both wasm backends (stack.js, shared): the host's recovery when an
+ * A backend's own crossings with its JS half are in its header
+ * (src/backend/<name>.h, named by src/backend/<name>.json), in tables named
+ * WA_<NAME>_IMPORTS, _SUSPENDING_IMPORTS and _EXPORTS that js/crossings.mjs
+ * reads. Shared by every wasm backend (stack.js): the host's recovery when an
  * exception escaped a running task (contract in src/backend/asyncify.c),
  * and the table index of STACK_OVERFLOW_CHECK's __set_stack_limits, which
  * the backend switches with every task. The Emscripten functions are the
@@ -129,31 +132,6 @@ struct wa__task;
   X(int, wa__backend_recover, (int cause, uintptr_t deepest_sp, uintptr_t requested))   \
   X(void, wa__backend_set_limits_fn, (uintptr_t table_index))
 #define WA_WASM_BACKEND_TOOLCHAIN_EXPORTS(X) X(emscripten_stack_get_base) X(emscripten_stack_get_end)
-
-/* Asyncify (asyncify.js): a suspend unwinds through every JS import on the
- * task's stack, and the resume calls that import again. unwinding: 1 while
- * the current task leaves its stack (the import returns at once);
- * resuming: the key the task parked with (wa__backend_import_park) while it
- * rewinds into that park, else 0. */
-#define WA_ASYNCIFY_EXPORTS(X)                                                          \
-  X(int, wa__asyncify_unwinding, (void))                                               \
-  X(uint32_t, wa__asyncify_resuming, (void))
-
-/* JSPI (jspi.js, contract in src/backend/jspi.c). The first three suspend
- * (WebAssembly.Suspending). */
-#define WA_JSPI_SUSPENDING_IMPORTS(X)                                                   \
-  X(void, wa__jspi_start, (struct wa__task * t))                                       \
-  X(void, wa__jspi_resume, (struct wa__task * t))                                      \
-  X(void, wa__jspi_suspend, (struct wa__task * t))
-#define WA_JSPI_IMPORTS(X)                                                              \
-  X(void, wa__jspi_park, (struct wa__task * t))                                        \
-  X(void, wa__jspi_done, (struct wa__task * t))                                        \
-  X(void, wa__jspi_forget, (struct wa__task * t))
-#define WA_JSPI_EXPORTS(X)                                                              \
-  X(void, wa__jspi_task_entry, (struct wa__task * t))                                  \
-  X(void, wa__jspi_defer_next, (int on))                                               \
-  X(int, wa__jspi_resumed, (struct wa__task * t))                                      \
-  X(uint32_t *, wa__jspi_trapped, (struct wa__task * t, uintptr_t sp))
 
 /* ---- codes outside WA_ERRNO_MAP ------------------------------------------------
  * Never returned by the C API, disjoint from WA_ERRNO_MAP, named WA__<name>
@@ -177,10 +155,6 @@ WA_HOST_IMPORTS(WA__HOST_PROTO)
 WA_HOST_ASYNC_IMPORTS(WA__HOST_PROTO)
 WA_HOST_EXPORTS(WA__HOST_PROTO)
 WA_WASM_BACKEND_EXPORTS(WA__HOST_PROTO)
-WA_ASYNCIFY_EXPORTS(WA__HOST_PROTO)
-WA_JSPI_SUSPENDING_IMPORTS(WA__HOST_PROTO)
-WA_JSPI_IMPORTS(WA__HOST_PROTO)
-WA_JSPI_EXPORTS(WA__HOST_PROTO)
 #undef WA__HOST_PROTO
 
 #endif /* WA_HOST_H */

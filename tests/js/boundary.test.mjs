@@ -3,7 +3,7 @@
 // error number; the core's C files never name the toolchain or a backend.
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorCodes, exportNames, importNames } from '../../js/crossings.mjs';
+import { backends, crossingTables, errorCodes, exportNames, importNames } from '../../js/crossings.mjs';
 import { ROOT, buildFixture } from './helpers.mjs';
 
 const OWN = /^wa_/;                 // what wasync's own names look like
@@ -17,7 +17,7 @@ function wasmOf(mjs) {
 }
 
 // Debug builds keep the import and export names (release links minify them).
-describe.each(['asyncify', 'jspi'])('the %s backend\'s module', (backend) => {
+describe.each(Object.keys(backends()))('the %s backend\'s module', (backend) => {
   let mod;
   beforeAll(() => {
     mod = wasmOf(buildFixture('boundary', ['--debug', `--backend=${backend}`], { tag: backend }));
@@ -169,4 +169,26 @@ test('no C file of the core (src/*.c) names Emscripten, Asyncify or JSPI', () =>
     .map((line, n) => `${f}:${n + 1}: ${line}`)
     .filter((l) => /emscripten|asyncify|jspi|EM_JS|EM_ASM/i.test(l.replace(/^[^:]+:\d+: /, ''))));
   expect(hits).toEqual([]);
+});
+
+// ---- a backend is its own files ---------------------------------------------------
+
+test('every backend is described by its manifest, and the host header names none of them', () => {
+  const all = backends();
+  expect(Object.keys(all).sort()).toEqual(['asyncify', 'jspi']);
+  expect(Object.values(all).filter((m) => m.default)).toHaveLength(1);
+  // The header's code (its comments may give a backend as an example).
+  const hostH = fs.readFileSync(path.join(ROOT, 'src', 'host', 'host.h'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  for (const [name, m] of Object.entries(all)) {
+    for (const f of [...m.sources, ...m.js, m.tables]) expect(fs.existsSync(path.join(ROOT, 'src', 'backend', f))).toBe(true);
+    // Its crossings with its JS half are in its own header, which the tables reader finds.
+    const own = Object.keys(crossingTables().tables).filter((t) => t.startsWith(`WA_${name.toUpperCase()}_`));
+    expect(own.length).toBeGreaterThan(0);
+    const header = fs.readFileSync(path.join(ROOT, 'src', 'backend', m.tables), 'utf8');
+    for (const t of own) {
+      expect(header).toContain(`#define ${t}(X)`);
+      expect(hostH).not.toContain(t);
+    }
+    expect(hostH).not.toMatch(new RegExp(name, 'i'));
+  }
 });

@@ -1,6 +1,6 @@
-/* asyncify_sp.S — reads and sets the C stack pointer (__stack_pointer).
+/* sp.S — reads and sets the C stack pointer (__stack_pointer).
  *
- * The task switch in asyncify.c moves the stack pointer between task
+ * The task switch in asyncify.c and jspi.c moves the stack pointer between task
  * stacks. Emscripten's compiler-rt exported stackSave/stackRestore for
  * this until about 3.1.44; later releases renamed them, and C externs of
  * the old names then bind to JS library aliases: a wasm-to-JS call per
