@@ -36,15 +36,19 @@ typedef wa__wait_node chan_waiter;
 
 /* ---- element copies ---------------------------------------------------------- */
 
-static void copy_out(const wa_chan *c, void *dst, const void *src) {
-  if (!dst) return;
-  /* Constant sizes compile to plain loads and stores: the common element
-   * types (int, pointer, double, int64) skip the call to memcpy. */
+/* Constant sizes compile to plain loads and stores: the common element
+ * types (int, pointer, double, int64) skip memcpy, which is a call (or, with
+ * bulk memory, the engine's memory.copy) costing more than the copy. */
+static void copy_elem(const wa_chan *c, void *dst, const void *src) {
   switch (c->elem_size) {
     case 4: memcpy(dst, src, 4); break;
     case 8: memcpy(dst, src, 8); break;
     default: memcpy(dst, src, c->elem_size); break;
   }
+}
+
+static void copy_out(const wa_chan *c, void *dst, const void *src) {
+  if (dst) copy_elem(c, dst, src);
 }
 
 static void zero_out(const wa_chan *c, void *dst) {
@@ -56,7 +60,7 @@ static unsigned char *slot(const wa_chan *c, size_t i) {
 }
 
 static void ring_push(wa_chan *c, const void *elem) {
-  memcpy(slot(c, c->len), elem, c->elem_size);
+  copy_elem(c, slot(c, c->len), elem);
   c->len++;
 }
 

@@ -164,13 +164,28 @@ void wa__task_cache_trim(void) {
 
 size_t wa__task_cache_bytes(void) { return cached_bytes; }
 
+/* Zeroes a task with plain stores: a few hundred bytes, where a call to
+ * memset (or, with bulk memory, the engine's memory.fill) costs more than
+ * the stores: 15% of a spawn+join under Node 24. clang would turn the loop
+ * back into memset without no_builtin. */
+#ifdef __clang__
+#define WA__NO_MEMSET __attribute__((no_builtin("memset")))
+#else
+#define WA__NO_MEMSET
+#endif
+WA__NO_MEMSET static void zero_task(wa__task *t) {
+  uint64_t *p = (uint64_t *)(void *)t;
+  for (size_t i = 0; i < sizeof *t / sizeof *p; i++) p[i] = 0;
+  for (size_t i = sizeof *t / sizeof *p * sizeof *p; i < sizeof *t; i++) ((unsigned char *)t)[i] = 0;
+}
+
 /* A task of this stack size in its just-created state (NEW, not queued). */
 static wa__task *task_new(size_t stack) {
   wa__task *t = cache_take(stack);
   struct wa__ctx *ctx;
   if (t) {
     ctx = t->ctx;
-    memset(t, 0, sizeof *t);
+    zero_task(t);
   } else {
     if (!(ctx = wa__ctx_create(stack))) return NULL;
     if (!(t = malloc(sizeof *t))) {
