@@ -167,14 +167,17 @@ size_t wa__task_cache_bytes(void) { return cached_bytes; }
 /* Zeroes a task with plain stores: a few hundred bytes, where a call to
  * memset (or, with bulk memory, the engine's memory.fill) costs more than
  * the stores: 15% of a spawn+join under Node 24. clang would turn the loop
- * back into memset without no_builtin. */
+ * back into memset without no_builtin; may_alias makes the word stores
+ * legal on a struct of other types. */
 #ifdef __clang__
 #define WA__NO_MEMSET __attribute__((no_builtin("memset")))
 #else
 #define WA__NO_MEMSET
 #endif
+typedef uint64_t __attribute__((may_alias)) wa__word;
+_Static_assert(_Alignof(wa__task) >= sizeof(wa__word), "a task is word-aligned");
 WA__NO_MEMSET static void zero_task(wa__task *t) {
-  uint64_t *p = (uint64_t *)(void *)t;
+  wa__word *p = (wa__word *)(void *)t;
   for (size_t i = 0; i < sizeof *t / sizeof *p; i++) p[i] = 0;
   for (size_t i = sizeof *t / sizeof *p * sizeof *p; i < sizeof *t; i++) ((unsigned char *)t)[i] = 0;
 }
