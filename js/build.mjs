@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
-import { asyncImports, backends, errorLibraryFile, exportedFunctions } from './crossings.mjs';
+import { asyncImports, backends, defaultBackend, errorLibraryFile, exportedFunctions } from './crossings.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
 import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
@@ -25,7 +25,7 @@ export class BuildError extends Error {}
  */
 const MANIFESTS = backends();
 export const BACKENDS = Object.keys(MANIFESTS);
-export const DEFAULT_BACKEND = BACKENDS.find((b) => MANIFESTS[b].default);
+export const DEFAULT_BACKEND = defaultBackend();
 
 export function checkBackend(backend) {
   if (!BACKENDS.includes(backend)) {

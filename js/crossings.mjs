@@ -53,22 +53,24 @@ function entries(body) {
 }
 
 let cached = null;
+let manifests = null;
 
 /**
  * The stack-switching backends: every src/backend/<name>.json, as
- * { name: manifest }. A manifest names the backend's runtime sources, its
+ * { name: manifest }, read once. A manifest names the backend's runtime sources, its
  * JS half (--js-library files, in order), its header of crossings, its link
  * flags and how its async imports are declared (asyncImports: an Emscripten
  * setting such as "ASYNCIFY_IMPORTS", or "WebAssembly.Suspending": wrap.mjs
  * wraps them); default: true for the one `wasync build` uses.
  */
 export function backends() {
+  if (manifests) return manifests;
   const dir = path.join(SRC, 'backend');
-  const out = {};
+  manifests = {};
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
-    out[f.slice(0, -5)] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    manifests[f.slice(0, -5)] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
   }
-  return out;
+  return manifests;
 }
 
 /**
