@@ -196,7 +196,7 @@ static wa__task *task_new(size_t stack) {
       wa__ctx_destroy(&tmp);
       return NULL;
     }
-    memset(t, 0, sizeof *t);
+    zero_task(t);
   }
   t->ctx = ctx;
   t->stack_size = stack;
