@@ -48,11 +48,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <emscripten.h>
-#include <emscripten/stack.h>
 #include "../internal.h"
 #include "../backend.h"
 #include "../host/host.h"
-#include "canary.h"
+#include "stack.h"
 #include "asyncify.h"
 
 __attribute__((import_module("asyncify"), import_name("start_unwind"))) void wa__as_start_unwind(void *data);
@@ -84,47 +83,12 @@ struct wa__ctx {
 };
 
 static int unwinding, rewinding;
-static uintptr_t main_base, main_end;
-/* __set_stack_limits from STACK_OVERFLOW_CHECK=2, put in the table by the
- * JS host at start-up; NULL in --no-stack-check builds. */
-static void (*set_limits)(uintptr_t base, uintptr_t end);
-/* 1 unless every function is checked: with STACK_OVERFLOW_CHECK=2 no frame
- * can reach below a task's limit, so the canaries would only cost two
- * cache lines per task and four loads per suspend. */
-static int canaries = 1;
-
-void wa__backend_set_limits_fn(uintptr_t table_index) {
-  set_limits = (void (*)(uintptr_t, uintptr_t))table_index;
-  canaries = !set_limits;
-  main_base = emscripten_stack_get_base();
-  main_end = emscripten_stack_get_end();
-}
-
-/* With STACK_OVERFLOW_CHECK=2 even wa__sp_set() is checked against the
- * current limits: switch the limits first, then the stack pointer. */
-/* Only the checker's limits are switched: Emscripten's own (read by
- * emscripten_stack_get_free() and friends) keep describing the scheduler's
- * stack, which nothing in the runtime relies on, and it saves two calls
- * per switch. */
-static void limits_for(const struct wa__ctx *c) {
-  if (set_limits) set_limits(c->hi, c->limit);
-}
-
-static void limits_for_scheduler(void) {
-  if (set_limits) set_limits(main_base, main_end);
-}
 
 static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
 
 
-static void write_canaries(struct wa__ctx *c) {
-  if (!canaries) return;
-  set_canary(c->lo);
-  set_canary(limit_canary(c));
-}
-
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int stack_damage(const struct wa__ctx *c) { return canaries ? region_damage(c->lo, c->limit) : 0; }
+static int ctx_damage(const struct wa__ctx *c) { return stack_damage(c->lo, c->limit); }
 
 
 /* The state of a block that no task has run on yet. */
@@ -134,7 +98,7 @@ static void fresh_start(struct wa__ctx *c) {
   c->used = 0;
   c->import_key = 0;
   c->sp = c->hi;
-  write_canaries(c);
+  stack_write_canaries(c->lo, c->limit);
 }
 
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
@@ -202,7 +166,7 @@ static void note_used(struct wa__ctx *c) {
 /* A damaged canary at suspend time: exits if the overflow left the task's
  * block; otherwise the task must end (it is unwound and never resumed). */
 static void overflow_at_suspend(wa__task *t) {
-  if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
+  if (ctx_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
   wa__unpark(t); /* if the await point had parked it already */
 }
 static void (*volatile overflow_at_suspend_ptr)(wa__task *) = overflow_at_suspend;
@@ -220,10 +184,10 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
     rewinding = 0;
     wa__as_stop_rewind();
     /* The save area is consumed: restore what the unwind may have covered. */
-    if (canaries) set_canary(limit_canary(wa__cur->ctx));
+    if (wa__stack_canaries) set_canary(limit_canary(wa__cur->ctx));
     return wa__cur->wake_code;
   }
-  if (t && canaries && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
+  if (t && !stack_canaries_intact(t->ctx->lo, t->ctx->limit)) {
     overflow_at_suspend_ptr(t);
     c = t->ctx;
     c->overflowed = 1; /* unwind without prepare: it ends, never resumes */
@@ -248,7 +212,7 @@ int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;
   uintptr_t main_sp = wa__sp_get();
   int st;
-  limits_for(c);
+  stack_limits_for_task(c->hi, c->limit);
   if (c->started) {
     wa__sp_set(c->sp);
     rewinding = 1;
@@ -264,14 +228,14 @@ int wa__ctx_run(wa__task *t, int *status) {
       size_t needed = (c->save_cur - c->lo) + (c->hi - c->sp);
       c->save_end = c->save_cur; /* keep stop_unwind's own check quiet */
       wa__as_stop_unwind();
-      limits_for_scheduler();
+      stack_limits_for_scheduler();
       wa__sp_set(main_sp);
       if (c->save_cur > c->hi) fatal_overflow(t, "asyncify save area");
       wa__task_overflowed(t, "asyncify save area", needed);
       return WA_EOVERFLOW;
     }
     wa__as_stop_unwind();
-    limits_for_scheduler();
+    stack_limits_for_scheduler();
     wa__sp_set(main_sp);
     note_used(c);
     if (c->overflowed) {
@@ -280,9 +244,9 @@ int wa__ctx_run(wa__task *t, int *status) {
     }
     return 0;
   }
-  limits_for_scheduler();
+  stack_limits_for_scheduler();
   wa__sp_set(main_sp);
-  switch (stack_damage(c)) {
+  switch (ctx_damage(c)) {
     case 2: fatal_overflow(t, "C stack"); break;
     case 1: wa__task_overflowed(t, "C stack", 0); return WA_EOVERFLOW;
     default: break;
@@ -317,7 +281,7 @@ int wa__backend_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   if (rewinding) wa__as_stop_rewind();
   if (unwinding) wa__as_stop_unwind();
   unwinding = rewinding = 0;
-  if (stack_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
+  if (ctx_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
   if (deepest_sp < c->limit) cause = 0; /* our stack ran out first */
   if (cause == 1)
     wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "

@@ -45,11 +45,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <emscripten.h>
-#include <emscripten/stack.h>
 #include "../internal.h"
 #include "../backend.h"
 #include "../host/host.h"
-#include "canary.h"
+#include "stack.h"
 #include "jspi.h"
 
 /* The imports from src/backend/jspi.js are in jspi.h (WA_JSPI_*):
@@ -74,32 +73,10 @@ struct wa__ctx {
   int status;
 };
 
-static uintptr_t main_base, main_end;
-static void (*set_limits)(uintptr_t base, uintptr_t end);
 static int defer_next;
-/* 1 unless every function is checked (as in asyncify.c). */
-static int canaries = 1;
-
-void wa__backend_set_limits_fn(uintptr_t table_index) {
-  set_limits = (void (*)(uintptr_t, uintptr_t))table_index;
-  canaries = !set_limits;
-  main_base = emscripten_stack_get_base();
-  main_end = emscripten_stack_get_end();
-}
-
-static void limits_for(const struct wa__ctx *c) {
-  if (set_limits) set_limits(c->hi, c->limit);
-}
-
-static void limits_for_scheduler(void) {
-  if (set_limits) set_limits(main_base, main_end);
-}
-
-static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
-
 
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int stack_damage(const struct wa__ctx *c) { return canaries ? region_damage(c->lo, c->limit) : 0; }
+static int ctx_damage(const struct wa__ctx *c) { return stack_damage(c->lo, c->limit); }
 
 
 /* The state of a block that no task has run on yet. */
@@ -107,9 +84,7 @@ static void fresh_start(struct wa__ctx *c) {
   c->sp = c->hi;
   c->used = 0;
   c->started = c->finished = c->overflowed = c->status = 0;
-  if (!canaries) return;
-  set_canary(c->lo);
-  set_canary(limit_canary(c));
+  stack_write_canaries(c->lo, c->limit);
 }
 
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
@@ -181,8 +156,8 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
   int rc, defer = defer_next;
   defer_next = 0;
-  if (t && canaries && (!canary_ok(t->ctx->lo) || !canary_ok(limit_canary(t->ctx)))) {
-    if (stack_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
+  if (t && !stack_canaries_intact(t->ctx->lo, t->ctx->limit)) {
+    if (ctx_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
     wa__unpark(t); /* if the await point had parked it already */
     c = t->ctx;
     c->overflowed = 1; /* it suspends for good: never resumed */
@@ -211,7 +186,7 @@ int (*volatile wa__ctx_switch_out)(wa__task *, wa__prepare_fn) = switch_out;
 int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;
   uintptr_t main_sp = wa__sp_get();
-  limits_for(c);
+  stack_limits_for_task(c->hi, c->limit);
   if (!c->started) {
     c->started = 1;
     wa__sp_set(c->hi);
@@ -222,14 +197,14 @@ int wa__ctx_run(wa__task *t, int *status) {
     wa__jspi_resume(t);
   }
   wa__cur = t;
-  limits_for_scheduler();
+  stack_limits_for_scheduler();
   wa__sp_set(main_sp);
   if (c->overflowed) {
     wa__task_overflowed(t, "C stack", 0);
     return WA_EOVERFLOW;
   }
   if (!c->finished) return 0;
-  switch (stack_damage(c)) {
+  switch (ctx_damage(c)) {
     case 2: fatal_overflow(t, "C stack"); break;
     case 1: wa__task_overflowed(t, "C stack", 0); return WA_EOVERFLOW;
     default: break;
@@ -269,7 +244,7 @@ int wa__backend_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
   c = t->ctx;
   outside = deepest_sp < c->lo || deepest_sp > c->hi;
   if (cause == 2 && !outside) return 0;
-  if (stack_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
+  if (ctx_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
   if (deepest_sp < c->limit) cause = 0; /* our stack ran out first */
   if (cause == 1)
     wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "

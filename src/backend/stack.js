@@ -4,7 +4,8 @@
  * switched with each task, and the recovery when a task ran out of stack.
  * Linked before the backend's own library (asyncify.js or jspi.js), whose
  * $WABackend passes init and recover on to the host (src/host/js/host.js).
- * The C side of both crossings is in host/host.h (WA_WASM_BACKEND_EXPORTS).
+ * The C side of both crossings is in host/host.h (WA_WASM_BACKEND_EXPORTS);
+ * stack.c keeps what init hands over.
  */
 mergeInto(LibraryManager.library, {
   $WAS__postset: 'WAS.StackOverflow = class WasyncStackOverflow extends Error {};',

@@ -1,0 +1,59 @@
+/* stack.h — what both wasm backends (asyncify.c, jspi.c) share about a
+ * task's C stack, the C half of stack.js: the per-function checker's
+ * limits, switched with every task, and the canaries that builds without
+ * that check keep instead (canary.h).
+ *
+ * Builds with STACK_OVERFLOW_CHECK=2 (all but --no-stack-check) check every
+ * function that moves the stack pointer against the running task's limits:
+ * no frame can reach below a task's limit, so those builds keep no
+ * canaries (they would only cost two cache lines per task and four loads
+ * per suspend). Everything here is inlined loads, stores and at most one
+ * indirect call: asyncify.c uses it in a suspend primitive that must have
+ * no stack frame. */
+#ifndef WA_BACKEND_STACK_H
+#define WA_BACKEND_STACK_H
+
+#include <stdint.h>
+#include "canary.h"
+
+/* __set_stack_limits from STACK_OVERFLOW_CHECK=2, put in the table by the
+ * JS host at start-up (wa__backend_set_limits_fn); NULL in
+ * --no-stack-check builds. */
+extern void (*wa__stack_set_limits)(uintptr_t base, uintptr_t end);
+/* The scheduler's own stack limits, read at start-up. */
+extern uintptr_t wa__stack_main_base, wa__stack_main_end;
+/* 1 unless every function is checked. */
+extern int wa__stack_canaries;
+
+/* With STACK_OVERFLOW_CHECK=2 even wa__sp_set() is checked against the
+ * current limits: switch the limits first, then the stack pointer. Only
+ * the checker's limits are switched: Emscripten's own (read by
+ * emscripten_stack_get_free() and friends) keep describing the scheduler's
+ * stack, which nothing in the runtime relies on, and it saves two calls
+ * per switch. */
+static inline void stack_limits_for_task(uintptr_t hi, uintptr_t limit) {
+  if (wa__stack_set_limits) wa__stack_set_limits(hi, limit);
+}
+
+static inline void stack_limits_for_scheduler(void) {
+  if (wa__stack_set_limits) wa__stack_set_limits(wa__stack_main_base, wa__stack_main_end);
+}
+
+/* The canaries of the region [lo, …) whose C stack budget ends at limit. */
+static inline void stack_write_canaries(uintptr_t lo, uintptr_t limit) {
+  if (!wa__stack_canaries) return;
+  set_canary(lo);
+  set_canary(limit - CANARY_BYTES);
+}
+
+/* 1 if both canaries are intact (always, in builds without them). */
+static inline int stack_canaries_intact(uintptr_t lo, uintptr_t limit) {
+  return !wa__stack_canaries || (canary_ok(lo) && canary_ok(limit - CANARY_BYTES));
+}
+
+/* region_damage (canary.h), 0 in builds without canaries. */
+static inline int stack_damage(uintptr_t lo, uintptr_t limit) {
+  return wa__stack_canaries ? region_damage(lo, limit) : 0;
+}
+
+#endif /* WA_BACKEND_STACK_H */
