@@ -40,12 +40,12 @@ typedef int (*wa__prepare_fn)(struct wa__task *t);
 #define WA__SUSPEND 1
 
 /* Task side: prepare(t), then (if it said WA__SUSPEND) return control to
- * the scheduler; returns t->wake_code when t is resumed. Called through a pointer the optimizer
- * cannot see through (wasm: Binaryen must never inline the top-most
- * runtime into its caller), inline so that await points add no frame of
- * their own for Asyncify to save and restore on every switch. t may be
- * NULL (outside a task): prepare must then fail. */
-extern int (*volatile wa__ctx_switch_out)(struct wa__task *t, wa__prepare_fn prepare /* or NULL */);
+ * the scheduler; returns t->wake_code when t is resumed. Never inlined
+ * (Asyncify: the top-most runtime must stay a function of its own; see
+ * asyncify.c), and called from inline wrappers, so that await points add
+ * no frame of their own for Asyncify to save and restore on every switch.
+ * t may be NULL (outside a task): prepare must then fail. */
+int wa__ctx_switch_out(struct wa__task *t, wa__prepare_fn prepare /* or NULL */);
 static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
   return wa__ctx_switch_out(t, prepare);
 }

@@ -152,7 +152,7 @@ int wa__jspi_resumed(wa__task *t) {
   return t->wake_code;
 }
 
-static int switch_out(wa__task *t, wa__prepare_fn prepare) {
+__attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
   int rc, defer = defer_next;
   defer_next = 0;
@@ -180,8 +180,6 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
   wa__cur = t;
   return t->wake_code;
 }
-
-int (*volatile wa__ctx_switch_out)(wa__task *, wa__prepare_fn) = switch_out;
 
 int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;

@@ -178,7 +178,7 @@ int wa__ctx_run(wa__task *t, int *status) {
   return 1;
 }
 
-static int switch_out(wa__task *t, wa__prepare_fn prepare) {
+__attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
   if (prepare) {
     int rc = prepare(t);
@@ -194,5 +194,3 @@ static int switch_out(wa__task *t, wa__prepare_fn prepare) {
   __sanitizer_finish_switch_fiber(c->fake_stack, &sched_bottom, &sched_size);
   return t->wake_code;
 }
-
-int (*volatile wa__ctx_switch_out)(wa__task *, wa__prepare_fn) = switch_out;
