@@ -6,7 +6,7 @@
  * Builds with STACK_OVERFLOW_CHECK=2 (all but --no-stack-check) check every
  * function that moves the stack pointer against the running task's limits:
  * no frame can reach below a task's limit, so those builds keep no
- * canaries (they would only cost two cache lines per task and four loads
+ * canaries (they would only cost two cache lines per task and two loads
  * per suspend). Everything here is inlined loads, stores and at most one
  * indirect call: asyncify.c uses it in a suspend primitive that must have
  * no stack frame. */
