@@ -13,10 +13,12 @@
  * channel hand-off), but must never be inlined: its caller would become
  * "runtime" code, lose its instrumentation and restart from the top on
  * every resume. LLVM is told so (noinline). Binaryen, which runs its
- * inliner before Asyncify, inlines a function only if it is tiny, or has a
- * single reference, or is small and makes no calls; switch_out is over
- * Binaryen's size limits, calls out, and is referenced from the function
- * table as well (switch_out_in_table, below), so none applies.
+ * inliner before Asyncify, inlines a function only if it is tiny, or is
+ * small and makes no calls, or has a single reference; switch_out is over
+ * Binaryen's size limits and calls out, and it also sits in the function
+ * table (switch_out_in_table, below), so none applies even to a library
+ * whose only await point is one WA_ASYNC_JS call (tests/js/stack.test.mjs
+ * builds one: without the table entry it breaks).
  * tests/c/test_stack.c (suspend_primitive_is_not_inlined) keeps this
  * honest on every toolchain of the matrix.
  *
@@ -108,11 +110,17 @@ static void fresh_start(struct wa__ctx *c) {
   stack_write_canaries(c->lo, c->limit);
 }
 
+/* A reference to the suspend primitive from the function table (see the
+ * top of this file). The linker keeps it only if code reads it:
+ * wa__ctx_create does. */
+static int (*volatile switch_out_in_table)(wa__task *, wa__prepare_fn) = wa__ctx_switch_out;
+
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < SAVE_RESERVE_MAX ? stack_size / 4 : SAVE_RESERVE_MAX;
   size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
   struct wa__ctx *c;
   char *block;
+  (void)switch_out_in_table; /* a volatile read: keeps the table entry */
   if (stack_size > SIZE_MAX - 15u - ctx_size) return NULL; /* would wrap */
   stack_size = (stack_size + 15u) & ~(size_t)15u;
   block = aligned_alloc(16, stack_size + ctx_size);
@@ -213,9 +221,6 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
   return 0; /* ignored: the caller is unwinding */
 }
 
-/* A second reference, from the function table: Binaryen never treats
- * switch_out as a function with one caller (see the top of this file). */
-__attribute__((used)) static int (*volatile switch_out_in_table)(wa__task *, wa__prepare_fn) = wa__ctx_switch_out;
 
 int wa__ctx_run(wa__task *t, int *status) {
   struct wa__ctx *c = t->ctx;

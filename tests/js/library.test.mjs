@@ -16,6 +16,13 @@ for (const mode of ['release', 'debug']) {
     expect(await Promise.all(calls)).toEqual([49, 5]);
   });
 
+  test(`${mode}: a library whose only await point is one WA_ASYNC_JS call suspends and resumes`, async () => {
+    const app = await load((await import(buildFixture('one_await', extra))).default);
+    const f = app.cwrap('twice_later', 'number', ['number']);
+    expect(await Promise.all([f(5), f(7)])).toEqual([12, 16]);
+    expect(app.tasks()).toEqual([]);
+  });
+
   test(`${mode}: app.main() on a library rejects with WA_ENOTSUP and says why`, async () => {
     const app = await load((await import(buildFixture('library', extra))).default);
     await expect(app.main()).rejects.toMatchObject({ code: 'WA_ENOTSUP', message: expect.stringMatching(/is a library: it defines no wa_main/) });
