@@ -257,7 +257,7 @@ void wa__task_free(wa__task *t) {
   live_count--;
   live_bytes -= task_bytes(t->stack_size);
   handle_release(t);
-  free(t->last_error);
+  if (t->last_error) free(t->last_error);
   cache_put(t);
 }
 
