@@ -17,7 +17,7 @@
  * small and makes no calls, or has a single reference; switch_out is over
  * Binaryen's size limits and calls out, and it also sits in the function
  * table (switch_out_in_table, below), so none applies even to a library
- * whose only await point is one WA_ASYNC_JS call (tests/js/stack.test.mjs
+ * whose only await point is one WA_ASYNC_JS call (tests/js/library.test.mjs
  * builds one: without the table entry it breaks).
  * tests/c/test_stack.c (suspend_primitive_is_not_inlined) keeps this
  * honest on every toolchain of the matrix.
@@ -92,8 +92,6 @@ struct wa__ctx {
 };
 
 static int unwinding, rewinding;
-
-static uintptr_t limit_canary(const struct wa__ctx *c) { return c->limit - CANARY_BYTES; }
 
 
 /* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
@@ -199,7 +197,7 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
     rewinding = 0;
     wa__as_stop_rewind();
     /* The save area is consumed: restore what the unwind may have covered. */
-    if (wa__stack_canaries) set_canary(limit_canary(wa__cur->ctx));
+    stack_restore_limit_canary(wa__cur->ctx->limit);
     return wa__cur->wake_code;
   }
   if (t && !stack_canaries_intact(t->ctx->lo, t->ctx->limit)) {

@@ -23,6 +23,9 @@
  * once in 2^64. */
 #define CANARY_WORD 0x7973617766656564ull /* "deefwasy" */
 
+/* Where the limit canary of a region whose C stack budget ends at limit sits. */
+static inline uintptr_t limit_canary_at(uintptr_t limit) { return limit - CANARY_BYTES; }
+
 static inline void set_canary(uintptr_t at) {
   volatile uint64_t *p = (volatile uint64_t *)at;
   *p = CANARY_WORD;
@@ -37,7 +40,7 @@ static inline int canary_ok(uintptr_t at) {
  * intact, 1 if the overflow stayed in the region, 2 if it left it. */
 static inline int region_damage(uintptr_t lo, uintptr_t limit) {
   if (!canary_ok(lo)) return 2;
-  if (!canary_ok(limit - CANARY_BYTES)) return 1;
+  if (!canary_ok(limit_canary_at(limit))) return 1;
   return 0;
 }
 

@@ -43,12 +43,18 @@ static inline void stack_limits_for_scheduler(void) {
 static inline void stack_write_canaries(uintptr_t lo, uintptr_t limit) {
   if (!wa__stack_canaries) return;
   set_canary(lo);
-  set_canary(limit - CANARY_BYTES);
+  set_canary(limit_canary_at(limit));
+}
+
+/* Writes the limit canary again, after Asyncify's save area (which grows
+ * up from lo) may have covered it. */
+static inline void stack_restore_limit_canary(uintptr_t limit) {
+  if (wa__stack_canaries) set_canary(limit_canary_at(limit));
 }
 
 /* 1 if both canaries are intact (always, in builds without them). */
 static inline int stack_canaries_intact(uintptr_t lo, uintptr_t limit) {
-  return !wa__stack_canaries || (canary_ok(lo) && canary_ok(limit - CANARY_BYTES));
+  return !wa__stack_canaries || (canary_ok(lo) && canary_ok(limit_canary_at(limit)));
 }
 
 /* region_damage (canary.h), 0 in builds without canaries. */
