@@ -188,7 +188,6 @@ static wa__task *task_new(size_t stack) {
   struct wa__ctx *ctx;
   if (t) {
     ctx = t->ctx;
-    zero_task(t);
   } else {
     if (!(ctx = wa__ctx_create(stack))) return NULL;
     if (!(t = malloc(sizeof *t))) {
@@ -196,8 +195,8 @@ static wa__task *task_new(size_t stack) {
       wa__ctx_destroy(&tmp);
       return NULL;
     }
-    zero_task(t);
   }
+  zero_task(t);
   t->ctx = ctx;
   t->stack_size = stack;
   return t;
