@@ -37,12 +37,59 @@ export function checkBackend(backend) {
 /** The manifest of a backend (src/backend/<name>.json). */
 export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
-/** Runtime sources: the core (src/*.c) plus the backend's own. */
+/** The wasm host's C sources (src/host/), which every backend links. */
+const HOST_SOURCES = ['libc_sleep.c'];
+
+/** Runtime sources: the core (src/*.c), the wasm host's C and the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c'))
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
+  return [...core.sort(), ...HOST_SOURCES.map((f) => path.join(SRC, 'host', f)),
+    ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
+}
+
+/**
+ * The libc functions the link wraps (wasm-ld --wrap): every reference, in
+ * user code and inside the libc, reaches __wrap_<name> in
+ * src/host/libc_sleep.c, an await point inside a task and the libc's own
+ * function anywhere else.
+ */
+export const LIBC_WRAPS = ['sleep', 'usleep', 'nanosleep', 'clock_nanosleep', 'emscripten_sleep', 'poll', 'select'];
+
+/**
+ * Emscripten's functions that suspend the whole module (Asyncify's own
+ * unwind, which wasync's scheduler cannot run through, or a stub that
+ * aborts without it), each with the sentence a link that uses one fails
+ * with: what to use instead inside a wasync program.
+ */
+export const REFUSED_ASYNC = {
+  emscripten_wget: 'use wa_fetch (and write the body to a file) instead',
+  emscripten_wget_data: 'use wa_fetch and wa_response_body instead',
+  emscripten_idb_load: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_idb_store: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_idb_delete: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_idb_exists: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_idb_clear: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_idb_load_blob: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_idb_store_blob: 'await IndexedDB with WA_ASYNC_JS instead',
+  emscripten_scan_registers: 'wasync tasks need no register scan; remove the call',
+  emscripten_lazy_load_code: 'it is not supported in a wasync program',
+  emscripten_fiber_swap: 'use wa_spawn (a wasync task is a fiber with its own stack) instead',
+  emscripten_promise_await: 'use wa_js_await instead',
+  emscripten_promise_await_unchecked: 'use wa_js_await instead',
+  SDL_Delay: 'use sleep, usleep or wa_sleep (awaits inside a task) instead',
+  _emval_await: 'await the promise with WA_ASYNC_JS or wa_js_await instead',
+};
+
+/**
+ * The refused functions (REFUSED_ASYNC) that the linked module's JS glue
+ * defines, i.e. that the program calls: Emscripten emits a JS library
+ * function only when the wasm imports it. Names stay whole in the glue at
+ * every optimization level wasync links with (no Closure).
+ */
+export function refusedImports(glue) {
+  return Object.keys(REFUSED_ASYNC).filter((name) => new RegExp(`(?:function\\s+|var\\s+|[,;{}]\\s*)_${name}\\s*[=(]`).test(glue));
 }
 
 function jsonList(file) {
@@ -127,6 +174,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', ...(cxx ? [] : ['-flto']), check, ...m.releaseLink]),
     ...m.link, ...importsSetting,
+    `-Wl,${LIBC_WRAPS.map((f) => `--wrap=${f}`).join(',')}`,
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -418,6 +466,10 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     const core = path.join(tmp, `${base}.cjs`);
     const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
     await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
+    const refused = refusedImports(fs.readFileSync(core, 'utf8'));
+    if (refused.length) {
+      throw new BuildError(refused.map((f) => `wasync: ${f} suspends the whole module and cannot run in a wasync program: ${REFUSED_ASYNC[f]}.`).join('\n'));
+    }
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).

@@ -175,6 +175,11 @@ struct wa__task {
                                  the wait ends */
   wa_timeout *timeouts;       /* innermost open scope */
   wa_timeout *timeout_pending;/* expired scope whose error is undelivered */
+  /* An interruption a libc sleep has already reported as EINTR and left
+   * pending for the task's next await point (wa__sleep_libc): the libc
+   * sleeps let it wait for that await point instead of reporting it again. */
+  unsigned cancel_reported : 1;
+  wa_timeout *timeout_reported;
 
   wa__waitq joiners;          /* waiting in wa_join / wa_join_any / … */
   wa__exit_hook exit_hook;    /* called once when the task ends (groups) */
@@ -249,10 +254,12 @@ static inline int wa__await_begin(void) {
   }
   if (t->cancel_pending) {
     t->cancel_pending = 0;
+    t->cancel_reported = 0;
     return WA_ECANCELED;
   }
   if (t->timeout_pending) {
     t->timeout_pending = NULL;
+    t->timeout_reported = NULL;
     return WA_ETIMEDOUT;
   }
   return 0;
@@ -341,6 +348,17 @@ static inline void wa__wake_node(wa__wait_node *w, int code) {
 /* After a trap escaped the running task (backend recovery only): forgets
  * the interrupted tick and ends that task with code. */
 void wa__sched_abandon_current(int code);
+
+/* The wait of the libc sleeps (sleep, nanosleep, poll with no fds…, in
+ * src/host/): sleeps the calling task until deadline (wa__timer units; a
+ * deadline already passed is a yield). Returns 0, WA_ENOTASK outside a task
+ * (or in a call the host made from inside one: the caller then does what
+ * the libc does), WA_ENOMEM (the timer heap could not grow), or
+ * WA_ECANCELED / WA_ETIMEDOUT. An interruption is not consumed: it stays
+ * pending, so the task's next await point reports it as usual, while the
+ * libc call reports it as EINTR; later libc sleeps do not report that one
+ * again (a loop that retries on EINTR sleeps on), only new ones. */
+int wa__sleep_libc(int64_t deadline);
 
 /* ---- timeouts (timeout.c) ------------------------------------------------- */
 

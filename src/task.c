@@ -417,6 +417,45 @@ int wa_sleep(int64_t ms) {
   return wa__wait("sleep", NULL); /* whatever ends the wait stops the timer */
 }
 
+/* The open scope of t whose expiry just interrupted it, or NULL: scopes
+ * expire in deadline order, so it is the expired one with the latest
+ * deadline (an earlier one may still be open, its expiry delivered). */
+static wa_timeout *expired_scope(wa__task *t) {
+  wa_timeout *last = NULL;
+  for (wa_timeout *to = t->timeouts; to; to = to->outer)
+    if (to->expired && (!last || to->timer.deadline > last->timer.deadline)) last = to;
+  return last;
+}
+
+int wa__sleep_libc(int64_t deadline) {
+  wa__task *t = wa__cur;
+  int rc, keep_cancel;
+  wa_timeout *keep_timeout;
+  if (!t || wa__host_reentered) return WA_ENOTASK;
+  /* Hide what an earlier libc sleep reported from this one's await. */
+  keep_cancel = t->cancel_pending && t->cancel_reported;
+  keep_timeout = t->timeout_pending && t->timeout_pending == t->timeout_reported ? t->timeout_pending : NULL;
+  if (keep_cancel) t->cancel_pending = 0;
+  if (keep_timeout) t->timeout_pending = NULL;
+  if (deadline <= wa__timer_now()) {
+    rc = wa_yield();
+  } else if (!(rc = wa__await_begin())) {
+    rc = wa__timer_start(&t->sleep_timer, deadline);
+    if (!rc) rc = wa__wait("sleep", NULL); /* whatever ends the wait stops the timer */
+  }
+  /* Nothing closes a scope of t while t sleeps: keep_timeout is still open. */
+  if (keep_cancel) t->cancel_pending = 1;
+  if (keep_timeout && !t->timeout_pending) t->timeout_pending = keep_timeout;
+  if (rc == WA_ECANCELED) {
+    t->cancel_pending = 1;
+    t->cancel_reported = 1;
+  } else if (rc == WA_ETIMEDOUT) {
+    wa_timeout *to = expired_scope(t);
+    if (to) t->timeout_pending = t->timeout_reported = to;
+  }
+  return rc;
+}
+
 int64_t wa_now(void) { return (int64_t)wa__host_now(); }
 
 wa_task *wa_current(void) { return wa__cur ? wa__task_handle(wa__cur) : NULL; }

@@ -38,6 +38,7 @@ void wa_timeout_begin(wa_timeout *to, int64_t ms) {
 static void close_scope(wa__task *t, wa_timeout *to) {
   wa__timer_stop(&to->timer);
   if (t->timeout_pending == to) t->timeout_pending = NULL;
+  if (t->timeout_reported == to) t->timeout_reported = NULL;
   t->timeouts = to->outer;
   to->owner = NULL;
   to->outer = NULL;
@@ -64,4 +65,5 @@ int wa_timeout_end(wa_timeout *to) {
 void wa__timeouts_drop(wa__task *t) {
   while (t->timeouts) close_scope(t, t->timeouts);
   t->timeout_pending = NULL;
+  t->timeout_reported = NULL;
 }

@@ -1,0 +1,201 @@
+/* libc_sleep.c — the libc's sleeps as await points (wasm only).
+ *
+ * The link wraps these functions (wasm-ld --wrap, js/build.mjs: SLEEP_WRAPS)
+ * so that every call, from user code and from inside the libc (its sleep
+ * and usleep call nanosleep), reaches __wrap_<name> here. Inside a task
+ * each is a sleep of that task only (wa__sleep_libc); anywhere else it is
+ * the libc's own function (__real_<name>: Emscripten's busy wait). The
+ * contract users see is in wasync.h ("the libc sleeps").
+ *
+ * Times are kept to the microsecond (wa__timer units), rounded up, so a
+ * sleep never ends before the time asked; the host's timer fires with
+ * millisecond resolution, so a sub-millisecond sleep lasts about a
+ * millisecond. A zero (or past) request is a yield. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+#include <emscripten/emscripten.h>
+#include "../internal.h"
+
+unsigned __real_sleep(unsigned seconds);
+int __real_usleep(unsigned us);
+int __real_nanosleep(const struct timespec *req, struct timespec *rem);
+int __real_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
+void __real_emscripten_sleep(unsigned ms);
+int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
+int __real_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv);
+
+unsigned __wrap_sleep(unsigned seconds);
+int __wrap_usleep(unsigned us);
+int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
+int __wrap_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
+void __wrap_emscripten_sleep(unsigned ms);
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv);
+
+#define US_PER_S INT64_C(1000000)
+#define NEVER INT64_MAX
+
+static int in_task(void) { return wa__cur && !wa__host_reentered; }
+
+/* The deadline us microseconds from now, saturated at NEVER. */
+static int64_t deadline_in(int64_t us) {
+  int64_t now = wa__timer_now();
+  return us >= NEVER - now ? NEVER : now + us;
+}
+
+/* Microseconds in (s, ns), rounded up, saturated at NEVER; ns in [0, 1e9). */
+static int64_t us_of(int64_t s, long ns) {
+  int64_t us = (ns + 999) / 1000;
+  return s >= (NEVER - us) / US_PER_S ? NEVER : s * US_PER_S + us;
+}
+
+/* What is left until deadline, in microseconds (0 once it passed). */
+static int64_t left_until(int64_t deadline) {
+  int64_t now = wa__timer_now();
+  return deadline == NEVER ? NEVER : deadline > now ? deadline - now : 0;
+}
+
+static void to_timespec(int64_t us, struct timespec *ts) {
+  ts->tv_sec = (time_t)(us / US_PER_S);
+  ts->tv_nsec = (long)(us % US_PER_S) * 1000;
+}
+
+/* The errno value for a failed wa__sleep_libc: EINTR for an interruption
+ * (the code stays pending for the task's next await point), ENOMEM. */
+static int errno_of(int rc) { return rc == WA_ENOMEM ? ENOMEM : EINTR; }
+
+/* A relative sleep of a task: 0, or an errno value with *rem (if not NULL)
+ * set to what was left. */
+static int sleep_rel(int64_t us, struct timespec *rem) {
+  int64_t deadline = deadline_in(us);
+  int rc = wa__sleep_libc(deadline);
+  if (!rc) return 0;
+  if (rem) to_timespec(rc == WA_ENOMEM ? us : left_until(deadline), rem);
+  return errno_of(rc);
+}
+
+static int valid(const struct timespec *ts) {
+  return ts && ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
+}
+
+/* Whole seconds left, rounded up (a sleep cut short by 0.4 s returns 1,
+ * never 0, which would claim it completed). */
+unsigned __wrap_sleep(unsigned seconds) {
+  int64_t deadline;
+  int rc;
+  if (!in_task()) return __real_sleep(seconds);
+  deadline = deadline_in((int64_t)seconds * US_PER_S);
+  rc = wa__sleep_libc(deadline);
+  if (!rc) return 0;
+  errno = errno_of(rc);
+  if (rc == WA_ENOMEM) return seconds;
+  return (unsigned)((left_until(deadline) + US_PER_S - 1) / US_PER_S);
+}
+
+int __wrap_usleep(unsigned us) {
+  int e;
+  if (!in_task()) return __real_usleep(us);
+  if ((e = sleep_rel(us, NULL))) {
+    errno = e;
+    return -1;
+  }
+  return 0;
+}
+
+int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
+  int e;
+  if (!in_task()) return __real_nanosleep(req, rem);
+  if (!valid(req)) {
+    errno = EINVAL;
+    return -1;
+  }
+  if ((e = sleep_rel(us_of(req->tv_sec, req->tv_nsec), rem))) {
+    errno = e;
+    return -1;
+  }
+  return 0;
+}
+
+/* Returns an errno value, as POSIX has it (not -1). An absolute deadline
+ * is on clk's clock: the time until it is measured once, at the call (a
+ * later step of the realtime clock does not move it); rem is only written
+ * for a relative sleep. Clocks other than CLOCK_MONOTONIC and
+ * CLOCK_REALTIME are the libc's. */
+int __wrap_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem) {
+  struct timespec now;
+  int64_t us;
+  int rc;
+  if (!in_task() || (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME)) return __real_clock_nanosleep(clk, flags, req, rem);
+  if (!valid(req)) return EINVAL;
+  if (!(flags & TIMER_ABSTIME)) return sleep_rel(us_of(req->tv_sec, req->tv_nsec), rem);
+  if (clock_gettime(clk, &now) != 0) return errno;
+  if (req->tv_sec < now.tv_sec || (req->tv_sec == now.tv_sec && req->tv_nsec <= now.tv_nsec)) {
+    us = 0;
+  } else if (req->tv_nsec >= now.tv_nsec) {
+    us = us_of(req->tv_sec - now.tv_sec, req->tv_nsec - now.tv_nsec);
+  } else {
+    us = us_of(req->tv_sec - now.tv_sec - 1, req->tv_nsec + 1000000000L - now.tv_nsec);
+  }
+  rc = wa__sleep_libc(deadline_in(us));
+  return rc ? errno_of(rc) : 0;
+}
+
+/* Returns nothing: a cancel or timeout ends it early, and the task's next
+ * await point reports it. */
+void __wrap_emscripten_sleep(unsigned ms) {
+  if (!in_task()) {
+    __real_emscripten_sleep(ms);
+    return;
+  }
+  (void)sleep_rel((int64_t)ms * 1000, NULL);
+}
+
+/* poll(NULL, 0, ms): a sleep (ms < 0: until interrupted; 0: returns 0 at
+ * once, a probe); 0, or -1 with errno EINTR. With fds it is the libc's. */
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout) {
+  int e;
+  if (n != 0 || !in_task()) return __real_poll(fds, n, timeout);
+  if (timeout == 0) return 0;
+  if ((e = sleep_rel(timeout < 0 ? NEVER : (int64_t)timeout * 1000, NULL))) {
+    errno = e;
+    return -1;
+  }
+  return 0;
+}
+
+/* select with no descriptors to watch (nfds 0 or no sets): a sleep for *tv
+ * (NULL: until interrupted; zero: returns 0 at once). As on Linux, *tv is
+ * left holding the time not slept: zero after a full sleep, the remainder
+ * after EINTR. With descriptors it is the libc's. */
+int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
+  struct timespec rem = {0, 0};
+  int64_t us;
+  int err;
+  if ((n != 0 && (r || w || e)) || !in_task()) return __real_select(n, r, w, e, tv);
+  if (n < 0 || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0))) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (!tv) {
+    us = NEVER;
+  } else {
+    int64_t s = (int64_t)tv->tv_sec + tv->tv_usec / US_PER_S;
+    us = us_of(s, (long)(tv->tv_usec % US_PER_S) * 1000);
+    if (us == 0) return 0;
+  }
+  err = sleep_rel(us, &rem);
+  if (tv) {
+    tv->tv_sec = rem.tv_sec;
+    tv->tv_usec = (suseconds_t)(rem.tv_nsec / 1000);
+  }
+  if (err) {
+    errno = err;
+    return -1;
+  }
+  return 0;
+}
