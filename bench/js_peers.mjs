@@ -184,7 +184,27 @@ async function modeSleepMem(n, sleepMs) {
   process.exit(0); // the sleepers are not waited for
 }
 
-const MODES = { switch: modeSwitch, ring: modeRing, tree: modeTree, chan: modeChan, lateness: modeLateness, sleepmem: modeSleepMem };
+// The peer of wasync_bench.c's libcsleep: n async functions await a
+// setTimeout of `seconds` at once, under the same 1 ms setInterval monitor:
+// its worst gap is the stall this machine shows with nothing running at all.
+async function modeLibcSleep(n, seconds) {
+  const m = { last: performance.now(), max: 0 };
+  const id = setInterval(() => {
+    const now = performance.now();
+    m.max = Math.max(m.max, now - m.last);
+    m.last = now;
+  }, 1);
+  await new Promise((r) => setTimeout(r, 20));
+  const start = performance.now();
+  await Promise.all(Array.from({ length: n }, () => new Promise((r) => setTimeout(r, seconds * 1000))));
+  const wall = performance.now() - start;
+  await new Promise((r) => setTimeout(r, 5));
+  clearInterval(id);
+  bench({ wall_ms: wall, stall_ms: Math.max(m.max, performance.now() - m.last), rc: 0 });
+}
+
+const MODES = { switch: modeSwitch, ring: modeRing, tree: modeTree, chan: modeChan, lateness: modeLateness, sleepmem: modeSleepMem,
+  libcsleep: modeLibcSleep };
 
 const [mode, ...args] = process.argv.slice(2);
 if (!MODES[mode]) {

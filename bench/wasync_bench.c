@@ -25,6 +25,10 @@
  *   lateness <n> <base_ms> <spread_ms>
  *       n tasks (6 KiB stacks) sleep base + (i % spread) ms each and record wake-up time
  *       minus deadline (performance.now() clock); prints p50/p99/max (one line).
+ *   libcsleep <tasks> <seconds>
+ *       that many tasks call the libc's sleep(seconds) at once; prints the wall
+ *       time until all are joined and the JS event loop's worst stall
+ *       meanwhile (the longest gap between runs of a 1 ms setInterval).
  */
 #define _DEFAULT_SOURCE 1 /* sbrk() under -std=c11 */
 #include <emscripten.h>
@@ -387,6 +391,48 @@ static int bench_lateness(long n, int64_t base_ms, int64_t spread_ms) {
   return 0;
 }
 
+/* ---- the libc's sleep() in tasks ------------------------------------------------------ */
+
+/* The event-loop monitor: a 1 ms setInterval recording the longest gap
+ * between two of its runs (a stall of the loop shows as a long gap). */
+EM_JS(void, stall_monitor_start, (void), {
+  const m = globalThis.__wasyncStall = { last: performance.now(), max: 0 };
+  m.id = setInterval(() => {
+    const now = performance.now();
+    m.max = Math.max(m.max, now - m.last);
+    m.last = now;
+  }, 1);
+});
+EM_JS(double, stall_monitor_stop, (void), {
+  const m = globalThis.__wasyncStall;
+  clearInterval(m.id);
+  return Math.max(m.max, performance.now() - m.last);
+});
+
+static unsigned g_sleep_s;
+
+static int libc_sleeper(void *arg) {
+  (void)arg;
+  return (int)sleep(g_sleep_s);
+}
+
+static int bench_libc_sleep(int n, unsigned seconds) {
+  wa_task **ts = calloc((size_t)n, sizeof *ts);
+  double start, wall;
+  int rc;
+  g_sleep_s = seconds;
+  stall_monitor_start();
+  wa_sleep(20); /* the monitor's first runs, before the sleepers */
+  start = now_ms();
+  for (int i = 0; i < n; i++) ts[i] = wa_spawn(libc_sleeper, NULL);
+  rc = wa_join_all(ts, n);
+  wall = now_ms() - start;
+  wa_sleep(5); /* a last run of the monitor after the join */
+  printf("BENCH {\"wall_ms\":%.1f,\"stall_ms\":%.2f,\"rc\":%d}\n", wall, stall_monitor_stop(), rc);
+  free(ts);
+  return rc;
+}
+
 int wa_main(int argc, char **argv) {
   const char *m = argc >= 2 ? argv[1] : "";
   if (argc >= 4 && strcmp(m, "switch") == 0) return bench_switch(atol(argv[2]), atoi(argv[3]), argc >= 5 ? atoi(argv[4]) : 0);
@@ -396,8 +442,9 @@ int wa_main(int argc, char **argv) {
   if (argc >= 4 && strcmp(m, "sleepers") == 0)
     return bench_sleepers(atol(argv[2]), atoll(argv[3]), argc >= 5 ? (size_t)atol(argv[4]) : 0);
   if (argc >= 5 && strcmp(m, "lateness") == 0) return bench_lateness(atol(argv[2]), atoll(argv[3]), atoll(argv[4]));
+  if (argc >= 4 && strcmp(m, "libcsleep") == 0) return bench_libc_sleep(atoi(argv[2]), (unsigned)atoi(argv[3]));
   fprintf(stderr, "usage: wasync_bench switch <switches> <reps> [depth] | ring <tasks> <passes> <cap> <reps> |\n"
                   "       tree <leaves> <reps> | chan <messages> <cap> <reps> | sleepers <n> <sleep_ms> [stack] |\n"
-                  "       lateness <n> <base_ms> <spread_ms>\n");
+                  "       lateness <n> <base_ms> <spread_ms> | libcsleep <tasks> <seconds>\n");
   return 2;
 }

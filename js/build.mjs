@@ -167,12 +167,17 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
   const importsSetting = /^[A-Z_]+$/.test(m.asyncImports) ? [`-s${m.asyncImports}=${JSON.stringify(asyncImports({ backend }))}`] : [];
   const check = `-sSTACK_OVERFLOW_CHECK=${debug || stackCheck ? 2 : 0}`;
   return [
-    // C++ links without -flto: with it emcc links the LTO build of libc++,
-    // which fails on sid's emcc 6 (undefined __cxa_increment_exception_refcount).
-    // The objects are bitcode all the same, so wasm-ld still optimizes the
-    // runtime and user code together; only the system libraries are not.
+    // No -flto on the link: with it emcc links the LTO builds of the system
+    // libraries, and then (emcc 6, LLVM 21) LTO optimizes user code against
+    // the libc's own definitions of the functions the link wraps (LIBC_WRAPS):
+    // a call to select() then ignores what __wrap_select wrote into *tv,
+    // because the libc's select never writes it. (C++ also needs it off: the
+    // LTO build of libc++ fails on sid's emcc 6, undefined
+    // __cxa_increment_exception_refcount.) The objects are bitcode all the
+    // same, so wasm-ld still optimizes the runtime and user code together;
+    // only the system libraries are not.
     ...(debug ? ['-O2', '-g', check]
-      : ['-O3', ...(cxx ? [] : ['-flto']), check, ...m.releaseLink]),
+      : ['-O3', check, ...m.releaseLink]),
     ...m.link, ...importsSetting,
     `-Wl,${LIBC_WRAPS.map((f) => `--wrap=${f}`).join(',')}`,
     '-sASSERTIONS=0',

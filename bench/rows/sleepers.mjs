@@ -1,13 +1,19 @@
 // sleepers.mjs — e) 100 000 sleeping tasks: memory per task, then wake-up
 // lateness, vs as many JS setTimeout promises.
-import { buildWasync, jsPeer, med, median, stackDefault, wasync } from '../driver.mjs';
+import { buildWasync, buildWasyncJspi, JSPI_NODE, jsPeer, med, median, onJspiNode, stackDefault, wasync, WASYNC_JSPI_MJS } from '../driver.mjs';
 import { BIG_SLEEPERS, LATE_BASE, LATE_SPREAD, SLEEPERS, SLEEPER_RUNS, SLEEPER_STACK } from '../knobs.mjs';
 import { fmt, ms, ratio, val } from '../table.mjs';
+
+/** The libc's sleep row: tasks that call sleep(1) at once, and runs (processes) per backend. */
+const LIBC_SLEEPERS = 3;
+const LIBC_RUNS = 3;
 
 export const method = `e) Memory: ${SLEEPERS} tasks with ${SLEEPER_STACK / 1024} KiB stacks (chosen explicitly: ${SLEEPERS} default ` +
       `${stackDefault() / 1024} KiB stacks would not fit in wasm32) asleep at once, heap growth per task; then ${BIG_SLEEPERS} ` +
       'with the default stack, whose resident memory (RSS) shows that untouched stack pages are never committed. Lateness: sleeper i sleeps ' +
-      `${LATE_BASE} + i % ${LATE_SPREAD} ms and records wake time minus deadline (performance.now()); JS: ${SLEEPERS} async functions awaiting setTimeout promises.`;
+      `${LATE_BASE} + i % ${LATE_SPREAD} ms and records wake time minus deadline (performance.now()); JS: ${SLEEPERS} async functions awaiting setTimeout promises. ` +
+      `The libc's sleep: ${LIBC_SLEEPERS} tasks call sleep(1) at once (ported C, no wa_sleep): wall time until all are joined, and the JS event loop's ` +
+      'worst stall meanwhile (the longest gap between runs of a 1 ms setInterval), on each backend (JSPI under the Node with JSPI).';
 
 export default [
   // e) sleepers: memory, then wake-up lateness
@@ -77,5 +83,35 @@ export default [
       { row: `e) ${SLEEPERS} sleepers: wake-up lateness p99`, wasync: ms(r, 'wasync_late_p99', 2), peer: ms(r, 'js_late_p99', 2),
         ratio: ratio(r, 'wasync_late_p99', 'js_late_p99') },
     ],
+  },
+  {
+    id: 'libc-sleep',
+    title: `${LIBC_SLEEPERS} tasks x the libc's sleep(1) at once: wall time and the JS event loop's worst stall (x ${LIBC_RUNS}, both backends)`,
+    build: () => Promise.all([buildWasync(), ...(JSPI_NODE ? [buildWasyncJspi()] : [])]),
+    async run() {
+      const out = {};
+      const sides = [['js', () => jsPeer('libcsleep', LIBC_SLEEPERS, 1)], ['asyncify', () => wasync('libcsleep', LIBC_SLEEPERS, 1)]];
+      if (JSPI_NODE) sides.push(['jspi', () => onJspiNode(WASYNC_JSPI_MJS, 'libcsleep', LIBC_SLEEPERS, 1)]);
+      // The sides take turns, run by run, so that the machine's drift spreads evenly.
+      const xs = sides.map(() => []);
+      for (let i = 0; i < LIBC_RUNS; i++) {
+        for (let s = 0; s < sides.length; s++) xs[s].push((await sides[s][1]())[0]);
+      }
+      sides.forEach(([k], s) => {
+        if (xs[s].some((x) => x.rc !== 0)) throw new Error(`libcsleep (${k}) failed: ${JSON.stringify(xs[s])}`);
+        out[`${k}_libc_sleep_wall`] = med(xs[s].map((x) => x.wall_ms), 'ms', `${LIBC_SLEEPERS} x sleep(1), wall`);
+        // The worst of the runs, not the median: the bar is on every stall.
+        out[`${k}_libc_sleep_stall`] = { value: Math.max(...xs[s].map((x) => x.stall_ms)), unit: 'ms', note: `worst of ${LIBC_RUNS} runs` };
+      });
+      return out;
+    },
+    rows: (r) => ['asyncify', 'jspi'].filter((k) => k === 'asyncify' || JSPI_NODE).flatMap((k) => [
+      { row: `e) ${LIBC_SLEEPERS} tasks x sleep(1) (the libc's), ${k}: wall time vs JS setTimeout`, wasync: ms(r, `${k}_libc_sleep_wall`, 0),
+        peer: ms(r, 'js_libc_sleep_wall', 0), ratio: ratio(r, `${k}_libc_sleep_wall`, 'js_libc_sleep_wall'),
+        check: val(r, `${k}_libc_sleep_wall`) === undefined ? undefined : val(r, `${k}_libc_sleep_wall`) <= 1100, barText: '<= 1100 ms' },
+      // The peer: the same monitor while only JS timers run, the stall this machine shows anyway.
+      { row: `e) ${LIBC_SLEEPERS} tasks x sleep(1) (the libc's), ${k}: worst JS event-loop stall vs JS setTimeout`, wasync: ms(r, `${k}_libc_sleep_stall`, 1),
+        peer: ms(r, 'js_libc_sleep_stall', 1), ratio: ratio(r, `${k}_libc_sleep_stall`, 'js_libc_sleep_stall'), check: val(r, `${k}_libc_sleep_stall`) === undefined ? undefined : val(r, `${k}_libc_sleep_stall`) <= 20, barText: '<= 20 ms' },
+    ]),
   },
 ];
