@@ -234,6 +234,35 @@ void wa_timeout_begin(wa_timeout *t, int64_t ms);
  * for NULL. */
 int wa_timeout_end(wa_timeout *t);
 
+/* ---- the libc sleeps ----------------------------------------------------
+ * Ported C needs no wa_sleep: inside a task, sleep, usleep, nanosleep,
+ * clock_nanosleep (relative or TIMER_ABSTIME, CLOCK_MONOTONIC or
+ * CLOCK_REALTIME), emscripten_sleep, poll(NULL, 0, ms) (no fds; ms < 0:
+ * until interrupted) and select(n, …, &tv) with no descriptor set (tv NULL:
+ * until interrupted) are await points: only the calling task sleeps, the
+ * other tasks and the JS event loop run. (wasync's link wraps them; nothing
+ * to include or call.)
+ *  - Times are kept to the microsecond and rounded up, so a sleep never ends
+ *    early; the host's timer has millisecond resolution, so a sub-millisecond
+ *    sleep lasts about a millisecond. A zero (or past) request is a yield;
+ *    poll and select with a zero timeout return 0 at once (a probe).
+ *  - A cancel (wa_cancel) or an expired timeout scope ends the sleep early
+ *    as a signal would on Linux: -1 with errno EINTR (clock_nanosleep
+ *    returns EINTR), with the remainder in nanosleep's and relative
+ *    clock_nanosleep's rem, as sleep's return value (whole seconds left,
+ *    rounded up) and, as on Linux, in select's *tv (which also reads 0 after
+ *    a full sleep); emscripten_sleep just returns. The cancel or timeout is
+ *    not consumed: the task's next await point reports WA_ECANCELED /
+ *    WA_ETIMEDOUT as usual. A libc sleep does not report the same
+ *    interruption twice: a loop that retries after EINTR sleeps on.
+ *  - Outside a task (a constructor, a direct call of an export through
+ *    app.module) they are Emscripten's own: a busy wait (poll and select
+ *    with no descriptors return at once).
+ *  - poll and select with descriptors are the libc's in every case.
+ * Emscripten's functions that suspend the whole module (emscripten_wget,
+ * the blocking emscripten_idb_*, emscripten_fiber_swap, SDL_Delay, …) are
+ * refused at link time, with the wasync way to do the same. */
+
 /* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
 
 typedef struct wa_group wa_group;
