@@ -37,12 +37,16 @@ export function checkBackend(backend) {
 /** The manifest of a backend (src/backend/<name>.json). */
 export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
-/** Runtime sources: the core (src/*.c) plus the backend's own. */
+/** The JS host's C half (src/host/): wasm-only files of every backend. */
+const HOST_SOURCES = ['stdio.c'];
+
+/** Runtime sources: the core (src/*.c), the JS host's C half, then the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c'))
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
+  return [...core.sort(), ...HOST_SOURCES.map((f) => path.join(SRC, 'host', f)),
+    ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
 }
 
 function jsonList(file) {
@@ -127,6 +131,10 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', ...(cxx ? [] : ['-flto']), check, ...m.releaseLink]),
     ...m.link, ...importsSetting,
+    // The standard streams go through src/host/stdio.c (a read of stdin
+    // that would block is an await; a closed stdout is SIGPIPE's exit):
+    // every libc read and write ends in these WASI imports.
+    '-Wl,--wrap=__wasi_fd_read', '-Wl,--wrap=__wasi_fd_write',
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -155,7 +163,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
  * wasm backends share).
  */
 export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
-  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js',
+  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js',
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 
