@@ -34,7 +34,7 @@ mergeInto(LibraryManager.library, {
     pull: null,       // async sources: starts fetching one more chunk
     pulling: false,
     stream: null,     // Node's process.stdin, in paused mode
-    syncFd: -1,       // fd read with fs.readSync (a file under Node)
+    sync: false,      // fd 0 is read with fs.readSync (a file under Node)
     fs: null,
 
     start: function () {
@@ -49,7 +49,7 @@ mergeInto(LibraryManager.library, {
       } catch (e) {
         return WASTDIN.end(); // no fd 0 at all
       }
-      if (st.isFile() || (st.isCharacterDevice() && !require('tty').isatty(0))) WASTDIN.syncFd = 0;
+      if (st.isFile() || (st.isCharacterDevice() && !require('tty').isatty(0))) WASTDIN.sync = true;
       else WASTDIN.stream = 'pending'; // opened when a task first needs to wait
       WA.onStop.push(WASTDIN.stop);
     },
@@ -202,7 +202,7 @@ mergeInto(LibraryManager.library, {
     if (n) return n;
     if (WASTDIN.failed) return WAE.STDIN_EIO;
     if (WASTDIN.ended) return 0;
-    if (WASTDIN.syncFd >= 0) return WASTDIN.readSync(iovs, iovcnt);
+    if (WASTDIN.sync) return WASTDIN.readSync(iovs, iovcnt);
     if (!mayWait) return WASTDIN.stream ? WASTDIN.readSync(iovs, iovcnt) : WAE.STDIN_EIO;
     if (WASTDIN.stream === 'pending') {
       WASTDIN.openStream();
