@@ -44,6 +44,11 @@ export interface EmscriptenModule {
   [name: string]: unknown;
 }
 
+/** Bytes or text, one chunk of a stdin source. */
+export type StdinChunk = string | ArrayBuffer | ArrayBufferView;
+/** What load() takes as the C program's stdin. */
+export type StdinSource = StdinChunk | AsyncIterable<StdinChunk> | Iterable<StdinChunk> | ReadableStream<StdinChunk>;
+
 export interface LoadOptions {
   /** Default arguments for main(). */
   args?: string[];
@@ -53,6 +58,12 @@ export interface LoadOptions {
   print?: (line: string) => void;
   /** stderr of the C program, one line per call. */
   printErr?: (line: string) => void;
+  /** The C program's stdin (fgets, scanf, read(0, …)): a string (UTF-8),
+   * bytes, an async or sync iterable of strings or bytes (a Node stream is
+   * one), or a ReadableStream; null is an empty stdin. A read in a task that
+   * finds no data yet waits for the next chunk, suspending only that task.
+   * Default: the process's stdin under Node, an empty one in a page. */
+  stdin?: StdinSource | null;
   /** More options for the module's factory. */
   moduleOptions?: ModuleOptions;
 }

@@ -38,7 +38,7 @@ export function checkBackend(backend) {
 export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
 /** The wasm host's C sources (src/host/), which every backend links. */
-const HOST_SOURCES = ['libc_sleep.c'];
+const HOST_SOURCES = ['libc_sleep.c', 'stdio.c'];
 
 /** Runtime sources: the core (src/*.c), the wasm host's C and the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
@@ -51,11 +51,15 @@ export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
 
 /**
  * The libc functions the link wraps (wasm-ld --wrap): every reference, in
- * user code and inside the libc, reaches __wrap_<name> in
- * src/host/libc_sleep.c, an await point inside a task and the libc's own
- * function anywhere else.
+ * user code and inside the libc, reaches __wrap_<name> in src/host/:
+ *  - the sleeps (libc_sleep.c): an await point inside a task and the libc's
+ *    own function anywhere else;
+ *  - the WASI reads and writes every stdio call ends in (stdio.c): a read of
+ *    stdin that would block is an await in a task, and a write to a closed
+ *    stdout ends the program as SIGPIPE does.
  */
-export const LIBC_WRAPS = ['sleep', 'usleep', 'nanosleep', 'clock_nanosleep', 'emscripten_sleep', 'poll', 'select'];
+export const LIBC_WRAPS = ['sleep', 'usleep', 'nanosleep', 'clock_nanosleep', 'emscripten_sleep', 'poll', 'select',
+  '__wasi_fd_read', '__wasi_fd_write'];
 
 /**
  * Emscripten's functions that suspend the whole module (Asyncify's own
@@ -208,7 +212,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
  * wasm backends share).
  */
 export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
-  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js',
+  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js',
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 

@@ -38,10 +38,16 @@
 // also from a print callback: an await point in such a call returns
 // WA_ENOTASK. A print or printErr callback that throws is reported once
 // and does not stop the module.
+//
+// opts.stdin is the C program's stdin instead of the process's (under Node)
+// or an empty one (in a page): a string, bytes, an async or sync iterable of
+// strings or bytes, or a ReadableStream (null: empty). A read in a task that
+// finds no data yet suspends only that task until the next chunk.
 
 /**
  * @param {(opts: object) => Promise<object>} factory the default export of a built module
  * @param {{ args?: string[], print?: (s: string) => void, printErr?: (s: string) => void,
+ *           stdin?: string | ArrayBuffer | ArrayBufferView | AsyncIterable<any> | Iterable<any> | ReadableStream | null,
  *           moduleOptions?: object }} [opts]
  */
 export async function load(factory, opts = {}) {
@@ -52,6 +58,7 @@ export async function load(factory, opts = {}) {
   const printErr = opts.printErr || mopts.printErr;
   if (print) mopts.print = guardCallback(print, 'print', report);
   if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report);
+  if ('stdin' in opts && opts.stdin !== undefined) mopts.wasyncStdin = stdinSource(opts.stdin);
   const m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;
@@ -160,6 +167,19 @@ function guardCallback(f, which, report) {
       report(which, e);
     }
   };
+}
+
+// opts.stdin, checked: the module's stdin (src/host/js/stdio.js) is read
+// from it instead of the process's (or instead of none, in a page).
+function stdinSource(src) {
+  const ok = src === null || typeof src === 'string' || src instanceof ArrayBuffer || ArrayBuffer.isView(src) ||
+    (typeof src === 'object' && (typeof src.getReader === 'function' ||
+      typeof src[Symbol.asyncIterator] === 'function' || typeof src[Symbol.iterator] === 'function'));
+  if (!ok) {
+    throw new TypeError('wasync: load(): stdin must be a string, bytes (Uint8Array, ArrayBuffer), an async ' +
+      'iterable of strings or bytes, a ReadableStream or null');
+  }
+  return src;
 }
 
 function parseTasks(text) {

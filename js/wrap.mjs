@@ -142,6 +142,35 @@ export default async function createModule(options = {}) {
   return emscriptenFactory(undefined, undefined, undefined)(opts);
 }
 
+// A program's stdout and stderr (run directly): each line is written at
+// once to fd 1 or 2, as console.log does for pipes and files. Once the
+// reader is gone (EPIPE) output is dropped and the write ends the program
+// with status 141 and no message, as SIGPIPE ends a native one: the thrown
+// ExitStatus stops the C code (src/host/stdio.c, where the file system
+// turns it into a failed write).
+function programOutput(fs, fd, state) {
+  return (line) => {
+    if (state.closed) return;
+    const bytes = Buffer.from(line + '\\n');
+    for (let off = 0; off < bytes.length;) {
+      try {
+        off += fs.writeSync(fd, bytes, off, bytes.length - off);
+      } catch (e) {
+        if (e.code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          continue;
+        }
+        if (e.code !== 'EPIPE') throw e;
+        state.closed = true;
+        const exit = new Error('the output of the program was closed');
+        exit.name = 'ExitStatus';
+        exit.status = 141;
+        throw exit;
+      }
+    }
+  };
+}
+
 // Node runs a module given through a symlink under its real path
 // (import.meta.url) while argv[1] keeps the link: compare real paths.
 async function isMainModule() {
@@ -156,12 +185,15 @@ async function isMainModule() {
   }
 }
 
-isMainModule().then((main) => {
+isMainModule().then(async (main) => {
   if (!main) return;
   const args = process.argv.slice(2);
   const name = process.env.WASYNC_ARGV0 || process.argv[1];
   delete process.env.WASYNC_ARGV0;
-  createModule({ thisProgram: name }).then((m) => m.wasync.runProgram(args), (e) => {
+  const fs = (await nodeRequire())('fs');
+  const output = { closed: false };
+  createModule({ thisProgram: name, wasyncOutput: output, print: programOutput(fs, 1, output),
+    printErr: programOutput(fs, 2, output) }).then((m) => m.wasync.runProgram(args), (e) => {
     console.error(e && e.message || String(e));
     process.exit(1);
   });

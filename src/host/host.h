@@ -49,7 +49,19 @@ struct wa__task;
  *  wa__js_state          a handed-over promise (app.promise): 0 pending,
  *                        1 settled, WA_EINVAL unknown handle, WA_ENOTSUP no JS.
  *  wa__js_take           takes a settled handed-over promise: 0 and *value,
- *                        or WA_EJS after wa__js_set_error(message). */
+ *                        or WA_EJS after wa__js_set_error(message).
+ *  wa__host_stdin_read   src/host/stdio.c: a read of fd 0 into iovs (WASI
+ *                        iovecs): the bytes read, 0 at end of file;
+ *                        WA__STDIN_PARK if nothing is there yet and
+ *                        may_wait (the caller then waits in
+ *                        wa__host_stdin_wait and asks again; without
+ *                        may_wait the host reads synchronously);
+ *                        WA__STDIN_EIO if the source failed; WA__STDIN_PASS
+ *                        if fd 0 is not the host's stdin (Emscripten's own
+ *                        read handles it).
+ *  wa__host_output_closed 1 if writes to fd (1 or 2) fail because their
+ *                        reader is gone (EPIPE): the program then ends
+ *                        with status 141, as SIGPIPE ends a native one. */
 #define WA_HOST_IMPORTS(X)                                                              \
   X(double, wa__host_now, (void))                                                      \
   X(void, wa__host_timer_arm, (double deadline))                                       \
@@ -65,14 +77,21 @@ struct wa__task;
   X(void, wa__js_watch, (uint32_t handle, struct wa__task *t))                         \
   X(void, wa__js_drop, (uint32_t handle))                                              \
   X(int, wa__js_state, (uint32_t handle))                                              \
-  X(int, wa__js_take, (uint32_t handle, double *value))
+  X(int, wa__js_take, (uint32_t handle, double *value))                                \
+  X(int, wa__host_stdin_read, (const void *iovs, size_t iovs_len, int may_wait))      \
+  X(int, wa__host_output_closed, (int fd))
 
 /* Imports a task may suspend in (a backend must be able to switch through
  * them: Asyncify instruments their callers, JSPI wraps them in
  * WebAssembly.Suspending). wa__host_invoke(token) runs the exported C
- * function of cwrap call `token` (src/js.c). WA_ASYNC_JS's imports are
- * named "wa__ajs__<name>" (wasync.h): WA_HOST_ASYNC_IMPORT_PREFIX. */
-#define WA_HOST_ASYNC_IMPORTS(X) X(int, wa__host_invoke, (uint32_t token))
+ * function of cwrap call `token` (src/js.c). wa__host_stdin_wait suspends
+ * the calling task until stdin has data, its end or an error (0), or until
+ * a cancel or an expired timeout (WA_ECANCELED, WA_ETIMEDOUT), as a
+ * WA_ASYNC_JS import does. WA_ASYNC_JS's imports are named
+ * "wa__ajs__<name>" (wasync.h): WA_HOST_ASYNC_IMPORT_PREFIX. */
+#define WA_HOST_ASYNC_IMPORTS(X)                                                        \
+  X(int, wa__host_invoke, (uint32_t token))                                            \
+  X(int, wa__host_stdin_wait, (void))
 #define WA_HOST_ASYNC_IMPORT_PREFIX "wa__ajs__"
 
 /* ---- exports: the host calls the core ----------------------------------------
@@ -142,7 +161,10 @@ struct wa__task;
   X(EDEADLK, -100, "deadlock: every task is blocked and nothing is pending on the host") \
   X(EXIT, -101, "the module called exit()")                                            \
   X(EABORT, -102, "the module stopped: abort(), a trap or a fatal stack overflow")     \
-  X(FETCH_PARK, -1000, "a fetch read is pending: the task parks (fetch.c protocol)")
+  X(FETCH_PARK, -1000, "a fetch read is pending: the task parks (fetch.c protocol)")   \
+  X(STDIN_PARK, -1001, "stdin has no data yet: the task waits (host/stdio.c protocol)") \
+  X(STDIN_PASS, -1002, "fd 0 is not the host's stdin: Emscripten reads it (host/stdio.c protocol)") \
+  X(STDIN_EIO, -1003, "stdin's source failed: the read is EIO (host/stdio.c protocol)")
 
 enum {
 #define WA__HOST_CODE_ENUM(name, value, text) WA__##name = (value),
