@@ -165,8 +165,9 @@ async function driver(argv, { cxx }) {
     throw e;
   }
   if (runnable && fs.existsSync(plainOut)) {
+    // emcc 4+ starts the file with its own #! line: the preamble replaces it.
     const text = fs.readFileSync(plainOut, 'utf8');
-    if (!text.startsWith('#!')) fs.writeFileSync(plainOut, `${RUNNABLE_PREAMBLE}${text}`);
+    if (!text.startsWith(RUNNABLE_PREAMBLE)) fs.writeFileSync(plainOut, `${RUNNABLE_PREAMBLE}${text.replace(/^#!.*\n/, '')}`);
     fs.chmodSync(plainOut, 0o755);
   }
   return 0;

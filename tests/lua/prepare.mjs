@@ -108,7 +108,7 @@ export function debianSources() {
     '-o', `Dir::Cache=${path.join(dir, 'cache')}`, '-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root', '-q'];
   try {
     run('apt-get', [...opts, 'update'], { cwd: dir });
-    run('apt-get', [...opts, 'source', '--download-only', 'lua5.4', 'zlib'], { cwd: dir });
+    run('apt-get', [...opts, 'source', '--download-only', '--tar-only', 'lua5.4', 'zlib'], { cwd: dir });
   } catch (e) {
     throw new Error(`could not download Debian's lua5.4 and zlib source packages from ${m.uri} (${m.suite}) with apt-get; ` +
       `the Lua test needs that once (then they are cached in ${dir}).\n${e.message}`);
