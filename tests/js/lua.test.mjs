@@ -85,7 +85,7 @@ test(`100 Lua tasks await in sleep and fetch under pcall, in coroutines, in sort
   for (let i = 1; i <= TASKS; i++) expected.push(`task ${i}: pcall 404 ${2 * i},${i + 1}! 54321 a${i}!-b${i}! co${i}`);
   expect({ tasks: lines.slice(0, TASKS), stderr: r.stderr }).toEqual({ tasks: expected, stderr: '' });
   expect(r.status).toBe(0);
-  // Each task sleeps more than 200 ms and fetches 5 times: one task alone
+  // Each task sleeps more than 200 ms and fetches 4 times: one task alone
   // takes about 0.6 s here, 100 one after the other would take over 20 s
   // (60 s here); overlapping, they take about 2.5 s (Lua's start-up in 100
   // states is most of it).
