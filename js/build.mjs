@@ -126,8 +126,20 @@ export function runtimeCompileFlags({ debug = false } = {}) {
  * goes after the user's flags (see userCompileCommand), so the user's -I come first.
  */
 export function userCompileFlags({ debug = false } = {}) {
-  return debug ? ['-O1', '-g', '-DWA_DEBUG=1'] : ['-O2', '-flto'];
+  return [...(debug ? ['-O1', '-g', '-DWA_DEBUG=1'] : ['-O2', '-flto']), ...SETJMP_NAMES];
 }
+
+/**
+ * POSIX's `_setjmp`/`_longjmp` (Lua's LUA_USE_POSIX uses them) compiled as
+ * `setjmp`/`longjmp`: Emscripten 3.1.x's LLVM lowers only those two names,
+ * and emcc adds what the lowering needs (malloc, free, saveSetjmp,
+ * setThrew) only when an object names `setjmp`. Without this, a -fno-lto
+ * link fails on undefined `_setjmp`/`_longjmp`, an LTO link on `free`, and
+ * a non-LTO link of bitcode on a missing `setThrew` at run time. The
+ * prototypes in <setjmp.h> become repeats of setjmp's and longjmp's.
+ * Newer releases handle both names; the aliases change nothing there.
+ */
+const SETJMP_NAMES = ['-D_setjmp=setjmp', '-D_longjmp=longjmp'];
 
 /** The compile command's flags for user code: defaults, the user's flags, wasync.h's folder. */
 export function userCompileCommand(flags, { debug = false } = {}) {

@@ -111,6 +111,20 @@ function runChild(file, args, env) {
 }
 
 /**
+ * The head of a plain link's runnable output (./conftest, Lua's `lua`).
+ * Emscripten writes CommonJS, but Node runs a file without an extension as
+ * an ES module inside a package whose package.json says "type": "module"
+ * (a build under such a project): there `require`, `__filename` and
+ * `__dirname` do not exist, so the preamble defines them from the script's
+ * own path. As CommonJS the three `var`s keep the values Node gave them.
+ */
+const RUNNABLE_PREAMBLE = `#!/usr/bin/env node
+var require = typeof require == 'function' ? require : process.getBuiltinModule('node:module').createRequire(process.argv[1]);
+var __filename = typeof __filename == 'string' ? __filename : require('node:fs').realpathSync(process.argv[1]);
+var __dirname = typeof __dirname == 'string' ? __dirname : require('node:path').dirname(__filename);
+`;
+
+/**
  * `wasync cc` / `wasync c++`: the compiler make, CMake and configure call.
  * Compiling (-c, -S, -E, -M) is emcc/em++ with wasync's defaults and include
  * folder; a link to .mjs/.js is `wasync build`; any other link is a plain
@@ -151,8 +165,9 @@ async function driver(argv, { cxx }) {
     throw e;
   }
   if (runnable && fs.existsSync(plainOut)) {
+    // emcc 4+ starts the file with its own #! line: the preamble replaces it.
     const text = fs.readFileSync(plainOut, 'utf8');
-    if (!text.startsWith('#!')) fs.writeFileSync(plainOut, `#!/usr/bin/env node\n${text}`);
+    if (!text.startsWith(RUNNABLE_PREAMBLE)) fs.writeFileSync(plainOut, `${RUNNABLE_PREAMBLE}${text.replace(/^#!.*\n/, '')}`);
     fs.chmodSync(plainOut, 0o755);
   }
   return 0;
