@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
 import { asyncImports, backends, defaultBackend, errorLibraryFile, exportedFunctions } from './crossings.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
-import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
+import { binaryenWithoutAsyncifyAsserts, emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -160,10 +160,10 @@ export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
-export function run(cmd, args, { log, stdin = 'ignore' } = {}) {
+export function run(cmd, args, { log, stdin = 'ignore', env = {} } = {}) {
   if (log) log(`${cmd} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: emccEnv(), stdio: [stdin, 'inherit', 'inherit'] });
+    const child = spawn(cmd, args, { env: { ...emccEnv(), ...env }, stdio: [stdin, 'inherit', 'inherit'] });
     child.on('error', (err) => {
       if (err.code === 'ENOENT') {
         reject(new BuildError(`wasync: ${cmd} was not found. Install Emscripten first: ` +
@@ -319,6 +319,29 @@ function linkCommandFlags(ours, userLink) {
   return [...merged, ...user];
 }
 
+/** The value of the last `-sNAME=value` in flags, or undefined. */
+function settingValue(flags, name) {
+  let v;
+  for (const f of flags) {
+    const m = /^-s([A-Z_]+)(?:=(.*))?$/s.exec(f);
+    if (m && m[1] === name) v = m[2] === undefined ? '1' : m[2];
+  }
+  return v;
+}
+
+/**
+ * The environment a link needs beyond emcc's own: with ASSERTIONS on
+ * (`-sASSERTIONS`, `-sASSERTIONS=2`) and Binaryen's Asyncify, a Binaryen
+ * whose wasm-opt leaves out Asyncify's own asserts, which trap on every
+ * switch of wasync's in-wasm scheduler (js/toolchain.mjs,
+ * binaryenWithoutAsyncifyAsserts); the user's assertions stay on.
+ */
+function linkEnv(link, backend) {
+  const assertions = settingValue(link, 'ASSERTIONS');
+  if (!assertions || assertions === '0' || !backendManifest(backend).link.includes('-sASYNCIFY=1')) return {};
+  return binaryenWithoutAsyncifyAsserts(cacheDir('binaryen'));
+}
+
 /** Bounds of `--stack-size` (WA_STACK_MIN and WA_STACK_MAX in wasync.h). */
 const STACK_SIZE_MIN = 2 * 1024;
 const STACK_SIZE_MAX = 1024 * 1024 * 1024;
@@ -417,7 +440,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     })));
     const core = path.join(tmp, `${base}.cjs`);
     const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
-    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
+    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log, env: linkEnv(link, backend) }));
     const wasmName = `${base}.wasm`;
     fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
     // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).

@@ -49,7 +49,7 @@ mergeInto(LibraryManager.library, {
       if (WAS.schedulerLimits) WAS.schedulerLimits();
       stackRestore(sp);
       if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
-        (Module['printErr'] || console.error)(String(e.stack));
+        err(String(e.stack));
       }
       return !!_wa__backend_recover(engine ? 1 : oob ? 2 : 0, deepest, e.requested || 0);
     },

@@ -107,16 +107,16 @@ mergeInto(LibraryManager.library, {
       if (WA.dead) return;
       var isExit = e && e.name === 'ExitStatus';
       var why = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
-      var err;
+      var dead;
       WA.stop(why, WAE.name(isExit ? WAE.EXIT : WAE.EABORT));
-      err = WA.deadError();
-      WA.tokens.forEach(function (entry) { entry.reject(err); });
+      dead = WA.deadError();
+      WA.tokens.forEach(function (entry) { entry.reject(dead); });
       WA.tokens.clear();
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       if (!isExit) {
         WA.flush();
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
-        (Module['printErr'] || console.error)('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : ''));
+        err('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : ''));
       }
       if (WA.programMode) WA.exit(isExit ? e.status : 1);
     },
@@ -298,7 +298,7 @@ mergeInto(LibraryManager.library, {
       WA.init();
       args = args || [];
       var t = WA.newToken();
-      var argv = [Module['thisProgram'] || 'wasync'].concat(args.map(String));
+      var argv = [WA.option('thisProgram') || 'wasync'].concat(args.map(String));
       var sp = stackSave();
       var ptrs = argv.map(WA.stackString);
       var arr = stackAlloc(4 * ptrs.length);
@@ -310,7 +310,7 @@ mergeInto(LibraryManager.library, {
       if (rc < 0) {
         WA.tokens.delete(t.token);
         // WA_ENOTSUP: a library, built without wa_main.
-        return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (Module['thisProgram'] || 'this module') +
+        return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (WA.option('thisProgram') || 'this module') +
           ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') : WA.error(rc));
       }
       WA.tick();
@@ -326,6 +326,14 @@ mergeInto(LibraryManager.library, {
       var p = stackAlloc(n);
       stringToUTF8(s, p, n);
       return p;
+    },
+
+    // An option the caller passed on Module, or undefined. Read without
+    // touching Module's getters: with ASSERTIONS the glue puts getters that
+    // abort on the options it consumed and on runtime methods not exported.
+    option: function (name) {
+      var d = Object.getOwnPropertyDescriptor(Module, name);
+      return d && 'value' in d ? d.value : undefined;
     },
 
     error: function (code, message) {
