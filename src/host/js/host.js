@@ -25,7 +25,7 @@ mergeInto(LibraryManager.library, {
   // which an imported module must never touch (Module.quit, which used to
   // replace it, is gone since 3.1.65). exit() in C only throws here; a
   // program's own exit status is set by WA.exit.
-  $WA__deps: ['$WAE', '$WABackend'],
+  $WA__deps: ['$WAE', '$WABackend', '$WAD'],
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
   $WA: {
     tickQueued: false,
