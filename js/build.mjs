@@ -37,12 +37,14 @@ export function checkBackend(backend) {
 /** The manifest of a backend (src/backend/<name>.json). */
 export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
-/** Runtime sources: the core (src/*.c) plus the backend's own. */
+/** Runtime sources: the core (src/*.c), the host's C (src/host/cxx.c: C++
+ * programs only, see linkFlags) and the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
   const core = fs.readdirSync(SRC)
     .filter((f) => f.endsWith('.c'))
     .map((f) => path.join(SRC, f));
-  return [...core.sort(), ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
+  return [...core.sort(), path.join(SRC, 'host', 'cxx.c'),
+    ...backendManifest(backend).sources.map((f) => path.join(SRC, 'backend', f))];
 }
 
 function jsonList(file) {
@@ -114,7 +116,9 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //    the same (jspi.c switches its limits with each task).
 export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = DEFAULT_BACKEND } = {}) {
   const m = backendManifest(backend);
-  const exported = exportedFunctions({ backend });
+  // C++ programs: uncaught exceptions are named (src/host/cxx.c, pulled
+  // from the library by the wrap; a C program has no __cxa_throw to wrap).
+  const exported = [...exportedFunctions({ backend }), ...(cxx ? ['_wa__cxx_describe'] : [])];
   // An Emscripten setting that lists the async imports (Asyncify's), or
   // none: the engine's WebAssembly.Suspending, applied by wrap.mjs.
   const importsSetting = /^[A-Z_]+$/.test(m.asyncImports) ? [`-s${m.asyncImports}=${JSON.stringify(asyncImports({ backend }))}`] : [];
@@ -126,7 +130,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     // runtime and user code together; only the system libraries are not.
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', ...(cxx ? [] : ['-flto']), check, ...m.releaseLink]),
-    ...m.link, ...importsSetting,
+    ...m.link, ...importsSetting, ...(cxx ? ['-Wl,--wrap=__cxa_throw'] : []),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',

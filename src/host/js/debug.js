@@ -11,7 +11,33 @@ mergeInto(LibraryManager.library, {
   // (js/wrap.mjs), so the glue never builds it and every ASan report died
   // in it ("Cannot read properties of undefined"). wrap.mjs calls this hook
   // with the module's bytes instead. Later releases have no converter.
+  $WAD__deps: ['$WA'],
   $WAD__postset: 'Module["wasyncOffsetConverter"] = typeof WasmOffsetConverter == "function" ? ' +
     'function (bytes, module) { wasmOffsetConverter = new WasmOffsetConverter(bytes, module); } : null;',
-  $WAD: {},
+  $WAD: {
+    // "uncaught C++ exception <type>: <what()>" if e is a C++ exception
+    // nothing caught, else null. e is what reached the host: the thrown
+    // object's address (3.1.x; a string starting with it under
+    // ASSERTIONS), an object with excPtr (later releases, with exception
+    // catching), or the abort() of a throw built without exception catching
+    // (later releases). src/host/cxx.c, linked into C++ programs only,
+    // knows the last throw.
+    describeException: function (e) {
+      var describe = WA.option('_wa__cxx_describe');
+      if (typeof describe !== 'function') return null;
+      var ptr = 0;
+      var m;
+      if (typeof e === 'number') ptr = e;
+      else if (typeof e === 'string' && (m = /^(\d+)( - Exception catching is disabled|$)/.exec(e))) ptr = Number(m[1]);
+      else if (e && typeof e.excPtr === 'number') ptr = e.excPtr;
+      else if (!/^Aborted\((undefined|.*exception catching is not enabled.*)\)$/i.test(String(e && e.message || e))) return null;
+      var p;
+      try {
+        p = describe(ptr);
+      } catch (x) {
+        return null; // memory unreadable
+      }
+      return p ? 'uncaught C++ exception ' + UTF8ToString(p) : null;
+    },
+  },
 });

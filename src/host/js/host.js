@@ -125,14 +125,16 @@ mergeInto(LibraryManager.library, {
     // wasync's builds (Emscripten's hint to build with ASSERTIONS does not:
     // wasync builds without them, DESIGN.md).
     describeFault: function (e) {
-      var msg = String(e && e.message || e).replace(/\.? *\(?Build with -s ?ASSERTIONS[^)]*?(\)|for more info\.?)/g, '');
+      var cxx = WAD.describeException(e);
+      var msg = cxx || String(e && e.message || e).replace(/\.? *\(?Build with -s ?ASSERTIONS[^)]*?(\)|for more info\.?)/g, '');
       var who = null;
       try {
         var p = _wa__host_running();
         if (p) who = UTF8ToString(p);
       } catch (x) { /* memory unreadable: no name */ }
       var hint;
-      if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
+      if (cxx) hint = null;
+      else if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
       else if (/function signature mismatch|null function|table index/i.test(msg)) {
         hint = 'a call through a bad function pointer (NULL, freed or of the wrong type)';
       } else if (/unreachable/.test(msg)) {
