@@ -26,6 +26,19 @@ extern uintptr_t wa__stack_main_base, wa__stack_main_end;
 /* 1 unless every function is checked. */
 extern int wa__stack_canaries;
 
+/* Debug builds: exits naming t if the memory a write through NULL hits
+ * changed while t ran (stack.c); nothing in other builds. Called after
+ * every slice a task runs. */
+struct wa__task;
+void wa__stack_check_null(const struct wa__task *t);
+static inline void stack_check_null(const struct wa__task *t) {
+#if WA_DEBUG
+  wa__stack_check_null(t);
+#else
+  (void)t;
+#endif
+}
+
 /* AddressSanitizer's fiber interface, present only in links with
  * -fsanitize=address (weak: NULL elsewhere; the runtime itself is never
  * built with a sanitizer). */

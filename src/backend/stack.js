@@ -27,6 +27,12 @@ mergeInto(LibraryManager.library, {
         WAS.schedulerLimits = function () { setLimits(base, end); };
         _wa__backend_set_limits_fn(addFunction(setLimits, 'vii'));
       }
+      // Debug builds watch the memory a write through NULL hits (stack.c),
+      // except where ASan (its shadow memory) or SAFE_HEAP (which stops at
+      // the write) are linked.
+#if !USE_ASAN && !SAFE_HEAP
+      _wa__backend_watch_null();
+#endif
     },
 
     // A task ran out of stack: ours (the per-function check) or the JS

@@ -11,7 +11,6 @@ mergeInto(LibraryManager.library, {
   // (js/wrap.mjs), so the glue never builds it and every ASan report died
   // in it ("Cannot read properties of undefined"). wrap.mjs calls this hook
   // with the module's bytes instead. Later releases have no converter.
-  $WAD__deps: ['$WA'],
   $WAD__postset: 'Module["wasyncOffsetConverter"] = typeof WasmOffsetConverter == "function" ? ' +
     'function (bytes, module) { wasmOffsetConverter = new WasmOffsetConverter(bytes, module); } : null;',
   $WAD: {
@@ -22,6 +21,27 @@ mergeInto(LibraryManager.library, {
     // catching), or the abort() of a throw built without exception catching
     // (later releases). src/host/cxx.c, linked into C++ programs only,
     // knows the last throw.
+    // The C frames of e's stack, innermost first, one "    at name" line
+    // each, or null when no frame has a name (release builds strip the
+    // name section unless they keep function names).
+    cStack: function (e) {
+      var lines = String(e && e.stack || '').split('\n');
+      var frames = [];
+      var named = false;
+      lines.forEach(function (l) {
+        // V8: "at name (wasm://wasm/<hash>:wasm-function[N]:0x…)" or, unnamed,
+        // "at wasm://wasm/<hash>:wasm-function[N]:0x…"; Firefox: "name@…wasm-function[N]…".
+        var m = /^\s*at (.+?) \((?:wasm:\/\/|.*wasm-function\[)/.exec(l) || /^(.+?)@.*wasm-function\[/.exec(l);
+        if (m) {
+          named = named || !/^(\$?func\d+|wasm-function\[\d+\])$/.test(m[1]);
+          frames.push('    at ' + m[1].replace(/^.*\.wasm\./, ''));
+        } else if (/wasm-function\[\d+\]/.test(l)) {
+          frames.push('    at ' + l.trim().replace(/^at /, ''));
+        }
+      });
+      return named ? frames.join('\n') : null;
+    },
+
     describeException: function (e) {
       var describe = WA.option('_wa__cxx_describe');
       if (typeof describe !== 'function') return null;

@@ -115,8 +115,11 @@ mergeInto(LibraryManager.library, {
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       if (!isExit) {
         WA.flush();
+        // The fault's stack: its C frames wherever the module has their
+        // names (--debug builds), the whole JS stack with WASYNC_TRACE=1.
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
-        err('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : ''));
+        var frames = trace ? null : WAD.cStack(e);
+        err('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : frames ? '\n' + frames : ''));
       }
       if (WA.programMode) WA.exit(isExit ? e.status : 1);
     },
@@ -143,6 +146,7 @@ mergeInto(LibraryManager.library, {
       else if (/integer (overflow|divide by zero)|divide by zero/i.test(msg)) hint = 'an integer division by zero or overflow';
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
+      if (WAD.cStack(e)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
       return out + '; build with --debug for per-function stack checks and names in the stack, ' +
         'and set WASYNC_TRACE=1 for the JS stack';
     },
