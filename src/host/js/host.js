@@ -137,7 +137,9 @@ mergeInto(LibraryManager.library, {
       } catch (x) { /* memory unreadable: no name */ }
       var hint;
       if (cxx) hint = null;
-      else if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
+      else if (/^Aborted\((segmentation fault|alignment fault)\)/.test(msg)) {
+        hint = 'SAFE_HEAP stopped a load or store through a bad pointer (NULL, out of bounds or misaligned)';
+      } else if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
       else if (/function signature mismatch|null function|table index/i.test(msg)) {
         hint = 'a call through a bad function pointer (NULL, freed or of the wrong type)';
       } else if (/unreachable/.test(msg)) {
@@ -147,7 +149,7 @@ mergeInto(LibraryManager.library, {
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
       if (WAD.cStack(e)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
-      return out + '; build with --debug for per-function stack checks and names in the stack, ' +
+      return out + '; build with --debug (or link with --profiling-funcs) for names in the stack, ' +
         'and set WASYNC_TRACE=1 for the JS stack';
     },
 
