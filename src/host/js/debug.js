@@ -50,7 +50,7 @@ mergeInto(LibraryManager.library, {
       if (typeof e === 'number') ptr = e;
       else if (typeof e === 'string' && (m = /^(\d+)( - Exception catching is disabled|$)/.exec(e))) ptr = Number(m[1]);
       else if (e && typeof e.excPtr === 'number') ptr = e.excPtr;
-      else if (!/^Aborted\((undefined|.*exception catching is not enabled.*)\)$/i.test(String(e && e.message || e))) return null;
+      else if (!/^Aborted\((undefined|.*exception catching is not enabled.*)\)(\. Build with -s ?ASSERTIONS.*)?$/i.test(String(e && e.message || e))) return null;
       var p;
       try {
         p = describe(ptr);
