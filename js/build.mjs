@@ -106,8 +106,11 @@ export function userCompileCommand(flags, { debug = false } = {}) {
  *    optimized because Asyncify's output is only compact after Binaryen's
  *    optimizer has run: unoptimized, every instrumented frame is so large
  *    for the JS engine that recursion stops a few thousand levels deep.
- *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
- *    the in-wasm scheduler sees a task unwind (DESIGN.md).
+ *    ASSERTIONS are off by default; a user's -sASSERTIONS links with a
+ *    wasm-opt that leaves out only Binaryen's asyncify asserts, which trap
+ *    when the in-wasm scheduler sees a task unwind (DESIGN.md; linkEnv).
+ *  - C++ (cxx): __cxa_throw is wrapped so that an uncaught exception is
+ *    named with its type and what() (src/host/cxx.c).
  */
 //  - JSPI (--backend=jspi): no Asyncify, so no instrumentation and no
 //    extra Binaryen pass; the engine switches stacks (src/backend/jspi.c)
