@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
 import { asyncImports, backends, defaultBackend, errorLibraryFile, exportedFunctions } from './crossings.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
-import { emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
+import { binaryenWithoutAsyncifyAsserts, emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -37,8 +37,9 @@ export function checkBackend(backend) {
 /** The manifest of a backend (src/backend/<name>.json). */
 export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
-/** The wasm host's C sources (src/host/), which every backend links. */
-const HOST_SOURCES = ['libc_sleep.c', 'stdio.c'];
+/** The wasm host's C sources (src/host/), which every backend links (cxx.c
+ * is pulled from the archive only by C++ links: see linkFlags). */
+const HOST_SOURCES = ['libc_sleep.c', 'stdio.c', 'cxx.c'];
 
 /** Runtime sources: the core (src/*.c), the wasm host's C and the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
@@ -167,8 +168,11 @@ export function userCompileCommand(flags, { debug = false } = {}) {
  *    optimized because Asyncify's output is only compact after Binaryen's
  *    optimizer has run: unoptimized, every instrumented frame is so large
  *    for the JS engine that recursion stops a few thousand levels deep.
- *    ASSERTIONS stay off: with them Binaryen's asyncify asserts trap when
- *    the in-wasm scheduler sees a task unwind (DESIGN.md).
+ *    ASSERTIONS are off by default; a user's -sASSERTIONS links with a
+ *    wasm-opt that leaves out only Binaryen's asyncify asserts, which trap
+ *    when the in-wasm scheduler sees a task unwind (DESIGN.md; linkEnv).
+ *  - C++ (cxx): __cxa_throw is wrapped so that an uncaught exception is
+ *    named with its type and what() (src/host/cxx.c).
  */
 //  - JSPI (--backend=jspi): no Asyncify, so no instrumentation and no
 //    extra Binaryen pass; the engine switches stacks (src/backend/jspi.c)
@@ -177,7 +181,9 @@ export function userCompileCommand(flags, { debug = false } = {}) {
 //    the same (jspi.c switches its limits with each task).
 export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = DEFAULT_BACKEND } = {}) {
   const m = backendManifest(backend);
-  const exported = exportedFunctions({ backend });
+  // C++ programs: uncaught exceptions are named (src/host/cxx.c, pulled
+  // from the library by the wrap; a C program has no __cxa_throw to wrap).
+  const exported = [...exportedFunctions({ backend }), ...(cxx ? ['_wa__cxx_describe'] : [])];
   // An Emscripten setting that lists the async imports (Asyncify's), or
   // none: the engine's WebAssembly.Suspending, applied by wrap.mjs.
   const importsSetting = /^[A-Z_]+$/.test(m.asyncImports) ? [`-s${m.asyncImports}=${JSON.stringify(asyncImports({ backend }))}`] : [];
@@ -195,7 +201,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', check, ...m.releaseLink]),
     ...m.link, ...importsSetting,
-    `-Wl,${LIBC_WRAPS.map((f) => `--wrap=${f}`).join(',')}`,
+    `-Wl,${[...LIBC_WRAPS, ...(cxx ? ['__cxa_throw'] : [])].map((f) => `--wrap=${f}`).join(',')}`,
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -224,15 +230,15 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
  * wasm backends share).
  */
 export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
-  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js',
+  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js',
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 
 /** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
-export function run(cmd, args, { log, stdin = 'ignore' } = {}) {
+export function run(cmd, args, { log, stdin = 'ignore', env = {} } = {}) {
   if (log) log(`${cmd} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: emccEnv(), stdio: [stdin, 'inherit', 'inherit'] });
+    const child = spawn(cmd, args, { env: { ...emccEnv(), ...env }, stdio: [stdin, 'inherit', 'inherit'] });
     child.on('error', (err) => {
       if (err.code === 'ENOENT') {
         reject(new BuildError(`wasync: ${cmd} was not found. Install Emscripten first: ` +
@@ -388,6 +394,29 @@ function linkCommandFlags(ours, userLink) {
   return [...merged, ...user];
 }
 
+/** The value of the last `-sNAME=value` in flags, or undefined. */
+function settingValue(flags, name) {
+  let v;
+  for (const f of flags) {
+    const m = /^-s([A-Z_]+)(?:=(.*))?$/s.exec(f);
+    if (m && m[1] === name) v = m[2] === undefined ? '1' : m[2];
+  }
+  return v;
+}
+
+/**
+ * The environment a link needs beyond emcc's own: with ASSERTIONS on
+ * (`-sASSERTIONS`, `-sASSERTIONS=2`) and Binaryen's Asyncify, a Binaryen
+ * whose wasm-opt leaves out Asyncify's own asserts, which trap on every
+ * switch of wasync's in-wasm scheduler (js/toolchain.mjs,
+ * binaryenWithoutAsyncifyAsserts); the user's assertions stay on.
+ */
+function linkEnv(link, backend) {
+  const assertions = settingValue(link, 'ASSERTIONS');
+  if (!assertions || assertions === '0' || !backendManifest(backend).link.includes('-sASYNCIFY=1')) return {};
+  return binaryenWithoutAsyncifyAsserts(cacheDir('binaryen'));
+}
+
 /** Bounds of `--stack-size` (WA_STACK_MIN and WA_STACK_MAX in wasync.h). */
 const STACK_SIZE_MIN = 2 * 1024;
 const STACK_SIZE_MAX = 1024 * 1024 * 1024;
@@ -486,7 +515,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     })));
     const core = path.join(tmp, `${base}.cjs`);
     const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
-    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log }));
+    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log, env: linkEnv(link, backend) }));
     const refused = refusedImports(fs.readFileSync(core, 'utf8'));
     if (refused.length) {
       throw new BuildError(refused.map((f) => `wasync: ${f} suspends the whole module and cannot run in a wasync program: ${REFUSED_ASYNC[f]}.`).join('\n'));

@@ -4,6 +4,7 @@
 // what every one of them documents.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** The environment emcc runs in. Debian's emcc needs acorn from the system's
  * node modules at -O1 and up (3.1.6's package does not depend on it). */
@@ -64,4 +65,71 @@ export function releaseLinkFlags({ debug = false } = {}) {
     // warning and its clang would warn about the unknown option.
     ...(debug && emccAtLeast('3.1.8') ? ['-Wno-limited-postlink-optimizations'] : []),
   ];
+}
+
+let binaryenRoot;
+/** Emscripten's BINARYEN_ROOT (`em-config BINARYEN_ROOT`), asked once; '' if unknown. */
+export function binaryenRootDir() {
+  if (binaryenRoot === undefined) {
+    const r = spawnSync('em-config', ['BINARYEN_ROOT'], { encoding: 'utf8', env: emccEnv() });
+    binaryenRoot = r.status === 0 ? r.stdout.trim() : '';
+  }
+  return binaryenRoot;
+}
+
+/** The wasm-opt wrapper: Binaryen's own, minus one argument. */
+const WASM_OPT_SHIM = (real) => `#!/bin/sh
+# Written by wasync (js/toolchain.mjs): Binaryen's wasm-opt without
+# --pass-arg=asyncify-asserts, which emcc adds whenever ASSERTIONS is on.
+for a do shift; [ "$a" = --pass-arg=asyncify-asserts ] || set -- "$@" "$a"; done
+exec ${JSON.stringify(real)} "$@"
+`;
+
+/**
+ * A Binaryen root for a link with Emscripten's ASSERTIONS on the Asyncify
+ * backend, made once in `dir`: its bin/ holds the real Binaryen's tools
+ * (symlinks) except wasm-opt, a wrapper that drops
+ * --pass-arg=asyncify-asserts. Every Emscripten release passes that
+ * argument when ASSERTIONS is on (3.1.6 emcc.py, 6.0 tools/link.py), and
+ * Binaryen then checks, after every call in every uninstrumented function,
+ * that the Asyncify state is what it was when the function began. wasync's
+ * scheduler (src/backend/asyncify.c) is uninstrumented and changes that
+ * state on purpose (start_rewind, then the task unwinds into it), so the
+ * check traps on the first switch. Everything else ASSERTIONS does (the JS
+ * glue's checks, the stack cookie, the runtime's) stays on. Emscripten reads
+ * the root from EM_BINARYEN_ROOT; its sanity stamp does not include it, so
+ * the system library cache stays valid. Debian's 3.1.6 runs `wasm-opt`
+ * from the PATH instead, which therefore gets the wrapper first. Returns the env to add, or {} when
+ * Binaryen cannot be found (the link then traps as before).
+ */
+export function binaryenWithoutAsyncifyAsserts(dir) {
+  const root = binaryenRootDir();
+  const realBin = root && path.join(root, 'bin');
+  if (!realBin || !fs.existsSync(path.join(realBin, 'wasm-opt'))) return {};
+  const bin = path.join(dir, 'bin');
+  const shim = path.join(bin, 'wasm-opt');
+  const text = WASM_OPT_SHIM(path.join(realBin, 'wasm-opt'));
+  let current = false;
+  try { current = fs.readFileSync(shim, 'utf8') === text; } catch (e) { /* not made yet */ }
+  if (!current) {
+    const tmp = fs.mkdtempSync(path.join(dir, '.tmp-'));
+    try {
+      fs.mkdirSync(path.join(tmp, 'bin'));
+      for (const f of fs.readdirSync(realBin)) {
+        if (/^(wasm|binaryen)/.test(f) && f !== 'wasm-opt') fs.symlinkSync(path.join(realBin, f), path.join(tmp, 'bin', f));
+      }
+      fs.writeFileSync(path.join(tmp, 'bin', 'wasm-opt'), text, { mode: 0o755 });
+      fs.rmSync(bin, { recursive: true, force: true });
+      try {
+        fs.renameSync(path.join(tmp, 'bin'), bin);
+      } catch (e) {
+        if (fs.readFileSync(shim, 'utf8') !== text) throw e; /* another build made it meanwhile */
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  // Emscripten runs BINARYEN_ROOT/bin/wasm-opt; Debian's 3.1.6 runs
+  // `wasm-opt` from the PATH instead.
+  return { EM_BINARYEN_ROOT: dir, PATH: `${bin}${path.delimiter}${process.env.PATH || ''}` };
 }

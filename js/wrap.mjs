@@ -91,12 +91,15 @@ function instantiateWith(opts, source) {
     if (JSPI) imports = suspendingImports(imports);
     // Streaming needs the server to send application/wasm; a server that
     // does not (a TypeError) still gets the module, compiled from bytes.
+    // Emscripten 3.1.x ASan builds name C frames from the module's bytes
+    // (src/host/js/debug.js): they are instantiated from bytes, kept.
+    let bytes = typeof source === 'string' ? null : source;
     const fromBytes = () => fetch(source).then((r) => {
       if (!r.ok) throw new Error(\`HTTP \${r.status} for \${source}\`);
       return r.arrayBuffer();
-    }).then((b) => WebAssembly.instantiate(b, imports));
+    }).then((b) => WebAssembly.instantiate(bytes = new Uint8Array(b), imports));
     const ready = typeof source === 'string'
-      ? (WebAssembly.instantiateStreaming
+      ? (WebAssembly.instantiateStreaming && !opts.wasyncOffsetConverter
         ? WebAssembly.instantiateStreaming(fetch(source), imports).catch((e) => {
           if (e instanceof TypeError) return fromBytes();
           throw e;
@@ -104,6 +107,7 @@ function instantiateWith(opts, source) {
         : fromBytes())
       : WebAssembly.instantiate(source, imports);
     ready.then(({ instance, module }) => {
+      if (opts.wasyncOffsetConverter && bytes) opts.wasyncOffsetConverter(bytes, module);
       opts.wasyncRawExports = instance.exports;
       opts.wasyncStackLimitsExport = STACK_LIMITS_EXPORT;
       receiveInstance(instance, module);

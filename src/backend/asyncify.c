@@ -249,6 +249,7 @@ int wa__ctx_run(wa__task *t, int *status) {
     wa__as_stop_unwind();
     stack_limits_for_scheduler();
     wa__sp_set(main_sp);
+    stack_check_null(t);
     note_used(c);
     if (c->overflowed) {
       wa__task_overflowed(t, "C stack", 0);
@@ -258,6 +259,7 @@ int wa__ctx_run(wa__task *t, int *status) {
   }
   stack_limits_for_scheduler();
   wa__sp_set(main_sp);
+  stack_check_null(t);
   switch (ctx_damage(c)) {
     case 2: fatal_overflow(t, "C stack"); break;
     case 1: wa__task_overflowed(t, "C stack", 0); return WA_EOVERFLOW;

@@ -197,6 +197,7 @@ int wa__ctx_run(wa__task *t, int *status) {
   wa__cur = t;
   stack_limits_for_scheduler();
   wa__sp_set(main_sp);
+  stack_check_null(t);
   if (c->overflowed) {
     wa__task_overflowed(t, "C stack", 0);
     return WA_EOVERFLOW;

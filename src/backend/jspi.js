@@ -155,7 +155,7 @@ mergeInto(LibraryManager.library, {
         if (w) {
           // The words of src/dump.c's report, which cannot run now.
           var id = HEAPU32[w];
-          (Module['printErr'] || console.error)('wasync: task ' + id + ' "' + UTF8ToString(HEAPU32[w + 1]) +
+          err('wasync: task ' + id + ' "' + UTF8ToString(HEAPU32[w + 1]) +
             '" overflowed its C stack (' + HEAPU32[w + 2] + '-byte stack); raise wa_task_opts.stack_size\n' +
             'wasync: fatal: memory below task ' + id + "'s stack was overwritten; exiting");
           WA.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });

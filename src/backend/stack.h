@@ -13,6 +13,7 @@
 #ifndef WA_BACKEND_STACK_H
 #define WA_BACKEND_STACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "canary.h"
 
@@ -25,6 +26,40 @@ extern uintptr_t wa__stack_main_base, wa__stack_main_end;
 /* 1 unless every function is checked. */
 extern int wa__stack_canaries;
 
+/* Debug builds: exits naming t if the memory a write through NULL hits
+ * changed while t ran (stack.c); nothing in other builds. Called after
+ * every slice a task runs. */
+struct wa__task;
+void wa__stack_check_null(const struct wa__task *t);
+static inline void stack_check_null(const struct wa__task *t) {
+#if WA_DEBUG
+  wa__stack_check_null(t);
+#else
+  (void)t;
+#endif
+}
+
+/* AddressSanitizer's fiber interface, present only in links with
+ * -fsanitize=address (weak: NULL elsewhere; the runtime itself is never
+ * built with a sanitizer). */
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size) __attribute__((weak));
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old) __attribute__((weak));
+
+/* Tells ASan, if linked, that the C stack is now [bottom, top): without it
+ * ASan takes a task's frames for memory outside any stack, and every
+ * longjmp or C++ throw in a task prints "ASan is ignoring requested
+ * __asan_handle_no_return" and warns of false positives. Both calls are
+ * made at once, at the switch: with no fake stack (ASan's
+ * detect_stack_use_after_return is off in Emscripten) the pair only swaps
+ * the recorded bounds. */
+static inline void stack_tell_asan(uintptr_t bottom, uintptr_t top) {
+  const void *old_bottom;
+  size_t old_size;
+  if (!__sanitizer_start_switch_fiber) return;
+  __sanitizer_start_switch_fiber(NULL, (const void *)bottom, top - bottom);
+  __sanitizer_finish_switch_fiber(NULL, &old_bottom, &old_size);
+}
+
 /* With STACK_OVERFLOW_CHECK=2 even wa__sp_set() is checked against the
  * current limits: switch the limits first, then the stack pointer. Only
  * the checker's limits are switched: Emscripten's own (read by
@@ -33,10 +68,12 @@ extern int wa__stack_canaries;
  * per switch. */
 static inline void stack_limits_for_task(uintptr_t hi, uintptr_t limit) {
   if (wa__stack_set_limits) wa__stack_set_limits(hi, limit);
+  stack_tell_asan(limit, hi);
 }
 
 static inline void stack_limits_for_scheduler(void) {
   if (wa__stack_set_limits) wa__stack_set_limits(wa__stack_main_base, wa__stack_main_end);
+  stack_tell_asan(wa__stack_main_end, wa__stack_main_base);
 }
 
 /* The canaries of the region [lo, …) whose C stack budget ends at limit. */

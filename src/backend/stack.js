@@ -27,6 +27,12 @@ mergeInto(LibraryManager.library, {
         WAS.schedulerLimits = function () { setLimits(base, end); };
         _wa__backend_set_limits_fn(addFunction(setLimits, 'vii'));
       }
+      // Debug builds watch the memory a write through NULL hits (stack.c),
+      // except where ASan (its shadow memory) or SAFE_HEAP (which stops at
+      // the write) are linked.
+#if !USE_ASAN && !SAFE_HEAP
+      _wa__backend_watch_null();
+#endif
     },
 
     // A task ran out of stack: ours (the per-function check) or the JS
@@ -49,7 +55,7 @@ mergeInto(LibraryManager.library, {
       if (WAS.schedulerLimits) WAS.schedulerLimits();
       stackRestore(sp);
       if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
-        (Module['printErr'] || console.error)(String(e.stack));
+        err(String(e.stack));
       }
       return !!_wa__backend_recover(engine ? 1 : oob ? 2 : 0, deepest, e.requested || 0);
     },

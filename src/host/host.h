@@ -145,11 +145,13 @@ struct wa__task;
  * reads. Shared by every wasm backend (stack.js): the host's recovery when an
  * exception escaped a running task (contract in src/backend/asyncify.c),
  * and the table index of STACK_OVERFLOW_CHECK's __set_stack_limits, which
- * the backend switches with every task. The Emscripten functions are the
+ * the backend switches with every task, and the debug builds' watch on
+ * writes through NULL (stack.c). The Emscripten functions are the
  * scheduler's own stack limits (names only). */
 #define WA_WASM_BACKEND_EXPORTS(X)                                                      \
   X(int, wa__backend_recover, (int cause, uintptr_t deepest_sp, uintptr_t requested))   \
-  X(void, wa__backend_set_limits_fn, (uintptr_t table_index))
+  X(void, wa__backend_set_limits_fn, (uintptr_t table_index))                          \
+  X(void, wa__backend_watch_null, (void))
 #define WA_WASM_BACKEND_TOOLCHAIN_EXPORTS(X) X(emscripten_stack_get_base) X(emscripten_stack_get_end)
 
 /* ---- codes outside WA_ERRNO_MAP ------------------------------------------------

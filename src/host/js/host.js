@@ -25,7 +25,7 @@ mergeInto(LibraryManager.library, {
   // which an imported module must never touch (Module.quit, which used to
   // replace it, is gone since 3.1.65). exit() in C only throws here; a
   // program's own exit status is set by WA.exit.
-  $WA__deps: ['$WAE', '$WABackend'],
+  $WA__deps: ['$WAE', '$WABackend', '$WAD'],
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
   $WA: {
     tickQueued: false,
@@ -107,16 +107,19 @@ mergeInto(LibraryManager.library, {
       if (WA.dead) return;
       var isExit = e && e.name === 'ExitStatus';
       var why = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
-      var err;
+      var dead;
       WA.stop(why, WAE.name(isExit ? WAE.EXIT : WAE.EABORT));
-      err = WA.deadError();
-      WA.tokens.forEach(function (entry) { entry.reject(err); });
+      dead = WA.deadError();
+      WA.tokens.forEach(function (entry) { entry.reject(dead); });
       WA.tokens.clear();
       if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
       if (!isExit) {
         WA.flush();
+        // The fault's stack: its C frames wherever the module has their
+        // names (--debug builds), the whole JS stack with WASYNC_TRACE=1.
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
-        (Module['printErr'] || console.error)('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : ''));
+        var frames = trace ? null : WAD.cStack(e);
+        err('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : frames ? '\n' + frames : ''));
       }
       if (WA.programMode) WA.exit(isExit ? e.status : 1);
     },
@@ -125,14 +128,18 @@ mergeInto(LibraryManager.library, {
     // wasync's builds (Emscripten's hint to build with ASSERTIONS does not:
     // wasync builds without them, DESIGN.md).
     describeFault: function (e) {
-      var msg = String(e && e.message || e).replace(/\.? *\(?Build with -s ?ASSERTIONS[^)]*?(\)|for more info\.?)/g, '');
+      var cxx = WAD.describeException(e);
+      var msg = cxx || String(e && e.message || e).replace(/\.? *\(?Build with -s ?ASSERTIONS[^)]*?(\)|for more info\.?)/g, '');
       var who = null;
       try {
         var p = _wa__host_running();
         if (p) who = UTF8ToString(p);
       } catch (x) { /* memory unreadable: no name */ }
       var hint;
-      if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
+      if (cxx) hint = null;
+      else if (/^Aborted\((segmentation fault|alignment fault)\)/.test(msg)) {
+        hint = 'SAFE_HEAP stopped a load or store through a bad pointer (NULL, out of bounds or misaligned)';
+      } else if (/^Aborted/.test(msg)) hint = 'abort() was called (or an assert() failed)';
       else if (/function signature mismatch|null function|table index/i.test(msg)) {
         hint = 'a call through a bad function pointer (NULL, freed or of the wrong type)';
       } else if (/unreachable/.test(msg)) {
@@ -141,7 +148,8 @@ mergeInto(LibraryManager.library, {
       else if (/integer (overflow|divide by zero)|divide by zero/i.test(msg)) hint = 'an integer division by zero or overflow';
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
-      return out + '; build with --debug for per-function stack checks and names in the stack, ' +
+      if (WAD.cStack(e)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
+      return out + '; build with --debug (or link with --profiling-funcs) for names in the stack, ' +
         'and set WASYNC_TRACE=1 for the JS stack';
     },
 
@@ -298,7 +306,7 @@ mergeInto(LibraryManager.library, {
       WA.init();
       args = args || [];
       var t = WA.newToken();
-      var argv = [Module['thisProgram'] || 'wasync'].concat(args.map(String));
+      var argv = [WA.option('thisProgram') || 'wasync'].concat(args.map(String));
       var sp = stackSave();
       var ptrs = argv.map(WA.stackString);
       var arr = stackAlloc(4 * ptrs.length);
@@ -310,7 +318,7 @@ mergeInto(LibraryManager.library, {
       if (rc < 0) {
         WA.tokens.delete(t.token);
         // WA_ENOTSUP: a library, built without wa_main.
-        return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (Module['thisProgram'] || 'this module') +
+        return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (WA.option('thisProgram') || 'this module') +
           ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') : WA.error(rc));
       }
       WA.tick();
@@ -326,6 +334,14 @@ mergeInto(LibraryManager.library, {
       var p = stackAlloc(n);
       stringToUTF8(s, p, n);
       return p;
+    },
+
+    // An option the caller passed on Module, or undefined. Read without
+    // touching Module's getters: with ASSERTIONS the glue puts getters that
+    // abort on the options it consumed and on runtime methods not exported.
+    option: function (name) {
+      var d = Object.getOwnPropertyDescriptor(Module, name);
+      return d && 'value' in d ? d.value : undefined;
     },
 
     error: function (code, message) {

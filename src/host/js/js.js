@@ -113,12 +113,15 @@ mergeInto(LibraryManager.library, {
       Object.keys(Module).forEach(function (key) {
         if (!/^_[A-Za-z]/.test(key) || /^_(wa__|emscripten_)/.test(key) || typeof Module[key] !== 'function') return;
         WAB.inner[key] = Module[key];
+        // Plain loads and stores, never HEAP32[flag]++: SAFE_HEAP and ASan
+        // rewrite every HEAP access in library code into a checked call,
+        // which cannot be the operand of ++.
         var guarded = function () {
-          HEAP32[flag]++;
+          HEAP32[flag] = HEAP32[flag] + 1;
           try {
             return WAB.inner[key].apply(null, arguments);
           } finally {
-            HEAP32[flag]--;
+            HEAP32[flag] = HEAP32[flag] - 1;
           }
         };
         // Emscripten 3.1.6 replaces a lazy export with the real one on its
