@@ -41,7 +41,7 @@ test('the tarball ships the runtime sources, the prebuilt library, types and bot
   const pkg = path.join(dir, 'node_modules', 'wasync');
   for (const f of ['package.json', 'LICENSE', 'README.md', 'index.d.ts', 'index.d.cts', 'js/index.mjs', 'js/index.cjs', 'js/cli.mjs', 'src/wasync.h',
     'src/introspect.c', 'src/host/js/host.js', 'src/host/js/env.js', 'src/host/host.h', 'src/backend/asyncify.js', 'js/crossings.mjs',
-    'js/toolchain.mjs', 'js/flags.mjs', 'js/cache.mjs', 'js/wasync-cc.mjs', 'js/wasync-c++.mjs', 'build/wasm/libwasync.a',
+    'js/toolchain.mjs', 'js/flags.mjs', 'js/cache.mjs', 'js/pack.mjs', 'js/wasync-cc.mjs', 'js/wasync-c++.mjs', 'build/wasm/libwasync.a',
     'build/wasm/libwasync-debug.a']) {
     expect([f, fs.existsSync(path.join(pkg, f))]).toEqual([f, true]);
   }
