@@ -145,7 +145,8 @@ export function findExports({ sources, headers = [], cflags = [], debug = false 
   const functions = [];
   const skipped = [];
   for (const f of byName.values()) {
-    const c = `${f.spelledRet}${f.spelledRet.endsWith('*') ? '' : ' '}${f.name}(${f.params.map((p) => `${p.spelled}${p.spelled.endsWith('*') ? '' : ' '}${p.name}`).join(', ') || 'void'})`;
+    const decl = (type, name) => (/\(\*\)/.test(type) ? type.replace('(*)', `(*${name})`) : `${type}${type.endsWith('*') ? '' : ' '}${name}`);
+    const c = `${decl(f.spelledRet, f.name)}(${f.params.map((p) => decl(p.spelled, p.name)).join(', ') || 'void'})`;
     const ret = mapType(f.ret);
     const args = f.params.map((p) => mapType(p.type));
     let why = null;
