@@ -8,10 +8,12 @@ import path from 'node:path';
 import { BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
+import { pack } from './pack.mjs';
 
 const USAGE = `usage:
   wasync build <inputs>... -o <out.mjs> [wasync flags] [emcc flags]
   wasync run <inputs>... [wasync flags] [emcc flags] [--] [program args]
+  wasync pack <inputs>... --name NAME --version X.Y.Z -o DIR [--header H]... [wasync flags] [emcc flags]
   wasync cc ...   wasync c++ ...   drop-in compilers for make, CMake, ./configure
   wasync lib [--debug] [--ship]  build the runtime library only (--ship: into build/wasm/ for npm pack)
 
@@ -29,6 +31,10 @@ build writes <out.mjs>, <out>.wasm and <out>.d.mts (out.js: <out>.d.ts);
 \`node out.mjs args\` runs wa_main. A stage that takes over a second
 (compiling the runtime, compiling, linking) prints one line to stderr;
 -q prints none.
+pack writes DIR, an npm package (\`npm publish DIR\`): each WA_EXPORT function
+as an async JS function under its C name, with TypeScript types from its C
+prototype, for ESM, CommonJS and bundlers; its users need no Emscripten.
+--header H: a header declaring WA_EXPORT functions of .o/.a inputs.
 run builds into a private per-user cache (again when a source or a header it
 includes changes) and runs it under Node, passing the exit status through.
 cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
@@ -187,6 +193,25 @@ async function main(argv) {
     const log = o.verbose ? (line) => console.error(line) : undefined;
     const progress = o.quiet ? undefined : (line) => console.error(line);
     console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, backend: o.backend, log, progress }));
+    return 0;
+  }
+  if (cmd === 'pack') {
+    const meta = { name: null, version: null, headers: [] };
+    const rest2 = [];
+    for (let i = 0; i < rest.length; i++) {
+      const m = /^--(name|version|header)(?:=(.*))?$/.exec(rest[i]);
+      if (!m) { rest2.push(rest[i]); continue; }
+      const v = m[2] !== undefined ? m[2] : rest[++i];
+      if (v === undefined) throw new BuildError(`wasync: --${m[1]} needs a value`);
+      if (m[1] === 'header') meta.headers.push(v); else meta[m[1]] = v;
+    }
+    const o = takeOwn(rest2);
+    const { sources, cflags } = inputsAndFlags(o.rest);
+    const progress = o.quiet ? undefined : (line) => console.error(line);
+    const log = o.verbose ? (line) => console.error(line) : undefined;
+    const r = await pack({ sources, headers: meta.headers, cflags, name: meta.name, version: meta.version, outDir: o.out, debug: o.debug,
+      backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, log, progress });
+    if (!o.quiet) console.error(`wasync: packed ${r.functions.map((f) => f.name).join(', ')} into ${path.relative(process.cwd(), r.dir) || '.'}`);
     return 0;
   }
   if (cmd !== 'build' && cmd !== 'run') throw new BuildError(`wasync: unknown command ${cmd}\n${USAGE}`);

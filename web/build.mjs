@@ -44,7 +44,9 @@ function buildDemo(name, runtimeTime) {
   fs.mkdirSync(out, { recursive: true });
   const sources = fs.readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
   for (const f of fs.readdirSync(dir)) {
-    if (!f.endsWith('.c')) copy(path.join(dir, f), path.join(out, f));
+    // A C source is served as <name>.c.txt, which every server sends as
+    // text/plain (a .c file would be a download): the page links it.
+    copy(path.join(dir, f), path.join(out, f.endsWith('.c') ? `${f}.txt` : f));
   }
   const mod = path.join(out, `${name}.mjs`);
   if (sources.length && mtime(mod) < Math.max(runtimeTime, ...sources.map(mtime))) {

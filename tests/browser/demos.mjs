@@ -127,4 +127,37 @@ export const tests = [
     await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel all should cancel it');
     noProblems(page);
   }],
+
+  ['phone width (390 px): no page scrolls sideways, and each demo links its C source', async ({ browser, url }) => {
+    const wide = [];
+    for (const demo of ['', 'tasks', 'downloads', 'responsive']) {
+      const page = await open(browser, `${url}${demo ? `${demo}/` : ''}`, { viewport: { width: 390, height: 844 } });
+      // Running, with their tables and bars filled in.
+      if (demo) await until(page, () => document.body.dataset.ready === '1' || document.querySelectorAll('.dl').length > 0, null, `${demo} never became ready`);
+      if (demo === 'tasks') await until(page, () => document.querySelectorAll('#tasks tr').length > 100, null, 'task table is not filled');
+      if (demo === 'responsive') await page.click('#start');
+      await page.waitForTimeout(500);
+      const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      if (scroll > client) {
+        const culprits = await page.evaluate(() => [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+          .slice(0, 4).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${e.className}` : ''}`));
+        wide.push(`${demo || 'index'}: ${scroll} px wide (${culprits.join(', ')})`);
+      }
+      await screenshot(page, `phone-${demo || 'index'}`);
+      if (demo) {
+        const link = page.locator('a#source');
+        const href = await link.getAttribute('href');
+        check(href === `${demo}.c.txt`, `${demo}: the C source link should be ${demo}.c.txt, got ${JSON.stringify(href)}`);
+        const r = await page.request.get(new URL(href, page.url()).href);
+        const body = await r.text();
+        check(r.status() === 200 && /^text\/plain/.test(r.headers()['content-type']) && body.includes('#include "wasync.h"'),
+          `${demo}: ${href} should serve the C source as text (got ${r.status()} ${r.headers()['content-type']})`);
+      }
+      if (demo === 'responsive') await page.click('#stop');
+      noProblems(page);
+      await page.context().close();
+    }
+    check(wide.length === 0, `pages wider than a 390 px screen:\n    ${wide.join('\n    ')}`);
+  }],
 ];

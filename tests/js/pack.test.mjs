@@ -41,7 +41,7 @@ test('the tarball ships the runtime sources, the prebuilt library, types and bot
   const pkg = path.join(dir, 'node_modules', 'wasync');
   for (const f of ['package.json', 'LICENSE', 'README.md', 'index.d.ts', 'index.d.cts', 'js/index.mjs', 'js/index.cjs', 'js/cli.mjs', 'src/wasync.h',
     'src/introspect.c', 'src/host/js/host.js', 'src/host/js/env.js', 'src/host/host.h', 'src/backend/asyncify.js', 'js/crossings.mjs',
-    'js/toolchain.mjs', 'js/flags.mjs', 'js/cache.mjs', 'js/wasync-cc.mjs', 'js/wasync-c++.mjs', 'build/wasm/libwasync.a',
+    'js/toolchain.mjs', 'js/flags.mjs', 'js/cache.mjs', 'js/pack.mjs', 'js/wasync-cc.mjs', 'js/wasync-c++.mjs', 'build/wasm/libwasync.a',
     'build/wasm/libwasync-debug.a']) {
     expect([f, fs.existsSync(path.join(pkg, f))]).toEqual([f, true]);
   }
@@ -146,3 +146,90 @@ import('./lib.mjs').then((m) => load(m.default)).then(async (app) => {
   const tsCjs = spawnSync(process.execPath, ['use.cjs'], { cwd: dir, encoding: 'utf8' });
   expect([tsCjs.stderr, tsCjs.stdout]).toEqual(['', 'cjs 81 3\n']);
 }, 180000);
+
+// `wasync pack`: a C library (fixtures/packlib.c) packed into an npm package,
+// `npm pack`ed, and installed with the wasync tarball above (offline, file:
+// paths) into an ES module project, a CommonJS one, strict TypeScript and
+// a Vite app opened in Chromium, all run on a PATH without emcc.
+describe('wasync pack', () => {
+  let pkgDir; // the folder wasync pack writes
+  let bin; // the PATH of the consumers: node and npm only
+  let env;
+  const consumer = path.join(ROOT, 'tests', 'js', 'fixtures', 'pack-consumer');
+  const project = (name, type) => {
+    const d = path.join(tmp, name);
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({
+      name, private: true, ...(type ? { type } : {}),
+      dependencies: { wasync: `file:${tarball}`, packlib: `file:${path.join(tmp, 'packlib-1.2.3.tgz')}` },
+    }));
+    const r = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund'], { cwd: d, encoding: 'utf8', env });
+    expect([r.status, stderrOf(r)]).toEqual([0, '']);
+    return d;
+  };
+  const node = (args, cwd) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env, timeout: 120000 });
+
+  beforeAll(() => {
+    pkgDir = path.join(tmp, 'packlib');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'pack', path.join(ROOT, 'tests', 'js', 'fixtures', 'packlib.c'),
+      '--name', 'packlib', '--version', '1.2.3', '-o', pkgDir], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^wasync: pack: norm is not exported: its parameter p's type point is not mapped\n/);
+    expect(r.status).toBe(0);
+    npm(['pack', pkgDir, '--pack-destination', tmp], tmp);
+    bin = path.join(tmp, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const npmCli = fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+    fs.symlinkSync(npmCli, path.join(bin, 'npm'));
+    env = { ...process.env, PATH: bin, npm_config_loglevel: 'error' };
+    delete env.EMSDK;
+    delete env.EM_CONFIG;
+  }, 240000);
+
+  test('the package folder is what npm publishes: entries, types, wasm, README, the runtime at this version', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'packlib', version: '1.2.3', type: 'module', sideEffects: false, dependencies: { wasync: version } });
+    expect(pkg.exports['.']).toMatchObject({
+      import: { types: './index.d.ts', default: './index.mjs' }, require: { types: './index.d.cts', default: './index.cjs' },
+      browser: { default: './index.mjs' },
+    });
+    for (const f of pkg.files) expect([f, fs.existsSync(path.join(pkgDir, f))]).toEqual([f, true]);
+    expect(pkg.files).toEqual(expect.arrayContaining(['module.wasm', 'module.mjs', 'index.d.ts']));
+    const readme = fs.readFileSync(path.join(pkgDir, 'README.md'), 'utf8');
+    expect(readme).toContain('npm install packlib');
+    expect(readme).toContain("import { slow_square, greet, half } from 'packlib';");
+    expect(readme).toContain('- `int norm(point p)`: its parameter p\'s type point is not mapped');
+    const dts = fs.readFileSync(path.join(pkgDir, 'index.d.ts'), 'utf8');
+    expect(dts).toContain('/** C: `long long big_add(long long a, count_t b)` */\ndeclare function $big_add(a: bigint | number, b: number): Promise<bigint>;');
+    // No emcc on the consumers' PATH.
+    expect(spawnSync('/bin/sh', ['-c', 'command -v emcc || echo none'], { env, encoding: 'utf8' }).stdout).toBe('none\n');
+  });
+
+  test('a Node ES module project and a CommonJS one call the C functions by name', () => {
+    const esm = project('esm', 'module');
+    fs.copyFileSync(path.join(consumer, 'esm.mjs'), path.join(esm, 'esm.mjs'));
+    const e = node(['esm.mjs'], esm);
+    expect([e.stderr, e.stdout]).toEqual(['', 'esm 4 9 16 25 true hello wasm 1.25 1103511627776n undefined true 0\n']);
+    const cjs = project('cjs', null);
+    fs.copyFileSync(path.join(consumer, 'cjs.js'), path.join(cjs, 'cjs.js'));
+    const c = node(['cjs.js'], cjs);
+    expect([c.stderr, c.stdout]).toEqual(['', `cjs 49 hello cjs function ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`]);
+  }, 120000);
+
+  test('strict TypeScript sees each function with its C types (ESM and CommonJS), and the Vite bundle runs in Chromium', () => {
+    const ts = project('ts', 'module');
+    for (const f of ['tsconfig.json', 'use.mts', 'use.cts']) fs.copyFileSync(path.join(consumer, f), path.join(ts, f));
+    const tsc = node([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], ts);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+    const m = node(['use.mjs'], ts);
+    expect([m.stderr, m.stdout]).toEqual(['', 'ts 36 hello ts 1.5 3n undefined 0\n']);
+    const c = node(['use.cjs'], ts);
+    expect([c.stderr, c.stdout]).toEqual(['', 'cts 81 hello cts\n']);
+
+    for (const f of ['index.html', 'main.js']) fs.copyFileSync(path.join(consumer, f), path.join(ts, f));
+    const v = node([path.join(consumer, 'vite-check.mjs'), ROOT], ts);
+    expect([v.stderr, v.stdout]).toEqual(['', 'vite: 9 16 hello vite\n']);
+  }, 180000);
+});
