@@ -145,7 +145,8 @@ async function driver(argv, { cxx }) {
   let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug }) : words;
   if (link && cxx) args = args.filter((w) => w !== '-flto');
   try {
-    await run(tool, args, { stdin: 'inherit' });
+    // The driver's -v is emcc's own: it prints the commands, and then the failed one too.
+    await run(tool, args, { stdin: 'inherit', verbose: words.includes('-v') });
   } catch (e) {
     if (e instanceof BuildError && e.exitCode) return e.exitCode;
     throw e;
@@ -194,6 +195,7 @@ async function main(argv) {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
   const known = e instanceof BuildError || e instanceof CacheError;
-  console.error(known ? e.message : (e && e.stack) || String(e));
+  // A tool that failed has said why (clang's diagnostics): its words end the output.
+  if (!(known && e.quiet)) console.error(known ? e.message : (e && e.stack) || String(e));
   process.exitCode = 1;
 });
