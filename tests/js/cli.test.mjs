@@ -19,12 +19,17 @@ test('run builds, runs and passes the exit status through', () => {
   expect(r.status).toBe(1);
 });
 
-test('a compile error is shown as emcc printed it and the exit code is non-zero', () => {
+test('a compile error ends with clang\'s message, and only -v adds emcc\'s command line', () => {
   const out = path.join(os.tmpdir(), `wasync-broken-${process.pid}.mjs`);
-  const r = cli(['build', path.join(FIXTURES, 'broken.c'), '-o', out]);
-  expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/undefined_symbol_here/);
-  expect(r.stderr).toMatch(/error/);
+  const src = path.join(FIXTURES, 'broken.c');
+  for (const args of [['build', src, '-o', out], ['cc', src, '-o', out], ['cc', '-c', src, '-o', `${out}.o`]]) {
+    const r = cli(args);
+    expect({ args, status: r.status }).toEqual({ args, status: 1 });
+    expect(r.stderr).toMatch(/broken\.c:2:\d+: error: use of undeclared identifier 'undefined_symbol_here'/);
+    expect({ args, end: r.stderr.slice(-20) }).toEqual({ args, end: '\n1 error generated.\n' });
+  }
+  const v = cli(['build', '-v', src, '-o', out]);
+  expect(v.stderr).toMatch(/^em(cc|\+\+): error: '\S*clang\S* .*' failed \(returned 1\)$/m);
   expect(fs.existsSync(out)).toBe(false);
 });
 
