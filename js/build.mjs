@@ -164,14 +164,14 @@ export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 
+/** Lines the tools have written to our stderr so far (stage() reads it). */
+let toolLines = 0;
+
 /**
  * The line emcc prints after a failed step: the whole command of the step
  * (clang's or wasm-ld's, often a thousand characters), after the tool's
  * own message. Only `-v` shows it (the command is printed first there).
  */
-/** Lines the tools have written to our stderr so far (stage() reads it). */
-let toolLines = 0;
-
 const FAILED_STEP = /^\S+: error: '.+' failed \((returned -?\d+|received \w+)\)$/;
 
 /** Calls each(line) for every whole line written to stream, newline kept. */
