@@ -493,7 +493,8 @@ export function declarationPath(out) {
  * Compiles user sources (C with emcc, C++ with em++) and links them with
  * the runtime into `out` (an ES module, app.mjs or app.js) plus its .wasm
  * and its TypeScript declaration (app.d.mts or app.d.ts) beside it. Run
- * directly with node, the module runs wa_main and exits with its status;
+ * directly with node, the module runs its entry (wa_main or a C main(),
+ * never both: EntryCheck) and exits with its status;
  * imported, it default-exports the factory load() takes.
  *  - sources: C and C++ files, objects (.o) and archives (.a), in link order.
  *  - cflags: every other flag, in the user's order; each reaches the steps

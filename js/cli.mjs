@@ -26,7 +26,7 @@ Every other flag reaches emcc in order: -O -g -D -I -U -std= -W -f -l -L
 User code gets no warning flags, -Werror or -std from wasync; its -O wins.
 
 build writes <out.mjs>, <out>.wasm and <out>.d.mts (out.js: <out>.d.ts);
-\`node out.mjs args\` runs wa_main. A stage that takes over a second
+\`node out.mjs args\` runs main (or wa_main). A stage that takes over a second
 (compiling the runtime, compiling, linking) prints one line to stderr;
 -q prints none.
 run builds into a private per-user cache (again when a source or a header it
