@@ -8,7 +8,7 @@ BUILD     := build
 
 CORE_SRCS   := $(wildcard src/*.c)
 HOST_C      := $(filter-out src/host/native.c,$(wildcard src/host/*.c))
-WASM_BACKEND := src/backend/asyncify.c src/backend/stack.c src/backend/sp.S $(HOST_C)
+WASM_BACKEND := src/backend/asyncify.c src/backend/stack.c src/backend/cmain.c src/backend/sp.S $(HOST_C)
 NATIVE_SRCS := $(CORE_SRCS) src/backend/native.c src/host/native.c
 HEADERS     := $(wildcard src/*.h src/backend/*.h src/host/*.h)
 HOST_JS     := $(wildcard src/host/js/*.js src/host/js/*.json src/backend/*.js) js/crossings.mjs
@@ -75,7 +75,7 @@ $(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SR
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests on the JSPI backend (run where the engine has JSPI: Node 24+).
-$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/stack.c src/backend/sp.S $(HOST_C) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/build.mjs js/crossings.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
+$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) src/backend/jspi.c src/backend/stack.c src/backend/cmain.c src/backend/sp.S $(HOST_C) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/build.mjs js/crossings.mjs js/flags.mjs js/toolchain.mjs js/wrap.mjs | deps
 	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops and

@@ -148,8 +148,9 @@ export interface App {
    * C functions may be called directly, also from a print callback (inside
    * a task's run): an await point in such a call returns WA_ENOTASK. */
   module: EmscriptenModule;
-  /** Runs wa_main(args) as task "main"; resolves with its status. Rejects
-   * with code 'WA_ENOTSUP' if the module is a library (no wa_main). */
+  /** Runs the program's entry, wa_main(args) or C main(), as task "main";
+   * resolves with its status. Rejects with code 'WA_ENOTSUP' if the module
+   * is a library (neither). */
   main(args?: string[]): Promise<number>;
   /**
    * An async function calling the exported C function `name`; each call runs

@@ -208,6 +208,11 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     '-sMODULARIZE=1',
     `-sEXPORT_NAME=${exportName}`,
     '-sINVOKE_RUN=0',
+    // libc's real atexit(): with EXIT_RUNTIME=0 Emscripten links a dummy
+    // that drops the handlers. The runtime itself never exits (the host
+    // keeps it alive: src/host/js/host.js); exit() and a return from the
+    // program's entry run the handlers and flush stdio, as natively.
+    '-sEXIT_RUNTIME=1',
     // The runtime is C: Emscripten 4+ links as C++ by default, and an LTO
     // link then pulls in the C++ exceptions library and fails on one of its
     // symbols (Debian sid's emcc 6). C++ programs are linked by em++, which
@@ -234,11 +239,65 @@ export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 
-/** Runs a tool; rejects with a BuildError carrying the tool's exit code. */
-export function run(cmd, args, { log, stdin = 'ignore', env = {} } = {}) {
+/** Lines the tools have written to our stderr so far (stage() reads it). */
+let toolLines = 0;
+
+/**
+ * The line emcc prints after a failed step: the whole command of the step
+ * (clang's or wasm-ld's, often a thousand characters), after the tool's
+ * own message. Only `-v` shows it (the command is printed first there).
+ */
+const FAILED_STEP = /^\S+: error: '.+' failed \((returned -?\d+|received \w+)\)$/;
+
+/** Calls each(line) for every whole line written to stream, newline kept. */
+function eachLine(stream, each) {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk).split(/(?<=\n)/);
+    rest = lines[lines.length - 1].endsWith('\n') ? '' : lines.pop();
+    lines.forEach(each);
+  });
+  stream.on('end', () => { if (rest) each(rest); });
+}
+
+/**
+ * Runs a tool; rejects with a BuildError carrying the tool's exit code.
+ * Its stderr reaches ours line by line, without emcc's failed-step command
+ * line unless verbose (default: when log is given, i.e. -v); the error is
+ * `quiet` when the tool printed why it failed, so the CLI adds nothing
+ * after the tool's own last word. onStdout(line), if given, receives the
+ * tool's stdout instead of our stdout; a stderr line for which
+ * filter(line) is false is not shown.
+ */
+export function run(cmd, args, { log, stdin = 'ignore', env = {}, verbose = !!log, onStdout, filter } = {}) {
   if (log) log(`${cmd} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...emccEnv(), ...env }, stdio: [stdin, 'inherit', 'inherit'] });
+    const child = spawn(cmd, args, { env: { ...emccEnv(), ...env }, stdio: [stdin, onStdout ? 'pipe' : 'inherit', 'pipe'] });
+    let said = false;
+    let open = onStdout ? 2 : 1;
+    let exit = null;
+    const settle = () => {
+      if (open > 0 || !exit) return;
+      const [code, signal] = exit;
+      if (code === 0) return resolve();
+      const e = new BuildError(`wasync: ${cmd} failed (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      e.exitCode = code || 1;
+      e.quiet = said;
+      reject(e);
+    };
+    eachLine(child.stderr, (line) => {
+      if (!verbose && FAILED_STEP.test(line.trimEnd())) return;
+      if (filter && !filter(line)) return;
+      said = true;
+      toolLines++;
+      process.stderr.write(line);
+    });
+    child.stderr.on('close', () => { open--; settle(); });
+    if (onStdout) {
+      eachLine(child.stdout, onStdout);
+      child.stdout.on('close', () => { open--; settle(); });
+    }
     child.on('error', (err) => {
       if (err.code === 'ENOENT') {
         reject(new BuildError(`wasync: ${cmd} was not found. Install Emscripten first: ` +
@@ -246,12 +305,7 @@ export function run(cmd, args, { log, stdin = 'ignore', env = {} } = {}) {
           `(https://emscripten.org/docs/getting_started/downloads.html).`));
       } else reject(err);
     });
-    child.on('exit', (code, signal) => {
-      if (code === 0) return resolve();
-      const e = new BuildError(`wasync: ${cmd} failed (${signal ? `signal ${signal}` : `exit code ${code}`})`);
-      e.exitCode = code || 1;
-      reject(e);
-    });
+    child.on('exit', (code, signal) => { exit = [code, signal]; settle(); });
   });
 }
 
@@ -262,10 +316,13 @@ export const PROGRESS_AFTER_MS = 1000;
 /**
  * Runs fn(); if it is still running after PROGRESS_AFTER_MS, tells
  * progress (a function taking one line, or undefined for quiet) what it is
- * doing: one line per slow stage, nothing for fast (cached) ones.
+ * doing: one line per slow stage, nothing for fast (cached) ones, nor for
+ * one whose tools have spoken meanwhile (a compile error's last line stays
+ * the compiler's).
  */
 async function stage(progress, what, fn) {
-  const timer = progress ? setTimeout(() => progress(`wasync: ${what}...`), PROGRESS_AFTER_MS) : null;
+  const said = toolLines;
+  const timer = progress ? setTimeout(() => { if (toolLines === said) progress(`wasync: ${what}...`); }, PROGRESS_AFTER_MS) : null;
   try {
     return await fn();
   } finally {
@@ -449,6 +506,74 @@ function stackSizeInput(dir, stackSize) {
   return [{ file, kind: 'c' }];
 }
 
+/**
+ * A program has one entry: wa_main or a C main() (src/entry.c). The link
+ * asks wasm-ld to trace where the entry symbols are defined (clang names a
+ * C main() `main` or `__main_argc_argv` on wasm: src/backend/cmain.c),
+ * which sees exactly the objects and archive members that are linked, LTO
+ * or not; check() refuses a program that defines both. Every other line of
+ * the link's stdout passes through.
+ */
+class EntryCheck {
+  static SYMBOLS = ['wa_main', 'main', '__main_argc_argv'];
+  /** 3.1.x warns that main may be dead code unless exported: wasync calls it (cmain.c). */
+  static NOISE = /main\(\) is in the input files, but "_main" is not in EXPORTED_FUNCTIONS/;
+
+  flags = [`-Wl,${EntryCheck.SYMBOLS.map((n) => `--trace-symbol=${n}`).join(',')}`];
+  defined = new Map();
+  mismatch = 0;     // lines of wasm-ld's signature warning still to hide
+  badMain = false;
+
+  /** names: the link's inputs (objects wasync compiled) -> the user's names for them. */
+  constructor(names) {
+    this.names = names;
+  }
+
+  line(text) {
+    const m = /^(.*): (?:lazy )?(?:definition of|reference to) (?:undefined_\w+:)?(\S+)\n?$/.exec(text);
+    if (!m || !EntryCheck.SYMBOLS.includes(m[2])) return process.stdout.write(text);
+    if (/: definition of \S+\n?$/.test(text) && m[1] !== '<internal>' && !this.defined.has(m[2])) this.defined.set(m[2], m[1]);
+    return undefined;
+  }
+
+  /**
+   * Link stderr: false hides a line. Hidden: 3.1.x's warning that main may
+   * be dead code unless exported (wasync calls it), and wasm-ld's warning
+   * that main's type is not cmain.c's (int, char **): a
+   * main(int, char **, char **), which check() refuses. (Under LTO there
+   * is no such warning: main then gets a null envp.)
+   */
+  stderr(text) {
+    if (EntryCheck.NOISE.test(text)) return false;
+    if (/warning: function signature mismatch: main\n?$/.test(text)) {
+      this.mismatch = 2;
+      this.badMain = true;
+      return false;
+    }
+    if (this.mismatch && /^>>> defined as /.test(text)) {
+      this.mismatch--;
+      return false;
+    }
+    this.mismatch = 0;
+    return true;
+  }
+
+  check() {
+    if (this.badMain) {
+      throw new BuildError('wasync: main has a type wasync cannot call: it takes main(void) or ' +
+        'main(int argc, char **argv) (for the environment, use getenv() or environ)');
+    }
+    const main = this.defined.get('__main_argc_argv') || this.defined.get('main');
+    const wa = this.defined.get('wa_main');
+    if (main && wa) {
+      const where = (file) => this.names.get(file) || file;
+      throw new BuildError(`wasync: both wa_main (${where(wa)}) and main (${where(main)}) are defined: ` +
+        'a program has one entry, so keep one of them (main(void) or main(int argc, char **argv) ' +
+        'runs as the main task just as wa_main does)');
+    }
+  }
+}
+
 /** The TypeScript declaration of a built module (its factory's type). */
 const DECLARATION = `// Generated by wasync build. Do not edit.
 // The module's factory, the argument of load() from 'wasync'.
@@ -466,7 +591,8 @@ export function declarationPath(out) {
  * Compiles user sources (C with emcc, C++ with em++) and links them with
  * the runtime into `out` (an ES module, app.mjs or app.js) plus its .wasm
  * and its TypeScript declaration (app.d.mts or app.d.ts) beside it. Run
- * directly with node, the module runs wa_main and exits with its status;
+ * directly with node, the module runs its entry (wa_main or a C main(),
+ * never both: EntryCheck) and exits with its status;
  * imported, it default-exports the factory load() takes.
  *  - sources: C and C++ files, objects (.o) and archives (.a), in link order.
  *  - cflags: every other flag, in the user's order; each reaches the steps
@@ -515,7 +641,10 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     })));
     const core = path.join(tmp, `${base}.cjs`);
     const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
-    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, '-o', core], { log, env: linkEnv(link, backend) }));
+    const entries = new EntryCheck(new Map(objects.map((o, n) => [o, all[n].file])));
+    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, ...entries.flags, '-o', core],
+      { log, env: linkEnv(link, backend), onStdout: (line) => entries.line(line), filter: (line) => entries.stderr(line) }));
+    entries.check();
     const refused = refusedImports(fs.readFileSync(core, 'utf8'));
     if (refused.length) {
       throw new BuildError(refused.map((f) => `wasync: ${f} suspends the whole module and cannot run in a wasync program: ${REFUSED_ASYNC[f]}.`).join('\n'));

@@ -28,7 +28,7 @@ Every other flag reaches emcc in order: -O -g -D -I -U -std= -W -f -l -L
 User code gets no warning flags, -Werror or -std from wasync; its -O wins.
 
 build writes <out.mjs>, <out>.wasm and <out>.d.mts (out.js: <out>.d.ts);
-\`node out.mjs args\` runs wa_main. A stage that takes over a second
+\`node out.mjs args\` runs main (or wa_main). A stage that takes over a second
 (compiling the runtime, compiling, linking) prints one line to stderr;
 -q prints none.
 pack writes DIR, an npm package (\`npm publish DIR\`): each WA_EXPORT function
@@ -165,7 +165,8 @@ async function driver(argv, { cxx }) {
   let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug }) : words;
   if (link && cxx) args = args.filter((w) => w !== '-flto');
   try {
-    await run(tool, args, { stdin: 'inherit' });
+    // The driver's -v is emcc's own: it prints the commands, and then the failed one too.
+    await run(tool, args, { stdin: 'inherit', verbose: words.includes('-v') });
   } catch (e) {
     if (e instanceof BuildError && e.exitCode) return e.exitCode;
     throw e;
@@ -234,6 +235,7 @@ async function main(argv) {
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
   const known = e instanceof BuildError || e instanceof CacheError;
-  console.error(known ? e.message : (e && e.stack) || String(e));
+  // A tool that failed has said why (clang's diagnostics): its words end the output.
+  if (!(known && e.quiet)) console.error(known ? e.message : (e && e.stack) || String(e));
   process.exitCode = 1;
 });

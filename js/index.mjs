@@ -1,7 +1,7 @@
 // index.mjs — the npm package's entry: load a module built by `wasync build`.
 //
 //   const app = await load(createModule, { args, print, printErr });
-//   const status = await app.main(['--flag']);        // runs wa_main as a task
+//   const status = await app.main(['--flag']);        // runs main (or wa_main) as a task
 //   const title = app.cwrap('fetch_title', 'string', ['string']);
 //   await Promise.all([title(u1), title(u2)]);         // two C tasks at once
 //
@@ -71,8 +71,8 @@ export async function load(factory, opts = {}) {
     /** The Emscripten module (HEAP views, exported functions). */
     module: m,
 
-    /** Runs wa_main(args) as task "main"; resolves with its status (rejects
-     *  with code WA_ENOTSUP for a library, which has no wa_main). */
+    /** Runs main(args) (or wa_main) as task "main"; resolves with its status
+     *  (rejects with code WA_ENOTSUP for a library, which has neither). */
     main(args = defaultArgs) {
       if (!Array.isArray(args)) return Promise.reject(new TypeError('wasync: main() takes an array of strings'));
       return W.runMain(args);

@@ -40,6 +40,14 @@ export function emccAtLeast(v) {
   return true;
 }
 
+/** Emscripten's own stack (what runs outside tasks: static constructors,
+ * the scheduler): 64 KiB, the default since 3.1.27 (STACK_SIZE), given to
+ * older releases too (3.1.6 names it TOTAL_STACK, default 5 MiB), so that
+ * a program behaves alike on every release. WA_STACK_DEFAULT is the same. */
+export function stackSizeFlags() {
+  return [`-s${emccAtLeast('3.1.27') ? 'STACK_SIZE' : 'TOTAL_STACK'}=65536`];
+}
+
 /**
  * Link flags that only some releases take:
  *  - NODEJS_CATCH_EXIT / NODEJS_CATCH_REJECTION: in 3.1.x their default (1)
@@ -55,6 +63,7 @@ export function emccAtLeast(v) {
  */
 export function releaseLinkFlags({ debug = false } = {}) {
   return [
+    ...stackSizeFlags(),
     ...(emccAtLeast('5.0.2') ? [] : ['-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0']),
     ...(emccAtLeast('3.1.20') ? ['-sDEFAULT_LIBRARY_FUNCS_TO_INCLUDE=$getTempRet0'] : []),
     // Debug builds link with -g (DWARF, so a debugger can show the C

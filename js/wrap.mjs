@@ -10,7 +10,8 @@
 //    relative to the module's URL, which bundlers understand.
 //  - under Node, gives the C program the process's environment (getenv sees
 //    process.env; src/host/js/env.js).
-//  - run directly (`node app.mjs args`, also through a symlink), runs wa_main
+//  - run directly (`node app.mjs args`, also through a symlink), runs the
+//    program's entry (main or wa_main)
 //    with argv[0] the module's path as node got it (or the name `wasync run`
 //    passes in WASYNC_ARGV0) and exits with its status.
 //  - built with a backend whose async imports are WebAssembly.Suspending

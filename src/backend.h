@@ -67,6 +67,13 @@ static inline int wa__ctx_suspend_parked(struct wa__task *t) {
 void wa__ctx_import_park(struct wa__task *t, uint32_t key);
 void wa__ctx_import_resumed(struct wa__task *t);
 
+/* The program's C main(), which the host runs as the main task when there
+ * is no wa_main (entry.c), or NULL: the wasm backends find it by the names
+ * clang gives main on wasm (src/backend/cmain.c); natively the process's
+ * main is the native host's own, so there is none. */
+typedef int (*wa__main_fn)(int argc, char **argv);
+wa__main_fn wa__c_main(void);
+
 /* Bytes of t's stack region (for diagnostics). */
 size_t wa__ctx_stack_size(const struct wa__task *t);
 /* The most of it t has used at a suspend (wa_task_stack_used). */

@@ -77,11 +77,16 @@ void wa__host_report_deadlock(void) {
   wa_dump(stderr);
 }
 
+const char *wa__stack_advice(const wa__task *t) {
+  return t->is_main ? "build with --stack-size=N (the main task gets 256 KiB or N, whichever is larger)"
+                             : "raise wa_task_opts.stack_size";
+}
+
 void wa__task_overflowed(wa__task *t, const char *which, size_t needed) {
   if (needed)
-    wa__report("task %u \"%s\" overflowed its %s (%zu-byte stack, needed at least %zu); "
-               "raise wa_task_opts.stack_size", t->id, t->name, which, wa__ctx_stack_size(t), needed);
+    wa__report("task %u \"%s\" overflowed its %s (%zu-byte stack, needed at least %zu); %s", t->id,
+               t->name, which, wa__ctx_stack_size(t), needed, wa__stack_advice(t));
   else
-    wa__report("task %u \"%s\" overflowed its %s (%zu-byte stack); raise wa_task_opts.stack_size",
-               t->id, t->name, which, wa__ctx_stack_size(t));
+    wa__report("task %u \"%s\" overflowed its %s (%zu-byte stack); %s", t->id, t->name, which,
+               wa__ctx_stack_size(t), wa__stack_advice(t));
 }

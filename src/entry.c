@@ -1,23 +1,28 @@
-/* entry.c — the host's entry points: start wa_main, tick, timer. */
+/* entry.c — the host's entry points: start the program's entry (wa_main,
+ * or a C main()), tick, timer. */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "backend.h"
 #include "host/host.h"
 
 #define MAIN_STACK ((size_t)256 * 1024)
 
 /* A library (cwrap'd functions only) defines no wa_main: the reference is
- * weak, so such a module links, and wa__host_start_main reports it. */
+ * weak, so such a module links, and wa__host_start_main reports it. A
+ * program without wa_main may define a C main() instead (wa__c_main);
+ * the build refuses a program that defines both (js/build.mjs). */
 #pragma weak wa_main
 
 typedef struct {
+  wa__main_fn fn;
   int argc;
   char **argv; /* one block: pointers then strings */
 } main_args;
 
 static int main_body(void *arg) {
   main_args *a = arg;
-  int rc = wa_main(a->argc, a->argv);
+  int rc = a->fn(a->argc, a->argv);
   free(a);
   return rc;
 }
@@ -30,10 +35,12 @@ int wa__host_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
   int in_tick;
   /* Like a thread's stack: main often does the most (wasync.h). */
   wa_task_opts opts = {"main", MAIN_STACK > wa__stack_default ? MAIN_STACK : wa__stack_default};
-  if (!wa_main) return WA_ENOTSUP; /* a library: nothing to run */
+  wa__main_fn fn = wa_main ? wa_main : wa__c_main();
+  if (!fn) return WA_ENOTSUP; /* a library: nothing to run */
   for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
   a = malloc(bytes);
   if (!a) return WA_ENOMEM;
+  a->fn = fn;
   a->argc = argc;
   a->argv = (char **)(a + 1);
   p = (char *)(a->argv + argc + 1);
@@ -54,11 +61,14 @@ int wa__host_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
     free(a);
     return WA_ENOMEM;
   }
+  t->is_main = 1;
   t->host_token = token;
   t->detached = 1; /* the host learns the status through the token */
   *task = (uint32_t)(uintptr_t)wa__task_handle(t);
   return 0;
 }
+
+void wa__host_exit(int status) { exit(status); }
 
 int wa__host_tick(double now) {
   wa__run_ready(now, 0);

@@ -159,6 +159,7 @@ struct wa__task {
   unsigned joined : 1;        /* someone is (or was) joining: only one may */
   unsigned cancel_requested : 1;
   unsigned cancel_pending : 1; /* requested but not yet delivered */
+  unsigned is_main : 1;       /* runs the program's entry (entry.c) */
 
   /* the wait (internal.h, top): set from wa__wait_on to the end of the wait */
   int wake_code;
@@ -376,5 +377,8 @@ int wa__task_describe(const wa__task *t, char *buf, size_t len);
 void wa__report(const char *fmt, ...);
 /* Called when the backend detects an overflow of t's stack. */
 void wa__task_overflowed(wa__task *t, const char *which, size_t needed);
+/* What to change after t overflowed: the main task's stack comes from the
+ * build (`--stack-size`), any other task's from wa_task_opts.stack_size. */
+const char *wa__stack_advice(const wa__task *t);
 
 #endif /* WA_INTERNAL_H */

@@ -1,8 +1,10 @@
 /* wasync.h — async/await for C on WebAssembly. The only header users include.
  *
  * Model (like asyncio, libuv, Go):
- *  - A program defines wa_main(); it runs as the first task (a library need
- *    not: it exports functions with WA_EXPORT for JS to call). Tasks are C
+ *  - A program defines wa_main(), or a C main() (main(void) or
+ *    main(int, char **), C or C++) if it has no wa_main; either runs as the
+ *    first task (a library defines neither: it exports functions with
+ *    WA_EXPORT for JS to call). Tasks are C
  *    functions with their own stack; an "await point" (any call below that
  *    may block) suspends only the calling task, and the host's event loop
  *    (browser, Node, or the native poll() loop) keeps running.
@@ -71,13 +73,23 @@ const char *wa_last_error(void);
 
 /* ---- program entry and exports ------------------------------------------ */
 
-/* Defined by a program; runs as the first task (named "main"). Under Node the
- * process exits with its return value as soon as it returns (remaining tasks
- * are abandoned, as in Go). A library (a module JS only calls into with
- * cwrap) need not define it: the runtime refers to it weakly. Then
- * `node lib.mjs` prints "wasync: <file> is a library: it defines no
- * wa_main; ..." to stderr and exits 1, and app.main() rejects with code
- * 'WA_ENOTSUP'. */
+/* Defined by a program; runs as the first task (named "main", 256 KiB of
+ * stack or the program's default if larger). Under Node the process exits
+ * with its return value as soon as it returns (remaining tasks are
+ * abandoned, as in Go); returning is exit(status), as in C: atexit()
+ * handlers run and stdio is flushed, its last unterminated line too.
+ * exit(n) in any task ends the program the same way, with status n. If
+ * every task is blocked for good, the deadlock report is printed and the
+ * status is 2.
+ * A program without wa_main may define a C main() instead, main(void) or
+ * main(int argc, char **argv), in C or C++: it runs in wa_main's place,
+ * with all of the above, so code written without wasync in mind runs as
+ * it is (and may await: it is a task). Defining both is a link error, as
+ * is main(int, char **, char **) (use getenv() or environ).
+ * A library (a module JS only calls into with cwrap) defines neither: the
+ * runtime refers to both weakly. Then `node lib.mjs` prints "wasync:
+ * <file> is a library: it defines no wa_main; ..." to stderr and exits 1,
+ * and app.main() rejects with code 'WA_ENOTSUP'. */
 int wa_main(int argc, char **argv);
 
 /* Marks a C function that JavaScript calls (app.cwrap('name', ...)):
@@ -100,18 +112,21 @@ typedef int (*wa_fn)(void *arg);
 
 /* stack_size: bytes shared by the task's C stack (growing down from the top)
  * and its Asyncify save area (growing up from the bottom); 0 means the
- * program's default: WA_STACK_DEFAULT (64 KiB, Emscripten's own default
- * stack, so code that runs in main() of a plain emcc build also runs in a
- * task), or N if the program was built with `wasync build --stack-size=N`.
+ * program's default: WA_STACK_DEFAULT (64 KiB, the stack Emscripten gives
+ * a program since 3.1.27; 3.1.6 gave main() 5 MiB. wasync links every
+ * release with a 64 KiB Emscripten stack, which is what runs outside tasks,
+ * e.g. static constructors), or N if the program was built with `wasync
+ * build --stack-size=N`.
  * Wasm memory is committed lazily: a big stack costs address space (wasm32
  * has 4 GiB at most), not resident memory; programs with 100 000+ tasks
  * should still pass a small stack_size (WA_STACK_MIN and up) explicitly.
- * Other defaults: the main task (wa_main) gets 256 KiB or the program's
+ * Other defaults: the main task (wa_main or main) gets 256 KiB or the program's
  * default if that is larger; a cwrap() call from JS gets the program's
  * default unless its { stackSize } option says otherwise.
  * name is copied (truncated to 31 bytes); NULL means "task". Overflow ends
  * the task with WA_EOVERFLOW (its joiner or JS caller gets that code) and
- * stderr names it; other tasks keep running. Overflow is exact: a task that
+ * stderr names it and what to raise (the main task's: `--stack-size`);
+ * other tasks keep running. Overflow is exact: a task that
  * needs N bytes (C frames plus the save area at its deepest await) runs
  * with every stack_size >= N and fails with every smaller one:
  *  - release and debug builds: every function that moves the stack pointer

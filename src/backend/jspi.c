@@ -216,8 +216,9 @@ int wa__ctx_run(wa__task *t, int *status) {
  * region, its C stack overflowed into memory below its block, where static
  * data lives (wa__cur, stdio's state, even the format strings): nothing
  * here reads it, and the host prints the report. t sits above its block
- * and is intact. Returns NULL if the trap was something else, else three
- * words written into t's dead stack: id, name, stack size. */
+ * and is intact. Returns NULL if the trap was something else, else four
+ * words written into t's dead stack: id, name, stack size, and 1 if t is
+ * the main task (whose stack comes from `--stack-size`). */
 uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
   struct wa__ctx *c = t->ctx;
   uint32_t *out = (uint32_t *)c->lo;
@@ -225,6 +226,7 @@ uint32_t *wa__jspi_trapped(wa__task *t, uintptr_t sp) {
   out[0] = t->id;
   out[1] = (uint32_t)(uintptr_t)t->name;
   out[2] = (uint32_t)(c->hi - c->lo);
+  out[3] = t->is_main;
   return out;
 }
 

@@ -156,7 +156,9 @@ mergeInto(LibraryManager.library, {
           // The words of src/dump.c's report, which cannot run now.
           var id = HEAPU32[w];
           err('wasync: task ' + id + ' "' + UTF8ToString(HEAPU32[w + 1]) +
-            '" overflowed its C stack (' + HEAPU32[w + 2] + '-byte stack); raise wa_task_opts.stack_size\n' +
+            '" overflowed its C stack (' + HEAPU32[w + 2] + '-byte stack); ' + (HEAPU32[w + 3]
+            ? 'build with --stack-size=N (the main task gets 256 KiB or N, whichever is larger)'
+            : 'raise wa_task_opts.stack_size') + '\n' +
             'wasync: fatal: memory below task ' + id + "'s stack was overwritten; exiting");
           WA.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });
           return;

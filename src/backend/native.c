@@ -137,6 +137,9 @@ int wa__ctx_recycle(wa__task *t) {
 #endif
 }
 
+/* Natively the process's main() is the host's (src/host/native.c). */
+wa__main_fn wa__c_main(void) { return NULL; }
+
 size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->requested : 0; }
 
 size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }

@@ -101,12 +101,17 @@ struct wa__task;
  *                            number of live tasks.
  *  wa__host_timer_fired      the timer's deadline has come: runs due timers,
  *                            then, in the same call, the tasks they woke.
- *  wa__host_start_main       starts wa_main(argc, argv) as task "main" (argv
- *                            is copied); the host calls wa__host_tick() right
+ *  wa__host_start_main       starts the program's entry, wa_main(argc, argv)
+ *                            or else a C main(), as task "main" (argv is
+ *                            copied); the host calls wa__host_tick() right
  *                            after (this call requests no tick); its end is wa__host_task_done(token,
  *                            status). 0 with the task's handle in *task (what
  *                            wa__js_call_cancel takes), WA_ENOMEM, or
- *                            WA_ENOTSUP if the module is a library (no wa_main).
+ *                            WA_ENOTSUP if the module is a library (neither).
+ *  wa__host_exit             exit(status): what a program's return from its
+ *                            entry means in C (atexit handlers, stdio
+ *                            flushed); never returns (the host catches the
+ *                            exit).
  *  wa__host_report_deadlock  prints "wasync: deadlock: N tasks blocked" and
  *                            one line per task to stderr.
  *  wa__host_tasks_begin/next the task table as text (src/introspect.c).
@@ -119,6 +124,7 @@ struct wa__task;
   X(int, wa__host_tick, (double now))                                                  \
   X(void, wa__host_timer_fired, (double now))                                                \
   X(int, wa__host_start_main, (int argc, char **argv, uint32_t token, uint32_t *task))  \
+  X(void, wa__host_exit, (int status))                                                 \
   X(void, wa__host_report_deadlock, (void))                                            \
   X(char *, wa__host_tasks_begin, (void))                                              \
   X(int, wa__host_tasks_next, (void))                                                  \

@@ -19,12 +19,21 @@ test('run builds, runs and passes the exit status through', () => {
   expect(r.status).toBe(1);
 });
 
-test('a compile error is shown as emcc printed it and the exit code is non-zero', () => {
+// emcc 3.1.x prints the whole failed command after clang's message (emcc 6
+// does not): only -v shows it, with the commands wasync ran.
+test('a compile error ends with clang\'s message; -v adds the commands', () => {
   const out = path.join(os.tmpdir(), `wasync-broken-${process.pid}.mjs`);
-  const r = cli(['build', path.join(FIXTURES, 'broken.c'), '-o', out]);
-  expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/undefined_symbol_here/);
-  expect(r.stderr).toMatch(/error/);
+  const src = path.join(FIXTURES, 'broken.c');
+  for (const args of [['build', src, '-o', out], ['cc', src, '-o', out], ['cc', '-c', src, '-o', `${out}.o`]]) {
+    const r = cli(args);
+    expect({ args, status: r.status }).toEqual({ args, status: 1 });
+    expect(r.stderr).toMatch(/broken\.c:2:\d+: error: use of undeclared identifier 'undefined_symbol_here'/);
+    expect({ args, end: r.stderr.slice(-20) }).toEqual({ args, end: '\n1 error generated.\n' });
+    expect(r.stderr).not.toMatch(/failed \(returned/);
+  }
+  const v = cli(['build', '-v', src, '-o', out]);
+  expect(v.stderr).toMatch(/^emcc .* -c \S*broken\.c -o /m);
+  expect(v.stderr).toMatch(/undefined_symbol_here/);
   expect(fs.existsSync(out)).toBe(false);
 });
 

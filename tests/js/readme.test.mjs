@@ -1,8 +1,8 @@
 // The README is built: every ```c block is compiled with `wasync build` and
 // default flags, exactly as users copy it. A fragment is preceded by an
 // HTML comment `<!-- readme-build: ... -->` whose lines after the first are
-// a C file with @@BLOCK@@ where the block goes. Blocks that define wa_main
-// themselves are complete programs: they also run and must exit 0.
+// a C file with @@BLOCK@@ where the block goes. Blocks that define main or
+// wa_main themselves are complete programs: they also run and must exit 0.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ const blocks = readmeBlocks(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'
 test('the README has C blocks, complete programs among them', () => {
   expect(blocks.length).toBeGreaterThanOrEqual(3);
   expect(blocks.some((b) => /\bwa_main\s*\(/.test(b.code))).toBe(true);
+  expect(blocks.some((b) => /\bmain\s*\(/.test(b.code))).toBe(true);
 });
 
 test('a readme-build comment without @@BLOCK@@ is an error, not a silent skip', () => {
@@ -37,7 +38,7 @@ test('a readme-build comment without @@BLOCK@@ is an error, not a silent skip', 
 });
 
 for (const b of blocks) {
-  const complete = /\bwa_main\s*\(/.test(b.code);
+  const complete = /\b(?:wa_)?main\s*\(/.test(b.code);
   test(`README.md:${b.line} builds${complete ? ' and runs, exiting 0' : ''}`, () => {
     const src = path.join(tmp, `readme-${b.line}.c`);
     const out = path.join(tmp, `readme-${b.line}.mjs`);

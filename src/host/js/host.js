@@ -23,10 +23,16 @@ mergeInto(LibraryManager.library, {
   // symbol in 6.x, and either way the runtime is ready by the first call.
   // quit_ is the glue's exit path: under Node it sets process.exitCode,
   // which an imported module must never touch (Module.quit, which used to
-  // replace it, is gone since 3.1.65). exit() in C only throws here; a
-  // program's own exit status is set by WA.exit.
-  $WA__deps: ['$WAE', '$WABackend', '$WAD'],
-  $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { throw toThrow; };',
+  // replace it, is gone since 3.1.65). exit() in C only throws here, after
+  // WA.atExit; a program's own exit status is set by WA.exit.
+  // The runtime is kept alive for good (runtimeKeepalivePush): modules link
+  // with EXIT_RUNTIME=1 only so that atexit() is libc's real one (with 0,
+  // Emscripten links a dummy that forgets the handlers), while Emscripten's
+  // own shutdown (exitRuntime, and its maybeExit after callbacks) never
+  // runs: a program ends through WA.exit, a library never ends.
+  $WA__deps: ['$WAE', '$WABackend', '$WAD', '$runtimeKeepalivePush'],
+  $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { ' +
+    'if (toThrow && toThrow.name === "ExitStatus") WA.atExit(); throw toThrow; };',
   $WA: {
     tickQueued: false,
     macroQueued: false,
@@ -50,6 +56,7 @@ mergeInto(LibraryManager.library, {
 
     setup: function () {
       WA.tokens = new Map();
+      runtimeKeepalivePush(); // see $WA__deps
       if (typeof process === 'object' && process.hrtime && typeof process.hrtime.bigint === 'function') {
         var p = performance.now(), hr = process.hrtime.bigint();
         var shift = Number(hr % BigInt(1000000)) / 1e6 - (p % 1);
@@ -164,8 +171,40 @@ mergeInto(LibraryManager.library, {
       return err;
     },
 
-    flush: function () {
+    // exit() in C (Emscripten implements it in JS, and its exitRuntime
+    // never runs here: see $WA__deps): runs the atexit() handlers, once,
+    // on the stack of the caller of exit(), then flushes stdio, as libc's
+    // exit() does. Not on a trap or abort(), as natively.
+    atExitDone: false,
+    atExit: function () {
+      if (WA.atExitDone) return;
+      WA.atExitDone = true;
+      try {
+        if (typeof ___funcs_on_exit === 'function') ___funcs_on_exit();
+      } finally {
+        WA.flush(true);
+      }
+    },
+
+    // Flushes C's stdio. ending (the program ends): also the last,
+    // unterminated line of stdout and stderr, which Emscripten holds back
+    // until a newline and prints only when its runtime exits (which
+    // wasync's never does): in its printChar buffers (no file system;
+    // flush_NO_FILESYSTEM, in every release) or in its terminal devices
+    // (TTY.ttys, whose ops are flush() in 3.1.x and fsync() later).
+    flush: function (ending) {
       try { _fflush(0); } catch (e) { /* the module may be dead */ }
+      if (!ending) return;
+      try {
+        if (typeof flush_NO_FILESYSTEM === 'function') flush_NO_FILESYSTEM();
+        if (typeof TTY === 'object' && TTY.ttys) {
+          Object.keys(TTY.ttys).forEach(function (dev) {
+            var tty = TTY.ttys[dev];
+            var f = tty && tty.ops && (tty.ops.flush || tty.ops.fsync);
+            if (f && tty.output && tty.output.length) f(tty);
+          });
+        }
+      } catch (e) { /* the module may be dead */ }
     },
 
     // Stops the module for good: no call enters C again (WA.enter), host
@@ -188,7 +227,7 @@ mergeInto(LibraryManager.library, {
     exit: function (status) {
       if (WA.exiting) return;
       WA.exiting = true;
-      WA.flush();
+      WA.flush(true);
       process.exitCode = status;
       if (!WA.dead) WA.stop('the program has ended', WAE.name(WAE.EXIT));
       setTimeout(function () { process.exit(status); }, 0).unref();
@@ -209,6 +248,10 @@ mergeInto(LibraryManager.library, {
       });
       return WA.runMain(args).then(function (status) {
         finished = true;
+        // As in C, returning from main is exit(status): atexit handlers
+        // run and stdio is flushed; exit() then throws ExitStatus, which
+        // WA.fatal turns into WA.exit(status).
+        WA.enter(function () { _wa__host_exit(status); });
         WA.exit(status);
       }, function (e) {
         finished = true;
