@@ -55,6 +55,7 @@ if (want('jest')) {
         'tests/js/libc_sleep.test.mjs',
         'tests/js/stdin.test.mjs',
         'tests/js/lua.test.mjs',
+        'tests/js/pthreads.test.mjs',
       ] });
     console.log(`jest on the JSPI backend: ${jj.passed} passed, ${jj.failed} failed`);
     j = add(j, jj);
