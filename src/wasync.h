@@ -305,8 +305,8 @@ int wa_timeout_end(wa_timeout *t);
  *    Joining a detached thread is EINVAL, an unknown one ESRCH.
  *  - Outside a task (a constructor, a direct call of an export through
  *    app.module) the calls that could block return at once, as Emscripten's
- *    stubs do (pthread_create fails); the ones that never block (unlock of
- *    nothing, post, signal, broadcast, keys, attributes) work everywhere,
+ *    stubs do (pthread_create fails, a lock or unlock does nothing); the
+ *    ones that never block (sem_post, signal, broadcast, keys, attributes) work everywhere,
  *    so JS calling C can wake waiting threads with sem_post or
  *    pthread_cond_signal.
  *  - Mutexes, condition variables and the rest keep their state inside
