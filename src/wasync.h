@@ -299,7 +299,10 @@ int wa_timeout_end(wa_timeout *t);
  *  - A thread that ends through pthread_exit or a cancellation (rather than
  *    by returning from its function) cannot unwind its C stack: its task
  *    stays parked ("pthread_exit" in wa_dump) and keeps its stack until the
- *    program ends; joining it works as usual.
+ *    program ends; joining it works as usual. pthread_exit in any other
+ *    task (wa_main) waits for every thread of pthread_create to end, then
+ *    ends the program with status 0, as POSIX has it for the initial
+ *    thread.
  *  - pthread_t values are records that pthread_join or the end of a
  *    detached thread frees: as in POSIX, a value may be reused afterwards.
  *    Joining a detached thread is EINVAL, an unknown one ESRCH.

@@ -223,6 +223,11 @@ int __real_pthread_join(pthread_t th, void **ret);
 _Noreturn void __real_pthread_exit(void *ret);
 pthread_t __real_pthread_self(void);
 
+/* Threads of pthread_create not yet ended, and the tasks that wait in
+ * pthread_exit for none to be left. */
+static long live_threads;
+static wa__waitq no_threads;
+
 /* The end of a thread: its key destructors, then its joiner (or, detached,
  * its record goes). */
 static void thread_finish(rec *r, void *ret) {
@@ -240,6 +245,7 @@ static void thread_finish(rec *r, void *ret) {
   }
   r->done = 1;
   wa__waitq_wake_all(&r->joiners, WOKEN);
+  if (--live_threads == 0) wa__waitq_wake_all(&no_threads, WOKEN);
   if (r->detached) rec_free(r);
 }
 
@@ -270,6 +276,7 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *a, void *(*fn)(vo
   r->task_id = t->id;
   r->detached = a && ATTR(a)->detached;
   reg(r);
+  live_threads++;
   wa_detach(task); /* the record, not the task, is what pthread_join awaits */
   *th = (pthread_t)(void *)r;
   return 0;
@@ -290,10 +297,14 @@ static _Noreturn void thread_exit(rec *r, void *ret) {
   }
 }
 
+/* In a thread of pthread_create: its end. In any other task (wa_main):
+ * as POSIX has it for the initial thread, the program ends (exit(0), the
+ * stub's) once every thread has ended. Outside a task: the stub. */
 _Noreturn void __wrap_pthread_exit(void *ret) {
   rec *r = self(0);
-  if (!r || r == &outside || r->foreign) __real_pthread_exit(ret);
-  thread_exit(r, ret);
+  if (r && r != &outside && !r->foreign) thread_exit(r, ret);
+  while (in_task() && live_threads > 0) (void)pwait(&no_threads, "pthread_exit", NULL, NEVER, 0);
+  __real_pthread_exit(ret);
 }
 
 /* After a cancellation point returned WA_ECANCELED: a thread of

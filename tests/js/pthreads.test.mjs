@@ -63,12 +63,13 @@ const builds = { release: [], debug: ['--debug'] };
     expect(await call('mutex_types')).toEqual({ type: '1', rec: '0,0,0,0,1,0', rec_other: '1', chk: '0,1,1,0,1', chk_other: '1' });
   });
 
-  test('detached threads refuse join (EINVAL); once, self/equal, names, semaphores, cancellation', async () => {
+  test('detached threads refuse join (EINVAL); once, self/equal, names, semaphores, cancellation, pthread_exit', async () => {
     const r = await call('misc');
     expect(r).toMatchObject({ ds: '1', cd: '0', jd: '1', dt: '0', jd2: '1', once: '1', early: '0', eq: '1', sem: '3', tw: '1' });
     expect(r.name).toMatch(/^pthread_\d+\/worker$/); // named after the thread, then pthread_setname_np's
     // a thread cancelled in pthread_cond_wait runs its cleanup handler and exits with PTHREAD_CANCELED
     expect(r).toMatchObject({ cancel: '0,0,1', cleaned: '1', relock: '0' });
+    expect(r.exit).toBe('0,42'); // pthread_exit from a nested call: its joiner gets the value
   });
 
   test('a 1 MiB stack attribute lets a thread use 512 KiB of locals across a suspend', async () => {
