@@ -313,8 +313,10 @@ int wa_timeout_end(wa_timeout *t);
  *    so JS calling C can wake waiting threads with sem_post or
  *    pthread_cond_signal.
  *  - Mutexes, condition variables and the rest keep their state inside
- *    the libc's own structs; the static initializers work. C11 <threads.h>
- *    and named semaphores are not covered. */
+ *    the libc's own structs; the static initializers work. Named
+ *    semaphores and C11 <threads.h> are not covered (thrd_create starts a
+ *    task, through pthread_create, but thrd_join is the libc's stub and
+ *    fails). */
 
 /* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
 
