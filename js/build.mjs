@@ -39,7 +39,7 @@ export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
 /** The wasm host's C sources (src/host/), which every backend links (cxx.c
  * is pulled from the archive only by C++ links: see linkFlags). */
-const HOST_SOURCES = ['libc_sleep.c', 'stdio.c', 'cxx.c'];
+const HOST_SOURCES = ['libc_sleep.c', 'stdio.c', 'pthread.c', 'cxx.c'];
 
 /** Runtime sources: the core (src/*.c), the wasm host's C and the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
@@ -61,6 +61,31 @@ export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
  */
 export const LIBC_WRAPS = ['sleep', 'usleep', 'nanosleep', 'clock_nanosleep', 'emscripten_sleep', 'poll', 'select',
   '__wasi_fd_read', '__wasi_fd_write'];
+
+/**
+ * The pthread calls the link wraps (src/host/pthread.c): without -pthread
+ * Emscripten's libc has stubs for them (pthread_create fails, a mutex does
+ * nothing); wrapped, a thread is a task and every blocking call an await
+ * of that task only. Outside a task the blocking ones stay the stubs.
+ */
+export const PTHREAD_WRAPS = [
+  'pthread_create', 'pthread_join', 'pthread_detach', 'pthread_exit', 'pthread_self', 'pthread_equal',
+  'pthread_cancel', 'pthread_testcancel', 'pthread_setcancelstate', 'pthread_setcanceltype',
+  '_pthread_cleanup_push', '_pthread_cleanup_pop', 'pthread_setname_np', 'pthread_getname_np',
+  'pthread_attr_init', 'pthread_attr_destroy', 'pthread_attr_setstacksize', 'pthread_attr_getstacksize',
+  'pthread_attr_setdetachstate', 'pthread_attr_getdetachstate',
+  'pthread_once', 'pthread_key_create', 'pthread_key_delete', 'pthread_getspecific', 'pthread_setspecific',
+  'pthread_mutexattr_init', 'pthread_mutexattr_destroy', 'pthread_mutexattr_settype', 'pthread_mutexattr_gettype',
+  'pthread_mutex_init', 'pthread_mutex_destroy', 'pthread_mutex_lock', 'pthread_mutex_trylock',
+  'pthread_mutex_timedlock', 'pthread_mutex_unlock',
+  'pthread_condattr_init', 'pthread_condattr_destroy', 'pthread_condattr_setclock', 'pthread_condattr_getclock',
+  'pthread_cond_init', 'pthread_cond_destroy', 'pthread_cond_wait', 'pthread_cond_timedwait',
+  'pthread_cond_signal', 'pthread_cond_broadcast',
+  'pthread_rwlock_init', 'pthread_rwlock_destroy', 'pthread_rwlock_rdlock', 'pthread_rwlock_wrlock',
+  'pthread_rwlock_tryrdlock', 'pthread_rwlock_trywrlock', 'pthread_rwlock_timedrdlock',
+  'pthread_rwlock_timedwrlock', 'pthread_rwlock_unlock',
+  'pthread_barrier_init', 'pthread_barrier_destroy', 'pthread_barrier_wait',
+  'sem_init', 'sem_destroy', 'sem_getvalue', 'sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait'];
 
 /**
  * Emscripten's functions that suspend the whole module (Asyncify's own
@@ -201,7 +226,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', check, ...m.releaseLink]),
     ...m.link, ...importsSetting,
-    `-Wl,${[...LIBC_WRAPS, ...(cxx ? ['__cxa_throw'] : [])].map((f) => `--wrap=${f}`).join(',')}`,
+    `-Wl,${[...LIBC_WRAPS, ...PTHREAD_WRAPS, ...(cxx ? ['__cxa_throw'] : [])].map((f) => `--wrap=${f}`).join(',')}`,
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',

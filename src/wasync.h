@@ -278,6 +278,61 @@ int wa_timeout_end(wa_timeout *t);
  * the blocking emscripten_idb_*, emscripten_fiber_swap, SDL_Delay, …) are
  * refused at link time, with the wasync way to do the same. */
 
+/* ---- POSIX threads ------------------------------------------------------
+ * A program that uses pthreads builds unchanged (no -pthread): wasync's
+ * link wraps the pthread calls (src/host/pthread.c), and a thread is a
+ * task, named "pthread <task id>" until pthread_setname_np renames it.
+ * Inside a task every blocking call suspends only the calling thread, the
+ * other tasks and the JS event loop run: pthread_join, pthread_mutex_lock
+ * and _timedlock (normal, recursive and errorcheck types: EDEADLK, EPERM),
+ * pthread_cond_wait and _timedwait (CLOCK_REALTIME, or pthread_condattr_
+ * setclock's CLOCK_MONOTONIC), pthread_rwlock_* (a waiting writer holds off
+ * new readers), pthread_barrier_wait, sem_wait and sem_timedwait (unnamed
+ * semaphores), pthread_once (others wait while the first runs init), and
+ * the libc sleeps. Waiters are served first come, first served. Also:
+ * pthread_self/_equal, pthread_detach, pthread_exit, pthread_key_* (the
+ * destructors run when a thread of pthread_create ends), pthread_cleanup_
+ * push/pop, pthread_attr_setstacksize (the task's stack_size, bounded by
+ * [WA_STACK_MIN, WA_STACK_MAX]; default: the program's) and _setdetachstate.
+ *  - The one semantic difference, as in GNU Pth: scheduling is cooperative,
+ *    so a thread that never blocks (a busy loop, a spin on a flag) never
+ *    lets the other threads run.
+ *  - Cancellation: pthread_cancel(t) is wa_cancel of t's task, and so is a
+ *    cancel from JS or a wa_group. The cancellation points among these
+ *    calls (pthread_join, pthread_cond_wait/_timedwait, sem_wait/_timedwait,
+ *    pthread_testcancel) act on it in a thread made by pthread_create with
+ *    cancellation enabled: its cleanup handlers run (the mutex of a cond
+ *    wait held again), then its key destructors, and it ends with
+ *    PTHREAD_CANCELED; in any other task (wa_main, a wa_spawn task) they
+ *    return ECANCELED (sem_*: -1, errno ECANCELED). An expired wa_timeout
+ *    scope ends them with ETIMEDOUT. The mutex, rwlock, barrier and once
+ *    waits are not cancellation points: they go on waiting and leave the
+ *    cancellation (or timeout) pending for the next await point.
+ *    pthread_setcancelstate(DISABLE) holds a cancellation back until it is
+ *    enabled again; only the deferred cancellation type exists. The libc
+ *    sleeps stay as above: EINTR, the cancellation left pending.
+ *  - A thread that ends through pthread_exit or a cancellation (rather than
+ *    by returning from its function) cannot unwind its C stack: its task
+ *    stays parked ("pthread_exit" in wa_dump) and keeps its stack until the
+ *    program ends; joining it works as usual. pthread_exit in any other
+ *    task (wa_main) waits for every thread of pthread_create to end, then
+ *    ends the program with status 0, as POSIX has it for the initial
+ *    thread.
+ *  - pthread_t values are records that pthread_join or the end of a
+ *    detached thread frees: as in POSIX, a value may be reused afterwards.
+ *    Joining a detached thread is EINVAL, an unknown one ESRCH.
+ *  - Outside a task (a constructor, a direct call of an export through
+ *    app.module) the calls that could block return at once, as Emscripten's
+ *    stubs do (pthread_create fails, a lock or unlock does nothing); the
+ *    ones that never block (sem_post, signal, broadcast, keys, attributes) work everywhere,
+ *    so JS calling C can wake waiting threads with sem_post or
+ *    pthread_cond_signal.
+ *  - Mutexes, condition variables and the rest keep their state inside
+ *    the libc's own structs; the static initializers work. Named
+ *    semaphores and C11 <threads.h> are not covered (thrd_create starts a
+ *    task, through pthread_create, but thrd_join is the libc's stub and
+ *    fails). */
+
 /* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
 
 typedef struct wa_group wa_group;

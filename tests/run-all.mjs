@@ -57,6 +57,7 @@ if (want('jest')) {
         'tests/js/lua.test.mjs',
         'tests/js/debugtools.test.mjs',
         'tests/js/cmain.test.mjs',
+        'tests/js/pthreads.test.mjs',
       ] });
     console.log(`jest on the JSPI backend: ${jj.passed} passed, ${jj.failed} failed`);
     j = add(j, jj);
