@@ -139,6 +139,15 @@ mergeInto(LibraryManager.library, {
         hint = 'a trap: __builtin_trap(), a call through a bad function pointer, or undefined behaviour the compiler turned into one';
       } else if (/memory access out of bounds/.test(msg)) hint = 'a bad pointer';
       else if (/integer (overflow|divide by zero)|divide by zero/i.test(msg)) hint = 'an integer division by zero or overflow';
+      else if (/suspend JS frames/i.test(msg)) {
+        // JSPI (src/backend/jspi.js names the task): an await below a JS
+        // frame, which in a wasync build is one of Emscripten's invoke_*
+        // trampolines (js/eh.mjs).
+        hint = 'the task awaited below a JS invoke_* trampoline, which Emscripten puts around calls under a ' +
+          'setjmp or inside a C++ try when it lowers them through JS (objects compiled with -fexceptions, or ' +
+          'with setjmp and without LTO, for another backend); JSPI cannot suspend through it. Compile those ' +
+          'objects with --backend=jspi (release objects are lowered at the link), or build with --backend=asyncify';
+      }
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
       return out + '; build with --debug for per-function stack checks and names in the stack, ' +
