@@ -51,7 +51,7 @@ if (want('jest')) {
   if (HAS_JSPI) {
     const jj = runJest({ name: 'jest-jspi', env: { WASYNC_TEST_BACKEND: 'jspi' },
       files: ['tests/js/bridge.test.mjs', 'tests/js/fetch.test.mjs', 'tests/js/faults.test.mjs', 'tests/js/jspi.test.mjs',
-        'tests/js/crossings.test.mjs'] });
+        'tests/js/crossings.test.mjs', 'tests/js/sjlj-eh.test.mjs'] });
     console.log(`jest on the JSPI backend: ${jj.passed} passed, ${jj.failed} failed`);
     j = add(j, jj);
   } else {

@@ -141,12 +141,12 @@ mergeInto(LibraryManager.library, {
       else if (/integer (overflow|divide by zero)|divide by zero/i.test(msg)) hint = 'an integer division by zero or overflow';
       else if (/suspend JS frames/i.test(msg)) {
         // JSPI (src/backend/jspi.js names the task): an await below a JS
-        // frame, which in a wasync build is one of Emscripten's invoke_*
-        // trampolines (js/eh.mjs).
-        hint = 'the task awaited below a JS invoke_* trampoline, which Emscripten puts around calls under a ' +
-          'setjmp or inside a C++ try when it lowers them through JS (objects compiled with -fexceptions, or ' +
-          'with setjmp and without LTO, for another backend); JSPI cannot suspend through it. Compile those ' +
-          'objects with --backend=jspi (release objects are lowered at the link), or build with --backend=asyncify';
+        // frame. Emscripten's invoke_* trampolines (setjmp, C++ exceptions)
+        // are made Suspending by wrap.mjs; any other JS that calls C is not.
+        hint = 'the task awaited below a JS frame, which JSPI cannot suspend: JS code that called C (an EM_JS or ' +
+          'JS library function calling a C function pointer, or an invoke_* trampoline of setjmp or C++ exceptions ' +
+          'that was not made Suspending) ran the await; await only in C that C called, ' +
+          'or build with --backend=asyncify';
       }
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
