@@ -404,12 +404,13 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
   }
   const linkCxx = cxx || inputs.some((i) => i.kind === 'c++');
   const allFlags = flags.flatMap((f) => f.words);
+  let eh;
   try {
     checkEhFlags(allFlags, backend);
+    eh = ehMode(backend, allFlags, inputs.filter((i) => i.kind === 'obj').map((i) => i.file), { cxx: linkCxx, debug });
   } catch (e) {
     throw new BuildError(e.message);
   }
-  const eh = ehMode(backend, allFlags, inputs.filter((i) => i.kind === 'obj').map((i) => i.file), { cxx: linkCxx });
   const lib = await buildLib({ debug, backend, log, progress });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');

@@ -146,15 +146,15 @@ async function driver(argv, { cxx }) {
   // An object's setjmp and exceptions are lowered for --backend when given;
   // without it, release objects leave that to the link (eh.mjs).
   const backend = o.backendGiven ? o.backend : null;
+  const cxxInput = cxx || words.some((w, i) => inputKind(w) === 'c++' && words[i - 1] !== '-o');
+  let eh = null;
   try {
     checkEhFlags(words, backend);
+    if (backend) eh = ehMode(backend, words, [], { cxx: cxxInput, debug: o.debug });
   } catch (e) {
     throw new BuildError(e.message);
   }
-  const cxxInput = cxx || words.some((w, i) => inputKind(w) === 'c++' && words[i - 1] !== '-o');
-  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], {
-    debug: o.debug, eh: backend ? ehMode(backend, words, [], { cxx: cxxInput }) : null, cxx: cxxInput,
-  }) : words;
+  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug, eh, cxx: cxxInput }) : words;
   if (link && cxx) args = args.filter((w) => w !== '-flto');
   try {
     await run(tool, args, { stdin: 'inherit' });

@@ -44,37 +44,58 @@ function joined(words) {
 const find = (words, patterns) => joined(words).find((w) => patterns.some((re) => re.test(w)));
 
 /**
- * True if an object or archive holds code whose setjmp or exceptions were
- * lowered through JS already (compiled without LTO and without
- * --backend=jspi, or elsewhere: it imports Emscripten's trampolines), or
- * C++ compiled with -fexceptions (landing pads with the JS personality,
- * even as bitcode). C bitcode is lowered at the link and never matches.
+ * What an object or archive holds that was lowered for JS trampolines
+ * already: 'c++' for C++ compiled with -fexceptions without --backend=jspi
+ * (landing pads with the JS personality, even as bitcode), 'setjmp' for
+ * setjmp lowered through JS (compiled with --debug or -fno-lto without
+ * --backend=jspi: it imports Emscripten's trampolines), else null. C bitcode
+ * is lowered at the link and never matches.
  */
-export function jsLoweredObject(file) {
+export function jsLowered(file) {
   let text;
   try {
     text = fs.readFileSync(file, 'latin1');
   } catch (e) {
-    return false;
+    return null;
   }
-  return /emscripten_longjmp|__cxa_find_matching_catch|__gxx_personality_v0|(?:^|[^\w$])invoke_[vijfdep]+(?![\w$])/.test(text);
+  if (/__gxx_personality_v0|__cxa_find_matching_catch/.test(text)) return 'c++';
+  if (/emscripten_longjmp|(?:^|[^\w$])invoke_[vijfdep]+(?![\w$])/.test(text)) return 'setjmp';
+  return null;
 }
 
+const CXX_EH = (w) => w === '-fexceptions' || w === '-fwasm-exceptions';
+
 /**
- * How a link lowers setjmp and exceptions: 'emscripten' (JS trampolines)
- * for Asyncify; 'wasm' for JSPI, unless the user asks for the JS
- * trampolines, an object already uses them (one lowering per module) or a
- * C++ program (`cxx`) is built without -fexceptions:
- * then 'emscripten' there too, each trampoline a Suspending call
- * (src/backend/jspi.js, WAJ.invoke), correct but a promise round trip per
- * call.
+ * How a build lowers setjmp and exceptions, or throws an Error with one
+ * sentence. Asyncify: 'emscripten' (JS trampolines). JSPI: 'wasm', except
+ * that setjmp goes through JS trampolines (each a Suspending import that
+ * runs its callee on a nested stack: src/backend/jspi.js, WAJ.invoke;
+ * correct, but a promise round trip per call) when an object was lowered
+ * that way already (one lowering per module), when the user asks for it
+ * (-sSUPPORT_LONGJMP=emscripten), in --debug builds without C++ exceptions
+ * (Binaryen 131 aborts on DWARF of wasm-lowered setjmp) and for C++
+ * built without -fexceptions (the wasm lowering of setjmp would take away
+ * Emscripten's default, a throw that ends the program). C++ exceptions
+ * through JS trampolines cannot work on JSPI (Emscripten's JS
+ * exception runtime calls C from JS frames): refused.
  */
-export function ehMode(backend, words = [], objects = [], { cxx = false } = {}) {
+export function ehMode(backend, words = [], objects = [], { cxx = false, debug = false } = {}) {
   if (backend !== 'jspi') return 'emscripten';
-  if (find(words, JS_ONLY) || objects.some(jsLoweredObject)) return 'emscripten';
-  // C++ without -fexceptions keeps Emscripten's default (throw, no catch),
-  // which the wasm setjmp lowering would turn off.
-  if (cxx && !words.some((w) => w === '-fexceptions' || w === '-fwasm-exceptions')) return 'emscripten';
+  const refuse = (what) => new Error(`wasync: ${what} lowers C++ exceptions to JS invoke_* trampolines, which ` +
+    '--backend=jspi cannot suspend through; compile the C++ with --backend=jspi -fexceptions (wasync lowers it with ' +
+    'wasm exception handling there) or build with --backend=asyncify.');
+  const flag = find(words, JS_ONLY);
+  if (flag && !/SUPPORT_LONGJMP/.test(flag)) throw refuse(flag);
+  const lowered = objects.map((f) => [f, jsLowered(f)]);
+  const cxxObject = lowered.find(([, k]) => k === 'c++');
+  if (cxxObject) throw refuse(cxxObject[0]);
+  const wantsCxxEh = words.some(CXX_EH);
+  const jsSjlj = flag || lowered.some(([, k]) => k === 'setjmp');
+  if (jsSjlj && wantsCxxEh) {
+    throw new Error(`wasync: ${flag || lowered.find(([, k]) => k === 'setjmp')[0]} has setjmp lowered to JS ` +
+      'trampolines, which cannot be linked with C++ exceptions for --backend=jspi; compile it with --backend=jspi.');
+  }
+  if (jsSjlj || (cxx && !wantsCxxEh) || (debug && !wantsCxxEh)) return 'emscripten';
   return 'wasm';
 }
 

@@ -1,7 +1,7 @@
 // setjmp/longjmp and C++ exceptions across awaits, from the same sources and
 // flags on each backend (WASYNC_TEST_BACKEND; js/eh.mjs picks the lowering):
 // release (LTO bitcode, lowered at the link) and --debug builds, and on JSPI
-// objects whose lowering went through JS already (Suspending invoke_*).
+// setjmp lowered through JS (Suspending invoke_*: debug builds, objects).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,17 +40,21 @@ test('a flag the backend cannot lower is refused at build time with one sentence
 
 // JSPI only (this file runs on both backends: tests/run-all.mjs's jest-jspi list).
 if (BACKEND === 'jspi') describe('JSPI', () => {
-  test('objects lowered through JS already (debug C, C++ -fexceptions, compiled for no backend) link and await through Suspending invoke_*', () => {
+  test('C objects with setjmp lowered through JS (debug, compiled for no backend) link and await through Suspending invoke_*', () => {
     const c = path.join(tmp, 'sjlj.o');
-    const cxx = path.join(tmp, 'cxx_eh.o');
     expect(cli(['cc', '--debug', '-c', path.join(FIXTURES, 'sjlj.c'), '-o', c]).status).toBe(0);
-    expect(cli(['c++', '-fexceptions', '-c', path.join(FIXTURES, 'cxx_eh.cpp'), '-o', cxx]).status).toBe(0);
-    const r1 = cli(['build', '--debug', '--backend=jspi', c, '-o', path.join(tmp, 'sjlj.mjs')]);
-    expect(r1.stderr).not.toMatch(/error/);
+    const r = cli(['build', '--debug', '--backend=jspi', c, '-o', path.join(tmp, 'sjlj.mjs')]);
+    expect(r.stderr).not.toMatch(/error/);
     expectRun(path.join(tmp, 'sjlj.mjs'), SJLJ_OUT);
-    const r2 = cli(['c++', '--backend=jspi', '-fexceptions', cxx, '-o', path.join(tmp, 'cxx_eh.mjs')]);
-    expect(r2.stderr).not.toMatch(/error/);
-    expectRun(path.join(tmp, 'cxx_eh.mjs'), EH_OUT);
+  }, 300000);
+
+  test('C++ objects compiled with -fexceptions for no backend are refused with one sentence', () => {
+    const cxx = path.join(tmp, 'cxx_eh.o');
+    expect(cli(['c++', '-fexceptions', '-c', path.join(FIXTURES, 'cxx_eh.cpp'), '-o', cxx]).status).toBe(0);
+    const r = cli(['c++', '--backend=jspi', '-fexceptions', cxx, '-o', path.join(tmp, 'cxx_eh.mjs')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cxx_eh\.o lowers C\+\+ exceptions to JS invoke_\* trampolines, which --backend=jspi cannot suspend through; compile the C\+\+ with --backend=jspi -fexceptions/);
   }, 300000);
 
   test('an await below another JS frame is fatal with the task and the cause named', () => {
