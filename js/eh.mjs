@@ -17,12 +17,14 @@
 //    enable the exception-handling target feature (-mexception-handling; no
 //    instruction uses it unless the link picks the wasm lowering), and a
 //    JSPI link picks SUPPORT_LONGJMP=wasm. Debug and -fno-lto objects are
-//    code already: compiled with --backend=jspi (wasync build always knows
-//    the backend) they are lowered the wasm way, otherwise through JS.
+//    code already: -fno-lto ones compiled with --backend=jspi (wasync build
+//    always knows the backend) are lowered the wasm way; the others, and
+//    debug builds of C, through JS, whose invoke_* imports a JSPI module
+//    makes Suspending (src/backend/jspi.js, WAJ.invoke): slow but correct.
 //  - C++ exceptions differ in the frontend already (landing pads or
 //    funclets): with --backend=jspi a user's -fexceptions becomes
 //    -fwasm-exceptions, in the compile and the link. C++ objects compiled
-//    with -fexceptions for another backend cannot be linked for JSPI.
+//    with -fexceptions for another backend are refused for JSPI (ehMode).
 // Code that never calls setjmp nor throws is the same either way.
 
 import fs from 'node:fs';
