@@ -40,6 +40,15 @@ test('a flag the backend cannot lower is refused at build time with one sentence
 
 // JSPI only (this file runs on both backends: tests/run-all.mjs's jest-jspi list).
 if (BACKEND === 'jspi') describe('JSPI', () => {
+  test('release C objects compiled for no backend (as make builds Lua) get the wasm lowering at the link: no invoke_* imports', () => {
+    const c = path.join(tmp, 'sjlj-release.o');
+    expect(cli(['cc', '-c', path.join(FIXTURES, 'sjlj.c'), '-o', c]).status).toBe(0);
+    const out = path.join(tmp, 'sjlj-release.mjs');
+    expect(cli(['build', '--backend=jspi', c, '-o', out]).status).toBe(0);
+    expectRun(out, SJLJ_OUT);
+    expect(fs.readFileSync(out, 'utf8')).not.toMatch(/function invoke_/);
+  }, 300000);
+
   test('C objects with setjmp lowered through JS (debug, compiled for no backend) link and await through Suspending invoke_*', () => {
     const c = path.join(tmp, 'sjlj.o');
     expect(cli(['cc', '--debug', '-c', path.join(FIXTURES, 'sjlj.c'), '-o', c]).status).toBe(0);
