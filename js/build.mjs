@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
 import { asyncImports, backends, defaultBackend, errorLibraryFile, exportedFunctions } from './crossings.mjs';
+import { checkEhFlags, ehCompileFlags, ehLinkFlags, ehMode } from './eh.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
 import { binaryenWithoutAsyncifyAsserts, emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
@@ -167,9 +168,15 @@ export function userCompileFlags({ debug = false } = {}) {
  */
 const SETJMP_NAMES = ['-D_setjmp=setjmp', '-D_longjmp=longjmp'];
 
-/** The compile command's flags for user code: defaults, the user's flags, wasync.h's folder. */
-export function userCompileCommand(flags, { debug = false } = {}) {
-  return [...userCompileFlags({ debug }), ...flags, '-I', SRC];
+/**
+ * The compile command's flags for user code: defaults, the user's flags,
+ * wasync.h's folder. `eh`: how setjmp and exceptions are lowered (eh.mjs's
+ * ehMode), null when the backend is unknown (`wasync cc -c` without
+ * --backend). `cxx`: the source is C++.
+ */
+export function userCompileCommand(flags, { debug = false, eh = null, cxx = false } = {}) {
+  const e = ehCompileFlags(flags, { debug, mode: eh, cxx });
+  return [...userCompileFlags({ debug }), ...e.ours, ...e.user, '-I', SRC];
 }
 
 /**
@@ -455,9 +462,12 @@ function settingList(value) {
  * user's -s setting wins), except that the user's -O stays off the link
  * (Asyncify's output needs wasync's optimized link; the user's level
  * governs compiling user code) and list settings are merged into wasync's.
+ * `eh`: the lowering of setjmp and exceptions (eh.mjs).
  */
-function linkCommandFlags(ours, userLink) {
-  const merged = ours.slice();
+function linkCommandFlags(ours, userWords, { eh }) {
+  const lowered = ehLinkFlags(userWords, { mode: eh });
+  const userLink = lowered.user;
+  const merged = [...ours, ...lowered.ours];
   const user = [];
   for (let i = 0; i < userLink.length; i++) {
     let w = userLink[i];
@@ -642,6 +652,14 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     if (!fs.existsSync(file)) throw new BuildError(`wasync: ${file}: no such file`);
   }
   const linkCxx = cxx || inputs.some((i) => i.kind === 'c++');
+  const allFlags = flags.flatMap((f) => f.words);
+  let eh;
+  try {
+    checkEhFlags(allFlags, backend);
+    eh = ehMode(backend, allFlags, inputs.filter((i) => i.kind === 'obj').map((i) => i.file), { cxx: linkCxx, debug });
+  } catch (e) {
+    throw new BuildError(e.message);
+  }
   const lib = await buildLib({ debug, backend, log, progress });
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
@@ -659,13 +677,13 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       }
       const obj = path.join(tmp, `${n}-${path.basename(file)}.o`);
       const depFile = deps ? ['-MD', '-MF', `${obj}.d`] : [];
-      await run(kind === 'c++' ? 'em++' : 'emcc', [...userCompileCommand(compile, { debug }), ...depFile, '-c', file, '-o', obj], { log });
+      await run(kind === 'c++' ? 'em++' : 'emcc', [...userCompileCommand(compile, { debug, eh, cxx: kind === 'c++' }), ...depFile, '-c', file, '-o', obj], { log });
       // (The generated stack-size file lives in tmp: its value is in the cache key.)
       if (deps) deps.push(...parseDepFile(fs.readFileSync(`${obj}.d`, 'utf8')).map((f) => path.resolve(f)).filter((f) => !f.startsWith(tmp)));
       return obj;
     })));
     const core = path.join(tmp, `${base}.cjs`);
-    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'));
+    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'), { eh });
     const entries = new EntryCheck(new Map(objects.map((o, n) => [o, all[n].file])));
     await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, ...entries.flags, '-o', core],
       { log, env: linkEnv(link, backend), onStdout: (line) => entries.line(line), filter: (line) => entries.stderr(line) }));
@@ -696,7 +714,7 @@ export async function cachedBuild({ sources, debug = false, cflags = [], stackSi
     debug, backend, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
     lib: libDigest({ debug, backend }), link: linkFlags({ debug, stackCheck, backend }),
   }), ...[...jsLibraries({ backend }), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
-    path.join(ROOT, 'js', 'flags.mjs'), path.join(ROOT, 'js', 'crossings.mjs')].map((f) => fs.readFileSync(f)));
+    path.join(ROOT, 'js', 'flags.mjs'), path.join(ROOT, 'js', 'crossings.mjs'), path.join(ROOT, 'js', 'eh.mjs')].map((f) => fs.readFileSync(f)));
   const entry = path.join(cacheDir('run'), key.slice(0, 32));
   const out = path.join(entry, 'app.mjs');
   const manifest = path.join(entry, 'inputs.json');

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkEhFlags, ehMode } from './eh.mjs';
 import { BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
@@ -51,7 +52,7 @@ Chromium 137+) instead of Asyncify (the default, every engine).`;
 const OWN_FLAGS = [
   { flag: '--debug', driver: true, set: (o) => { o.debug = true; } },
   {
-    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBackend(v); },
+    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBackend(v); o.backendGiven = true; },
   },
   { flag: '--stack-size', value: true, driver: true, set: (o, v) => { o.stackSize = parseStackSize(v); } },
   { flag: '--no-stack-check', driver: true, set: (o) => { o.stackCheck = false; } },
@@ -162,7 +163,18 @@ async function driver(argv, { cxx }) {
   // libc++ fails to link on sid's emcc 6); a plain C++ link leaves -flto to
   // the compile only, for the same reason (linkFlags).
   const plainLink = link ? (cxx ? [] : ['-sDEFAULT_TO_CXX=0']) : [];
-  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug }) : words;
+  // An object's setjmp and exceptions are lowered for --backend when given;
+  // without it, release objects leave that to the link (eh.mjs).
+  const backend = o.backendGiven ? o.backend : null;
+  const cxxInput = cxx || words.some((w, i) => inputKind(w) === 'c++' && words[i - 1] !== '-o');
+  let eh = null;
+  try {
+    checkEhFlags(words, backend);
+    if (backend) eh = ehMode(backend, words, [], { cxx: cxxInput, debug: o.debug });
+  } catch (e) {
+    throw new BuildError(e.message);
+  }
+  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug, eh, cxx: cxxInput }) : words;
   if (link && cxx) args = args.filter((w) => w !== '-flto');
   try {
     // The driver's -v is emcc's own: it prints the commands, and then the failed one too.

@@ -76,12 +76,19 @@ async function nodeRequire() {
 // Asyncify runtime; the runtime puts __set_stack_limits in the table and
 // must not get a wrapper) and it avoids 3.1.6's fetch() of a file path
 // under Node.
-function suspendingImports(imports) {
+// Emscripten's invoke_* trampolines (setjmp and C++ exceptions lowered
+// through JS) call back into wasm: they become Suspending calls of
+// src/backend/jspi.js's WAJ.invoke, which runs the callee on a stack of its
+// own, so that a task may await below them.
+function suspendingImports(imports, opts) {
   const out = {};
+  const invoke = (sig) => function () { return opts.wasyncJspi.invoke.apply(null, [sig, ...arguments]); };
   for (const [mod, fns] of Object.entries(imports)) {
     out[mod] = Object.assign({}, fns);
     for (const [k, f] of Object.entries(fns)) {
-      if (typeof f === 'function' && SUSPENDING.test(f.name)) out[mod][k] = new WebAssembly.Suspending(f);
+      if (typeof f !== 'function') continue;
+      if (SUSPENDING.test(f.name)) out[mod][k] = new WebAssembly.Suspending(f);
+      else if (/^invoke_[a-z]+$/.test(f.name)) out[mod][k] = new WebAssembly.Suspending(invoke(f.name.slice(7)));
     }
   }
   return out;
@@ -89,7 +96,7 @@ function suspendingImports(imports) {
 
 function instantiateWith(opts, source) {
   opts.instantiateWasm = (imports, receiveInstance) => {
-    if (JSPI) imports = suspendingImports(imports);
+    if (JSPI) imports = suspendingImports(imports, opts);
     // Streaming needs the server to send application/wasm; a server that
     // does not (a TypeError) still gets the module, compiled from bytes.
     // Emscripten 3.1.x ASan builds name C frames from the module's bytes

@@ -58,6 +58,7 @@ if (want('jest')) {
         'tests/js/debugtools.test.mjs',
         'tests/js/cmain.test.mjs',
         'tests/js/pthreads.test.mjs',
+        'tests/js/sjlj-eh.test.mjs',
       ] });
     console.log(`jest on the JSPI backend: ${jj.passed} passed, ${jj.failed} failed`);
     j = add(j, jj);

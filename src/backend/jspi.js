@@ -16,7 +16,8 @@
  * A task that throws rejects its promise; the error is rethrown into the
  * scheduler's wait, so it reaches WA.enter's recovery as with Asyncify.
  * wrap.mjs wraps the Suspending imports (host/host.h's
- * WA_JSPI_SUSPENDING_IMPORTS and WA_HOST_ASYNC_IMPORTS) and checks, at
+ * WA_JSPI_SUSPENDING_IMPORTS and WA_HOST_ASYNC_IMPORTS, and Emscripten's
+ * invoke_* trampolines through WAJ.invoke) and checks, at
  * load, that the engine has JSPI. $WABackend is the interface the host
  * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
@@ -80,6 +81,36 @@ mergeInto(LibraryManager.library, {
 
     nextResume: function (rec) {
       return new Promise(function (resolve) { rec.resume = resolve; });
+    },
+
+    // Emscripten's invoke_* trampolines, when setjmp or C++ exceptions are
+    // lowered through JS (objects compiled for no backend, js/eh.mjs): JSPI
+    // cannot suspend through a JS frame, so wrap.mjs makes each one
+    // Suspending and this calls the table function on a stack of its own,
+    // nested in the task, as callExport does; an await inside it suspends
+    // that stack and the task's. Emscripten's own trampoline, but awaiting:
+    // a longjmp or C++ throw out of the call (an EmscriptenEH object since
+    // 3.1.8x, a number before) sets the threw flag the caller tests. Every
+    // call costs a promise round trip (README "setjmp and exceptions").
+    // sig: the trampoline's signature ('vii' for invoke_vii). Releases
+    // without BigInt integration (3.1.x) call a signature with i64 in it
+    // through the module's legalized dynCall_<sig> export, index first.
+    promisingFns: null,
+    invoke: function (sig, index) {
+      var dyn = Module['dynCall_' + sig], fn, p;
+      var args = Array.prototype.slice.call(arguments, dyn ? 1 : 2);
+      fn = dyn ? WAJ.raw('dynCall_' + sig, dyn) : wasmTable.get(index);
+      if (!WAJ.promisingFns) WAJ.promisingFns = new WeakMap();
+      p = WAJ.promisingFns.get(fn);
+      if (!p) WAJ.promisingFns.set(fn, p = WebAssembly.promising(fn));
+      var sp = stackSave();
+      return p.apply(null, args).then(null, function (e) {
+        stackRestore(sp);
+        // eslint-disable-next-line no-undef
+        var eh = typeof EmscriptenEH !== 'undefined' ? e instanceof EmscriptenEH : e === e + 0;
+        if (!eh) throw e;
+        _setThrew(1, 0); // linked by the trampolines themselves
+      });
     },
 
     // A cwrap call in a JSPI build: the export runs on a stack of its own
@@ -165,6 +196,9 @@ mergeInto(LibraryManager.library, {
         }
         stackRestore(sp);
       }
+      // The await that could not suspend had left no task running: the
+      // fault report names t (the module cannot go on anyway).
+      if (/suspend JS frames/i.test(String(e && e.message))) _wa__jspi_resumed(t);
       var f = rec.schedErr;
       rec.sched = rec.schedErr = null;
       if (f) f(e);

@@ -153,6 +153,15 @@ mergeInto(LibraryManager.library, {
         hint = 'a trap: __builtin_trap(), a call through a bad function pointer, or undefined behaviour the compiler turned into one';
       } else if (/memory access out of bounds/.test(msg)) hint = 'a bad pointer';
       else if (/integer (overflow|divide by zero)|divide by zero/i.test(msg)) hint = 'an integer division by zero or overflow';
+      else if (/suspend JS frames/i.test(msg)) {
+        // JSPI (src/backend/jspi.js names the task): an await below a JS
+        // frame. Emscripten's invoke_* trampolines (setjmp, C++ exceptions)
+        // are made Suspending by wrap.mjs; any other JS that calls C is not.
+        hint = 'the task awaited below a JS frame, which JSPI cannot suspend: JS code that called C (an EM_JS or ' +
+          'JS library function calling a C function pointer, or an invoke_* trampoline of setjmp or C++ exceptions ' +
+          'that was not made Suspending) ran the await; await only in C that C called, ' +
+          'or build with --backend=asyncify';
+      }
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
       if (WAD.cStack(e)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
