@@ -213,7 +213,7 @@ void wa__set_last_error(wa__task *t, const char *msg, size_t len);
 int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
-/* Capacity of the handle table (slots ever allocated), for soak tests. */
+/* Capacity of the handle table (entries), for soak tests. */
 uint32_t wa__task_slots(void);
 /* Empties the cache of finished tasks (task.c); the scheduler calls it
  * when a tick ends with no task ready. */

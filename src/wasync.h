@@ -21,7 +21,8 @@
  *    code (wa_strerror(), wa_err_name()). Times are milliseconds, int64_t.
  *  - Task handles (wa_task *) are generation-checked: a handle that was
  *    already joined or freed is detected and reported as WA_EINVAL, never
- *    dereferenced.
+ *    dereferenced, and never names a later task: a handle value is issued
+ *    again only after about 4 billion (2^32 - 2^22) further spawns.
  */
 #ifndef WASYNC_H
 #define WASYNC_H
