@@ -270,3 +270,27 @@ describe('item 20: an uncaught wasync error prints a short report', () => {
     });
   }
 });
+
+describe('issue 21 #2: main() arguments live on the heap', () => {
+  test('a 6 MB argument reaches wa_main whole; a full heap rejects with WA_ENOMEM; no token leaks', async () => {
+    const { app, errs } = await fresh();
+    const m = app.module;
+    let p;
+    expect(() => { p = app.main(['x'.repeat(6 << 20), 'é'.repeat(50000)]); }).not.toThrow();
+    expect(await p).toBe((6 << 20) + 100000); // strlen counts UTF-8 bytes
+    expect(m.wasync.tokens.size).toBe(0);
+    const before = m._heap_used();
+    m._hog();
+    try {
+      let q;
+      expect(() => { q = app.main(['abc']); }).not.toThrow();
+      await expect(q).rejects.toMatchObject({ code: 'WA_ENOMEM' });
+    } finally {
+      m._unhog();
+    }
+    expect(m.wasync.tokens.size).toBe(0);
+    expect(m._heap_used()).toBe(before);
+    expect(await app.main(['ab', 'cd'])).toBe(4);
+    expect(errs).toEqual([]);
+  });
+});
