@@ -98,6 +98,25 @@ describe('wa_fetch', () => {
     expect(out).toMatch(/^fetch WA_ENET msg fetch failed.*ECONNREFUSED/m);
   });
 
+  test('issue 21 #1: a fetch() rejecting with an odd value is WA_ENET with a best-effort message', async () => {
+    const real = globalThis.fetch;
+    const odd = [
+      Object.create(null),
+      { get message() { throw new Error('getter'); } },
+      { name: 'TypeError', message: 'odd cause', get cause() { throw new Error('cause'); } },
+      Symbol('odd'),
+    ];
+    try {
+      for (const v of odd) {
+        globalThis.fetch = () => Promise.reject(v);
+        const { out } = await run('refused', 'http://127.0.0.1:1/');
+        expect(out).toMatch(/^fetch WA_ENET msg ./m);
+      }
+    } finally {
+      globalThis.fetch = real;
+    }
+  }, 20000);
+
   test('a connection reset mid-body is WA_ENET from wa_response_read', async () => {
     const { out } = await run('reset', server.url);
     expect(out).toContain('reset rc WA_ENET bytes 1000 msg-set 1');

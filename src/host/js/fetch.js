@@ -157,13 +157,16 @@ mergeInto(LibraryManager.library, {
 
     // The host's message for a failure, with its cause (Node puts the real
     // reason, e.g. "connect ECONNREFUSED 127.0.0.1:1", there).
+    // Never throws, whatever e is (WA.messageOf).
     message: function (e) {
-      var msg = String(e && typeof e === 'object' && 'message' in e ? e.message : e);
-      var c = e && e.cause;
-      if (c && typeof c === 'object') {
-        var cm = c.message || c.code;
-        if (cm && msg.indexOf(cm) < 0) msg += ': ' + cm;
-      }
+      var msg = WA.messageOf(e);
+      try {
+        var c = e && e.cause;
+        if (c && typeof c === 'object') {
+          var cm = c.message || c.code;
+          if (cm && typeof cm !== 'symbol' && msg.indexOf(cm) < 0) msg += ': ' + cm;
+        }
+      } catch (x) { /* an unreadable cause: the message alone */ }
       return msg;
     },
 
@@ -224,12 +227,16 @@ mergeInto(LibraryManager.library, {
     // network failure as a TypeError with no cause, so there only the checks
     // made before fetch() is called (in C and wa__fetch_start) can tell.
     isArgError: function (err) {
-      if (!WAF.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
-      var c = err.cause;
-      if (c === undefined || c === null) return err.message !== 'fetch failed';
-      var code = typeof c === 'object' ? c.code : undefined;
-      return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' ||
-        code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+      try {
+        if (!WAF.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
+        var c = err.cause;
+        if (c === undefined || c === null) return err.message !== 'fetch failed';
+        var code = typeof c === 'object' ? c.code : undefined;
+        return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' ||
+          code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+      } catch (x) {
+        return false; // a getter threw: not fetch()'s own TypeError
+      }
     },
 
     // Whether url (resolved against base) names a user or password: fetch()

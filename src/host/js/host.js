@@ -359,6 +359,23 @@ mergeInto(LibraryManager.library, {
       return p;
     },
 
+    // A best-effort message for any rejected or thrown value (its message,
+    // or its string form); never throws, whatever the value: an object
+    // with no prototype, a throwing getter or toString, a Symbol, a
+    // revoked Proxy.
+    messageOf: function (v) {
+      try {
+        var m = v !== null && (typeof v === 'object' || typeof v === 'function') && 'message' in v ? v.message : v;
+        return typeof m === 'symbol' ? m.toString() : String(m);
+      } catch (e) {
+        try {
+          return Object.prototype.toString.call(v);
+        } catch (e2) {
+          return 'a value with no readable message';
+        }
+      }
+    },
+
     error: function (code, message) {
       var name = code ? WAE.name(code) : 'WA_EUNKNOWN';
       return WA.newError(Error, message || ('wasync: ' + WAE.text(code)), name);
