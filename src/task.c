@@ -401,7 +401,7 @@ int wa_join_any(wa_task **hs, int n, int *idx) {
   if (k < 0) {
     rc = wa__await_begin();
     if (rc) return rc;
-    if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
+    if (n > 8 && !(nodes = wa__realloc_n(NULL, (size_t)n, sizeof *nodes))) return WA_ENOMEM;
     for (i = 0; i < n; i++) {
       wa__task *t = wa__task_from_handle(hs[i]);
       wa__wait_on(&nodes[i], &t->joiners, NULL);
