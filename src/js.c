@@ -140,7 +140,8 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size, uint3
 void *wa_js_bytes(const void *data, size_t len) {
   uint32_t n = (uint32_t)len;
   unsigned char *p;
-  if ((size_t)n != len || !(p = malloc(sizeof n + len))) return NULL;
+  /* a length the prefix cannot hold, or whose block size would wrap */
+  if ((size_t)n != len || len > SIZE_MAX - sizeof n || !(p = malloc(sizeof n + len))) return NULL;
   memcpy(p, &n, sizeof n); /* length prefix, little-endian in wasm */
   if (len) memcpy(p + sizeof n, data, len);
   return p;

@@ -398,7 +398,8 @@ int wa_js_await(uint32_t handle, double *value);
 void wa_js_release(uint32_t handle);
 
 /* Bytes for a cwrap(name, 'array', ...) call to return to JavaScript: a
- * malloc'd, length-prefixed copy of data[0..len) (NULL on ENOMEM). JS turns
+ * malloc'd, length-prefixed copy of data[0..len) (NULL on ENOMEM, and for a
+ * len of 4 GiB or more or so large that the block's size wraps). JS turns
  * it into a Uint8Array and frees it: ownership passes to the caller. */
 void *wa_js_bytes(const void *data, size_t len);
 

@@ -374,7 +374,8 @@ mergeInto(LibraryManager.library, {
         // A length-prefixed buffer from wa_js_bytes(): copied out, then freed.
         if (!r) return null;
         var len = HEAPU32[r >> 2];
-        var bytes = HEAPU8.slice(r + 4, r + 4 + len);
+        // A prefix past the end of memory is not wa_js_bytes()'s: nothing read.
+        var bytes = r + 4 + len <= HEAPU8.length ? HEAPU8.slice(r + 4, r + 4 + len) : null;
         _free(r);
         return bytes;
       }
