@@ -59,6 +59,14 @@ int wa__js_await(uint32_t handle) {
   wa__task *t = wa__cur;
   int rc;
   if (!t) return WA_ENOTASK;
+  /* A cancellation or timeout that came while the body's synchronous part
+   * ran (it may call into C) is this await point's: delivered now, the
+   * promise dropped, rather than once the promise settles (or never). */
+  if (t->cancel_pending || t->timeout_pending) {
+    rc = wa__await_begin();
+    wa__js_drop(handle);
+    return rc;
+  }
   wa__js_watch(handle, t);
   wa__wait_on(&t->self_wait, &js_waiters, (void *)(uintptr_t)handle);
   t->wait_cancel = drop_promise;

@@ -229,6 +229,16 @@ describe('issue 21 #1: odd settle values wake the task with a defined result', (
   });
 });
 
+describe('issue 21 #6: a cancel during a WA_ASYNC_JS body\'s synchronous part', () => {
+  test('is delivered at its await point, not when (or if) the promise settles', async () => {
+    const call = app.cwrap('cancel_in_body', 'number', [])();
+    const timer = new Promise((r) => setTimeout(() => r('still waiting'), 2000));
+    const got = await Promise.race([call.then((v) => `resolved ${v}`, (e) => e.code), timer]);
+    expect(got).toBe('WA_ECANCELED');
+    expect(bridge().promises.size).toBe(0);
+  });
+});
+
 describe('promises handed to C (app.promise + wa_js_await)', () => {
   const pending = () => app.module.wasyncBridge.promises.size;
 
