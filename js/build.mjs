@@ -275,10 +275,14 @@ export async function shipLib({ debug = false, backend = DEFAULT_BACKEND, log, p
   return shipped;
 }
 
-/** The files a make-style dependency file (emcc -MD -MF) names. */
-function parseDepFile(text) {
-  const words = text.replace(/\\\r?\n/g, ' ').match(/(?:\\.|[^\s])+/g) || [];
-  return words.filter((w) => !w.endsWith(':')).map((w) => w.replace(/\\(.)/g, '$1'));
+/**
+ * The files a make-style dependency file (emcc -MD -MF) names. clang
+ * escapes a space or # with a backslash and writes $ as make's $$; no
+ * other backslash is an escape.
+ */
+export function parseDepFile(text) {
+  const words = text.replace(/\\\r?\n/g, ' ').match(/(?:\\[ #]|[^\s])+/g) || [];
+  return words.filter((w) => !w.endsWith(':')).map((w) => w.replace(/\\([ #])|\$\$/g, (m, c) => c || '$'));
 }
 
 /** Settings whose value is a list: a user's list is added to wasync's, not put in its place. */
