@@ -90,6 +90,8 @@ function inputsAndFlags(rest, { run = false } = {}) {
       }
     } else if (inputKind(a)) {
       sources.push(a);
+    } else if (a.startsWith('@') && (!run || fs.existsSync(a.slice(1)))) {
+      cflags.push(a); /* an emcc response file (run: one that exists; else a program argument) */
     } else if (run) {
       args.push(a); /* `wasync run app.c x y`: program arguments */
     } else {
