@@ -86,6 +86,11 @@ describe('wa_fetch', () => {
     expect(echo.body).toBe('payload\u0000with nul');
   });
 
+  test('issue 21 #10: header bytes >= 0x80 pass byte for byte; repeated Set-Cookie headers are joined', async () => {
+    const { out } = await run('bytes', server.url);
+    expect(out).toBe('bytes rc WA_OK got 636166e920c3a9ff cookies a=1, b=2 raw e9 c3 a9 ff');
+  });
+
   test('HTTP errors are statuses, not failures', async () => {
     const { out } = await run('status', server.url);
     expect(out).toContain('status 404 body status 404 len 10 rc WA_OK');

@@ -170,6 +170,17 @@ mergeInto(LibraryManager.library, {
       return msg;
     },
 
+    // The NUL-terminated bytes at ptr as a byte string (one char per byte,
+    // Latin-1): what Headers sends byte for byte, where UTF8ToString would
+    // re-encode bytes >= 0x80 (or refuse them in Headers).
+    byteString: function (ptr) {
+      var end = ptr;
+      while (HEAPU8[end]) end++;
+      var s = '';
+      for (var i = ptr; i < end; i += 8192) s += String.fromCharCode.apply(null, HEAPU8.subarray(i, Math.min(end, i + 8192)));
+      return s;
+    },
+
     // Calls fn(ptr, len) with msg as a temporary C string.
     withCString: function (msg, fn) {
       var bytes = WAF.encoder.encode(msg);
@@ -346,7 +357,7 @@ mergeInto(LibraryManager.library, {
     if (headersPtr) {
       var list = [];
       for (var i = headersPtr >> 2; HEAPU32[i]; i += 2) {
-        list.push([UTF8ToString(HEAPU32[i]), UTF8ToString(HEAPU32[i + 1])]);
+        list.push([WAF.byteString(HEAPU32[i]), WAF.byteString(HEAPU32[i + 1])]);
       }
       if (list.length) {
         try {
@@ -390,13 +401,20 @@ mergeInto(LibraryManager.library, {
     var e = WAF.table.get(h);
     HEAPU32[lenPtr >> 2] = 0;
     if (!e || !e.resp) return 0;
-    var parts = [];
-    e.resp.headers.forEach(function (value, name) { parts.push(name.toLowerCase(), '\0', value, '\0'); });
-    var bytes = WAF.encoder.encode(parts.join(''));
-    var p = bytes.length ? _malloc(bytes.length) : 0;
+    // Values are byte strings (one char per byte): written back byte for
+    // byte. A repeated name (Set-Cookie, which Headers lists once per
+    // header) is joined with ", ", as wasync.h says.
+    var byName = new Map();
+    e.resp.headers.forEach(function (value, name) {
+      var key = name.toLowerCase();
+      byName.set(key, byName.has(key) ? byName.get(key) + ', ' + value : value);
+    });
+    var text = '';
+    byName.forEach(function (value, name) { text += name + '\0' + value + '\0'; });
+    var p = text.length ? _malloc(text.length) : 0;
     if (!p) return 0;
-    HEAPU8.set(bytes, p);
-    HEAPU32[lenPtr >> 2] = bytes.length;
+    for (var i = 0; i < text.length; i++) HEAPU8[p + i] = text.charCodeAt(i) & 0xff;
+    HEAPU32[lenPtr >> 2] = text.length;
     return p;
   },
 
