@@ -56,6 +56,25 @@ describe('item 6: an export called directly from a print callback', () => {
   }
 });
 
+describe('issue 21 #11: a line printed from inside a print callback', () => {
+  test('arrives alone, once, nested two deep too, and the lines around it are unchanged', async () => {
+    let nested = 0;
+    const { app, lines, errs } = await fresh({
+      onLine: (s, a) => {
+        if (s === 'outer') {
+          a.module._say_inner(); // its callback prints one more, two deep
+          a.module._say_inner(); // after the buffer was emptied
+        } else if (s === 'inner' && nested++ === 0) {
+          a.module._say_inner();
+        }
+      },
+    });
+    expect(await app.cwrap('say', 'number', ['string'])('outer')).toBe(0);
+    expect(lines).toEqual(['outer', 'inner', 'inner', 'inner', 'after outer']);
+    expect(errs).toEqual([]);
+  });
+});
+
 describe('item 7: a module that stopped reports it', () => {
   test('tasks() after a trap throws the module\'s Error (code WA_EABORT), never reads its memory', async () => {
     const { app } = await fresh();
