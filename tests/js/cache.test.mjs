@@ -155,10 +155,11 @@ test('wasync run in a folder named with $ tracks the files the link reads', () =
     'int wa_main(int argc, char **argv) {\n  char buf[16] = {0};\n  FILE *f = fopen("/data.txt", "r");\n' +
     '  (void)argc; (void)argv;\n  if (!f || !fgets(buf, sizeof buf, f)) return 1;\n' +
     '  printf("%s %d %d\\n", buf, extra_js(), extra_c());\n  return 0;\n}\n');
-  const args = ['run', 'app.c', '-v', '--embed-file', 'data.txt@/data.txt', '--js-library', 'lib.js',
+  // The source by its absolute path: the dependency file then names it with $$.
+  const args = ['run', path.join(dir, 'app.c'), '-v', '--embed-file', 'data.txt@/data.txt', '--js-library', 'lib.js',
     '@flags.rsp', '-L.', '-lextra'];
   r = wasync(args, { cache, cwd: dir });
-  expect(r.stderr).toMatch(/^emcc .* -c app\.c /m);
+  expect(r.stderr).toMatch(/^emcc .* -c \S*cost\$dir\/app\.c /m);
   expect(r.stdout).toBe('one 7 5\n');
   const entries = fs.readdirSync(path.join(cache, 'wasync', 'run')).filter((e) => !e.startsWith('.'));
   const inputs = JSON.parse(fs.readFileSync(path.join(cache, 'wasync', 'run', entries[0], 'inputs.json'), 'utf8'));
