@@ -439,10 +439,14 @@ export async function shipLib({ debug = false, backend = DEFAULT_BACKEND, log, p
   return shipped;
 }
 
-/** The files a make-style dependency file (emcc -MD -MF) names. */
-function parseDepFile(text) {
-  const words = text.replace(/\\\r?\n/g, ' ').match(/(?:\\.|[^\s])+/g) || [];
-  return words.filter((w) => !w.endsWith(':')).map((w) => w.replace(/\\(.)/g, '$1'));
+/**
+ * The files a make-style dependency file (emcc -MD -MF) names. clang
+ * escapes a space or # with a backslash and writes $ as make's $$; no
+ * other backslash is an escape.
+ */
+export function parseDepFile(text) {
+  const words = text.replace(/\\\r?\n/g, ' ').match(/(?:\\[ #]|[^\s])+/g) || [];
+  return words.filter((w) => !w.endsWith(':')).map((w) => w.replace(/\\([ #])|\$\$/g, (m, c) => c || '$'));
 }
 
 /** Settings whose value is a list: a user's list is added to wasync's, not put in its place. */
@@ -704,10 +708,94 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
   return outAbs;
 }
 
+/** Flags whose value is a file (or, for the first two, a folder) the link reads. */
+const LINK_FILE_FLAGS = ['--embed-file', '--preload-file', '--js-library', '--pre-js', '--post-js',
+  '--extern-pre-js', '--extern-post-js', '--shell-file'];
+
+/** The words of an emcc response file (@file): whitespace-separated, quotes and backslashes as gcc reads them. */
+function responseWords(text) {
+  const words = [];
+  const re = /(?:"((?:\\.|[^"\\])*)"|'([^']*)'|\\(.)|([^\s"'\\]+))|(\s+)/gs;
+  let cur = null;
+  for (let m; (m = re.exec(text));) {
+    if (m[5] !== undefined) {
+      if (cur !== null) words.push(cur);
+      cur = null;
+      continue;
+    }
+    cur = (cur || '') + (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3] : m[4]);
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
+
+/**
+ * The files a link with these user flags reads besides the objects: files
+ * and folders for the virtual file system (--embed-file, --preload-file,
+ * src@dst), JS libraries and pre/post JS, archives -lname finds in the
+ * user's -L folders, and @response files with what their flags name.
+ * Absolute paths; files that do not exist are left to emcc to report.
+ */
+export function linkInputFiles(cflags, cwd = process.cwd(), seen = new Set()) {
+  const files = [];
+  const libDirs = [];
+  const libs = [];
+  const abs = (f) => path.resolve(cwd, f);
+  for (let i = 0; i < cflags.length; i++) {
+    const a = cflags[i];
+    if (a.startsWith('@')) {
+      const f = abs(a.slice(1));
+      if (seen.has(f) || !fs.existsSync(f)) continue;
+      seen.add(f);
+      files.push(f, ...linkInputFiles(responseWords(fs.readFileSync(f, 'utf8')), cwd, seen));
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    let value = null;
+    if (LINK_FILE_FLAGS.includes(name) || name === '-L' || name === '-l') {
+      value = name !== a ? a.slice(eq + 1) : cflags[++i];
+    } else if (/^-[lL]./.test(a)) {
+      value = a.slice(2);
+    }
+    if (value === null || value === undefined) continue;
+    const flag = name.startsWith('--') ? name : a.slice(0, 2);
+    if (flag === '-L') libDirs.push(abs(value));
+    else if (flag === '-l') libs.push(value);
+    else if (flag === '--embed-file' || flag === '--preload-file') {
+      // src@dst: the first @ not doubled ends src; @@ is a literal @.
+      const at = value.search(/(?<!@)@(?!@)/);
+      files.push(abs((at >= 0 ? value.slice(0, at) : value).replace(/@@/g, '@')));
+    } else files.push(abs(value));
+  }
+  for (const lib of libs) {
+    for (const dir of libDirs) {
+      const hit = [`lib${lib}.a`, `lib${lib}.so`, `${lib}.a`].map((n) => path.join(dir, n)).find((f) => fs.existsSync(f));
+      if (hit) {
+        files.push(hit);
+        break;
+      }
+    }
+  }
+  return files;
+}
+
+/** The content hash of an input: a file's bytes, or a folder's names and files, recursively. */
+function inputHash(f) {
+  if (!fs.statSync(f).isDirectory()) return sha256(fs.readFileSync(f));
+  const names = fs.readdirSync(f).sort();
+  return sha256(JSON.stringify(names.map((n) => [n, inputHash(path.join(f, n))])));
+}
+
 /**
  * `wasync run`'s build of a program, in the per-user cache: built on the
- * first run and again whenever any file it read (sources, included
- * headers, objects) changed in content. Returns the module's path.
+ * first run and again whenever any file it read changed in content:
+ * sources, included headers, objects, and what the link reads
+ * (linkInputFiles). Each file is hashed before the build where it is known
+ * then (sources, link inputs, every file the last build of this entry
+ * read), so that a file saved during the build makes the next run build
+ * again; a file first seen in this build that changed after the build
+ * began is recorded as changed. Returns the module's path.
  */
 export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress }) {
   const key = sha256(JSON.stringify({
@@ -718,19 +806,37 @@ export async function cachedBuild({ sources, debug = false, cflags = [], stackSi
   const entry = path.join(cacheDir('run'), key.slice(0, 32));
   const out = path.join(entry, 'app.mjs');
   const manifest = path.join(entry, 'inputs.json');
+  let recorded = [];
+  try {
+    recorded = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+  } catch (e) { /* no entry yet */ }
   const current = () => {
     try {
-      const files = JSON.parse(fs.readFileSync(manifest, 'utf8'));
-      return fs.existsSync(out) && files.every(([f, h]) => sha256(fs.readFileSync(f)) === h);
+      return recorded.length > 0 && fs.existsSync(out) && recorded.every(([f, h]) => inputHash(f) === h);
     } catch (e) {
       return false;
     }
   };
   if (current()) return out;
+  const linkFiles = linkInputFiles(cflags);
+  const before = new Map();
+  for (const f of new Set([...sources.map((s) => path.resolve(s)), ...linkFiles, ...recorded.map(([f]) => f)])) {
+    try {
+      before.set(f, inputHash(f));
+    } catch (e) { /* gone: the build says so if it needs it */ }
+  }
+  const started = Date.now();
   await publishDir(entry, async (work) => {
     const deps = [];
     await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, stackSize, stackCheck, backend, log, progress, deps });
-    const files = [...new Set(deps)].map((f) => [f, sha256(fs.readFileSync(f))]);
+    const files = [...new Set([...deps, ...linkFiles])].filter((f) => before.has(f) || fs.existsSync(f)).map((f) => {
+      if (before.has(f)) return [f, before.get(f)];
+      // A file's mtime is the kernel's coarse clock (a few ms behind the
+      // real time of the write): a margin. (Where timestamps are whole
+      // seconds, a save in the build's first second can be missed here
+      // once; the next build hashes the file before it starts.)
+      return [f, fs.statSync(f).mtimeMs >= started - 20 ? 'changed during the build' : inputHash(f)];
+    });
     fs.writeFileSync(path.join(work, 'inputs.json'), JSON.stringify(files));
   });
   return out;

@@ -42,7 +42,7 @@ cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
 -c compiles an object; a link to .mjs or .js makes a wasync module exactly
 like build; any other link (a.out, conftest) is a plain emcc link.
 --backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
-Chromium 137+) instead of Asyncify (the default, every engine).`;
+Chrome 137+, Firefox 153+, Safari 27) instead of Asyncify (the default, every engine).`;
 
 /**
  * The flags wasync owns: never passed to emcc. `driver` marks those the
@@ -97,6 +97,8 @@ function inputsAndFlags(rest, { run = false } = {}) {
       }
     } else if (inputKind(a)) {
       sources.push(a);
+    } else if (a.startsWith('@') && (!run || fs.existsSync(a.slice(1)))) {
+      cflags.push(a); /* an emcc response file (run: one that exists; else a program argument) */
     } else if (run) {
       args.push(a); /* `wasync run app.c x y`: program arguments */
     } else {

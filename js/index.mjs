@@ -56,10 +56,13 @@ export async function load(factory, opts = {}) {
   const report = reportOnce(opts.printErr || mopts.printErr);
   const print = opts.print || mopts.print;
   const printErr = opts.printErr || mopts.printErr;
-  if (print) mopts.print = guardCallback(print, 'print', report);
-  if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report);
+  let m = null;
+  // Bytes C's stdio still holds for fd (see guardCallback); 0 before the module is up.
+  const pending = (fd) => (m && m._wa__host_stdio_pending ? m._wa__host_stdio_pending(fd) : 0);
+  if (print) mopts.print = guardCallback(print, 'print', report, () => pending(1));
+  if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report, () => pending(2));
   if ('stdin' in opts && opts.stdin !== undefined) mopts.wasyncStdin = stdinSource(opts.stdin);
-  const m = await factory(mopts);
+  m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;
   if (!W || !B) throw new TypeError('wasync: this module was not built by wasync build');
@@ -159,12 +162,37 @@ function reportOnce(printErr) {
   };
 }
 
-function guardCallback(f, which, report) {
+// A line printed from inside a callback (a direct call of an export) comes
+// with two stale prefixes, since neither buffer on the way is emptied until
+// the enclosing line's write returns: Emscripten's line buffer (the whole
+// enclosing line) and then what C's stdio had buffered of that line before
+// its last write (its first pending() bytes, UTF-8). Both are cut off the
+// first nested line; by its end both buffers are empty.
+function guardCallback(f, which, report, pending) {
+  const outer = [];
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
   return (s) => {
+    const top = outer[outer.length - 1];
+    let text = s;
+    let written = s; // what this line's write sent (after Emscripten's stale part)
+    if (top && !top.emptied && s.startsWith(top.raw)) {
+      written = s.slice(top.raw.length);
+      text = written.startsWith(top.buffered) ? written.slice(top.buffered.length) : written;
+    }
+    let buffered = '';
     try {
-      f(s);
+      const n = pending();
+      if (n > 0) buffered = decoder.decode(encoder.encode(written).subarray(0, n));
+    } catch (e) { /* a stopped module: nothing to cut */ }
+    outer.push({ raw: s, buffered, emptied: false });
+    try {
+      f(text);
     } catch (e) {
       report(which, e);
+    } finally {
+      outer.pop();
+      if (top) top.emptied = true;
     }
   };
 }

@@ -279,7 +279,7 @@ int wa_select(wa_select_case *cases, int n) {
     wa__cur->select_result = sc->is_send ? send_now(sc->chan, sc->elem) : recv_now(sc->chan, sc->elem);
     return k;
   }
-  if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
+  if (n > 8 && !(nodes = wa__realloc_n(NULL, (size_t)n, sizeof *nodes))) return WA_ENOMEM;
   k = select_wait(cases, n, nodes);
   if (k >= 0) wa__cur->select_result = nodes[k].result;
   if (nodes != small) free(nodes);

@@ -17,6 +17,7 @@
  * not yet running again) only marks the group freed; the last of them to
  * leave releases its memory, so none of them reads freed memory. */
 #include <stdlib.h>
+#include <limits.h>
 #include "internal.h"
 
 struct wa_group {
@@ -76,7 +77,8 @@ static int reserve_slot(wa_group *g) {
   }
   g->len = j;
   if (g->len < g->cap) return 0;
-  m = realloc(g->members, (size_t)(g->cap ? g->cap * 2 : 8) * sizeof *m);
+  if (g->cap > INT_MAX / 2) return WA_ENOMEM;
+  m = wa__realloc_n(g->members, (size_t)(g->cap ? g->cap * 2 : 8), sizeof *m);
   if (!m) return WA_ENOMEM;
   g->members = m;
   g->cap = g->cap ? g->cap * 2 : 8;

@@ -34,6 +34,7 @@
 #define WA_INTERNAL_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include "wasync.h"
 
@@ -97,6 +98,14 @@ typedef struct wa__timer wa__timer;
  * Rounded to the nearest microsecond, so a deadline that went to the host
  * and back compares equal; saturated at INT64_MAX (never). */
 #define WA__US_PER_MS 1000
+/* realloc(p, n * size), or NULL (p untouched) when the product does not
+ * fit in a size_t, which on wasm32 is 32 bits: every array the runtime
+ * sizes from a count goes through here. */
+static inline void *wa__realloc_n(void *p, size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) return NULL;
+  return realloc(p, n * size);
+}
+
 static inline int64_t wa__us_from_ms(double ms) {
   if (ms >= (double)(INT64_MAX / WA__US_PER_MS)) return INT64_MAX;
   return (int64_t)(ms * WA__US_PER_MS + 0.5);
@@ -219,7 +228,7 @@ void wa__set_last_error(wa__task *t, const char *msg, size_t len);
 int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
-/* Capacity of the handle table (slots ever allocated), for soak tests. */
+/* Capacity of the handle table (entries), for soak tests. */
 uint32_t wa__task_slots(void);
 /* Empties the cache of finished tasks (task.c); the scheduler calls it
  * when a tick ends with no task ready. */

@@ -11,6 +11,7 @@
  * stack's size, in bytes. Tabs and newlines in names and details become spaces, so
  * the split on the JS side is exact. */
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
@@ -104,4 +105,10 @@ const char *wa__host_running(void) {
   if (!wa__cur) return NULL;
   snprintf(who, sizeof who, "task %u \"%s\"", wa__cur->id, wa__cur->name);
   return who;
+}
+
+/* Bytes stdout (fd 1) or stderr (fd 2) has buffered and not yet written. */
+size_t wa__host_stdio_pending(int fd) {
+  FILE *f = fd == 1 ? stdout : fd == 2 ? stderr : NULL;
+  return f ? __fpending(f) : 0;
 }

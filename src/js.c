@@ -59,6 +59,14 @@ int wa__js_await(uint32_t handle) {
   wa__task *t = wa__cur;
   int rc;
   if (!t) return WA_ENOTASK;
+  /* A cancellation or timeout that came while the body's synchronous part
+   * ran (it may call into C) is this await point's: delivered now, the
+   * promise dropped, rather than once the promise settles (or never). */
+  if (t->cancel_pending || t->timeout_pending) {
+    rc = wa__await_begin();
+    wa__js_drop(handle);
+    return rc;
+  }
   wa__js_watch(handle, t);
   wa__wait_on(&t->self_wait, &js_waiters, (void *)(uintptr_t)handle);
   t->wait_cancel = drop_promise;
@@ -140,7 +148,8 @@ int wa__js_call_start(uint32_t token, const char *name, size_t stack_size, uint3
 void *wa_js_bytes(const void *data, size_t len) {
   uint32_t n = (uint32_t)len;
   unsigned char *p;
-  if ((size_t)n != len || !(p = malloc(sizeof n + len))) return NULL;
+  /* a length the prefix cannot hold, or whose block size would wrap */
+  if ((size_t)n != len || len > SIZE_MAX - sizeof n || !(p = malloc(sizeof n + len))) return NULL;
   memcpy(p, &n, sizeof n); /* length prefix, little-endian in wasm */
   if (len) memcpy(p + sizeof n, data, len);
   return p;

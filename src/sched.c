@@ -13,9 +13,12 @@
 /* Longest stretch of task code between returns to the host, so a page stays
  * responsive while C tasks keep yielding to each other. Reading the clock is
  * a call into the host, too dear for every switch: each tick reads it after
- * 1, 2, 4, ... runs, up to every WA__SLICE_CHECK_MAX runs. Short runs (a
- * ping-pong) soon check rarely; long ones (a task computing between yields)
- * are caught within twice the slice. */
+ * 1, 3, 7, ... runs (the gap doubling up to WA__SLICE_CHECK_MAX runs), but
+ * never later than the runs left in the slice at the rate of the runs since
+ * the last reading, and it ends the slice as soon as one more run half again
+ * as slow would overrun it. Short runs (a ping-pong) soon check rarely; long ones (a task
+ * computing between yields) end the slice within it, not at twice its
+ * length: only a single run longer than the rest of the slice overruns it. */
 #define WA__SLICE_MS 8.0
 #define WA__SLICE_CHECK_MAX 128
 
@@ -114,8 +117,8 @@ static void run_one(wa__task *t) {
 }
 
 int wa__run_ready(double now, int fire_timers) {
-  int ran = 0, next_check = 1, step = 1;
-  double start = now;
+  int ran = 0, next_check = 1, step = 1, checked_ran = 0;
+  double start = now, checked_at = now;
   wa__task *t;
   if (wa__in_tick) {
     if (fire_timers) wa__timers_run(now);
@@ -136,13 +139,22 @@ int wa__run_ready(double now, int fire_timers) {
       if (step < WA__SLICE_CHECK_MAX) step *= 2;
       next_check = ran + step;
       if (wa__ready_head) {
+        double used, per_run;
         now = wa__host_now();
         slice_now = (int64_t)now;
-        if (now - start >= WA__SLICE_MS) {
+        used = now - start;
+        /* the rate of the runs since the last reading: later runs of a
+         * computation often cost more than its first */
+        per_run = (now - checked_at) / (ran - checked_ran);
+        checked_at = now;
+        checked_ran = ran;
+        if (used + 1.5 * per_run >= WA__SLICE_MS) { /* with room for a slower run */
           tick_requested = 1;
           wa__host_request_tick(1);
           break;
         }
+        if (per_run > 0 && (WA__SLICE_MS - used) / per_run < step)
+          next_check = ran + (int)((WA__SLICE_MS - used) / per_run); /* >= 1: used + 1.5 per_run < slice */
       }
     }
   }

@@ -1,72 +1,96 @@
 /* task.c — task lifetime: spawn, join, detach, cancel, sleep, yield.
  *
- * Public handles are (slot, generation) pairs, not pointers, so a handle
- * that was already joined, or a task freed after detaching, is recognised
- * and rejected with WA_EINVAL instead of touching freed memory. */
+ * Public handles are numbers, not pointers, so a handle that was already
+ * joined, or a task freed after detaching, is recognised and rejected with
+ * WA_EINVAL instead of touching freed memory. Handles are issued in
+ * sequence, so a value comes back only after 2^32 - 1 further spawns (one
+ * still in use is skipped); a hash table (open addressing, linear probing,
+ * keyed by the handle's low bits: consecutive handles rarely collide) maps
+ * them to live tasks. It is sized by the most tasks alive at once, so a
+ * long run of spawns leaves it flat. */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
 #include "host/host.h"
 
-#define SLOT_BITS 22u
-#define SLOT_MASK ((1u << SLOT_BITS) - 1u)
-#define GEN_MASK ((1u << (32u - SLOT_BITS)) - 1u)
+typedef struct {
+  uint32_t handle; /* 0: empty */
+  wa__task *task;
+} handle_entry;
 
-static wa__task **slot_task;
-static uint32_t *slot_gen;
-static uint32_t *free_slots;
-static uint32_t slot_cap, slot_used, free_len;
+static handle_entry *handles;
+static uint32_t handle_mask, handle_len; /* capacity - 1 (0: none yet), entries in use */
+static uint32_t last_handle;
 static uint32_t next_id;
 static wa__task *all_head;
 static int live_count;
 static char outside_error[256];
 
-static int handle_alloc(wa__task *t) {
-  uint32_t slot;
-  if (free_len) {
-    slot = free_slots[--free_len];
-  } else {
-    if (slot_used == slot_cap) {
-      uint32_t cap = slot_cap ? slot_cap * 2 : 256;
-      wa__task **ts;
-      uint32_t *gs, *fs;
-      if (cap > SLOT_MASK) return WA_ENOMEM;
-      ts = realloc(slot_task, cap * sizeof *ts);
-      if (!ts) return WA_ENOMEM;
-      slot_task = ts;
-      gs = realloc(slot_gen, cap * sizeof *gs);
-      if (!gs) return WA_ENOMEM;
-      slot_gen = gs;
-      fs = realloc(free_slots, cap * sizeof *fs);
-      if (!fs) return WA_ENOMEM;
-      free_slots = fs;
-      memset(slot_gen + slot_cap, 0, (cap - slot_cap) * sizeof *gs);
-      slot_cap = cap;
-    }
-    slot = slot_used++;
-  }
-  slot_gen[slot] = (slot_gen[slot] + 1) & GEN_MASK;
-  if (slot_gen[slot] == 0) slot_gen[slot] = 1;
-  slot_task[slot] = t;
-  t->handle = (slot_gen[slot] << SLOT_BITS) | (slot + 1);
+/* The entry for handle h (non-zero), or the empty one where it would go. */
+static handle_entry *handle_find(uint32_t h) {
+  uint32_t i = h & handle_mask;
+  while (handles[i].handle && handles[i].handle != h) i = (i + 1) & handle_mask;
+  return &handles[i];
+}
+
+/* Doubles the table (256 entries at first); WA_ENOMEM if it cannot. */
+static int handle_grow(void) {
+  uint32_t cap = handles ? (handle_mask + 1) * 2 : 256, old = handles ? handle_mask + 1 : 0;
+  handle_entry *old_tab = handles, *tab;
+  /* calloc checks cap * sizeof *tab */
+  if (cap > ((uint32_t)1 << 30) || !(tab = calloc(cap, sizeof *tab))) return WA_ENOMEM;
+  handles = tab;
+  handle_mask = cap - 1;
+  for (uint32_t i = 0; i < old; i++)
+    if (old_tab[i].handle) *handle_find(old_tab[i].handle) = old_tab[i];
+  free(old_tab);
   return 0;
 }
 
+static int handle_alloc(wa__task *t) {
+  handle_entry *e;
+  uint32_t h;
+  /* at most half full: probes stay short, and an empty entry always exists */
+  if ((handle_len + 1) * 2 > (handles ? handle_mask + 1 : 0) && handle_grow() < 0) return WA_ENOMEM;
+  do {
+    h = ++last_handle;
+  } while (h == 0 || (e = handle_find(h))->handle);
+  e->handle = h;
+  e->task = t;
+  handle_len++;
+  t->handle = h;
+  return 0;
+}
+
+/* Removes t's entry, moving later entries of its probe run back so that
+ * every lookup still finds its entry before an empty one. */
 static void handle_release(wa__task *t) {
-  uint32_t slot = (t->handle & SLOT_MASK) - 1;
-  slot_task[slot] = NULL;
-  free_slots[free_len++] = slot;
+  handle_entry *e = handle_find(t->handle);
+  uint32_t i = (uint32_t)(e - handles), j = i;
   t->handle = 0;
+  handle_len--;
+  for (;;) {
+    handles[i].handle = 0;
+    for (;;) {
+      uint32_t home;
+      j = (j + 1) & handle_mask;
+      if (!handles[j].handle) return;
+      home = handles[j].handle & handle_mask;
+      /* j's entry may move to i unless its home lies cyclically in (i, j] */
+      if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) break;
+    }
+    handles[i] = handles[j];
+    i = j;
+  }
 }
 
 wa__task *wa__task_from_handle(const wa_task *h) {
-  uint32_t v = (uint32_t)(uintptr_t)h;
-  uint32_t slot = (v & SLOT_MASK);
-  if (slot == 0 || slot > slot_used) return NULL;
-  slot--;
-  if (slot_gen[slot] != (v >> SLOT_BITS) || !slot_task[slot]) return NULL;
-  return slot_task[slot];
+  uintptr_t v = (uintptr_t)h;
+  handle_entry *e;
+  if (v == 0 || v >> 16 >> 16 || !handles) return NULL; /* 0, or wider than a handle */
+  e = handle_find((uint32_t)v);
+  return e->handle ? e->task : NULL;
 }
 
 wa_task *wa__task_handle(const wa__task *t) { return (wa_task *)(uintptr_t)t->handle; }
@@ -75,7 +99,7 @@ wa__task *wa__task_first(void) { return all_head; }
 
 int wa_task_count(void) { return live_count; }
 
-uint32_t wa__task_slots(void) { return slot_used; }
+uint32_t wa__task_slots(void) { return handles ? handle_mask + 1 : 0; }
 
 static void wake_sleeper(wa__timer *timer) {
   wa__task *t = (wa__task *)((char *)timer - offsetof(wa__task, sleep_timer));
@@ -377,7 +401,7 @@ int wa_join_any(wa_task **hs, int n, int *idx) {
   if (k < 0) {
     rc = wa__await_begin();
     if (rc) return rc;
-    if (n > 8 && !(nodes = malloc((size_t)n * sizeof *nodes))) return WA_ENOMEM;
+    if (n > 8 && !(nodes = wa__realloc_n(NULL, (size_t)n, sizeof *nodes))) return WA_ENOMEM;
     for (i = 0; i < n; i++) {
       wa__task *t = wa__task_from_handle(hs[i]);
       wa__wait_on(&nodes[i], &t->joiners, NULL);

@@ -3,6 +3,7 @@
  * set. The host is asked to arm exactly one timer, for the earliest
  * deadline: 100 000 sleepers cost one setTimeout. */
 #include <stdlib.h>
+#include <limits.h>
 #include "internal.h"
 #include "host/host.h"
 
@@ -83,8 +84,8 @@ int wa__timer_active(const wa__timer *t) { return t->heap_index >= 0; }
 int wa__timer_start(wa__timer *t, int64_t deadline) {
   if (t->heap_index >= 0) wa__timer_stop(t);
   if (heap_len == heap_cap) {
-    int cap = heap_cap ? heap_cap * 2 : 64;
-    entry *h = realloc(heap, (size_t)cap * sizeof *h);
+    int cap = heap_cap > INT_MAX / 2 ? INT_MAX : heap_cap ? heap_cap * 2 : 64;
+    entry *h = heap_cap == INT_MAX ? NULL : wa__realloc_n(heap, (size_t)cap, sizeof *h);
     if (!h) return WA_ENOMEM;
     heap = h;
     heap_cap = cap;

@@ -23,7 +23,8 @@
  *    code (wa_strerror(), wa_err_name()). Times are milliseconds, int64_t.
  *  - Task handles (wa_task *) are generation-checked: a handle that was
  *    already joined or freed is detected and reported as WA_EINVAL, never
- *    dereferenced.
+ *    dereferenced, and never names a later task: a handle value is issued
+ *    again only after about 4 billion (2^32 - 2^22) further spawns.
  */
 #ifndef WASYNC_H
 #define WASYNC_H
@@ -496,7 +497,8 @@ int wa_js_await(uint32_t handle, double *value);
 void wa_js_release(uint32_t handle);
 
 /* Bytes for a cwrap(name, 'array', ...) call to return to JavaScript: a
- * malloc'd, length-prefixed copy of data[0..len) (NULL on ENOMEM). JS turns
+ * malloc'd, length-prefixed copy of data[0..len) (NULL on ENOMEM, and for a
+ * len of 4 GiB or more or so large that the block's size wraps). JS turns
  * it into a Uint8Array and frees it: ownership passes to the caller. */
 void *wa_js_bytes(const void *data, size_t len);
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const WEB = path.join(ROOT, 'web');
 // WASYNC_WEB_BACKEND=jspi builds the demos on the JSPI backend into
-// build/web-jspi/ (Chromium 137+); the default, Asyncify, into build/web/.
+// build/web-jspi/ (engines with JSPI, js/wrap.mjs); the default, Asyncify, into build/web/.
 const BACKEND = process.env.WASYNC_WEB_BACKEND || 'asyncify';
 const OUT = path.join(ROOT, 'build', BACKEND === 'asyncify' ? 'web' : `web-${BACKEND}`);
 const CLI = path.join(ROOT, 'js', 'cli.mjs');
@@ -71,7 +71,7 @@ function makeDownloadFiles() {
 }
 
 fs.mkdirSync(OUT, { recursive: true });
-for (const f of ['index.html', 'style.css']) copy(path.join(WEB, f), path.join(OUT, f));
+for (const f of ['index.html', 'style.css', 'fail.mjs']) copy(path.join(WEB, f), path.join(OUT, f));
 copy(path.join(ROOT, 'js', 'index.mjs'), path.join(OUT, 'wasync.mjs'));
 const runtimeTime = Math.max(...runtimeInputs().map(mtime));
 const only = process.argv.slice(2);

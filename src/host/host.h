@@ -116,6 +116,9 @@ struct wa__task;
  *                            one line per task to stderr.
  *  wa__host_tasks_begin/next the task table as text (src/introspect.c).
  *  wa__host_running          the running task's name, or NULL.
+ *  wa__host_stdio_pending    bytes stdout (fd 1) or stderr (2) holds unwritten
+ *                            (__fpending): during a print callback, what C's
+ *                            stdio will send again in front of a nested line.
  *  wa__fetch_head/wake/set_error, wa__js_*: the completions and calls of
  *                            src/fetch.c's and src/js.c's protocols (there).
  *  wa_last_error             wasync.h's, for a failed call's message (the
@@ -129,6 +132,7 @@ struct wa__task;
   X(char *, wa__host_tasks_begin, (void))                                              \
   X(int, wa__host_tasks_next, (void))                                                  \
   X(const char *, wa__host_running, (void))                                            \
+  X(size_t, wa__host_stdio_pending, (int fd))                                          \
   X(void, wa__fetch_head, (wa_response * r, int status, char *hdrs, size_t hdrs_len))  \
   X(void, wa__fetch_wake, (wa_response * r, long result, const char *msg, size_t msg_len)) \
   X(void, wa__fetch_set_error, (const char *msg, size_t len))                          \

@@ -161,3 +161,71 @@ export const tests = [
     check(wide.length === 0, `pages wider than a 390 px screen:\n    ${wide.join('\n    ')}`);
   }],
 ];
+
+/** Removes JSPI before any page script runs: an engine without it. */
+export async function withoutJspi(page) {
+  await page.addInitScript(() => {
+    delete WebAssembly.Suspending;
+    delete WebAssembly.promising;
+  });
+}
+
+/** The sentence a JSPI build gives where the engine lacks JSPI (js/wrap.mjs). */
+export const JSPI_SENTENCE = /needs WebAssembly JavaScript Promise Integration .* which this engine lacks/;
+
+// Issue 21: built for JSPI and opened where the engine lacks it, every demo
+// says so on the page, and its controls are disabled (build/web-jspi only).
+export const jspiTests = ['tasks', 'downloads', 'responsive'].map((demo) => [
+  `${demo}: built for JSPI, in an engine without JSPI, shows the failure on the page`, async ({ browser, url }) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await withoutJspi(page);
+      await page.goto(`${url}${demo}/`);
+      await until(page, () => !!document.querySelector('[role=alert]'), null, 'no failure shown on the page');
+      const shown = await page.locator('[role=alert]').textContent();
+      check(JSPI_SENTENCE.test(shown), `the page shows ${JSON.stringify(shown)}, not the JSPI sentence`);
+      check(await page.locator('[role=alert]').isVisible(), 'the failure is not visible');
+      const status = await page.locator('#status').count() ? await text(page, '#status') : 'failed to load';
+      check(status === 'failed to load', `the status still says ${JSON.stringify(status)}`);
+      const live = await page.evaluate(() => [...document.querySelectorAll('button')].filter((b) => !b.disabled).map((b) => b.id));
+      check(live.length === 0, `buttons still enabled: ${live.join(', ')}`);
+      await screenshot(page, `${demo}-without-jspi`);
+    } finally {
+      await context.close();
+    }
+  }]);
+
+// Issue 21: a long run of task code returns to the page within the slice
+// (src/sched.c, 8 ms): while the responsive demo's C loop computes, the p90
+// of the host ticks that ran task code is at most 10 ms. Asyncify builds
+// (build/web): there a tick runs its tasks synchronously, so its length is
+// how long the page waited.
+export const sliceTests = [
+  ['responsive: while C computes, the page gets control back every 10 ms or sooner (p90)', async ({ browser, url }) => {
+    const page = await open(browser, `${url}responsive/`);
+    await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
+    await page.evaluate(() => {
+      const W = window.wasyncApp.module.wasync;
+      const tick = W.tick;
+      window.sliceMs = [];
+      W.tick = function () {
+        const t0 = performance.now();
+        const r = tick.apply(this, arguments);
+        window.sliceMs.push(performance.now() - t0);
+        return r;
+      };
+    });
+    await page.click('#start');
+    // Two rounds of primes (each about 75 runs of 20 000 numbers).
+    await until(page, () => /round 2: \d+ primes below/.test(document.getElementById('log').textContent), null,
+      'two rounds of the C loop did not finish', 30000);
+    const slices = (await page.evaluate(() => window.sliceMs)).filter((ms) => ms >= 1).sort((a, b) => a - b);
+    await page.click('#stop');
+    check(slices.length >= 20, `only ${slices.length} ticks ran task code for 1 ms or more`);
+    const at = (q) => slices[Math.min(slices.length - 1, Math.floor(q * slices.length))];
+    console.log(`     slices: ${slices.length}, median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, max ${at(1).toFixed(1)} ms`);
+    check(at(0.9) <= 10, `p90 of the slices is ${at(0.9).toFixed(1)} ms (median ${at(0.5).toFixed(1)}), over 10 ms`);
+    noProblems(page);
+  }],
+];

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { check, noProblems, open, ROOT, screenshot, until } from './harness.mjs';
+import { JSPI_SENTENCE, withoutJspi } from './demos.mjs';
 // A port bound on 127.0.0.1 and released: free for nginx to listen on.
 import { refusedPort as freePort } from '../js/servers.mjs';
 
@@ -82,6 +83,26 @@ http {
   };
 }
 
+/** Writes the quick start's site into tmp/site, running its commands with
+ *  `edit` applied to the shell block; returns the site folder. */
+function makeSite(tmp, blocks, edit = (sh) => sh) {
+  const site = path.join(tmp, 'site');
+  fs.mkdirSync(path.join(site, 'node_modules', '.bin'), { recursive: true });
+  fs.symlinkSync(ROOT, path.join(site, 'node_modules', 'wasync'), 'dir');
+  fs.symlinkSync('../wasync/js/cli.mjs', path.join(site, 'node_modules', '.bin', 'wasync'));
+  fs.writeFileSync(path.join(site, 'app.c'), blocks.c);
+  fs.writeFileSync(path.join(site, 'index.html'), blocks.html);
+  fs.writeFileSync(path.join(site, 'a.txt'), 'one\ntwo\nthree\n');
+  fs.writeFileSync(path.join(site, 'b.txt'), 'x\n'.repeat(1000));
+  // Chromium asks every site for one; its 404 would be the only console error.
+  fs.writeFileSync(path.join(site, 'favicon.ico'), '');
+  const sh = spawnSync('sh', ['-e', '-c', edit(blocks.sh)], { cwd: site, encoding: 'utf8', timeout: 180000 });
+  check(sh.status === 0, `the README's commands failed (${sh.status}):\n${sh.stderr}`);
+  for (const f of ['app.js', 'app.wasm', 'app.d.ts', 'wasync.js']) check(fs.existsSync(path.join(site, f)), `${f} was not written`);
+  fs.rmSync(path.join(site, 'node_modules'), { recursive: true }); // the server has only the page's files
+  return site;
+}
+
 export const tests = [
   ["readme: the page quick start, as written, runs behind nginx's stock config, relative wa_fetch included", async ({ browser }) => {
     check(fs.existsSync(NGINX), `${NGINX} is missing: make deps installs nginx-light`);
@@ -90,20 +111,7 @@ export const tests = [
     fs.chmodSync(tmp, 0o755); // run as root, nginx's workers are nobody: they must read the site
     let nginx;
     try {
-      const site = path.join(tmp, 'site');
-      fs.mkdirSync(path.join(site, 'node_modules', '.bin'), { recursive: true });
-      fs.symlinkSync(ROOT, path.join(site, 'node_modules', 'wasync'), 'dir');
-      fs.symlinkSync('../wasync/js/cli.mjs', path.join(site, 'node_modules', '.bin', 'wasync'));
-      fs.writeFileSync(path.join(site, 'app.c'), blocks.c);
-      fs.writeFileSync(path.join(site, 'index.html'), blocks.html);
-      fs.writeFileSync(path.join(site, 'a.txt'), 'one\ntwo\nthree\n');
-      fs.writeFileSync(path.join(site, 'b.txt'), 'x\n'.repeat(1000));
-      // Chromium asks every site for one; its 404 would be the only console error.
-      fs.writeFileSync(path.join(site, 'favicon.ico'), '');
-      const sh = spawnSync('sh', ['-e', '-c', blocks.sh], { cwd: site, encoding: 'utf8', timeout: 180000 });
-      check(sh.status === 0, `the README's commands failed (${sh.status}):\n${sh.stderr}`);
-      for (const f of ['app.js', 'app.wasm', 'app.d.ts', 'wasync.js']) check(fs.existsSync(path.join(site, f)), `${f} was not written`);
-      fs.rmSync(path.join(site, 'node_modules'), { recursive: true }); // the server has only the page's files
+      const site = makeSite(tmp, blocks);
 
       nginx = await startNginx(site, tmp);
       // The reason the quick start says .js: the stock config sends .mjs as bytes.
@@ -130,6 +138,31 @@ export const tests = [
       page.problems = page.problems.filter((p) => !c404.includes(p));
       noProblems(page);
     } finally {
+      if (nginx) await nginx.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }],
+
+  // Issue 21: built for JSPI (the README's build line plus --backend=jspi)
+  // and opened in an engine without JSPI, the page shows the sentence.
+  ['readme: the page quick start built for JSPI shows the failure on the page in an engine without JSPI', async ({ browser }) => {
+    const blocks = readmeBlocks();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-readme-page-'));
+    fs.chmodSync(tmp, 0o755);
+    let nginx;
+    const context = await browser.newContext();
+    try {
+      const site = makeSite(tmp, blocks, (sh) => sh.replace(/wasync build /, 'wasync build --backend=jspi '));
+      nginx = await startNginx(site, tmp);
+      const page = await context.newPage();
+      await withoutJspi(page);
+      await page.goto(nginx.url);
+      await until(page, () => document.getElementById('out').textContent.length > 0, null, 'the page shows nothing');
+      const out = await page.locator('#out').textContent();
+      check(JSPI_SENTENCE.test(out), `the page shows ${JSON.stringify(out)}, not the JSPI sentence`);
+      await screenshot(page, 'readme-page-without-jspi');
+    } finally {
+      await context.close();
       if (nginx) await nginx.close();
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -301,3 +301,20 @@ TEST_IMPL(null_primitive_is_einval_before_a_pending_cancel_is_consumed) {
   ASSERT_ERR(wa_yield(), WA_ECANCELED); /* still pending, delivered here */
   return 0;
 }
+
+/* ---- issue 21 #4: array sizes never wrap ---------------------------------- */
+
+/* wa_select and wa_join_any size their wait nodes from a count: on wasm32
+ * n * sizeof(node) wrapped to a small block that the waits then overran.
+ * Every such product goes through wa__realloc_n, which refuses it. */
+TEST_IMPL(array_sizes_that_would_wrap_are_refused) {
+  void *p;
+  ASSERT(wa__realloc_n(NULL, SIZE_MAX / 24 + 1, 24) == NULL);
+  ASSERT(wa__realloc_n(NULL, (size_t)INT32_MAX, 1u << 8) == NULL || sizeof(size_t) > 4);
+  ASSERT(wa__realloc_n(NULL, SIZE_MAX, 2) == NULL);
+  p = wa__realloc_n(NULL, 16, 24);
+  ASSERT(p != NULL);
+  ASSERT((p = wa__realloc_n(p, 32, 24)) != NULL);
+  free(p);
+  return 0;
+}

@@ -79,3 +79,30 @@ TEST_IMPL(mutex_relock_by_owner_is_ebusy) {
   ASSERT_EQ(wa_mutex_unlock(&m), 0);
   return 0;
 }
+
+/* Issue 21, finding 3: a slot's generation wraps after 1023 reuses; a
+ * stale handle must never equal a later task's, however many spawn+join
+ * cycles pass. */
+static int park(void *arg) {
+  int rc = wa_sleep(INT64_MAX);
+  *(int *)arg = 1;
+  return rc == WA_ECANCELED ? 7 : 8;
+}
+
+TEST_IMPL(stale_handle_never_matches_a_later_task) {
+  wa_task *stale = wa_spawn(quick, (void *)1);
+  ASSERT_EQ(wa_join(stale), 1);
+  for (int i = 0; i < 5000; i++) {
+    int woke = 0;
+    wa_task *t = wa_spawn(park, &woke);
+    ASSERT(t != NULL);
+    ASSERT(t != stale);
+    ASSERT_ERR(wa_join(stale), WA_EINVAL);
+    wa_cancel(stale); /* must not reach t */
+    ASSERT_EQ(wa_yield(), 0);
+    ASSERT_EQ(woke, 0);
+    wa_cancel(t);
+    ASSERT_EQ(wa_join(t), 7);
+  }
+  return 0;
+}

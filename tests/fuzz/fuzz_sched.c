@@ -36,7 +36,6 @@
 #define MAX_GATHERS 16
 #define MAX_GIVEN 16
 #define MAX_SCOPES 4
-#define MAX_FOREVER 8
 
 #define CHECK(cond)                                                                 \
   do {                                                                              \
@@ -97,8 +96,11 @@ typedef struct {
    * Main ends it once begun (beginning an open scope again is a misuse
    * with no defined result, so the script never does that). */
   int scope_open[MAX_SCOPES];
-  wa_task *forever[MAX_FOREVER]; /* huge sleepers, cancelled at the end */
-  int next_forever;
+  /* Every huge sleeper of the script, cancelled at the end: all of them (a
+   * ring of 8 lost the older ones, and one detached then slept on for good,
+   * a false timeout). At most one per 3 bytes of script. */
+  wa_task *forever[512 / 3 + 1];
+  int n_forever;
 } world;
 
 static world W;
@@ -344,7 +346,8 @@ static void extreme_times(int a, int b) {
   if (a & 1) {
     wa_task *t = wa_spawn(huge_sleeper, (void *)ms);
     CHECK(t != NULL);
-    W.forever[W.next_forever++ % MAX_FOREVER] = t;
+    CHECK(W.n_forever < (int)(sizeof W.forever / sizeof W.forever[0]));
+    W.forever[W.n_forever++] = t;
     put_task(t);
   } else {
     wa_timeout to;
@@ -466,7 +469,7 @@ static int run_script(void *unused) {
   /* Wind down: close every channel (senders and receivers wake), cancel
    * and join every task we still hold; detached ones end by themselves. */
   for (int c = 0; c < MAX_CHANS; c++) wa_chan_close(W.chans[c]);
-  for (int i = 0; i < MAX_FOREVER; i++) wa_cancel(W.forever[i]); /* stale ones are ignored */
+  for (int i = 0; i < W.n_forever; i++) wa_cancel(W.forever[i]); /* stale ones are ignored */
   for (int i = 0; i < MAX_TASKS; i++) {
     if (!W.tasks[i]) continue;
     wa_cancel(W.tasks[i]);
@@ -485,7 +488,7 @@ static int run_script(void *unused) {
         wa_join(g->ts[j]);
       }
     }
-    for (int i = 0; i < MAX_FOREVER; i++) wa_cancel(W.forever[i]);
+    for (int i = 0; i < W.n_forever; i++) wa_cancel(W.forever[i]);
     wa_sleep(1);
   }
   /* What is still buffered in the closed channels is delivered last. */

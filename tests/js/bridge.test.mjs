@@ -189,6 +189,56 @@ describe('cwrap stackSize', () => {
   });
 });
 
+describe('issue 21 #1: odd settle values wake the task with a defined result', () => {
+  const revoked = () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; };
+  const odd = {
+    'no prototype': () => Object.create(null),
+    'a throwing message getter': () => ({ get message() { throw new Error('getter'); } }),
+    'a throwing toString': () => ({ toString() { throw new Error('toString'); } }),
+    'a Symbol': () => Symbol('odd'),
+    'a revoked Proxy': revoked,
+  };
+  for (const [what, make] of Object.entries(odd)) {
+    test(`${what}: WA_ASYNC_JS and app.promise() resolve to 0 and reject with WA_EJS`, async () => {
+      const settle = app.cwrap('odd_settle', 'string', ['number']);
+      const awaitError = app.cwrap('await_handed_error', 'string', ['number']);
+      // Resolving with a revoked Proxy rejects (reading its .then throws).
+      const resolved = what === 'a revoked Proxy' ? /^WA_EJS: ./ : /^0$/;
+      globalThis.wasyncOdd = make();
+      try {
+        expect(await settle(0)).toMatch(resolved);
+        expect(await settle(1)).toMatch(/^WA_EJS: ./);
+        const rejected = Promise.reject(make());
+        rejected.catch(() => {});
+        expect(await awaitError(app.promise(rejected))).toMatch(/^WA_EJS: ./);
+        const ok = await awaitError(app.promise(Promise.resolve().then(make)));
+        expect(ok).toMatch(what === 'a revoked Proxy' ? /^WA_EJS: ./ : /^WA_OK: $/);
+      } finally {
+        delete globalThis.wasyncOdd;
+      }
+      expect(bridge().promises.size).toBe(0);
+    }, 10000);
+  }
+  test('a Symbol\'s message is its description', async () => {
+    globalThis.wasyncOdd = Symbol('odd one');
+    try {
+      expect(await app.cwrap('odd_settle', 'string', ['number'])(1)).toBe('WA_EJS: Symbol(odd one)');
+    } finally {
+      delete globalThis.wasyncOdd;
+    }
+  });
+});
+
+describe('issue 21 #6: a cancel during a WA_ASYNC_JS body\'s synchronous part', () => {
+  test('is delivered at its await point, not when (or if) the promise settles', async () => {
+    const call = app.cwrap('cancel_in_body', 'number', [])();
+    const timer = new Promise((r) => setTimeout(() => r('still waiting'), 2000));
+    const got = await Promise.race([call.then((v) => `resolved ${v}`, (e) => e.code), timer]);
+    expect(got).toBe('WA_ECANCELED');
+    expect(bridge().promises.size).toBe(0);
+  });
+});
+
 describe('promises handed to C (app.promise + wa_js_await)', () => {
   const pending = () => app.module.wasyncBridge.promises.size;
 

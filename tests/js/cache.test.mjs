@@ -102,3 +102,76 @@ test('wasync run rebuilds when an included header changes, and only then', () =>
   expect(entries.filter((e) => !e.startsWith('.')).length).toBe(1);
   expect((fs.statSync(path.join(cache, 'wasync', 'run')).mode & 0o777).toString(8)).toBe('700');
 }, 300000);
+
+// Issue 21 #7: a source saved while its build runs (here: as the link
+// starts, after the compiler read it) is built again by the next run.
+test('wasync run builds again after a source was saved during its build', async () => {
+  const { cachedBuild } = await import('../../js/build.mjs');
+  const dir = path.join(tmp, 'mid-build');
+  fs.mkdirSync(dir);
+  const src = path.join(dir, 'app.c');
+  const program = (msg) => '#include <stdio.h>\n#include "wasync.h"\n' +
+    `int wa_main(int argc, char **argv) { (void)argc; (void)argv; puts("${msg}"); return 0; }\n`;
+  fs.writeFileSync(src, program('old'));
+  const saved = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = path.join(tmp, 'xdg-mid');
+  try {
+    const commands = [];
+    let saves = 0;
+    const log = (line) => {
+      commands.push(line);
+      if (/^emcc .* -o \S+\.cjs/.test(line) && saves++ === 0) fs.writeFileSync(src, program('new'));
+    };
+    let out = await cachedBuild({ sources: [src], log });
+    expect(spawnSync(process.execPath, [out], { encoding: 'utf8' }).stdout).toBe('old\n');
+    const first = commands.length;
+    out = await cachedBuild({ sources: [src], log });
+    expect(commands.length).toBeGreaterThan(first); // built again
+    expect(spawnSync(process.execPath, [out], { encoding: 'utf8' }).stdout).toBe('new\n');
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+  }
+}, 300000);
+
+// Issue 21 #8 and #9: a path with $ in it (make writes $$ in dependency
+// files), and files only the link reads: --embed-file, --js-library,
+// --pre-js inside an @response file, and an archive found with -L/-l.
+test('wasync run in a folder named with $ tracks the files the link reads', () => {
+  const cache = path.join(tmp, 'xdg-link-inputs');
+  const dir = path.join(tmp, 'cost$dir');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'data.txt'), 'one');
+  fs.writeFileSync(path.join(dir, 'lib.js'), 'mergeInto(LibraryManager.library, { extra_js: function () { return 7; } });\n');
+  fs.writeFileSync(path.join(dir, 'pre.js'), '// pre 1\n');
+  fs.writeFileSync(path.join(dir, 'flags.rsp'), '--pre-js pre.js\n');
+  fs.writeFileSync(path.join(dir, 'extra.c'), 'int extra_c(void) { return 5; }\n');
+  let r = spawnSync('emcc', ['-c', 'extra.c', '-o', 'extra.o'], { cwd: dir, encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  r = spawnSync('emar', ['rcs', 'libextra.a', 'extra.o'], { cwd: dir, encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  fs.writeFileSync(path.join(dir, 'app.c'), '#include <stdio.h>\n#include "wasync.h"\n' +
+    'int extra_js(void);\nint extra_c(void);\n' +
+    'int wa_main(int argc, char **argv) {\n  char buf[16] = {0};\n  FILE *f = fopen("/data.txt", "r");\n' +
+    '  (void)argc; (void)argv;\n  if (!f || !fgets(buf, sizeof buf, f)) return 1;\n' +
+    '  printf("%s %d %d\\n", buf, extra_js(), extra_c());\n  return 0;\n}\n');
+  // The source by its absolute path: the dependency file then names it with $$.
+  const args = ['run', path.join(dir, 'app.c'), '-v', '--embed-file', 'data.txt@/data.txt', '--js-library', 'lib.js',
+    '@flags.rsp', '-L.', '-lextra'];
+  r = wasync(args, { cache, cwd: dir });
+  expect(r.stderr).toMatch(/^emcc .* -c \S*cost\$dir\/app\.c /m);
+  expect(r.stdout).toBe('one 7 5\n');
+  const entries = fs.readdirSync(path.join(cache, 'wasync', 'run')).filter((e) => !e.startsWith('.'));
+  const inputs = JSON.parse(fs.readFileSync(path.join(cache, 'wasync', 'run', entries[0], 'inputs.json'), 'utf8'));
+  expect(inputs.map(([f]) => path.relative(dir, f)).filter((f) => !f.startsWith('..')).sort())
+    .toEqual(['app.c', 'data.txt', 'flags.rsp', 'lib.js', 'libextra.a', 'pre.js']);
+  r = wasync(args, { cache, cwd: dir });
+  expect(r.stderr).not.toMatch(/^emcc /m);
+  fs.writeFileSync(path.join(dir, 'data.txt'), 'two');
+  r = wasync(args, { cache, cwd: dir });
+  expect(r.stdout).toBe('two 7 5\n');
+  fs.writeFileSync(path.join(dir, 'pre.js'), '// pre 2\n');
+  r = wasync(args, { cache, cwd: dir });
+  expect(r.stderr).toMatch(/^emcc /m);
+  expect(r.status).toBe(0);
+}, 600000);

@@ -86,6 +86,11 @@ describe('wa_fetch', () => {
     expect(echo.body).toBe('payload\u0000with nul');
   });
 
+  test('issue 21 #10: header bytes >= 0x80 pass byte for byte; repeated Set-Cookie headers are joined', async () => {
+    const { out } = await run('bytes', server.url);
+    expect(out).toBe('bytes rc WA_OK got 636166e920c3a9ff cookies a=1, b=2 raw e9 c3 a9 ff');
+  });
+
   test('HTTP errors are statuses, not failures', async () => {
     const { out } = await run('status', server.url);
     expect(out).toContain('status 404 body status 404 len 10 rc WA_OK');
@@ -97,6 +102,25 @@ describe('wa_fetch', () => {
     const { out } = await run('refused', `http://127.0.0.1:${port}/`);
     expect(out).toMatch(/^fetch WA_ENET msg fetch failed.*ECONNREFUSED/m);
   });
+
+  test('issue 21 #1: a fetch() rejecting with an odd value is WA_ENET with a best-effort message', async () => {
+    const real = globalThis.fetch;
+    const odd = [
+      Object.create(null),
+      { get message() { throw new Error('getter'); } },
+      { name: 'TypeError', message: 'odd cause', get cause() { throw new Error('cause'); } },
+      Symbol('odd'),
+    ];
+    try {
+      for (const v of odd) {
+        globalThis.fetch = () => Promise.reject(v);
+        const { out } = await run('refused', 'http://127.0.0.1:1/');
+        expect(out).toMatch(/^fetch WA_ENET msg ./m);
+      }
+    } finally {
+      globalThis.fetch = real;
+    }
+  }, 20000);
 
   test('a connection reset mid-body is WA_ENET from wa_response_read', async () => {
     const { out } = await run('reset', server.url);

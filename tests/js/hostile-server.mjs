@@ -13,8 +13,9 @@
 //   /stall-encoded?enc=E  half of an encoded body (Content-Length of all of
 //                       it), then nothing
 //   /fuzz?seed=S&i=I    the response planned by scenario(S, I)
-//   /stats              JSON { sockets, served }: open connections (this
-//                       one not counted), requests answered
+//   /stats              JSON { sockets, served, headers, headerMismatch }: open
+//                       connections (this one not counted), requests answered,
+//                       X-Fuzz headers checked against h=, the first mismatch
 //
 // scenario(seed, i) is a pure function (the test imports it to know what to
 // expect): { kind, expect, body } where expect is 'ok' (the request must
@@ -132,6 +133,21 @@ function serve() {
   const sockets = new Set();
   const bombs = new Map();
   let served = 0;
+  // Request header X-Fuzz checked against the CRC in the URL (h=): how many
+  // were checked, and the first that differed.
+  let headers = 0;
+  let headerMismatch = null;
+  const checkHeader = (rawHead, target) => {
+    const h = new URL(target, 'http://x').searchParams.get('h');
+    if (h === null) return;
+    const line = rawHead.split('\r\n').find((l) => /^x-fuzz:/i.test(l));
+    const value = line === undefined ? null : line.slice(line.indexOf(':') + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    headers++;
+    const got = value === null ? null : crc(Buffer.from(value, 'latin1'));
+    if (got !== Number(h) && !headerMismatch) {
+      headerMismatch = `${target}: X-Fuzz ${value === null ? 'missing' : Buffer.from(value, 'latin1').toString('hex')}`;
+    }
+  };
 
   const bomb = (enc, n) => {
     const key = `${enc}:${n}`;
@@ -266,7 +282,7 @@ function serve() {
     served++;
     switch (u.pathname) {
       case '/stats': {
-        const j = JSON.stringify({ sockets: sockets.size - 1, served: served - 1 });
+        const j = JSON.stringify({ sockets: sockets.size - 1, served: served - 1, headers, headerMismatch });
         served--;
         return play(s, [Buffer.from(head('200 OK', ['Content-Type: application/json', `Content-Length: ${j.length}`]) + j)]);
       }
@@ -309,6 +325,7 @@ function serve() {
       if (end < 0) return;
       s.off('data', onData); // one request per connection: every response ends it
       const target = buf.split(' ')[1] || '/';
+      checkHeader(buf.slice(0, end), target);
       route(s, target).catch(() => s.destroy());
     };
     s.on('data', onData);

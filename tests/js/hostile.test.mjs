@@ -226,6 +226,9 @@ async function fuzzRun(seed, n, conc = 16) {
     if (bad) problems.push(`seed ${seed} i ${i} (${p.kind}, ${p.enc}, ${p.body.length} bytes; mode ${q.mode} max ${q.max} timeout ${q.timeout}): ${bad}`);
   }
   m._fuzz_free();
+  const { headers, headerMismatch } = await srv.stats();
+  if (headerMismatch) problems.push(`seed ${seed}: a request header did not arrive byte for byte: ${headerMismatch}`);
+  if (n >= 16 && headers === 0) problems.push(`seed ${seed}: no X-Fuzz request header was checked`);
   const state = await quiet();
   if (JSON.stringify(state) !== JSON.stringify(CLEAN)) problems.push(`seed ${seed}: left behind ${JSON.stringify(state)}`);
   if (m._heap_used() !== heap0) problems.push(`seed ${seed}: heap in use ${m._heap_used()} bytes, was ${heap0}`);

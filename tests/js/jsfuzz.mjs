@@ -182,16 +182,42 @@ async function runRound(seed, ctx) {
     call(target, args, { bad, unchecked, rejectErrors, cancelAfter, ...opts });
   };
 
+  // Odd settle values (issue 21 #1): each wakes the task with a defined
+  // result; [value, what C gets: a number, or -10 (WA_EJS)].
+  const revoked = () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; };
+  const oddValues = [
+    () => [Object.create(null), 0],
+    () => [Symbol('odd'), 0],
+    () => [{ valueOf() { throw new Error('valueOf'); } }, 0],
+    () => [{ get then() { throw new Error('then'); } }, -10], // resolving reads .then: a rejection
+    () => [revoked(), -10],
+    () => [12345678901234567890n, Number(12345678901234567890n)],
+    () => ['21', 21],
+    () => [undefined, 0],
+  ];
+  const oddReasons = [
+    () => new Error('no'),
+    () => Object.create(null),
+    () => ({ get message() { throw new Error('getter'); } }),
+    () => ({ toString() { throw new Error('toString'); } }),
+    () => Symbol('odd'),
+    revoked,
+    () => undefined,
+  ];
+
   // A promise handed to C, then awaited (maybe cancelled) or released.
   const handOver = () => {
     let settle;
-    const value = rng.int(1000);
     const rejects = rng.chance(0.3);
-    const h = app.promise(new Promise((res, rej) => { settle = () => (rejects ? rej(new Error('no')) : res(value)); }));
+    let [value, got] = [rng.int(1000), null];
+    if (!rejects && rng.chance(0.3)) [value, got] = rng.pick(oddValues)();
+    const reason = rng.pick(oddReasons)();
+    const h = app.promise(new Promise((res, rej) => { settle = () => (rejects ? rej(reason) : res(value)); }));
     const when = rng.int(4);
     if (when === 0) settle(); else setTimeout(settle, when - 1);
     ctx.stats.handles++;
-    const target = { name: 'await_handed', ret: 'number', args: ['number'], want: () => (rejects ? -10 : value) };
+    const want = rejects ? -10 : got === null ? value : got;
+    const target = { name: 'await_handed', ret: 'number', args: ['number'], want: () => want };
     if (rng.chance(0.2)) {
       call({ name: 'release_handed', ret: null, args: ['number'], want: () => undefined }, [h]);
     } else {

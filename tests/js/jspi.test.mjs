@@ -49,7 +49,8 @@ if (!HAS_JSPI) {
   test(`without JSPI (Node ${process.version}) load() rejects at once with one sentence`, async () => {
     const { default: factory } = await import(pathToFileURL(hello).href);
     await expect(load(factory)).rejects.toThrow(JSPI_MISSING);
-    expect(JSPI_MISSING).toMatch(/Node\.js 24 or later/);
+    expect(JSPI_MISSING).toMatch(/Node\.js 24 and later, Chrome and Chromium 137 and later, Firefox 153 and later/);
+    expect(JSPI_MISSING).toMatch(new RegExp(`not Node\\.js ${process.versions.node.split('.')[0]}\\b`));
     expect(JSPI_MISSING.split(/\.\s/).length).toBe(1);
   });
 

@@ -56,6 +56,25 @@ describe('item 6: an export called directly from a print callback', () => {
   }
 });
 
+describe('issue 21 #11: a line printed from inside a print callback', () => {
+  test('arrives alone, once, nested two deep too, and the lines around it are unchanged', async () => {
+    let nested = 0;
+    const { app, lines, errs } = await fresh({
+      onLine: (s, a) => {
+        if (s === 'outer') {
+          a.module._say_inner(); // its callback prints one more, two deep
+          a.module._say_inner(); // after the buffer was emptied
+        } else if (s === 'inner' && nested++ === 0) {
+          a.module._say_inner();
+        }
+      },
+    });
+    expect(await app.cwrap('say', 'number', ['string'])('outer')).toBe(0);
+    expect(lines).toEqual(['outer', 'inner', 'inner', 'inner', 'after outer']);
+    expect(errs).toEqual([]);
+  });
+});
+
 describe('item 7: a module that stopped reports it', () => {
   test('tasks() after a trap throws the module\'s Error (code WA_EABORT), never reads its memory', async () => {
     const { app } = await fresh();
@@ -269,4 +288,28 @@ describe('item 20: an uncaught wasync error prints a short report', () => {
       expect(r.stderr.length).toBeLessThan(4096);
     });
   }
+});
+
+describe('issue 21 #2: main() arguments live on the heap', () => {
+  test('a 6 MB argument reaches wa_main whole; a full heap rejects with WA_ENOMEM; no token leaks', async () => {
+    const { app, errs } = await fresh();
+    const m = app.module;
+    let p;
+    expect(() => { p = app.main(['x'.repeat(6 << 20), 'é'.repeat(50000)]); }).not.toThrow();
+    expect(await p).toBe((6 << 20) + 100000); // strlen counts UTF-8 bytes
+    expect(m.wasync.tokens.size).toBe(0);
+    const before = m._heap_used();
+    m._hog();
+    try {
+      let q;
+      expect(() => { q = app.main(['abc']); }).not.toThrow();
+      await expect(q).rejects.toMatchObject({ code: 'WA_ENOMEM' });
+    } finally {
+      m._unhog();
+    }
+    expect(m.wasync.tokens.size).toBe(0);
+    expect(m._heap_used()).toBe(before);
+    expect(await app.main(['ab', 'cd'])).toBe(4);
+    expect(errs).toEqual([]);
+  });
 });

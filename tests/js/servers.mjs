@@ -31,6 +31,19 @@ function serve() {
       res.end(JSON.stringify(counts.snapshot()));
       return;
     }
+    if (u.pathname === '/bytes') { // not counted: its socket is written by hand
+      // Issue 21 #10: the raw bytes of request header X-Bytes (hex), a
+      // response header of raw bytes >= 0x80, and two Set-Cookie headers.
+      // Written by hand: Node's res.setHeader sends a string as UTF-8.
+      const got = req.headers['x-bytes'];
+      const hex = got === undefined ? 'none' : Buffer.from(got, 'latin1').toString('hex');
+      const sock = res.socket;
+      res.detachSocket(sock);
+      sock.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nX-Got: ${hex}\r\nX-Raw: `),
+        Buffer.from([0xe9, 0xc3, 0xa9, 0xff]),
+        Buffer.from('\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 5\r\nConnection: close\r\n\r\nbytes')]), () => sock.destroy());
+      return;
+    }
     counts.track(res);
     const q = (k, d) => (u.searchParams.has(k) ? Number(u.searchParams.get(k)) : d);
     switch (u.pathname) {

@@ -1,12 +1,13 @@
 // page.mjs — progress bars over the C downloads' state in wasm memory.
 import { load } from '../wasync.mjs';
+import { loadOrShow } from '../fail.mjs';
 import createModule from './downloads.mjs';
 
 const FILES = ['aurora.bin', 'nebula.bin', 'quasar.bin', 'pulsar.bin', 'comet.bin'];
 const STATES = ['idle', 'queued', 'connecting', 'receiving', 'done', 'cancelled', 'failed'];
 const $ = (id) => document.getElementById(id);
 
-const app = await load(createModule, { printErr: (s) => console.warn(s) });
+const app = await loadOrShow(load(createModule, { printErr: (s) => console.warn(s) }));
 const start = app.cwrap('start_download', 'number', ['number', 'string']);
 const cancel = app.cwrap('cancel_download', 'number', ['number']);
 const setLimit = app.cwrap('set_limit', 'number', ['number']);

@@ -1,5 +1,6 @@
 // page.mjs — a JS counter that keeps counting while the C loop "blocks".
 import { load } from '../wasync.mjs';
+import { loadOrShow } from '../fail.mjs';
 import createModule from './responsive.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -7,7 +8,7 @@ const log = (s) => {
   const el = $('log');
   el.textContent = (el.textContent + s + '\n').split('\n').slice(-14).join('\n');
 };
-const app = await load(createModule, { print: log, printErr: log });
+const app = await loadOrShow(load(createModule, { print: log, printErr: log }));
 const runLoop = app.cwrap('run_loop', 'number', ['string']);
 const rounds = app.cwrap('loop_rounds', 'number', []);
 await app.main();
@@ -56,4 +57,5 @@ $('start').onclick = async () => {
 };
 let loop = null;
 $('stop').onclick = () => { if (loop) loop.cancel(); };
+window.wasyncApp = app; // for the console (and the browser test of the time slice)
 document.body.dataset.ready = '1';

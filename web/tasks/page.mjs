@@ -1,9 +1,10 @@
 // page.mjs — draws the walkers C keeps in wasm memory and shows app.tasks().
 import { load } from '../wasync.mjs';
+import { loadOrShow } from '../fail.mjs';
 import createModule from './tasks.mjs';
 
 const $ = (id) => document.getElementById(id);
-const app = await load(createModule, { print: (s) => console.log(s), printErr: (s) => console.warn(s) });
+const app = await loadOrShow(load(createModule, { print: (s) => console.log(s), printErr: (s) => console.warn(s) }));
 const spawn = app.cwrap('spawn_walkers', 'number', ['number']);
 const cancel = app.cwrap('cancel_walkers', 'number', ['number']);
 const base = (await app.ccall('walkers_state', 'number', [])) >> 2;

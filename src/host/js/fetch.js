@@ -157,14 +157,28 @@ mergeInto(LibraryManager.library, {
 
     // The host's message for a failure, with its cause (Node puts the real
     // reason, e.g. "connect ECONNREFUSED 127.0.0.1:1", there).
+    // Never throws, whatever e is (WA.messageOf).
     message: function (e) {
-      var msg = String(e && typeof e === 'object' && 'message' in e ? e.message : e);
-      var c = e && e.cause;
-      if (c && typeof c === 'object') {
-        var cm = c.message || c.code;
-        if (cm && msg.indexOf(cm) < 0) msg += ': ' + cm;
-      }
+      var msg = WA.messageOf(e);
+      try {
+        var c = e && e.cause;
+        if (c && typeof c === 'object') {
+          var cm = c.message || c.code;
+          if (cm && typeof cm !== 'symbol' && msg.indexOf(cm) < 0) msg += ': ' + cm;
+        }
+      } catch (x) { /* an unreadable cause: the message alone */ }
       return msg;
+    },
+
+    // The NUL-terminated bytes at ptr as a byte string (one char per byte,
+    // Latin-1): what Headers sends byte for byte, where UTF8ToString would
+    // re-encode bytes >= 0x80 (or refuse them in Headers).
+    byteString: function (ptr) {
+      var end = ptr;
+      while (HEAPU8[end]) end++;
+      var s = '';
+      for (var i = ptr; i < end; i += 8192) s += String.fromCharCode.apply(null, HEAPU8.subarray(i, Math.min(end, i + 8192)));
+      return s;
     },
 
     // Calls fn(ptr, len) with msg as a temporary C string.
@@ -224,12 +238,16 @@ mergeInto(LibraryManager.library, {
     // network failure as a TypeError with no cause, so there only the checks
     // made before fetch() is called (in C and wa__fetch_start) can tell.
     isArgError: function (err) {
-      if (!WAF.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
-      var c = err.cause;
-      if (c === undefined || c === null) return err.message !== 'fetch failed';
-      var code = typeof c === 'object' ? c.code : undefined;
-      return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' ||
-        code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+      try {
+        if (!WAF.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
+        var c = err.cause;
+        if (c === undefined || c === null) return err.message !== 'fetch failed';
+        var code = typeof c === 'object' ? c.code : undefined;
+        return code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED' ||
+          code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH';
+      } catch (x) {
+        return false; // a getter threw: not fetch()'s own TypeError
+      }
     },
 
     // Whether url (resolved against base) names a user or password: fetch()
@@ -339,7 +357,7 @@ mergeInto(LibraryManager.library, {
     if (headersPtr) {
       var list = [];
       for (var i = headersPtr >> 2; HEAPU32[i]; i += 2) {
-        list.push([UTF8ToString(HEAPU32[i]), UTF8ToString(HEAPU32[i + 1])]);
+        list.push([WAF.byteString(HEAPU32[i]), WAF.byteString(HEAPU32[i + 1])]);
       }
       if (list.length) {
         try {
@@ -383,13 +401,20 @@ mergeInto(LibraryManager.library, {
     var e = WAF.table.get(h);
     HEAPU32[lenPtr >> 2] = 0;
     if (!e || !e.resp) return 0;
-    var parts = [];
-    e.resp.headers.forEach(function (value, name) { parts.push(name.toLowerCase(), '\0', value, '\0'); });
-    var bytes = WAF.encoder.encode(parts.join(''));
-    var p = bytes.length ? _malloc(bytes.length) : 0;
+    // Values are byte strings (one char per byte): written back byte for
+    // byte. A repeated name (Set-Cookie, which Headers lists once per
+    // header) is joined with ", ", as wasync.h says.
+    var byName = new Map();
+    e.resp.headers.forEach(function (value, name) {
+      var key = name.toLowerCase();
+      byName.set(key, byName.has(key) ? byName.get(key) + ', ' + value : value);
+    });
+    var text = '';
+    byName.forEach(function (value, name) { text += name + '\0' + value + '\0'; });
+    var p = text.length ? _malloc(text.length) : 0;
     if (!p) return 0;
-    HEAPU8.set(bytes, p);
-    HEAPU32[lenPtr >> 2] = bytes.length;
+    for (var i = 0; i < text.length; i++) HEAPU8[p + i] = text.charCodeAt(i) & 0xff;
+    HEAPU32[lenPtr >> 2] = text.length;
     return p;
   },
 

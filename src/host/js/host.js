@@ -352,29 +352,60 @@ mergeInto(LibraryManager.library, {
     },
 
     // wa_main(args) as task "main"; resolves with its status, or rejects
-    // (code WA_ENOTSUP) if the module is a library without wa_main.
+    // (code WA_ENOTSUP) if the module is a library without wa_main. The
+    // arguments go to C in one malloc'd block (the C stack may be 64 KiB, an
+    // argument megabytes); every failure is a rejection with a code, and
+    // the token is dropped with it.
     runMain: function (args) {
       if (WA.dead) return Promise.reject(WA.deadError());
       WA.init();
-      args = args || [];
-      var t = WA.newToken();
-      var argv = [WA.option('thisProgram') || 'wasync'].concat(args.map(String));
-      var sp = stackSave();
-      var ptrs = argv.map(WA.stackString);
-      var arr = stackAlloc(4 * ptrs.length);
-      ptrs.forEach(function (p, i) { HEAP32[(arr >> 2) + i] = p; });
-      var out = stackAlloc(4);
-      var rc = _wa__host_start_main(argv.length, arr, t.token, out);
-      t.entry.task = HEAPU32[out >> 2];
-      stackRestore(sp);
+      var argv, t, rc, sp = stackSave();
+      try {
+        argv = [WA.option('thisProgram') || 'wasync'].concat((args || []).map(String));
+      } catch (e) {
+        return Promise.reject(e); // an argument with no string form (a Symbol…)
+      }
+      t = WA.newToken();
+      try {
+        rc = WA.startMain(argv, t);
+      } catch (e) {
+        WA.dropToken(t.token);
+        WA.failed(e, sp);
+        return Promise.reject(WA.dead ? WA.deadError() : e);
+      }
       if (rc < 0) {
-        WA.tokens.delete(t.token);
+        WA.dropToken(t.token);
         // WA_ENOTSUP: a library, built without wa_main.
         return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (WA.option('thisProgram') || 'this module') +
-          ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') : WA.error(rc));
+          ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') :
+          WA.error(rc, rc === WAE.ENOMEM ? 'wasync: main(): the arguments do not fit in memory' : undefined));
       }
       WA.tick();
       return t.entry.promise;
+    },
+
+    // Calls wa__host_start_main with argv copied to the heap: pointers,
+    // the task handle C writes back, then the strings. A WAE code or 0.
+    startMain: function (argv, t) {
+      var lens = argv.map(function (s) { return lengthBytesUTF8(s) + 1; });
+      var head = 4 * (argv.length + 1);
+      var bytes = lens.reduce(function (a, n) { return a + n; }, head);
+      var block = bytes < 0x7fffffff ? _malloc(bytes) : 0;
+      if (!block) return WAE.ENOMEM;
+      try {
+        var p = block + head;
+        argv.forEach(function (s, i) {
+          stringToUTF8(s, p, lens[i]);
+          HEAPU32[(block >> 2) + i] = p;
+          p += lens[i];
+        });
+        var out = block + 4 * argv.length;
+        var rc = _wa__host_start_main(argv.length, block, t.token, out);
+        if (rc >= 0) t.entry.task = HEAPU32[out >> 2];
+        return rc;
+      } finally {
+        _free(block);
+      }
     },
 
     // A NUL-terminated UTF-8 copy of s on the C stack (the caller saves and
@@ -394,6 +425,23 @@ mergeInto(LibraryManager.library, {
     option: function (name) {
       var d = Object.getOwnPropertyDescriptor(Module, name);
       return d && 'value' in d ? d.value : undefined;
+    },
+
+    // A best-effort message for any rejected or thrown value (its message,
+    // or its string form); never throws, whatever the value: an object
+    // with no prototype, a throwing getter or toString, a Symbol, a
+    // revoked Proxy.
+    messageOf: function (v) {
+      try {
+        var m = v !== null && (typeof v === 'object' || typeof v === 'function') && 'message' in v ? v.message : v;
+        return typeof m === 'symbol' ? m.toString() : String(m);
+      } catch (e) {
+        try {
+          return Object.prototype.toString.call(v);
+        } catch (e2) {
+          return 'a value with no readable message';
+        }
+      }
     },
 
     error: function (code, message) {

@@ -53,12 +53,19 @@ mergeInto(LibraryManager.library, {
       return h;
     },
 
+    // A body's value as C's number: 0 for what has none (undefined, a
+    // Symbol, an object with no prototype or whose valueOf throws).
     toNumber: function (v) {
       if (typeof v === 'number') return v;
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (typeof v === 'bigint') return Number(v);
-      if (v === undefined || v === null) return 0;
-      var n = Number(v);
+      if (v === undefined || v === null || typeof v === 'symbol') return 0;
+      var n;
+      try {
+        n = Number(v);
+      } catch (e) {
+        return 0;
+      }
       return isNaN(n) ? 0 : n;
     },
 
@@ -88,7 +95,7 @@ mergeInto(LibraryManager.library, {
         if (t) WA.enter(function () { _wa__js_settle(t, h, 1, 0, 0); });
         return;
       }
-      var msg = String(v && typeof v === 'object' && 'message' in v ? v.message : v);
+      var msg = WA.messageOf(v);
       entry.message = msg;
       if (!t) return;
       var len = lengthBytesUTF8(msg);
@@ -370,7 +377,8 @@ mergeInto(LibraryManager.library, {
         // A length-prefixed buffer from wa_js_bytes(): copied out, then freed.
         if (!r) return null;
         var len = HEAPU32[r >> 2];
-        var bytes = HEAPU8.slice(r + 4, r + 4 + len);
+        // A prefix past the end of memory is not wa_js_bytes()'s: nothing read.
+        var bytes = r + 4 + len <= HEAPU8.length ? HEAPU8.slice(r + 4, r + 4 + len) : null;
         _free(r);
         return bytes;
       }
