@@ -31,6 +31,19 @@ mergeInto(LibraryManager.library, {
   // own shutdown (exitRuntime, and its maybeExit after callbacks) never
   // runs: a program ends through WA.exit, a library never ends.
   $WA__deps: ['$WAE', '$WABackend', '$WAD', '$runtimeKeepalivePush'],
+
+  // C's exit(): the atexit() handlers and stdio first (WA.atExit, on the
+  // caller's stack), then the glue's proc_exit, which ends in quit_ above.
+  // Replaces Emscripten's exit, whose only other work is the runtime
+  // shutdown that wasync never runs (and which, in ASSERTIONS builds, would
+  // print that the runtime was kept alive).
+  exit__deps: ['$WA', 'proc_exit'],
+  exit__sig: 'vi',
+  exit: function (status) {
+    WA.atExit();
+    _proc_exit(status);
+  },
+
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { ' +
     'if (toThrow && toThrow.name === "ExitStatus") WA.atExit(); throw toThrow; };',
   $WA: {
