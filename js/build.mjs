@@ -267,7 +267,7 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
  * wasm backends share).
  */
 export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
-  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js',
+  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js', 'host/js/fdcalls.js',
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 

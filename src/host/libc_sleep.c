@@ -155,11 +155,60 @@ void __wrap_emscripten_sleep(unsigned ms) {
   (void)sleep_rel((int64_t)ms * 1000, NULL);
 }
 
+/* Waits, inside a task, until look() finds something ready (a positive
+ * count, returned) or fails (-1), or until timeout_ms passes (0; < 0:
+ * never). look() answers at once: Emscripten's file systems have no
+ * readiness events to await, and its own waiting poll is async (it would
+ * unwind the whole module; src/host/js/fdcalls.js answers at once), so
+ * the task sleeps between looks, 2 ms at first, doubling up to 50 ms. A
+ * cancel or timeout scope ends the wait with -1/EINTR, as for the sleeps. */
+static int wait_ready(int (*look)(void *), void *arg, int64_t timeout_ms) {
+  int64_t deadline = timeout_ms < 0 ? NEVER : deadline_in(timeout_ms * 1000);
+  int64_t step = 2000, left;
+  int r, e;
+  while ((r = look(arg)) == 0 && (left = left_until(deadline)) > 0) {
+    if ((e = sleep_rel(left < step ? left : step, NULL))) {
+      errno = e;
+      return -1;
+    }
+    if (step < 50000) step *= 2;
+  }
+  return r;
+}
+
+typedef struct {
+  struct pollfd *fds;
+  nfds_t n;
+} poll_args;
+
+static int poll_now(void *arg) {
+  poll_args *a = arg;
+  return __real_poll(a->fds, a->n, 0);
+}
+
+typedef struct {
+  int n;
+  fd_set *sets[3], saved[3];
+} select_args;
+
+static int select_now(void *arg) {
+  select_args *a = arg;
+  struct timeval zero = {0, 0};
+  for (int i = 0; i < 3; i++)
+    if (a->sets[i]) *a->sets[i] = a->saved[i];
+  return __real_select(a->n, a->sets[0], a->sets[1], a->sets[2], &zero);
+}
+
 /* poll(NULL, 0, ms): a sleep (ms < 0: until interrupted; 0: returns 0 at
- * once, a probe); 0, or -1 with errno EINTR. With fds it is the libc's. */
+ * once, a probe); 0, or -1 with errno EINTR. With fds, inside a task: the
+ * libc's answer now, and while nothing is ready a wait (wait_ready). */
 int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout) {
   int e;
-  if (n != 0 || !in_task()) return __real_poll(fds, n, timeout);
+  if (!in_task()) return __real_poll(fds, n, timeout);
+  if (n != 0) {
+    poll_args a = {fds, n};
+    return wait_ready(poll_now, &a, timeout);
+  }
   if (timeout == 0) return 0;
   if ((e = sleep_rel(timeout < 0 ? NEVER : (int64_t)timeout * 1000, NULL))) {
     errno = e;
@@ -171,12 +220,23 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout) {
 /* select with no descriptors to watch (nfds 0 or no sets): a sleep for *tv
  * (NULL: until interrupted; zero: returns 0 at once). As on Linux, *tv is
  * left holding the time not slept: zero after a full sleep, the remainder
- * after EINTR. With descriptors it is the libc's. */
+ * after EINTR. With descriptors, inside a task: the libc's answer now, and
+ * while nothing is ready a wait (wait_ready; *tv is left as it was). */
 int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
   struct timespec rem = {0, 0};
   int64_t us;
   int err;
-  if ((n != 0 && (r || w || e)) || !in_task()) return __real_select(n, r, w, e, tv);
+  if (!in_task()) return __real_select(n, r, w, e, tv);
+  if (n > 0 && (r || w || e)) {
+    select_args a = {.n = n, .sets = {r, w, e}};
+    for (int i = 0; i < 3; i++)
+      if (a.sets[i]) a.saved[i] = *a.sets[i];
+    if (tv && (tv->tv_sec < 0 || tv->tv_usec < 0)) {
+      errno = EINVAL;
+      return -1;
+    }
+    return wait_ready(select_now, &a, tv ? (int64_t)tv->tv_sec * 1000 + (tv->tv_usec + 999) / 1000 : -1);
+  }
   if (n < 0 || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0))) {
     errno = EINVAL;
     return -1;

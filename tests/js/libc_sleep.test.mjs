@@ -68,6 +68,19 @@ const builds = { release: [], debug: ['--debug'] };
     });
   });
 
+  test('fsync, and poll and select on a file descriptor, answer inside a task (Emscripten marks them async)', async () => {
+    const r = fields(await app.cwrap('fd_calls', 'string', [])());
+    expect(r).toEqual({ fsync: '0', poll: '1', revents: '1', select: '1', isset: '1', yield: '0' });
+  });
+
+  test.each([['poll', 0], ['select', 1]])('%s on a pipe waits as an await until a writer task writes, or times out', async (name, sel) => {
+    const r = fields(await app.cwrap('pipe_wait', 'string', ['number'])(sel));
+    expect(r).toMatchObject({ r: '1', writer: '0', empty: '0' });
+    expect(Number(r.el)).toBeGreaterThanOrEqual(99);
+    expect(Number(r.el)).toBeLessThan(900);
+    expect(Number(r.el2)).toBeGreaterThanOrEqual(29);
+  });
+
   test('outside a task they are the libc\'s own (a busy wait; poll with no fds returns at once)', () => {
     let t0 = performance.now();
     expect(app.module._outside_usleep(30000)).toBe(0);

@@ -38,7 +38,6 @@ mergeInto(LibraryManager.library, {
   // shutdown that wasync never runs (and which, in ASSERTIONS builds, would
   // print that the runtime was kept alive).
   exit__deps: ['$WA', 'proc_exit'],
-  exit__sig: 'vi',
   exit: function (status) {
     WA.atExit();
     _proc_exit(status);
