@@ -59,6 +59,7 @@ if (want('jest')) {
         'tests/js/cmain.test.mjs',
         'tests/js/pthreads.test.mjs',
         'tests/js/sjlj-eh.test.mjs',
+        'tests/js/ported.test.mjs',
       ] });
     console.log(`jest on the JSPI backend: ${jj.passed} passed, ${jj.failed} failed`);
     j = add(j, jj);
