@@ -6,8 +6,9 @@
  * sequence, so a value comes back only after 2^32 - 1 further spawns (one
  * still in use is skipped); a hash table (open addressing, linear probing,
  * keyed by the handle's low bits: consecutive handles rarely collide) maps
- * them to live tasks. It is sized by the most tasks alive at once, so a
- * long run of spawns leaves it flat. */
+ * them to live tasks. It grows with the tasks alive at once and shrinks back
+ * when the scheduler goes idle (with the task cache), so a long run of
+ * spawns, or a burst, leaves it flat. */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -34,9 +35,10 @@ static handle_entry *handle_find(uint32_t h) {
   return &handles[i];
 }
 
-/* Doubles the table (256 entries at first); WA_ENOMEM if it cannot. */
-static int handle_grow(void) {
-  uint32_t cap = handles ? (handle_mask + 1) * 2 : 256, old = handles ? handle_mask + 1 : 0;
+/* Rehashes the table into cap entries (a power of two, at least twice the
+ * entries in use); WA_ENOMEM, the table unchanged, if it cannot. */
+static int handle_resize(uint32_t cap) {
+  uint32_t old = handles ? handle_mask + 1 : 0;
   handle_entry *old_tab = handles, *tab;
   /* calloc checks cap * sizeof *tab */
   if (cap > ((uint32_t)1 << 30) || !(tab = calloc(cap, sizeof *tab))) return WA_ENOMEM;
@@ -46,6 +48,20 @@ static int handle_grow(void) {
     if (old_tab[i].handle) *handle_find(old_tab[i].handle) = old_tab[i];
   free(old_tab);
   return 0;
+}
+
+/* Doubles the table (256 entries at first). */
+static int handle_grow(void) { return handle_resize(handles ? (handle_mask + 1) * 2 : 256); }
+
+/* Gives back what a burst of tasks grew the table to (the scheduler is
+ * idle): the smallest size, 256 entries at least, that is at most a
+ * quarter full (not half, so that a count going up and down around a
+ * size does not rehash at every idle point). A failed allocation keeps
+ * the larger table. */
+static void handle_fit(void) {
+  uint32_t cap = 256;
+  while ((handle_len + 1) * 4 > cap) cap *= 2;
+  if (handles && cap < handle_mask + 1) (void)handle_resize(cap);
 }
 
 static int handle_alloc(wa__task *t) {
@@ -175,6 +191,7 @@ static void cache_put(wa__task *t) {
 
 void wa__task_cache_trim(void) {
   live_peak = live_bytes;
+  handle_fit();
   for (int i = 0; i < CACHE_CLASSES; i++) {
     wa__task *t;
     while ((t = cache[i].head)) {

@@ -24,22 +24,30 @@ mergeInto(LibraryManager.library, {
     // The C frames of e's stack, innermost first, one "    at name" line
     // each, or null when no frame has a name (release builds strip the
     // name section unless they keep function names).
-    cStack: function (e) {
+    // With all: the same, but null unless every C frame has a name (a
+    // release build names only the functions it exports).
+    cStack: function (e, all) {
       var lines = String(e && e.stack || '').split('\n');
       var frames = [];
       var named = false;
+      var unnamed = false;
       lines.forEach(function (l) {
         // V8: "at name (wasm://wasm/<hash>:wasm-function[N]:0x…)" or, unnamed,
-        // "at wasm://wasm/<hash>:wasm-function[N]:0x…"; Firefox: "name@…wasm-function[N]…".
+        // "at wasm://wasm/<hash>:wasm-function[N]:0x…" (under a custom
+        // prepareStackTrace, as Jest's: "at null.<anonymous> (wasm://…)");
+        // Firefox: "name@…wasm-function[N]…".
         var m = /^\s*at (.+?) \((?:wasm:\/\/|.*wasm-function\[)/.exec(l) || /^(.+?)@.*wasm-function\[/.exec(l);
         if (m) {
-          named = named || !/^(\$?func\d+|wasm-function\[\d+\])$/.test(m[1]);
+          var anon = /^(\$?func\d+|wasm-function\[\d+\]|(null\.)?<anonymous>)$/.test(m[1]);
+          named = named || !anon;
+          unnamed = unnamed || anon;
           frames.push('    at ' + m[1].replace(/^.*\.wasm\./, ''));
-        } else if (/wasm-function\[\d+\]/.test(l)) {
+        } else if (/wasm-function\[\d+\]|^\s*at wasm:\/\//.test(l)) {
+          unnamed = true;
           frames.push('    at ' + l.trim().replace(/^at /, ''));
         }
       });
-      return named ? frames.join('\n') : null;
+      return named && !(all && unnamed) ? frames.join('\n') : null;
     },
 
     describeException: function (e) {

@@ -176,7 +176,9 @@ mergeInto(LibraryManager.library, {
       }
       var out = msg + ' in ' + (who || 'no task (a direct call from JS)');
       if (hint) out += ': ' + hint;
-      if (WAD.cStack(e)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
+      // Every C frame named (a --debug or --profiling-funcs build): no need
+      // to say how to get names. A release build names only its exports.
+      if (WAD.cStack(e, true)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
       return out + '; build with --debug (or link with --profiling-funcs) for names in the stack, ' +
         'and set WASYNC_TRACE=1 for the JS stack';
     },
