@@ -19,7 +19,9 @@
  * as slow would overrun it. Short runs (a ping-pong) soon check rarely; long ones (a task
  * computing between yields) end the slice within it, not at twice its
  * length: only a single run longer than the rest of the slice overruns it. */
-#define WA__SLICE_MS 8.0
+/* 6 ms, so that with a run's preemption or a slow last run the page still
+ * gets control back within 10 ms (p90; tests/browser/demos.mjs). */
+#define WA__SLICE_MS 6.0
 #define WA__SLICE_CHECK_MAX 128
 
 wa__task *wa__cur;

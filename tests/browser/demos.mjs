@@ -197,7 +197,7 @@ export const jspiTests = ['tasks', 'downloads', 'responsive'].map((demo) => [
   }]);
 
 // Issue 21: a long run of task code returns to the page within the slice
-// (src/sched.c, 8 ms): while the responsive demo's C loop computes, the p90
+// (src/sched.c, 6 ms): while the responsive demo's C loop computes, the p90
 // of the host ticks that ran task code is at most 10 ms. Asyncify builds
 // (build/web): there a tick runs its tasks synchronously, so its length is
 // how long the page waited.

@@ -139,7 +139,7 @@ static int nap_then_look(void *arg) {
 /* Regression: the scheduler read the clock only every 128 runs, so a task
  * computing between yields kept the host (timers, rendering, input) out
  * for hundreds of milliseconds. Now a timer that is due gets its turn
- * within a couple of time slices (8 ms each), long before the 60 ms of
+ * within a couple of time slices (6 ms each), long before the 60 ms of
  * work is done. */
 TEST_IMPL(long_runs_between_yields_still_let_the_host_in) {
   int seen = -1;
