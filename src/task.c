@@ -7,8 +7,7 @@
  * still in use is skipped); a hash table (open addressing, linear probing,
  * keyed by the handle's low bits: consecutive handles rarely collide) maps
  * them to live tasks. It grows with the tasks alive at once and shrinks back
- * when the scheduler goes idle (with the task cache), so a long run of
- * spawns, or a burst, leaves it flat. */
+ * as they end, so a long run of spawns, or a burst, leaves it flat. */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -53,11 +52,10 @@ static int handle_resize(uint32_t cap) {
 /* Doubles the table (256 entries at first). */
 static int handle_grow(void) { return handle_resize(handles ? (handle_mask + 1) * 2 : 256); }
 
-/* Gives back what a burst of tasks grew the table to (the scheduler is
- * idle): the smallest size, 256 entries at least, that is at most a
- * quarter full (not half, so that a count going up and down around a
- * size does not rehash at every idle point). A failed allocation keeps
- * the larger table. */
+/* Gives back what a burst of tasks grew the table to: the smallest size,
+ * 256 entries at least, that is at most a quarter full (not half, so that
+ * a count going up and down around a size does not rehash back and
+ * forth). A failed allocation keeps the larger table. */
 static void handle_fit(void) {
   uint32_t cap = 256;
   while ((handle_len + 1) * 4 > cap) cap *= 2;
@@ -81,7 +79,7 @@ static int handle_alloc(wa__task *t) {
 
 /* Removes t's entry, moving later entries of its probe run back so that
  * every lookup still finds its entry before an empty one. */
-static void handle_release(wa__task *t) {
+static void handle_remove(wa__task *t) {
   handle_entry *e = handle_find(t->handle);
   uint32_t i = (uint32_t)(e - handles), j = i;
   t->handle = 0;
@@ -99,6 +97,14 @@ static void handle_release(wa__task *t) {
     handles[i] = handles[j];
     i = j;
   }
+}
+
+/* Removes t's entry; a table that a burst of tasks grew and that is now a
+ * sixteenth full shrinks back (handle_fit), so memory follows the tasks
+ * alive, whichever backend ends them and whenever. */
+static void handle_release(wa__task *t) {
+  handle_remove(t);
+  if (handle_mask + 1 > 256 && handle_len * 16 <= handle_mask + 1) handle_fit();
 }
 
 wa__task *wa__task_from_handle(const wa_task *h) {
@@ -191,7 +197,6 @@ static void cache_put(wa__task *t) {
 
 void wa__task_cache_trim(void) {
   live_peak = live_bytes;
-  handle_fit();
   for (int i = 0; i < CACHE_CLASSES; i++) {
     wa__task *t;
     while ((t = cache[i].head)) {

