@@ -4,8 +4,8 @@
  * joined, or a task freed after detaching, is recognised and rejected with
  * WA_EINVAL instead of touching freed memory. Handles are issued in
  * sequence, so a value comes back only after 2^32 - 1 further spawns (one
- * still in use is skipped); a hash table (open addressing, linear probing,
- * keyed by the handle's low bits: consecutive handles rarely collide) maps
+ * whose slot is taken is skipped); a table (open addressing, linear
+ * probing, keyed by the handle's low bits: see handle_home) maps
  * them to live tasks. It grows with the tasks alive at once and shrinks back
  * as they end, so a long run of spawns, or a burst, leaves it flat. */
 #include <stdlib.h>
@@ -21,15 +21,24 @@ typedef struct {
 
 static handle_entry *handles;
 static uint32_t handle_mask, handle_len; /* capacity - 1 (0: none yet), entries in use */
+static uint32_t handle_displaced;         /* entries not in their home slot (after a shrink) */
 static uint32_t last_handle;
 static uint32_t next_id;
 static wa__task *all_head;
 static int live_count;
 static char outside_error[256];
 
+/* Handle h's home slot: its low bits. A new handle is the next number of
+ * the sequence whose home slot is free (handle_alloc skips the others), so
+ * a task's entry sits at its home and a lookup, a spawn or a join touches
+ * one slot, next to its neighbours': a hash would scatter consecutive
+ * handles over the table, a cache miss each (spawn+join twice as slow).
+ * Probing is left for the entries a shrink (handle_fit) displaced. */
+static uint32_t handle_home(uint32_t h) { return h & handle_mask; }
+
 /* The entry for handle h (non-zero), or the empty one where it would go. */
 static handle_entry *handle_find(uint32_t h) {
-  uint32_t i = h & handle_mask;
+  uint32_t i = handle_home(h);
   while (handles[i].handle && handles[i].handle != h) i = (i + 1) & handle_mask;
   return &handles[i];
 }
@@ -43,8 +52,13 @@ static int handle_resize(uint32_t cap) {
   if (cap > ((uint32_t)1 << 30) || !(tab = calloc(cap, sizeof *tab))) return WA_ENOMEM;
   handles = tab;
   handle_mask = cap - 1;
-  for (uint32_t i = 0; i < old; i++)
-    if (old_tab[i].handle) *handle_find(old_tab[i].handle) = old_tab[i];
+  handle_displaced = 0;
+  for (uint32_t i = 0; i < old; i++) {
+    if (!old_tab[i].handle) continue;
+    handle_entry *e = handle_find(old_tab[i].handle);
+    *e = old_tab[i];
+    handle_displaced += (uint32_t)(e - handles) != handle_home(e->handle);
+  }
   free(old_tab);
   return 0;
 }
@@ -69,7 +83,7 @@ static int handle_alloc(wa__task *t) {
   if ((handle_len + 1) * 2 > (handles ? handle_mask + 1 : 0) && handle_grow() < 0) return WA_ENOMEM;
   do {
     h = ++last_handle;
-  } while (h == 0 || (e = handle_find(h))->handle);
+  } while (h == 0 || handles[handle_home(h)].handle || (e = handle_find(h))->handle);
   e->handle = h;
   e->task = t;
   handle_len++;
@@ -77,24 +91,32 @@ static int handle_alloc(wa__task *t) {
   return 0;
 }
 
-/* Removes t's entry, moving later entries of its probe run back so that
- * every lookup still finds its entry before an empty one. */
+/* Removes t's entry. While every entry sits in its home slot (always, but
+ * after a shrink that displaced some) that is all; else later entries of
+ * its probe run move back so that every lookup still finds its entry
+ * before an empty one. */
 static void handle_remove(wa__task *t) {
   handle_entry *e = handle_find(t->handle);
   uint32_t i = (uint32_t)(e - handles), j = i;
   t->handle = 0;
   handle_len--;
+  if (i != handle_home(e->handle)) handle_displaced--;
+  if (!handle_displaced) {
+    e->handle = 0;
+    return;
+  }
   for (;;) {
     handles[i].handle = 0;
     for (;;) {
       uint32_t home;
       j = (j + 1) & handle_mask;
       if (!handles[j].handle) return;
-      home = handles[j].handle & handle_mask;
+      home = handle_home(handles[j].handle);
       /* j's entry may move to i unless its home lies cyclically in (i, j] */
       if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) break;
     }
     handles[i] = handles[j];
+    if (i == handle_home(handles[i].handle)) handle_displaced--;
     i = j;
   }
 }
