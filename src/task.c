@@ -502,7 +502,7 @@ int wa__sleep_libc(int64_t deadline) {
   if (!t || wa__host_reentered) return WA_ENOTASK;
   /* Hide what an earlier libc sleep reported from this one's await. */
   keep_cancel = t->cancel_pending && t->cancel_reported;
-  keep_timeout = t->timeout_pending && t->timeout_pending == t->timeout_reported ? t->timeout_pending : NULL;
+  keep_timeout = t->timeout_pending && t->timeout_reported ? t->timeout_pending : NULL;
   if (keep_cancel) t->cancel_pending = 0;
   if (keep_timeout) t->timeout_pending = NULL;
   if (deadline <= wa__timer_now()) {
@@ -513,13 +513,19 @@ int wa__sleep_libc(int64_t deadline) {
   }
   /* Nothing closes a scope of t while t sleeps: keep_timeout is still open. */
   if (keep_cancel) t->cancel_pending = 1;
-  if (keep_timeout && !t->timeout_pending) t->timeout_pending = keep_timeout;
+  if (keep_timeout && !t->timeout_pending) {
+    t->timeout_pending = keep_timeout;
+    t->timeout_reported = 1;
+  }
   if (rc == WA_ECANCELED) {
     t->cancel_pending = 1;
     t->cancel_reported = 1;
   } else if (rc == WA_ETIMEDOUT) {
     wa_timeout *to = expired_scope(t);
-    if (to) t->timeout_pending = t->timeout_reported = to;
+    if (to) {
+      t->timeout_pending = to;
+      t->timeout_reported = 1;
+    }
   }
   return rc;
 }

@@ -12,7 +12,10 @@ static void timeout_fire(wa__timer *timer) {
   to->expired = 1;
   if (!t) return;
   if (t->state == WA__WAITING) wa__interrupt(t, WA_ETIMEDOUT);
-  else if (t->state != WA__DONE) t->timeout_pending = to;
+  else if (t->state != WA__DONE) {
+    t->timeout_pending = to;
+    t->timeout_reported = 0; /* a new expiry, not reported yet */
+  }
 }
 
 void wa_timeout_begin(wa_timeout *to, int64_t ms) {
@@ -29,6 +32,7 @@ void wa_timeout_begin(wa_timeout *to, int64_t ms) {
     /* No room in the heap: expire at once rather than never. */
     to->expired = 1;
     t->timeout_pending = to;
+    t->timeout_reported = 0;
   }
 }
 
@@ -37,8 +41,10 @@ void wa_timeout_begin(wa_timeout *to, int64_t ms) {
  * (or its memory reused) before someone calls wa_timeout_end on it. */
 static void close_scope(wa__task *t, wa_timeout *to) {
   wa__timer_stop(&to->timer);
-  if (t->timeout_pending == to) t->timeout_pending = NULL;
-  if (t->timeout_reported == to) t->timeout_reported = NULL;
+  if (t->timeout_pending == to) {
+    t->timeout_pending = NULL;
+    t->timeout_reported = 0;
+  }
   t->timeouts = to->outer;
   to->owner = NULL;
   to->outer = NULL;
@@ -65,5 +71,5 @@ int wa_timeout_end(wa_timeout *to) {
 void wa__timeouts_drop(wa__task *t) {
   while (t->timeouts) close_scope(t, t->timeouts);
   t->timeout_pending = NULL;
-  t->timeout_reported = NULL;
+  t->timeout_reported = 0;
 }
