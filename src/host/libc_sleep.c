@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <emscripten/emscripten.h>
 #include "../internal.h"
+#include "deadline.h"
 
 unsigned __real_sleep(unsigned seconds);
 int __real_usleep(unsigned us);
@@ -37,34 +38,6 @@ void __wrap_emscripten_sleep(unsigned ms);
 int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
 int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv);
 
-#define US_PER_S INT64_C(1000000)
-#define NEVER INT64_MAX
-
-static int in_task(void) { return wa__cur && !wa__host_reentered; }
-
-/* The deadline us microseconds from now, saturated at NEVER. */
-static int64_t deadline_in(int64_t us) {
-  int64_t now = wa__timer_now();
-  return us >= NEVER - now ? NEVER : now + us;
-}
-
-/* Microseconds in (s, ns), rounded up, saturated at NEVER; ns in [0, 1e9). */
-static int64_t us_of(int64_t s, long ns) {
-  int64_t us = (ns + 999) / 1000;
-  return s >= (NEVER - us) / US_PER_S ? NEVER : s * US_PER_S + us;
-}
-
-/* What is left until deadline, in microseconds (0 once it passed). */
-static int64_t left_until(int64_t deadline) {
-  int64_t now = wa__timer_now();
-  return deadline == NEVER ? NEVER : deadline > now ? deadline - now : 0;
-}
-
-static void to_timespec(int64_t us, struct timespec *ts) {
-  ts->tv_sec = (time_t)(us / US_PER_S);
-  ts->tv_nsec = (long)(us % US_PER_S) * 1000;
-}
-
 /* The errno value for a failed wa__sleep_libc: EINTR for an interruption
  * (the code stays pending for the task's next await point), ENOMEM. */
 static int errno_of(int rc) { return rc == WA_ENOMEM ? ENOMEM : EINTR; }
@@ -72,15 +45,11 @@ static int errno_of(int rc) { return rc == WA_ENOMEM ? ENOMEM : EINTR; }
 /* A relative sleep of a task: 0, or an errno value with *rem (if not NULL)
  * set to what was left. */
 static int sleep_rel(int64_t us, struct timespec *rem) {
-  int64_t deadline = deadline_in(us);
+  int64_t deadline = wa__deadline_in(us);
   int rc = wa__sleep_libc(deadline);
   if (!rc) return 0;
-  if (rem) to_timespec(rc == WA_ENOMEM ? us : left_until(deadline), rem);
+  if (rem) wa__us_to_timespec(rc == WA_ENOMEM ? us : wa__left_until(deadline), rem);
   return errno_of(rc);
-}
-
-static int valid(const struct timespec *ts) {
-  return ts && ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
 }
 
 /* Whole seconds left, rounded up (a sleep cut short by 0.4 s returns 1,
@@ -88,18 +57,18 @@ static int valid(const struct timespec *ts) {
 unsigned __wrap_sleep(unsigned seconds) {
   int64_t deadline;
   int rc;
-  if (!in_task()) return __real_sleep(seconds);
-  deadline = deadline_in((int64_t)seconds * US_PER_S);
+  if (!wa__in_task()) return __real_sleep(seconds);
+  deadline = wa__deadline_in((int64_t)seconds * WA__US_PER_S);
   rc = wa__sleep_libc(deadline);
   if (!rc) return 0;
   errno = errno_of(rc);
   if (rc == WA_ENOMEM) return seconds;
-  return (unsigned)((left_until(deadline) + US_PER_S - 1) / US_PER_S);
+  return (unsigned)((wa__left_until(deadline) + WA__US_PER_S - 1) / WA__US_PER_S);
 }
 
 int __wrap_usleep(unsigned us) {
   int e;
-  if (!in_task()) return __real_usleep(us);
+  if (!wa__in_task()) return __real_usleep(us);
   if ((e = sleep_rel(us, NULL))) {
     errno = e;
     return -1;
@@ -109,12 +78,12 @@ int __wrap_usleep(unsigned us) {
 
 int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
   int e;
-  if (!in_task()) return __real_nanosleep(req, rem);
-  if (!valid(req)) {
+  if (!wa__in_task()) return __real_nanosleep(req, rem);
+  if (!wa__timespec_valid(req)) {
     errno = EINVAL;
     return -1;
   }
-  if ((e = sleep_rel(us_of(req->tv_sec, req->tv_nsec), rem))) {
+  if ((e = sleep_rel(wa__us_of(req->tv_sec, req->tv_nsec), rem))) {
     errno = e;
     return -1;
   }
@@ -127,28 +96,20 @@ int __wrap_nanosleep(const struct timespec *req, struct timespec *rem) {
  * for a relative sleep. Clocks other than CLOCK_MONOTONIC and
  * CLOCK_REALTIME are the libc's. */
 int __wrap_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem) {
-  struct timespec now;
   int64_t us;
   int rc;
-  if (!in_task() || (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME)) return __real_clock_nanosleep(clk, flags, req, rem);
-  if (!valid(req)) return EINVAL;
-  if (!(flags & TIMER_ABSTIME)) return sleep_rel(us_of(req->tv_sec, req->tv_nsec), rem);
-  if (clock_gettime(clk, &now) != 0) return errno;
-  if (req->tv_sec < now.tv_sec || (req->tv_sec == now.tv_sec && req->tv_nsec <= now.tv_nsec)) {
-    us = 0;
-  } else if (req->tv_nsec >= now.tv_nsec) {
-    us = us_of(req->tv_sec - now.tv_sec, req->tv_nsec - now.tv_nsec);
-  } else {
-    us = us_of(req->tv_sec - now.tv_sec - 1, req->tv_nsec + 1000000000L - now.tv_nsec);
-  }
-  rc = wa__sleep_libc(deadline_in(us));
+  if (!wa__in_task() || (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME)) return __real_clock_nanosleep(clk, flags, req, rem);
+  if (!wa__timespec_valid(req)) return EINVAL;
+  if (!(flags & TIMER_ABSTIME)) return sleep_rel(wa__us_of(req->tv_sec, req->tv_nsec), rem);
+  if ((rc = wa__us_until(clk, req, &us))) return rc;
+  rc = wa__sleep_libc(wa__deadline_in(us));
   return rc ? errno_of(rc) : 0;
 }
 
 /* Returns nothing: a cancel or timeout ends it early, and the task's next
  * await point reports it. */
 void __wrap_emscripten_sleep(unsigned ms) {
-  if (!in_task()) {
+  if (!wa__in_task()) {
     __real_emscripten_sleep(ms);
     return;
   }
@@ -163,10 +124,10 @@ void __wrap_emscripten_sleep(unsigned ms) {
  * the task sleeps between looks, 2 ms at first, doubling up to 50 ms. A
  * cancel or timeout scope ends the wait with -1/EINTR, as for the sleeps. */
 static int wait_ready(int (*look)(void *), void *arg, int64_t timeout_ms) {
-  int64_t deadline = timeout_ms < 0 ? NEVER : deadline_in(timeout_ms * 1000);
+  int64_t deadline = timeout_ms < 0 ? WA__NEVER : wa__deadline_in(timeout_ms * 1000);
   int64_t step = 2000, left;
   int r, e;
-  while ((r = look(arg)) == 0 && (left = left_until(deadline)) > 0) {
+  while ((r = look(arg)) == 0 && (left = wa__left_until(deadline)) > 0) {
     if ((e = sleep_rel(left < step ? left : step, NULL))) {
       errno = e;
       return -1;
@@ -204,13 +165,13 @@ static int select_now(void *arg) {
  * libc's answer now, and while nothing is ready a wait (wait_ready). */
 int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout) {
   int e;
-  if (!in_task()) return __real_poll(fds, n, timeout);
+  if (!wa__in_task()) return __real_poll(fds, n, timeout);
   if (n != 0) {
     poll_args a = {fds, n};
     return wait_ready(poll_now, &a, timeout);
   }
   if (timeout == 0) return 0;
-  if ((e = sleep_rel(timeout < 0 ? NEVER : (int64_t)timeout * 1000, NULL))) {
+  if ((e = sleep_rel(timeout < 0 ? WA__NEVER : (int64_t)timeout * 1000, NULL))) {
     errno = e;
     return -1;
   }
@@ -226,7 +187,7 @@ int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
   struct timespec rem = {0, 0};
   int64_t us;
   int err;
-  if (!in_task()) return __real_select(n, r, w, e, tv);
+  if (!wa__in_task()) return __real_select(n, r, w, e, tv);
   if (n > 0 && (r || w || e)) {
     select_args a = {.n = n, .sets = {r, w, e}};
     for (int i = 0; i < 3; i++)
@@ -242,10 +203,10 @@ int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
     return -1;
   }
   if (!tv) {
-    us = NEVER;
+    us = WA__NEVER;
   } else {
-    int64_t s = (int64_t)tv->tv_sec + tv->tv_usec / US_PER_S;
-    us = us_of(s, (long)(tv->tv_usec % US_PER_S) * 1000);
+    int64_t s = (int64_t)tv->tv_sec + tv->tv_usec / WA__US_PER_S;
+    us = wa__us_of(s, (long)(tv->tv_usec % WA__US_PER_S) * 1000);
     if (us == 0) return 0;
   }
   err = sleep_rel(us, &rem);

@@ -38,8 +38,8 @@
 #include <string.h>
 #include <time.h>
 #include "../internal.h"
+#include "deadline.h"
 
-#define NEVER INT64_MAX
 #define WOKEN 1 /* the wake code of a waiter handed what it waits for */
 
 /* ---- the objects' layouts inside the libc's structs ------------------------ */
@@ -112,7 +112,6 @@ static rec *rec_of(pthread_t th) {
   return NULL;
 }
 
-static int in_task(void) { return wa__cur && !wa__host_reentered; }
 
 static void rec_free(rec *r) {
   unreg(r);
@@ -134,7 +133,7 @@ static void sweep_foreign(void) {
  * &outside outside any task; NULL only on out of memory or !create. */
 static rec *self(int create) {
   rec *r;
-  if (!in_task()) return &outside;
+  if (!wa__in_task()) return &outside;
   for (r = by_id[wa__cur->id % BUCKETS]; r; r = r->by_id)
     if (r->task_id == wa__cur->id && !r->done) return r;
   if (!create) return NULL;
@@ -168,7 +167,7 @@ static int cancel_enabled(void) {
 }
 
 /* Waits on q until a waker hands the caller what it waits for (WOKEN) or
- * deadline (wa__timer units, NEVER for none) passes (0). At a cancellation
+ * deadline (wa__timer units, WA__NEVER for none) passes (0). At a cancellation
  * point (cancel_point) a cancellation (unless the thread disabled it) or an
  * expired timeout scope ends the wait: WA_ECANCELED / WA_ETIMEDOUT. Any
  * other wait goes on through them and leaves them pending when it ends (a
@@ -180,7 +179,7 @@ static int pwait(wa__waitq *q, const char *what, const void *obj, int64_t deadli
   for (;;) {
     if (!(rc = wa__await_begin())) {
       wa__wait_node w;
-      if (deadline != NEVER && (rc = wa__timer_start(&t->sleep_timer, deadline))) break;
+      if (deadline != WA__NEVER && (rc = wa__timer_start(&t->sleep_timer, deadline))) break;
       wa__wait_on(&w, q, NULL);
       rc = wa__wait(what, obj);
       if (rc >= 0) break;
@@ -201,18 +200,11 @@ static int pwait(wa__waitq *q, const char *what, const void *obj, int64_t deadli
 /* The deadline (wa__timer units) of an absolute time on clock clk: 0 with
  * *deadline set, EINVAL for an invalid time, ETIMEDOUT if it has passed. */
 static int deadline_of(clockid_t clk, const struct timespec *at, int64_t *deadline) {
-  struct timespec now;
-  int64_t us, secs;
-  if (!at || at->tv_nsec < 0 || at->tv_nsec >= 1000000000L) return EINVAL;
-  clock_gettime(clk, &now);
-  if (at->tv_sec < now.tv_sec || (at->tv_sec == now.tv_sec && at->tv_nsec <= now.tv_nsec)) return ETIMEDOUT;
-  secs = (int64_t)at->tv_sec - (int64_t)now.tv_sec; /* time_t is 32 bits in older Emscriptens */
-  if (secs > INT64_MAX / 2000000) {
-    *deadline = NEVER;
-    return 0;
-  }
-  us = secs * 1000000 + (at->tv_nsec - now.tv_nsec + 999) / 1000;
-  *deadline = wa__timer_now() + us;
+  int64_t us;
+  int rc = wa__us_until(clk, at, &us);
+  if (rc) return rc;
+  if (us == 0) return ETIMEDOUT;
+  *deadline = wa__deadline_in(us);
   return 0;
 }
 
@@ -260,7 +252,7 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *a, void *(*fn)(vo
   wa_task *task;
   wa__task *t;
   rec *r;
-  if (!in_task()) return __real_pthread_create(th, a, fn, arg);
+  if (!wa__in_task()) return __real_pthread_create(th, a, fn, arg);
   if (!th || !fn) return EINVAL;
   if (a) opts.stack_size = ATTR(a)->stack_size;
   if (!(r = calloc(1, sizeof *r))) return EAGAIN;
@@ -303,7 +295,7 @@ static _Noreturn void thread_exit(rec *r, void *ret) {
 _Noreturn void __wrap_pthread_exit(void *ret) {
   rec *r = self(0);
   if (r && r != &outside && !r->foreign) thread_exit(r, ret);
-  while (in_task() && live_threads > 0) (void)pwait(&no_threads, "pthread_exit", NULL, NEVER, 0);
+  while (wa__in_task() && live_threads > 0) (void)pwait(&no_threads, "pthread_exit", NULL, WA__NEVER, 0);
   __real_pthread_exit(ret);
 }
 
@@ -326,13 +318,13 @@ static int code_of(int rc) {
 int __wrap_pthread_join(pthread_t th, void **ret) {
   rec *r;
   int rc;
-  if (!in_task()) return __real_pthread_join(th, ret);
+  if (!wa__in_task()) return __real_pthread_join(th, ret);
   if (!(r = rec_of(th)) || r->foreign) return ESRCH;
   if (r->detached || r->joined) return EINVAL;
   if (r->task_id == wa__cur->id) return EDEADLK;
   r->joined = 1;
   while (!r->done) {
-    if ((rc = pwait(&r->joiners, "pthread_join", r, NEVER, 1)) != WOKEN) {
+    if ((rc = pwait(&r->joiners, "pthread_join", r, WA__NEVER, 1)) != WOKEN) {
       r->joined = 0; /* POSIX: a cancelled join leaves the thread joinable */
       return code_of(rc);
     }
@@ -367,7 +359,7 @@ int __wrap_pthread_cancel(pthread_t th) {
 }
 
 void __wrap_pthread_testcancel(void) {
-  if (in_task() && wa__cur->cancel_pending && cancel_enabled()) {
+  if (wa__in_task() && wa__cur->cancel_pending && cancel_enabled()) {
     wa__cur->cancel_pending = 0;
     (void)act_on_cancel();
     wa__cur->cancel_pending = 1; /* a foreign task: its next await reports it */
@@ -380,7 +372,7 @@ int __wrap_pthread_setcancelstate(int state, int *old) {
   if (!(r = self(1))) return ENOMEM;
   if (old) *old = r->cancel_off ? PTHREAD_CANCEL_DISABLE : PTHREAD_CANCEL_ENABLE;
   r->cancel_off = state == PTHREAD_CANCEL_DISABLE;
-  if (!r->cancel_off && r->cancel_deferred && in_task()) {
+  if (!r->cancel_off && r->cancel_deferred && wa__in_task()) {
     r->cancel_deferred = 0;
     wa__cur->cancel_pending = 1;
   }
@@ -464,7 +456,7 @@ int __wrap_pthread_attr_getdetachstate(const pthread_attr_t *a, int *s) {
 static wa__waitq once_q; /* every task waiting for some once to finish */
 
 int __wrap_pthread_once(pthread_once_t *o, void (*init)(void)) {
-  while (*o == ONCE_RUNNING && in_task()) (void)pwait(&once_q, "pthread_once", o, NEVER, 0);
+  while (*o == ONCE_RUNNING && wa__in_task()) (void)pwait(&once_q, "pthread_once", o, WA__NEVER, 0);
   if (*o == ONCE_DONE || *o == ONCE_RUNNING) return 0;
   *o = ONCE_RUNNING;
   init();
@@ -549,6 +541,10 @@ static int mutex_try(pmutex *m) {
   return 0;
 }
 
+/* A try-lock's answer: POSIX trylocks report a relock by the owner as EBUSY
+ * (the lock is busy), where the blocking calls say EDEADLK. */
+static int as_trylock(int rc) { return rc == EDEADLK ? EBUSY : rc; }
+
 /* Not a cancellation point: waits on through interruptions. The unlocker
  * hands m to the oldest waiter (FIFO), so a wake means the caller holds it. */
 static int mutex_lock(pmutex *m, int64_t deadline) {
@@ -560,21 +556,18 @@ static int mutex_lock(pmutex *m, int64_t deadline) {
 }
 
 int __wrap_pthread_mutex_lock(pthread_mutex_t *m) {
-  if (!in_task()) return 0;
-  return mutex_lock(MUTEX(m), NEVER);
+  if (!wa__in_task()) return 0;
+  return mutex_lock(MUTEX(m), WA__NEVER);
 }
 
 int __wrap_pthread_mutex_trylock(pthread_mutex_t *m) {
-  int rc;
-  if (!in_task()) return 0;
-  rc = mutex_try(MUTEX(m));
-  return rc == EDEADLK ? EBUSY : rc;
+  return wa__in_task() ? as_trylock(mutex_try(MUTEX(m))) : 0;
 }
 
 int __wrap_pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *at) {
   int64_t deadline;
   int rc;
-  if (!in_task()) return 0;
+  if (!wa__in_task()) return 0;
   if ((rc = mutex_try(MUTEX(m))) != EBUSY) return rc;
   if ((rc = deadline_of(CLOCK_REALTIME, at, &deadline))) return rc;
   return mutex_lock(MUTEX(m), deadline);
@@ -592,7 +585,7 @@ static void mutex_release(pmutex *m) {
  * quietly, as in glibc). */
 int __wrap_pthread_mutex_unlock(pthread_mutex_t *m) {
   pmutex *p = MUTEX(m);
-  if (!in_task()) return 0;
+  if (!wa__in_task()) return 0;
   if (p->owner != wa__cur->id) return p->type == PTHREAD_MUTEX_NORMAL && !p->owner ? 0 : EPERM;
   if (--p->count == 0) mutex_release(p);
   return 0;
@@ -629,21 +622,21 @@ static int cond_wait(pcond *c, pmutex *m, int64_t deadline) {
   if (m->owner != wa__cur->id) return EPERM;
   mutex_release(m);
   rc = pwait(&c->q, "pthread_cond", c, deadline, 1);
-  (void)mutex_lock(m, NEVER);
+  (void)mutex_lock(m, WA__NEVER);
   m->count = count;
   code = code_of(rc);
   return code;
 }
 
 int __wrap_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
-  if (!in_task()) return 0;
-  return cond_wait(COND(c), MUTEX(m), NEVER);
+  if (!wa__in_task()) return 0;
+  return cond_wait(COND(c), MUTEX(m), WA__NEVER);
 }
 
 int __wrap_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *at) {
   int64_t deadline;
   int rc;
-  if (!in_task()) return 0;
+  if (!wa__in_task()) return 0;
   if (MUTEX(m)->owner != wa__cur->id) return EPERM;
   if ((rc = deadline_of(COND(c)->clock == CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME, at, &deadline)))
     return rc;
@@ -694,34 +687,28 @@ static int rw_timed(pthread_rwlock_t *l, int write, const struct timespec *at) {
 }
 
 int __wrap_pthread_rwlock_rdlock(pthread_rwlock_t *l) {
-  return in_task() ? rw_lock(RWLOCK(l), 0, NEVER) : 0;
+  return wa__in_task() ? rw_lock(RWLOCK(l), 0, WA__NEVER) : 0;
 }
 int __wrap_pthread_rwlock_wrlock(pthread_rwlock_t *l) {
-  return in_task() ? rw_lock(RWLOCK(l), 1, NEVER) : 0;
+  return wa__in_task() ? rw_lock(RWLOCK(l), 1, WA__NEVER) : 0;
 }
 int __wrap_pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
-  int rc;
-  if (!in_task()) return 0;
-  rc = rd_try(RWLOCK(l));
-  return rc == EDEADLK ? EBUSY : rc;
+  return wa__in_task() ? as_trylock(rd_try(RWLOCK(l))) : 0;
 }
 int __wrap_pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
-  int rc;
-  if (!in_task()) return 0;
-  rc = wr_try(RWLOCK(l));
-  return rc == EDEADLK ? EBUSY : rc;
+  return wa__in_task() ? as_trylock(wr_try(RWLOCK(l))) : 0;
 }
 int __wrap_pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *at) {
-  return in_task() ? rw_timed(l, 0, at) : 0;
+  return wa__in_task() ? rw_timed(l, 0, at) : 0;
 }
 int __wrap_pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *at) {
-  return in_task() ? rw_timed(l, 1, at) : 0;
+  return wa__in_task() ? rw_timed(l, 1, at) : 0;
 }
 
 int __wrap_pthread_rwlock_unlock(pthread_rwlock_t *lk) {
   prwlock *l = RWLOCK(lk);
   wa__wait_node *w;
-  if (!in_task()) return 0;
+  if (!wa__in_task()) return 0;
   if (l->writer == wa__cur->id) l->writer = 0;
   else if (l->readers) l->readers--;
   else return EPERM;
@@ -755,7 +742,7 @@ int __wrap_pthread_barrier_destroy(pthread_barrier_t *b) { return BARRIER(b)->wa
 int __wrap_pthread_barrier_wait(pthread_barrier_t *bar) {
   pbarrier *b = BARRIER(bar);
   unsigned gen = b->gen;
-  if (!in_task()) return 0;
+  if (!wa__in_task()) return 0;
   if (++b->waiting >= b->count) {
     b->waiting = 0;
     b->gen++;
@@ -763,7 +750,7 @@ int __wrap_pthread_barrier_wait(pthread_barrier_t *bar) {
     return PTHREAD_BARRIER_SERIAL_THREAD;
   }
   while (b->gen == gen)
-    if (pwait(&b->q, "pthread_barrier", b, NEVER, 0) == WA_ENOMEM) return ENOMEM;
+    if (pwait(&b->q, "pthread_barrier", b, WA__NEVER, 0) == WA_ENOMEM) return ENOMEM;
   return 0;
 }
 
@@ -799,7 +786,7 @@ int __wrap_sem_post(sem_t *sem) {
 
 int __wrap_sem_trywait(sem_t *sem) {
   psem *s = SEM(sem);
-  if (!in_task()) return outside_sem(sem);
+  if (!wa__in_task()) return outside_sem(sem);
   if (s->value > 0) {
     s->value--;
     return 0;
@@ -830,15 +817,15 @@ static int sem_wait_until(psem *s, int64_t deadline) {
 }
 
 int __wrap_sem_wait(sem_t *s) {
-  if (!in_task()) return outside_sem(s);
-  return sem_wait_until(SEM(s), NEVER);
+  if (!wa__in_task()) return outside_sem(s);
+  return sem_wait_until(SEM(s), WA__NEVER);
 }
 
 int __wrap_sem_timedwait(sem_t *s, const struct timespec *at) {
   int64_t deadline;
   int rc;
-  if (!in_task()) return outside_sem(s);
-  if (SEM(s)->value > 0 && wa__waitq_empty(&SEM(s)->q)) return sem_wait_until(SEM(s), NEVER);
+  if (!wa__in_task()) return outside_sem(s);
+  if (SEM(s)->value > 0 && wa__waitq_empty(&SEM(s)->q)) return sem_wait_until(SEM(s), WA__NEVER);
   if ((rc = deadline_of(CLOCK_REALTIME, at, &deadline))) {
     errno = rc;
     return -1;
