@@ -14,6 +14,13 @@
 #include "backend.h"
 #include "host/host.h"
 
+/* A task is 208 bytes on wasm32. Making it 216 (two more fields, for the libc
+ * sleeps) made spawn+join of a 1M-leaf tree 2.3x slower (bench row c), for a
+ * reason not yet understood; grow it only with that row measured. */
+#if UINTPTR_MAX == UINT32_MAX
+_Static_assert(sizeof(wa__task) <= 208, "wa__task grew past 208 bytes on wasm32: measure `make bench` row c (Skynet) first");
+#endif
+
 typedef struct {
   uint32_t handle; /* 0: empty */
   wa__task *task;
