@@ -69,8 +69,11 @@ export interface LoadOptions {
 }
 
 /** Argument types of cwrap: numbers, UTF-8 strings, byte arrays (copied in), booleans,
- * and the WideArgType integers. */
-export type ArgType = 'number' | 'string' | 'array' | 'boolean' | WideArgType;
+ * the WideArgType integers, and 'promise': any promise (or value), handed to C
+ * as a uint32_t handle for wa_js_await / wa_js_release (as app.promise() does);
+ * if the call is cancelled before its C function runs, the handle is
+ * released for it. */
+export type ArgType = 'number' | 'string' | 'array' | 'boolean' | 'promise' | WideArgType;
 /** 'u32': a uint32_t, an integer 0..2^32-1. 'i64' / 'u64': an int64_t /
  * uint64_t, a BigInt (or a safe integer) in range; anything else rejects
  * with a TypeError. */
@@ -88,6 +91,7 @@ type JsArg<T extends ArgType> = T extends 'number' ? number
   : T extends 'array' ? Uint8Array | ArrayLike<number>
   : T extends 'boolean' ? boolean
   : T extends 'u32' ? number
+  : T extends 'promise' ? unknown
   : T extends 'i64' | 'u64' ? bigint | number : never;
 /** The JS arguments for a list of cwrap argument types: ['number', 'string'] is [number, string]. */
 export type JsArgs<T extends readonly ArgType[]> = { -readonly [K in keyof T]: T[K] extends ArgType ? JsArg<T[K]> : never };

@@ -8,7 +8,10 @@
 // cwrap(name, ret, argTypes, { stackSize, rejectErrors }): argument types
 // 'number', 'string' (copied in as UTF-8), 'array' (a Uint8Array, copied in),
 // 'boolean', 'u32' (uint32_t: an integer 0..2^32-1), 'i64' / 'u64'
-// (int64_t / uint64_t: a BigInt, or a safe integer); return types 'number',
+// (int64_t / uint64_t: a BigInt, or a safe integer), 'promise' (any promise
+// or value, handed over as app.promise() does: C gets the uint32_t handle
+// and owns it once the function runs; a call cancelled before that releases
+// it); return types 'number',
 // 'string' (copied out; NULL is null), 'boolean', 'array' (a Uint8Array: the
 // C function returns wa_js_bytes(data, len), which JS copies out and frees;
 // NULL is null), 'u32' (a number 0..2^32-1), 'i64' / 'u64' (a BigInt),
@@ -115,7 +118,10 @@ export async function load(factory, opts = {}) {
      * Hands a promise (or any value) to C: returns a handle, a positive
      * integer, which C awaits with wa_js_await(handle, &value) (suspending
      * only that task) or gives back with wa_js_release(handle). 0 (no
-     * handle) once the module stopped.
+     * handle) once the module stopped. A handle passed as a 'number' to a
+     * call that is cancelled before its C function runs is never taken:
+     * pass the promise with the argument type 'promise' instead, which
+     * releases it then.
      */
     promise(p) {
       return m.wasyncBridge.handOver(p);

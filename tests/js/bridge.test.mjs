@@ -292,6 +292,25 @@ describe('promises handed to C (app.promise + wa_js_await)', () => {
     expect(pending()).toBe(0);
   });
 
+  // The JS fuzzer found it: a handle passed as a number to a call cancelled
+  // before its C function ran stayed in the table for good.
+  test("a 'promise' argument is handed over for the call, and released if the call is cancelled before it runs", async () => {
+    const awaitHanded = app.cwrap('await_handed', 'number', ['promise']);
+    expect(await awaitHanded(Promise.resolve(21))).toBe(42);
+    expect(await awaitHanded(8)).toBe(16); // a plain value is a resolved promise
+    expect(pending()).toBe(0);
+    const never = awaitHanded(new Promise(() => {}));
+    never.cancel(); // before the task ran: C never saw the handle
+    await expect(never).rejects.toMatchObject({ code: 'WA_ECANCELED' });
+    expect(pending()).toBe(0);
+    const parked = awaitHanded(new Promise(() => {}));
+    await new Promise((r) => setTimeout(r, 20)); // C awaits it now
+    expect(pending()).toBe(1);
+    parked.cancel();
+    await expect(parked).rejects.toMatchObject({ code: 'WA_ECANCELED' });
+    expect(pending()).toBe(0);
+  });
+
   test("cwrap 'array' returns a Uint8Array the C side made with wa_js_bytes", async () => {
     const rev = app.cwrap('reversed', 'array', ['array', 'number']);
     const out = await rev(new Uint8Array([1, 2, 3, 250]), 4);

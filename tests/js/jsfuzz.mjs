@@ -212,17 +212,21 @@ async function runRound(seed, ctx) {
     let [value, got] = [rng.int(1000), null];
     if (!rejects && rng.chance(0.3)) [value, got] = rng.pick(oddValues)();
     const reason = rng.pick(oddReasons)();
-    const h = app.promise(new Promise((res, rej) => { settle = () => (rejects ? rej(reason) : res(value)); }));
+    const promise = new Promise((res, rej) => { settle = () => (rejects ? rej(reason) : res(value)); });
     const when = rng.int(4);
     if (when === 0) settle(); else setTimeout(settle, when - 1);
     ctx.stats.handles++;
     const want = rejects ? -10 : got === null ? value : got;
-    const target = { name: 'await_handed', ret: 'number', args: ['number'], want: () => want };
     if (rng.chance(0.2)) {
-      call({ name: 'release_handed', ret: null, args: ['number'], want: () => undefined }, [h]);
-    } else {
-      call(target, [h], { cancelAfter: rng.chance(0.2) ? rng.int(3) : -1 });
+      call({ name: 'release_handed', ret: null, args: ['number'], want: () => undefined }, [app.promise(promise)]);
+      return;
     }
+    // A call that may be cancelled before it runs takes the promise as a
+    // 'promise' argument, which is then released for it (a raw handle would
+    // stay with JS, which has no way to give it back).
+    const cancelAfter = rng.chance(0.2) ? rng.int(3) : -1;
+    if (cancelAfter >= 0) call({ name: 'await_handed', ret: 'number', args: ['promise'], want: () => want }, [promise], { cancelAfter });
+    else call({ name: 'await_handed', ret: 'number', args: ['number'], want: () => want }, [app.promise(promise)]);
   };
 
   // Reentrancy from print callbacks (lines "R:...") and then-handlers.

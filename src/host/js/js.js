@@ -157,7 +157,7 @@ mergeInto(LibraryManager.library, {
     },
 
     // 'i64'/'u64' are int64_t/uint64_t as BigInt, 'u32' is uint32_t as a number.
-    argTypes: { number: 1, string: 1, array: 1, boolean: 1, i64: 1, u64: 1, u32: 1 },
+    argTypes: { number: 1, string: 1, array: 1, boolean: 1, i64: 1, u64: 1, u32: 1, promise: 1 },
     retTypes: { number: 1, string: 1, boolean: 1, array: 1, null: 1, void: 1, undefined: 1, i64: 1, u64: 1, u32: 1 },
 
 #if WASM_BIGINT
@@ -231,6 +231,7 @@ mergeInto(LibraryManager.library, {
         else if (t === 'i64' || t === 'u64') ok = WAB.wide(t, a) !== null;
         else if (t === 'boolean') ok = typeof a === 'boolean';
         else if (t === 'string') ok = typeof a === 'string';
+        else if (t === 'promise') ok = true; // any value: a non-promise is a resolved one
         else ok = a instanceof Uint8Array || a instanceof Int8Array || a instanceof Uint8ClampedArray ||
           (Array.isArray(a) && a.every(function (x) { return typeof x === 'number'; }));
         if (!ok) {
@@ -242,7 +243,7 @@ mergeInto(LibraryManager.library, {
     },
 
     typeText: { number: 'a number', string: 'a string', array: 'a Uint8Array', boolean: 'a boolean',
-      u32: 'an integer in 0..2^32-1', i64: 'a BigInt (or safe integer) in -2^63..2^63-1',
+      u32: 'an integer in 0..2^32-1', promise: 'a promise or value', i64: 'a BigInt (or safe integer) in -2^63..2^63-1',
       u64: 'a BigInt (or safe integer) in 0..2^64-1' },
 
     describe: function (a) {
@@ -309,8 +310,15 @@ mergeInto(LibraryManager.library, {
       if (bad) return Promise.reject(bad);
       WA.init();
       var cargs = [];
+      var handed = []; // 'promise' arguments: handles C owns once the call runs
       for (var i = 0; i < args.length; i++) {
         var a = args[i], t = argTypes[i];
+        if (t === 'promise') {
+          var h = WAB.handOver(a);
+          handed.push(h);
+          cargs.push(h);
+          continue;
+        }
         if (t !== 'string' && t !== 'array') {
           WAB.pushArg(cargs, t, a);
           continue;
@@ -319,6 +327,7 @@ mergeInto(LibraryManager.library, {
         if (!p) {
           allocs.forEach(function (q) { _free(q); });
           allocs.length = 0;
+          WAB.dropHanded(handed);
           return Promise.reject(WA.error(WAE.ENOMEM));
         }
         allocs.push(p);
@@ -326,12 +335,15 @@ mergeInto(LibraryManager.library, {
       }
       var tk = WA.newToken();
       var call = { name: name, fn: WAB.exportFn(name), args: cargs, ret: ret, done: false, result: undefined,
-        rejectErrors: !!rejectErrors, failure: null };
+        rejectErrors: !!rejectErrors, failure: null, started: false };
       WAB.calls.set(tk.token, call);
       var mine = allocs.splice(0); // owned by the call from here on
       tk.entry.onDone = function (status) {
         WAB.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
+        // A call cancelled before it ran never gave C its 'promise'
+        // arguments: nobody else can take or release them.
+        if (!call.started) WAB.dropHanded(handed);
         // Settled from the call only for a clean end: not cancelled
         // (WA_ECANCELED), not overflowed (WA_EOVERFLOW, which a release
         // build without stack checks may see after the function returned).
@@ -352,6 +364,7 @@ mergeInto(LibraryManager.library, {
         WA.dropToken(tk.token);
         WAB.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
+        WAB.dropHanded(handed);
         return Promise.reject(WA.error(rc));
       }
       // wa__task_spawn asked for a tick (a microtask) already.
@@ -362,6 +375,13 @@ mergeInto(LibraryManager.library, {
         if (WAB.calls.has(tk.token)) WA.enter(function () { _wa__js_call_cancel(tk.entry.task); });
       };
       return promise;
+    },
+
+    // Forgets handed-over promises that C never received (their outcome is
+    // ignored, as after wa_js_release).
+    dropHanded: function (handles) {
+      handles.forEach(function (h) { WAB.promises.delete(h); });
+      handles.length = 0;
     },
 
     convertResult: function (ret, r, high) {
@@ -433,6 +453,7 @@ mergeInto(LibraryManager.library, {
   wa__host_invoke: function (token) {
     var call = WAB.calls.get(token);
     if (!call) return WAE.EINVAL;
+    call.started = true; // C now owns its 'promise' arguments
     return WABackend.invoke(call);
   },
 });
