@@ -15,12 +15,15 @@ HOST_JS     := $(wildcard src/host/js/*.js src/host/js/*.json src/backend/*.js) 
 TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 
-# emscripten+binaryen build wasm; chromium runs the browser tests; clang and
+# emscripten+binaryen build wasm; chromium, firefox-esr and WebKitGTK
+# (WebKitWebDriver and MiniBrowser, on an xvfb display; the driver's package
+# is webkit2gtk-driver in bookworm, webkitgtk-webdriver from WebKitGTK 2.46
+# on, whichever apt knows) run the browser tests; clang and
 # its runtime (libFuzzer; libclang-rt-dev is Debian's name for the default
 # clang's, whatever its version) build the fuzz target; nginx-light serves
 # the README page test with its stock mime.types; cmake builds the CMake
 # project of the build-system test.
-APT_PACKAGES := emscripten binaryen chromium clang libclang-rt-dev nginx-light cmake
+APT_PACKAGES := emscripten binaryen chromium firefox-esr xvfb clang libclang-rt-dev nginx-light cmake
 
 # wasync adds no warning flags to user code; our own tests ask for them.
 WASM_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror
@@ -33,7 +36,7 @@ NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
 all: lib
 
 # ---- set-up -------------------------------------------------------------------
-# Debian packages (emscripten, binaryen, chromium) and npm packages from the
+# Debian packages (emscripten, binaryen, the browsers) and npm packages from the
 # lockfile; each step is skipped when already done.
 deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 
@@ -41,10 +44,13 @@ deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
 $(BUILD)/.deps-apt: Makefile
 	@mkdir -p $(BUILD)
 	@if ! command -v emcc >/dev/null || ! command -v wasm-opt >/dev/null || ! command -v chromium >/dev/null || ! command -v cmake >/dev/null || \
+	    ! command -v firefox-esr >/dev/null || ! command -v WebKitWebDriver >/dev/null || ! command -v Xvfb >/dev/null || \
 	    ! command -v clang >/dev/null || ! dpkg -s libclang-rt-dev >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
-	  echo "make deps: installing $(APT_PACKAGES) with apt-get"; \
+	  echo "make deps: installing $(APT_PACKAGES) and WebKitGTK's WebDriver with apt-get"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  $$SUDO apt-get update -qq && \
+	  WEBDRIVER=$$(apt-cache madison webkitgtk-webdriver | grep -q . && echo webkitgtk-webdriver || echo webkit2gtk-driver) && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) $$WEBDRIVER >/dev/null; \
 	fi
 	@touch $@
 

@@ -68,11 +68,12 @@ if (want('jest')) {
   }
 }
 if (want('browser')) {
-  console.log('== browser (Chromium: the demos in build/web, a Vite bundle)');
+  console.log('== browser (Chromium, Firefox ESR, WebKitGTK: the demos in build/web, the README page; a Vite bundle)');
   b = await runBrowserTests();
   console.log(`browser: ${b.passed} passed, ${b.failed} failed`);
-  // The demos again on the JSPI backend (Chromium has it), in build/web-jspi.
-  console.log('== browser, JSPI backend (the demos built with --backend=jspi)');
+  // The demos again on the JSPI backend, in build/web-jspi: they run in the
+  // engines with JSPI and show the failure sentence in the others.
+  console.log('== browser, JSPI backend (the demos and the README page built with --backend=jspi)');
   const built = spawnSync(process.execPath, [path.join(ROOT, 'web', 'build.mjs')],
     { cwd: ROOT, stdio: 'inherit', env: { ...process.env, WASYNC_WEB_BACKEND: 'jspi' } });
   const bj = built.status === 0 ? await runBrowserTests('', { backend: 'jspi' }) : { passed: 0, failed: 1 };

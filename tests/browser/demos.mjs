@@ -1,22 +1,23 @@
-// demos.mjs — one test per page of build/web (made by `make web`): it loads
-// without console errors, its buttons do what they say (checked in the
-// DOM), and a screenshot is written to build/screenshots/<name>.png.
-import { check, noProblems, open, screenshot, until } from './harness.mjs';
-
-const text = (page, sel) => page.locator(sel).textContent();
-const num = async (page, sel) => Number(await text(page, sel));
+// demos.mjs — one test per page of build/web (made by `make web`), run in
+// every engine: it loads without console errors, its buttons do what they
+// say (checked in the DOM), and a screenshot is written to
+// build/screenshots/<engine>/<name>.png.
+import { attr, check, count, enabled, noProblems, num, open, screenshot, select, sleep, text, until, visible } from './harness.mjs';
 
 export const tests = [
   ['index page links every demo', async ({ browser, url }) => {
     const page = await open(browser, url);
     for (const demo of ['tasks', 'downloads', 'responsive']) {
-      const href = await page.locator(`#link-${demo}`).getAttribute('href');
+      const href = await attr(page, `#link-${demo}`, 'href');
       check(href === `${demo}/`, `link to ${demo}: expected "${demo}/", got ${JSON.stringify(href)}`);
     }
-    await page.locator('#link-tasks').click();
-    await page.waitForURL(/\/tasks\/$/);
+    await page.click('#link-tasks');
+    await until(page, () => /\/tasks\/$/.test(location.href) && document.readyState === 'complete', null,
+      'the tasks link should open tasks/');
     await screenshot(page, 'index-then-tasks');
-    await page.goBack();
+    await page.evaluate(() => history.back());
+    await until(page, () => !/\/tasks\/$/.test(location.href) && !!document.getElementById('link-tasks'), null,
+      'Back should return to the index');
     await screenshot(page, 'index');
     noProblems(page);
   }],
@@ -40,7 +41,7 @@ export const tests = [
     await until(page, () => Number(document.getElementById('alive').textContent) === 300, null, 'Cancel 50 should leave 300');
     await until(page, () => Number(document.getElementById('task-count').textContent) === 300, null,
       'cancelled walkers should leave tasks()');
-    await page.waitForTimeout(400);
+    await sleep(400);
     await screenshot(page, 'tasks');
     await page.click('#cancel-all');
     await until(page, () => Number(document.getElementById('alive').textContent) === 0, null, 'Cancel all should leave 0');
@@ -64,7 +65,7 @@ export const tests = [
     check(/round 1: 114155 primes below/.test(log), `the prime count should be 114155, got:\n${log}`);
     const c1 = await num(page, '#counter');
     check(c1 - c0 > 20, `the JS counter should keep counting while C runs (went from ${c0} to ${c1})`);
-    await page.mouse.wheel(0, 1500);
+    await page.wheel(1500);
     await until(page, () => window.scrollY > 500, null, 'the page should scroll while C runs');
     // Shown, not asserted: a wall-clock threshold fails on a loaded machine
     // (the counter and the scroll above are the behaviour under test).
@@ -74,7 +75,7 @@ export const tests = [
     await page.click('#stop');
     await until(page, () => document.getElementById('loop-state').textContent === 'stopped', null, 'Stop should end the loop');
     check(/loop stopped: WA_ECANCELED/.test(await text(page, '#log')), 'C should report WA_ECANCELED');
-    check(await page.locator('#start').isEnabled(), 'Start should be enabled again');
+    check(await enabled(page, '#start'), 'Start should be enabled again');
     noProblems(page);
   }],
 
@@ -82,8 +83,8 @@ export const tests = [
     const page = await open(browser, `${url}downloads/`);
     await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
     const states = () => page.evaluate(() => [...document.querySelectorAll('.dl')].map((e) => e.dataset.state));
-    await page.selectOption('#speed', '2048');
-    await page.selectOption('#limit', '2');
+    await select(page, '#speed', '2048');
+    await select(page, '#limit', '2');
     await page.click('#start-all');
     await until(page, () => [...document.querySelectorAll('.dl')].some((e) => e.dataset.state === 'receiving'), null,
       'a download should start receiving');
@@ -93,7 +94,7 @@ export const tests = [
       const running = s.filter((x) => x === 'receiving' || x === 'connecting').length;
       maxRunning = Math.max(maxRunning, running);
       check(running <= 2, `at most 2 downloads at once, saw ${running}: ${s.join(' ')}`);
-      await page.waitForTimeout(50);
+      await sleep(50);
     }
     check(maxRunning === 2, `2 downloads should run at once, saw at most ${maxRunning}`);
     const queued = (await states()).filter((x) => x === 'queued').length;
@@ -101,7 +102,7 @@ export const tests = [
     // Cancel the first one while it is receiving, slowed down so that it
     // cannot finish between "receiving" and the click, however loaded the
     // machine is.
-    await page.selectOption('#speed', '512');
+    await select(page, '#speed', '512');
     await until(page, () => document.getElementById('dl-0').dataset.state === 'receiving', null, 'download 0 should receive');
     await page.click('#btn-0');
     await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel should cancel download 0');
@@ -109,18 +110,18 @@ export const tests = [
     check(/^cancelled · [\d.]+ \/ 3\.0 MiB/.test(info0), `download 0 should show what it got before cancel, got ${JSON.stringify(info0)}`);
     await screenshot(page, 'downloads');
     // The rest finish at full speed; each bar is then full.
-    await page.selectOption('#speed', '1048576');
-    await page.selectOption('#limit', '3');
+    await select(page, '#speed', '1048576');
+    await select(page, '#limit', '3');
     await until(page, () => [...document.querySelectorAll('.dl')].slice(1).every((e) => e.dataset.state === 'done'), null,
       'downloads 1-4 should finish', 30000);
     for (let i = 1; i < 5; i++) {
-      const w = await page.locator(`#bar-${i}`).evaluate((e) => e.style.width);
+      const w = await page.evaluate((id) => document.getElementById(id).style.width, `bar-${i}`);
       check(w === '100%', `bar ${i} should be full, is ${w}`);
     }
     check(/^done · 5\.0 \/ 5\.0 MiB/.test(await text(page, '#info-1')), 'nebula.bin should show 5.0 / 5.0 MiB');
     await screenshot(page, 'downloads-done');
     // Restart the cancelled one, then cancel everything.
-    await page.selectOption('#speed', '512');
+    await select(page, '#speed', '512');
     await page.click('#btn-0');
     await until(page, () => document.getElementById('dl-0').dataset.state === 'receiving', null, 'restart download 0');
     await page.click('#cancel-all');
@@ -136,7 +137,7 @@ export const tests = [
       if (demo) await until(page, () => document.body.dataset.ready === '1' || document.querySelectorAll('.dl').length > 0, null, `${demo} never became ready`);
       if (demo === 'tasks') await until(page, () => document.querySelectorAll('#tasks tr').length > 100, null, 'task table is not filled');
       if (demo === 'responsive') await page.click('#start');
-      await page.waitForTimeout(500);
+      await sleep(500);
       const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       if (scroll > client) {
         const culprits = await page.evaluate(() => [...document.querySelectorAll('body *')]
@@ -146,29 +147,32 @@ export const tests = [
       }
       await screenshot(page, `phone-${demo || 'index'}`);
       if (demo) {
-        const link = page.locator('a#source');
-        const href = await link.getAttribute('href');
+        const href = await attr(page, 'a#source', 'href');
         check(href === `${demo}.c.txt`, `${demo}: the C source link should be ${demo}.c.txt, got ${JSON.stringify(href)}`);
-        const r = await page.request.get(new URL(href, page.url()).href);
+        const r = await fetch(new URL(href, await page.url()).href);
         const body = await r.text();
-        check(r.status() === 200 && /^text\/plain/.test(r.headers()['content-type']) && body.includes('#include "wasync.h"'),
-          `${demo}: ${href} should serve the C source as text (got ${r.status()} ${r.headers()['content-type']})`);
+        check(r.status === 200 && /^text\/plain/.test(r.headers.get('content-type')) && body.includes('#include "wasync.h"'),
+          `${demo}: ${href} should serve the C source as text (got ${r.status} ${r.headers.get('content-type')})`);
       }
       if (demo === 'responsive') await page.click('#stop');
       noProblems(page);
-      await page.context().close();
+      await page.close();
     }
     check(wide.length === 0, `pages wider than a 390 px screen:\n    ${wide.join('\n    ')}`);
   }],
 ];
 
-/** Removes JSPI before any page script runs: an engine without it. */
-export async function withoutJspi(page) {
-  await page.addInitScript(() => {
+/**
+ * An engine without JSPI: where the engine has it (jspi), an init script
+ * removes it before any page script runs; where it has none (WebKitGTK),
+ * the page runs as it is.
+ */
+export const withoutJspi = (jspi) => (jspi ? {
+  init: () => {
     delete WebAssembly.Suspending;
     delete WebAssembly.promising;
-  });
-}
+  },
+} : {});
 
 /** The sentence a JSPI build gives where the engine lacks JSPI (js/wrap.mjs). */
 export const JSPI_SENTENCE = /needs WebAssembly JavaScript Promise Integration .* which this engine lacks/;
@@ -176,24 +180,17 @@ export const JSPI_SENTENCE = /needs WebAssembly JavaScript Promise Integration .
 // Issue 21: built for JSPI and opened where the engine lacks it, every demo
 // says so on the page, and its controls are disabled (build/web-jspi only).
 export const jspiTests = ['tasks', 'downloads', 'responsive'].map((demo) => [
-  `${demo}: built for JSPI, in an engine without JSPI, shows the failure on the page`, async ({ browser, url }) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
-      await withoutJspi(page);
-      await page.goto(`${url}${demo}/`);
-      await until(page, () => !!document.querySelector('[role=alert]'), null, 'no failure shown on the page');
-      const shown = await page.locator('[role=alert]').textContent();
-      check(JSPI_SENTENCE.test(shown), `the page shows ${JSON.stringify(shown)}, not the JSPI sentence`);
-      check(await page.locator('[role=alert]').isVisible(), 'the failure is not visible');
-      const status = await page.locator('#status').count() ? await text(page, '#status') : 'failed to load';
-      check(status === 'failed to load', `the status still says ${JSON.stringify(status)}`);
-      const live = await page.evaluate(() => [...document.querySelectorAll('button')].filter((b) => !b.disabled).map((b) => b.id));
-      check(live.length === 0, `buttons still enabled: ${live.join(', ')}`);
-      await screenshot(page, `${demo}-without-jspi`);
-    } finally {
-      await context.close();
-    }
+  `${demo}: built for JSPI, in an engine without JSPI, shows the failure on the page`, async ({ browser, url, jspi }) => {
+    const page = await open(browser, `${url}${demo}/`, withoutJspi(jspi));
+    await until(page, () => !!document.querySelector('[role=alert]'), null, 'no failure shown on the page');
+    const shown = await text(page, '[role=alert]');
+    check(JSPI_SENTENCE.test(shown), `the page shows ${JSON.stringify(shown)}, not the JSPI sentence`);
+    check(await visible(page, '[role=alert]'), 'the failure is not visible');
+    const status = await count(page, '#status') ? await text(page, '#status') : 'failed to load';
+    check(status === 'failed to load', `the status still says ${JSON.stringify(status)}`);
+    const live = await page.evaluate(() => [...document.querySelectorAll('button')].filter((b) => !b.disabled).map((b) => b.id));
+    check(live.length === 0, `buttons still enabled: ${live.join(', ')}`);
+    await screenshot(page, `${demo}-without-jspi`);
   }]);
 
 // Issue 21: a long run of task code returns to the page within the slice

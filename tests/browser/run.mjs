@@ -1,16 +1,22 @@
 #!/usr/bin/env node
-// run.mjs — the real-browser tests (Debian's Chromium, headless): every demo
-// page in build/web, a Vite bundle of the package and the README's page
-// quick start behind nginx. `make test` runs it
-// through tests/run-all.mjs; alone: `make web && node tests/browser/run.mjs
-// [name filter]`. Writes build/browser-report.json and screenshots under
-// build/screenshots/.
+// run.mjs — the real-browser tests, in three engines (engines.mjs: Debian's
+// Chromium, Firefox ESR and WebKitGTK): every demo page in build/web, the
+// README's page quick start behind nginx, and (Chromium only) a Vite bundle
+// of the package and the slice bar. `make test` runs it through
+// tests/run-all.mjs; alone: `make web && node tests/browser/run.mjs [name
+// filter]` (the filter also matches the engine: `firefox`, `[webkit] tasks`).
+// WASYNC_BROWSERS=chromium,firefox picks engines (default: all three; one
+// that is not installed is a failure, never a skip). Writes
+// build/browser-report[-jspi].json and screenshots under
+// build/screenshots/<engine>/.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Failure, launch, ROOT, startServer } from './harness.mjs';
+import { Failure, ROOT, startServer } from './harness.mjs';
+import { ENGINES, launchEngine } from './engines.mjs';
 import { tests as demoTests, jspiTests, sliceTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
-import { tests as readmeTests } from './readme-page.mjs';
+import { tests as readmeTests, jspiRuns as readmeJspiRuns, jspiFails as readmeJspiFails } from './readme-page.mjs';
+import { engineHasJspi, tests as supportTests } from './jspi-support.mjs';
 
 // backend 'jspi' (or WASYNC_WEB_BACKEND=jspi run directly): the demos built
 // on the JSPI backend (web/build.mjs), in build/web-jspi.
@@ -18,47 +24,103 @@ const webDir = (backend) => path.join(ROOT, 'build', backend === 'asyncify' ? 'w
 const REPORT = path.join(ROOT, 'build', 'browser-report.json');
 const TIMEOUT = 90000;
 
-export async function runBrowserTests(filter = '', { backend = process.env.WASYNC_WEB_BACKEND || 'asyncify' } = {}) {
+/**
+ * The tests of one engine on one backend. The Vite bundle is the same file
+ * for every engine, so it is loaded in Chromium only. The slice bar (p90 of
+ * the ticks that run task code <= 10 ms, issue 21) is Chromium's too: it was
+ * set and tuned there, and Firefox and WebKit time a tick with a 1 ms
+ * performance.now(); run there (2026-12-06, this machine) it measured
+ * p90 9-15 ms in Firefox 153 and 12-14 ms in WebKitGTK 2.50 (medians 4-6
+ * ms), over the bar: a finding for the slice work, not something the bar
+ * holds today outside Chromium.
+ */
+function plan(engine, backend, jspi) {
+  if (backend === 'asyncify') {
+    return [...supportTests, ...demoTests, ...readmeTests, ...(engine === 'chromium' ? [...sliceTests, ...viteTests] : [])];
+  }
+  // A JSPI build: it runs where the engine has JSPI, and shows the failure
+  // sentence where it has none (the engine's own lack, or JSPI removed).
+  return [...(jspi ? [...demoTests, ...readmeJspiRuns] : []), ...jspiTests, ...readmeJspiFails];
+}
+
+async function runTest(fn, ctx) {
+  let error = null;
+  let timer;
+  try {
+    await Promise.race([
+      fn(ctx),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Failure(`timed out after ${TIMEOUT} ms`)), TIMEOUT); }),
+    ]);
+  } catch (e) {
+    error = e instanceof Failure ? e.message : (e && e.stack) || String(e);
+  } finally {
+    clearTimeout(timer);
+    await ctx.browser.closePages();
+  }
+  return error;
+}
+
+export async function runBrowserTests(filter = '', {
+  backend = process.env.WASYNC_WEB_BACKEND || 'asyncify',
+  engines = process.env.WASYNC_BROWSERS ? process.env.WASYNC_BROWSERS.split(',') : ENGINES,
+} = {}) {
   const WEB = webDir(backend);
-  // On JSPI only the demos: the Vite and README-page tests build their own modules.
-  const all = backend === 'asyncify' ? [...demoTests, ...sliceTests, ...viteTests, ...readmeTests] : [...demoTests, ...jspiTests];
   const results = [];
+  const perEngine = [];
   const started = Date.now();
   if (!fs.existsSync(path.join(WEB, 'index.html'))) {
     console.log(`browser: ${path.relative(ROOT, WEB)} is missing; run \`make web\` first`);
     return { passed: 0, failed: 1, results };
   }
   const server = await startServer({ root: WEB });
-  const browser = await launch();
   try {
-    for (const [name, fn] of all) {
-      if (filter && !name.includes(filter)) continue;
+    for (const engine of engines) {
+      const wanted = ([name]) => !filter || `[${engine}] ${name}`.includes(filter);
+      if (![true, false].some((jspi) => plan(engine, backend, jspi).some(wanted))) continue;
       const t0 = Date.now();
-      let error = null;
-      let timer;
+      const mine = [];
+      const record = (name, ms, error) => {
+        const r = { engine, name, ok: !error, ms, error };
+        mine.push(r);
+        console.log(`${error ? 'FAIL' : 'ok  '} [${engine}] ${name} (${(ms / 1000).toFixed(1)} s)${error ? `\n     ${error}` : ''}`);
+      };
+      let browser;
       try {
-        await Promise.race([
-          fn({ browser, url: server.url }),
-          new Promise((_, reject) => { timer = setTimeout(() => reject(new Failure(`timed out after ${TIMEOUT} ms`)), TIMEOUT); }),
-        ]);
+        browser = await launchEngine(engine);
       } catch (e) {
-        error = e instanceof Failure ? e.message : (e && e.stack) || String(e);
-      } finally {
-        clearTimeout(timer);
+        record(`${engine} starts`, Date.now() - t0, e.message);
       }
-      const ms = Date.now() - t0;
-      results.push({ name, ok: !error, ms, error });
-      console.log(`${error ? 'FAIL' : 'ok  '} ${name} (${(ms / 1000).toFixed(1)} s)${error ? `\n     ${error}` : ''}`);
+      if (browser) {
+        try {
+          const jspi = await engineHasJspi(browser, server.url);
+          console.log(`== [${engine}] ${browser.family} ${browser.version}, JSPI: ${jspi ? 'yes' : 'no'}; ${backend} builds`);
+          for (const [name, fn] of plan(engine, backend, jspi)) {
+            if (!wanted([name])) continue;
+            const t1 = Date.now();
+            const error = await runTest(fn, { browser, url: server.url, engine, backend, jspi });
+            record(name, Date.now() - t1, error);
+          }
+        } catch (e) {
+          record(`${engine} runs`, Date.now() - t0, (e && e.stack) || String(e));
+        } finally {
+          await browser.close().catch(() => {});
+        }
+      }
+      const ok = mine.filter((r) => r.ok).length;
+      perEngine.push({ engine, passed: ok, failed: mine.length - ok, ms: Date.now() - t0 });
+      results.push(...mine);
     }
   } finally {
-    await browser.close();
     await server.close();
+  }
+  for (const e of perEngine) {
+    console.log(`browser [${e.engine}, ${backend}]: ${e.passed} passed, ${e.failed} failed (${(e.ms / 1000).toFixed(1)} s)`);
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   fs.mkdirSync(path.dirname(REPORT), { recursive: true });
   const report = backend === 'asyncify' ? REPORT : REPORT.replace(/\.json$/, `-${backend}.json`);
-  fs.writeFileSync(report, JSON.stringify({ passed, failed, ms: Date.now() - started, results }, null, 2));
+  fs.writeFileSync(report, JSON.stringify({ passed, failed, ms: Date.now() - started, engines: perEngine, results }, null, 2));
   return { passed, failed, results };
 }
 

@@ -1,11 +1,12 @@
 // vite.mjs — the bundler check: a tiny page importing `wasync` (the package,
 // through its exports map: build/vite-app/node_modules/wasync links to the
 // repository) and a module built by `wasync build`, bundled by Vite from
-// node_modules (no network) and loaded in Chromium.
+// node_modules (no network) and loaded in Chromium (the bundle is the same
+// for every engine; the README page and the demos cover the engines).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, noProblems, open, ROOT, screenshot, startServer, until } from './harness.mjs';
+import { check, noProblems, open, ROOT, screenshot, startServer, text, until } from './harness.mjs';
 
 const SRC = path.join(ROOT, 'tests', 'browser', 'vite-app');
 const APP = path.join(ROOT, 'build', 'vite-app');
@@ -36,7 +37,7 @@ export const tests = [
     try {
       const page = await open(browser, server.url);
       await until(page, () => /^squares:/.test(document.getElementById('out').textContent), null, 'the bundle should run');
-      const out = await page.locator('#out').textContent();
+      const out = await text(page, '#out');
       check(out === 'squares: 9 16 25; tasks after: 0', `expected "squares: 9 16 25; tasks after: 0", got ${JSON.stringify(out)}`);
       await screenshot(page, 'vite');
       noProblems(page);
