@@ -111,6 +111,14 @@ test("in Debian's Chromium the page runs JSPI, and Asyncify where JSPI is taken 
   expect(JSON.parse(r.stdout)).toEqual({ jspi: { backend: 'jspi', ...EXPECTED }, withoutJspi: { backend: 'asyncify', ...EXPECTED } });
 }, 120000);
 
+test('wasync run --backend=auto builds both into its cache, runs the engine\'s choice, and the next run builds nothing', () => {
+  const first = cli(['run', '-q', '--backend=auto', SRC, '--', 'x'], { timeout: 300000 });
+  expect([first.stderr, first.stdout, first.status]).toEqual(['', `${EXPECTED.out.join('\n')}\n`, 3]);
+  const again = cli(['run', '-v', '--backend=auto', SRC, '--', 'x']);
+  expect(again.stderr.split('\n').filter((l) => /^em(cc|\+\+) /.test(l))).toEqual([]);
+  expect([again.stdout, again.status]).toEqual([first.stdout, 3]);
+}, 300000);
+
 test('cc --backend=auto -c refuses C++ with -fexceptions, whose object would differ per backend', () => {
   const r = cli(['c++', '--backend=auto', '-fexceptions', '-c', path.join(FIXTURES, 'cxx_eh.cpp'), '-o', path.join(DIR, 'eh.o')]);
   expect(r.status).toBe(1);
