@@ -17,6 +17,7 @@ export type CallPromise<T> = wasync.CallPromise<T>;
 export type TaskInfo = wasync.TaskInfo;
 export type CwrapOptions = wasync.CwrapOptions;
 export type App = wasync.App;
+export type Backend = wasync.Backend;
 
 /** Instantiates a module built by `wasync build` and returns its app. */
 export declare function load(factory: ModuleFactory, options?: LoadOptions): Promise<App>;

@@ -17,8 +17,9 @@ export interface WasyncError extends Error {
 export interface ModuleOptions {
   print?: (line: string) => void;
   printErr?: (line: string) => void;
-  /** The .wasm bytes; by default read beside the module (Node) or fetched from new URL(name, import.meta.url). */
-  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** The .wasm bytes; by default read beside the module (Node) or fetched from new URL(name, import.meta.url).
+   * A module built with --backend=auto takes { asyncify, jspi }, or the bytes of the backend asked for. */
+  wasmBinary?: ArrayBuffer | Uint8Array | { asyncify?: ArrayBuffer | Uint8Array; jspi?: ArrayBuffer | Uint8Array };
   /** Where to fetch the .wasm from (browsers). */
   locateFile?: (path: string, prefix: string) => string;
   thisProgram?: string;
@@ -64,6 +65,12 @@ export interface LoadOptions {
    * finds no data yet waits for the next chunk, suspending only that task.
    * Default: the process's stdin under Node, an empty one in a page. */
   stdin?: StdinSource | null;
+  /** The backend to run a module built with `wasync build --backend=auto`
+   * on: 'asyncify' or 'jspi'. The module rejects with one sentence where it
+   * cannot (JSPI asked for where the engine lacks it, or a backend the
+   * module was not built with). Default 'auto': JSPI where the engine has
+   * it, else Asyncify. */
+  backend?: Backend | 'auto';
   /** More options for the module's factory. */
   moduleOptions?: ModuleOptions;
 }
@@ -147,7 +154,13 @@ export interface CwrapOptions {
   rejectErrors?: boolean;
 }
 
+/** A stack-switching backend: Binaryen's Asyncify or the engine's JSPI. */
+export type Backend = 'asyncify' | 'jspi';
+
 export interface App {
+  /** The backend this module runs on (load() chose it, or was told with
+   * options.backend). Every call behaves the same on either. */
+  readonly backend: Backend;
   /** The Emscripten module (HEAP views, exported functions). Its exported
    * C functions may be called directly, also from a print callback (inside
    * a task's run): an await point in such a call returns WA_ENOTASK. */

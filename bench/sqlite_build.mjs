@@ -99,9 +99,9 @@ export const buildMemPlain = once(async () => {
   return { cjs: path.join(dir, 'mem.cjs'), wasm: path.join(dir, 'mem.wasm') };
 });
 
-const backendFlag = (backend) => (backend === 'jspi' ? ['--backend=jspi'] : []);
+const backendFlag = (backend) => (backend === 'asyncify' ? [] : [`--backend=${backend}`]);
 
-/** f(backend), run at most once per backend (asyncify or jspi). */
+/** f(backend), run at most once per backend (asyncify, jspi or auto). */
 function perBackend(f) {
   const builds = {};
   return (backend) => (builds[backend] ||= once(() => f(backend)))();
@@ -109,7 +109,8 @@ function perBackend(f) {
 
 /**
  * `wasync build` of inputs into build/bench/sqlite/<name>_<backend>-<digest>/<name>.mjs:
- * { mjs, wasm }; headers: the files the inputs include (for the digest).
+ * { mjs, wasm } (auto: <name>.<backend>.wasm beside wasm's name, one per
+ * backend); headers: the files the inputs include (for the digest).
  */
 async function wasyncLinked(name, backend, inputs, flags, headers = []) {
   const args = ['-q', ...backendFlag(backend), ...inputs, ...flags];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, publishDir } from './cache.mjs';
 import { asyncImports, backends, defaultBackend, errorLibraryFile, exportedFunctions } from './crossings.mjs';
-import { checkEhFlags, ehCompileFlags, ehLinkFlags, ehMode } from './eh.mjs';
+import { checkEhFlags, ehCompileFlags, ehLinkFlags, ehMode, oneObjectForAll } from './eh.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
 import { binaryenWithoutAsyncifyAsserts, emccEnv, emccVersion, releaseLinkFlags } from './toolchain.mjs';
 import { wrapModule } from './wrap.mjs';
@@ -33,6 +33,38 @@ export function checkBackend(backend) {
     throw new BuildError(`wasync: unknown backend ${JSON.stringify(backend)} (choose ${BACKENDS.join(' or ')})`);
   }
   return backend;
+}
+
+/**
+ * `--backend=auto`: one build linked once per backend (one .mjs, one .wasm
+ * each), the backend chosen when the module loads (wrap.mjs).
+ */
+export const AUTO = 'auto';
+
+/** A backend a build may name: one of BACKENDS, or AUTO. */
+export function checkBuildBackend(backend) {
+  if (backend === AUTO) return backend;
+  if (!BACKENDS.includes(backend)) {
+    throw new BuildError(`wasync: unknown backend ${JSON.stringify(backend)} (choose ${BACKENDS.join(' or ')}); ` +
+      `--backend=${AUTO} builds for both and picks one at load time`);
+  }
+  return backend;
+}
+
+/** The backends a build links, the default first: every one for AUTO, else the one named. */
+export function linkedBackends(backend) {
+  if (backend !== AUTO) return [checkBackend(backend)];
+  return [DEFAULT_BACKEND, ...BACKENDS.filter((b) => b !== DEFAULT_BACKEND)];
+}
+
+/**
+ * The .wasm files a build of `out` writes beside it, by backend: app.wasm
+ * for one backend; app.<backend>.wasm each for AUTO.
+ */
+export function wasmFiles(out, backend) {
+  const base = path.basename(out).replace(/\.(mjs|js)$/, '');
+  const names = linkedBackends(backend);
+  return Object.fromEntries(names.map((b) => [b, names.length > 1 ? `${base}.${b}.wasm` : `${base}.wasm`]));
 }
 
 /** The manifest of a backend (src/backend/<name>.json). */
@@ -626,6 +658,25 @@ export function declarationPath(out) {
   return /\.mjs$/.test(out) ? out.replace(/\.mjs$/, '.d.mts') : out.replace(/\.js$/, '') + '.d.ts';
 }
 
+/** How many links may run at once: both of an AUTO build where the machine has the cores. */
+const linkJobs = () => ((os.availableParallelism ? os.availableParallelism() : os.cpus().length) > 1 ? Infinity : 1);
+
+/** Runs the jobs (functions returning promises), at most n at a time; rejects with the first failure once all have settled. */
+async function runJobs(jobs, n) {
+  const results = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]().then((value) => ({ value }), (error) => ({ error }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+  const failed = results.find((r) => 'error' in r);
+  if (failed) throw failed.error;
+  return results.map((r) => r.value);
+}
+
 /**
  * Compiles user sources (C with emcc, C++ with em++) and links them with
  * the runtime into `out` (an ES module, app.mjs or app.js) plus its .wasm
@@ -642,9 +693,18 @@ export function declarationPath(out) {
  *    (sources, their headers, objects), for a cache to check later.
  *  - stackSize: the program's default task stack (`--stack-size`; 0 keeps
  *    WA_STACK_DEFAULT); stackCheck: false is `--no-stack-check`.
+ *  - backend: one of BACKENDS, or AUTO: then the program is linked once per
+ *    backend (in parallel where the machine has two cores), into
+ *    app.<backend>.wasm each (wasmFiles), and the one module picks one when
+ *    it loads (wrap.mjs). A source is compiled once for both links where
+ *    one object serves both (eh.mjs, oneObjectForAll: C as LTO bitcode,
+ *    setjmp lowered at each link), else once per backend (C++ with
+ *    exceptions, debug and -fno-lto objects, whose lowering is fixed when
+ *    they are compiled).
  */
 export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress, deps }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C or C++ sources given');
+  const targets = linkedBackends(checkBuildBackend(backend));
   let inputs;
   let flags;
   try {
@@ -657,14 +717,16 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
   }
   const linkCxx = cxx || inputs.some((i) => i.kind === 'c++');
   const allFlags = flags.flatMap((f) => f.words);
-  let eh;
+  const eh = {};
   try {
-    checkEhFlags(allFlags, backend);
-    eh = ehMode(backend, allFlags, inputs.filter((i) => i.kind === 'obj').map((i) => i.file), { cxx: linkCxx, debug });
+    for (const b of targets) {
+      checkEhFlags(allFlags, b);
+      eh[b] = ehMode(b, allFlags, inputs.filter((i) => i.kind === 'obj').map((i) => i.file), { cxx: linkCxx, debug });
+    }
   } catch (e) {
     throw new BuildError(e.message);
   }
-  const lib = await buildLib({ debug, backend, log, progress });
+  const libs = await Promise.all(targets.map((b) => buildLib({ debug, backend: b, log, progress })));
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
   const outDir = path.dirname(outAbs);
@@ -674,33 +736,63 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
     const compile = flagsFor(flags, 'compile');
     const names = inputs.map((i) => path.basename(i.file)).join(' ');
     const all = [...inputs, ...stackSizeInput(tmp, stackSize)];
-    const objects = await stage(progress, `compiling ${names}`, () => Promise.all(all.map(async ({ file, kind }, n) => {
+    // Each input's compile commands, one per link (targets), and the
+    // distinct ones among them: an AUTO build compiles a source twice only
+    // where the backends need different objects.
+    const shared = (kind) => targets.length > 1 && kind === 'c' && oneObjectForAll(compile, { debug });
+    const jobs = [];
+    const objectOf = all.map(({ file, kind }, n) => {
       if (kind === 'obj') {
         if (deps) deps.push(path.resolve(file));
-        return file;
+        return targets.map(() => file);
       }
-      const obj = path.join(tmp, `${n}-${path.basename(file)}.o`);
-      const depFile = deps ? ['-MD', '-MF', `${obj}.d`] : [];
-      await run(kind === 'c++' ? 'em++' : 'emcc', [...userCompileCommand(compile, { debug, eh, cxx: kind === 'c++' }), ...depFile, '-c', file, '-o', obj], { log });
-      // (The generated stack-size file lives in tmp: its value is in the cache key.)
-      if (deps) deps.push(...parseDepFile(fs.readFileSync(`${obj}.d`, 'utf8')).map((f) => path.resolve(f)).filter((f) => !f.startsWith(tmp)));
-      return obj;
-    })));
-    const core = path.join(tmp, `${base}.cjs`);
-    const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend }), flagsFor(flags, 'link'), { eh });
-    const entries = new EntryCheck(new Map(objects.map((o, n) => [o, all[n].file])));
-    await stage(progress, `linking ${names}`, () => run(linkCxx ? 'em++' : 'emcc', [...objects, lib, ...link, ...entries.flags, '-o', core],
-      { log, env: linkEnv(link, backend), onStdout: (line) => entries.line(line), filter: (line) => entries.stderr(line) }));
-    entries.check();
-    const refused = refusedImports(fs.readFileSync(core, 'utf8'));
+      const commands = targets.map((b) => userCompileCommand(compile, { debug, eh: shared(kind) ? null : eh[b], cxx: kind === 'c++' }));
+      const distinct = [...new Set(commands.map((c) => JSON.stringify(c)))];
+      const objs = distinct.map((c, k) => {
+        const obj = path.join(tmp, `${n}${distinct.length > 1 ? `-${targets[commands.findIndex((x) => JSON.stringify(x) === c)]}` : ''}-${path.basename(file)}.o`);
+        jobs.push(async () => {
+          const depFile = deps ? ['-MD', '-MF', `${obj}.d`] : [];
+          await run(kind === 'c++' ? 'em++' : 'emcc', [...JSON.parse(c), ...depFile, '-c', file, '-o', obj], { log });
+          // (The generated stack-size file lives in tmp: its value is in the cache key.)
+          if (deps && k === 0) deps.push(...parseDepFile(fs.readFileSync(`${obj}.d`, 'utf8')).map((f) => path.resolve(f)).filter((f) => !f.startsWith(tmp)));
+        });
+        return obj;
+      });
+      return commands.map((c) => objs[distinct.indexOf(JSON.stringify(c))]);
+    });
+    await stage(progress, `compiling ${names}`, () => runJobs(jobs, Infinity));
+    const linked = targets.map((b, i) => {
+      const dir = targets.length > 1 ? path.join(tmp, b) : tmp;
+      fs.mkdirSync(dir, { recursive: true });
+      const objects = objectOf.map((objs) => objs[i]);
+      return { backend: b, dir, core: path.join(dir, `${base}.cjs`), objects, entries: new EntryCheck(new Map(objects.map((o, n) => [o, all[n].file]))) };
+    });
+    const linkJob = ({ backend: b, core, objects, entries }, i) => () => {
+      const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend: b }), flagsFor(flags, 'link'), { eh: eh[b] });
+      return run(linkCxx ? 'em++' : 'emcc', [...objects, libs[i], ...link, ...entries.flags, '-o', core],
+        { log, env: linkEnv(link, b), onStdout: (line) => entries.line(line), filter: (line) => entries.stderr(line) });
+    };
+    await stage(progress, `linking ${names}${targets.length > 1 ? ` (${targets.join(' and ')})` : ''}`, () => runJobs(linked.map(linkJob), linkJobs()));
+    for (const l of linked) l.entries.check();
+    const refused = [...new Set(linked.flatMap((l) => refusedImports(fs.readFileSync(l.core, 'utf8'))))];
     if (refused.length) {
       throw new BuildError(refused.map((f) => `wasync: ${f} suspends the whole module and cannot run in a wasync program: ${REFUSED_ASYNC[f]}.`).join('\n'));
     }
-    const wasmName = `${base}.wasm`;
-    fs.copyFileSync(path.join(tmp, `${base}.wasm`), path.join(outDir, wasmName));
-    // --preload-file's package, loaded beside the module (wrap.mjs's locateFile).
-    if (fs.existsSync(path.join(tmp, `${base}.data`))) fs.copyFileSync(path.join(tmp, `${base}.data`), path.join(outDir, `${base}.data`));
-    fs.writeFileSync(outAbs, wrapModule(fs.readFileSync(core, 'utf8'), { wasmName, exportName: 'createWasyncModule', suspending: backendManifest(backend).asyncImports === 'WebAssembly.Suspending', backend }));
+    const wasmNames = wasmFiles(outAbs, backend);
+    for (const l of linked) fs.copyFileSync(path.join(l.dir, `${base}.wasm`), path.join(outDir, wasmNames[l.backend]));
+    // --preload-file's package, loaded beside the module (wrap.mjs's
+    // locateFile): the same file system for every backend, one .data file.
+    const data = linked.map((l) => path.join(l.dir, `${base}.data`)).filter((f) => fs.existsSync(f));
+    if (data.length) {
+      if (data.some((f) => !fs.readFileSync(f).equals(fs.readFileSync(data[0])))) {
+        throw new BuildError(`wasync: the links for ${targets.join(' and ')} packaged different files into ${base}.data`);
+      }
+      fs.copyFileSync(data[0], path.join(outDir, `${base}.data`));
+    }
+    fs.writeFileSync(outAbs, wrapModule(linked.map((l) => ({
+      backend: l.backend, glue: fs.readFileSync(l.core, 'utf8'), wasmName: wasmNames[l.backend],
+      suspending: backendManifest(l.backend).asyncImports === 'WebAssembly.Suspending',
+    })), { exportName: 'createWasyncModule' }));
     fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -795,16 +887,20 @@ function inputHash(f) {
  * then (sources, link inputs, every file the last build of this entry
  * read), so that a file saved during the build makes the next run build
  * again; a file first seen in this build that changed after the build
- * began is recorded as changed. Returns the module's path.
+ * began is recorded as changed. An AUTO build is keyed by both backends'
+ * libraries, link flags and JS halves, and is current only while its
+ * module and both .wasm files are there. Returns the module's path.
  */
 export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress }) {
+  const targets = linkedBackends(checkBuildBackend(backend));
   const key = sha256(JSON.stringify({
     debug, backend, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
-    lib: libDigest({ debug, backend }), link: linkFlags({ debug, stackCheck, backend }),
-  }), ...[...jsLibraries({ backend }), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
+    lib: targets.map((b) => libDigest({ debug, backend: b })), link: targets.map((b) => linkFlags({ debug, stackCheck, backend: b })),
+  }), ...[...new Set(targets.flatMap((b) => jsLibraries({ backend: b }))), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
     path.join(ROOT, 'js', 'flags.mjs'), path.join(ROOT, 'js', 'crossings.mjs'), path.join(ROOT, 'js', 'eh.mjs')].map((f) => fs.readFileSync(f)));
   const entry = path.join(cacheDir('run'), key.slice(0, 32));
   const out = path.join(entry, 'app.mjs');
+  const outputs = [out, ...Object.values(wasmFiles(out, backend)).map((f) => path.join(entry, f))];
   const manifest = path.join(entry, 'inputs.json');
   let recorded = [];
   try {
@@ -812,7 +908,7 @@ export async function cachedBuild({ sources, debug = false, cflags = [], stackSi
   } catch (e) { /* no entry yet */ }
   const current = () => {
     try {
-      return recorded.length > 0 && fs.existsSync(out) && recorded.every(([f, h]) => inputHash(f) === h);
+      return recorded.length > 0 && outputs.every((f) => fs.existsSync(f)) && recorded.every(([f, h]) => inputHash(f) === h);
     } catch (e) {
       return false;
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkEhFlags, ehMode } from './eh.mjs';
-import { BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBackend, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
+import { AUTO, BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBuildBackend, linkedBackends, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
 import { pack } from './pack.mjs';
@@ -19,7 +19,7 @@ const USAGE = `usage:
   wasync lib [--debug] [--ship]  build the runtime library only (--ship: into build/wasm/ for npm pack)
 
 inputs: C (.c), C++ (.cc .cpp .cxx .C), objects (.o) and archives (.a).
-wasync flags: --debug  --backend=${BACKENDS.join('|')}  -o <out>  -q (--quiet)  -v (print the commands)
+wasync flags: --debug  --backend=${[...BACKENDS, AUTO].join('|')}  -o <out>  -q (--quiet)  -v (print the commands)
   --stack-size=N     the default task stack (bytes, or with a k/m suffix;
                      default 64k); wa_task_opts.stack_size still sets it per task
   --no-stack-check   drop the exact per-function stack check from a release
@@ -42,7 +42,12 @@ cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
 -c compiles an object; a link to .mjs or .js makes a wasync module exactly
 like build; any other link (a.out, conftest) is a plain emcc link.
 --backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
-Chrome 137+, Firefox 153+, Safari 27) instead of Asyncify (the default, every engine).`;
+Chrome 137+, Firefox 153+, Safari 27) instead of Asyncify (the default, every engine).
+--backend=auto links both: <out>.asyncify.wasm and <out>.jspi.wasm beside the one
+<out.mjs>, which runs JSPI where the engine has it, else Asyncify (load(f,
+{ backend }) or WASYNC_BACKEND=asyncify|jspi chooses). cc/c++ --backend=auto -c
+compile one object both links take (C++ with -fexceptions cannot: its lowering
+differs per backend from the compiler on; build those from source).`;
 
 /**
  * The flags wasync owns: never passed to emcc. `driver` marks those the
@@ -52,7 +57,7 @@ Chrome 137+, Firefox 153+, Safari 27) instead of Asyncify (the default, every en
 const OWN_FLAGS = [
   { flag: '--debug', driver: true, set: (o) => { o.debug = true; } },
   {
-    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBackend(v); o.backendGiven = true; },
+    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBuildBackend(v); o.backendGiven = true; },
   },
   { flag: '--stack-size', value: true, driver: true, set: (o, v) => { o.stackSize = parseStackSize(v); } },
   { flag: '--no-stack-check', driver: true, set: (o) => { o.stackCheck = false; } },
@@ -166,13 +171,22 @@ async function driver(argv, { cxx }) {
   // the compile only, for the same reason (linkFlags).
   const plainLink = link ? (cxx ? [] : ['-sDEFAULT_TO_CXX=0']) : [];
   // An object's setjmp and exceptions are lowered for --backend when given;
-  // without it, release objects leave that to the link (eh.mjs).
-  const backend = o.backendGiven ? o.backend : null;
+  // without it, release objects leave that to the link (eh.mjs). With
+  // --backend=auto an object must serve both links: it is compiled as for
+  // no backend, which C++ exceptions cannot be (their lowering is chosen in
+  // the compiler: refused, with what to do).
+  const given = o.backendGiven ? o.backend : null;
+  const backend = given === AUTO ? null : given;
   const cxxInput = cxx || words.some((w, i) => inputKind(w) === 'c++' && words[i - 1] !== '-o');
   let eh = null;
   try {
-    checkEhFlags(words, backend);
+    for (const b of given ? linkedBackends(given) : [null]) checkEhFlags(words, b);
     if (backend) eh = ehMode(backend, words, [], { cxx: cxxInput, debug: o.debug });
+    if (given === AUTO && compileOnly && cxxInput && words.includes('-fexceptions')) {
+      throw new Error('wasync: --backend=auto -c with -fexceptions: C++ exceptions are lowered differently for each backend ' +
+        'by the compiler itself, so one object cannot serve both links; build the program from its sources with ' +
+        '`wasync build --backend=auto` (which compiles such sources once per backend), or compile for one backend.');
+    }
   } catch (e) {
     throw new BuildError(e.message);
   }
@@ -207,7 +221,7 @@ async function main(argv) {
     if (o.rest.length) throw new BuildError(`wasync: lib takes only --debug and --ship, not ${o.rest[0]}`);
     const log = o.verbose ? (line) => console.error(line) : undefined;
     const progress = o.quiet ? undefined : (line) => console.error(line);
-    console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, backend: o.backend, log, progress }));
+    for (const backend of linkedBackends(o.backend)) console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, backend, log, progress }));
     return 0;
   }
   if (cmd === 'pack') {

@@ -120,6 +120,21 @@ export function checkEhFlags(words, backend) {
   }
 }
 
+/**
+ * Whether one compile of a C source serves the links of every backend
+ * (`--backend=auto` then compiles it once and links the object twice):
+ * release C is LTO bitcode, its setjmp lowered by each link, and compiled
+ * with the exception-handling feature for no backend (ehCompileFlags, mode
+ * null) it links as the JSPI link's wasm lowering needs. Not so for debug
+ * and -fno-lto objects (code already, lowered when compiled) nor with
+ * -fexceptions (mapped to -fwasm-exceptions for JSPI): those are compiled
+ * once per backend. `words`: the user's compile flags.
+ */
+export function oneObjectForAll(words, { debug = false } = {}) {
+  if (debug || words.some(CXX_EH)) return false;
+  return joined(words).filter((w) => /^-f(no-)?lto(=.*)?$/.test(w)).pop() !== '-fno-lto';
+}
+
 /** The user's flags for the lowering: -fexceptions becomes -fwasm-exceptions for the wasm one. */
 function mapUserFlags(words, mode) {
   if (mode !== 'wasm') return words;

@@ -42,6 +42,12 @@
 // WA_ENOTASK. A print or printErr callback that throws is reported once
 // and does not stop the module.
 //
+// opts.backend runs a module built with --backend=auto on 'asyncify' or
+// 'jspi' (the module then rejects with one sentence where it cannot: JSPI
+// asked for where the engine lacks it, or a backend it was not built
+// with); left out or 'auto', JSPI runs where the engine has it, else
+// Asyncify. app.backend says which one runs.
+//
 // opts.stdin is the C program's stdin instead of the process's (under Node)
 // or an empty one (in a page): a string, bytes, an async or sync iterable of
 // strings or bytes, or a ReadableStream (null: empty). A read in a task that
@@ -51,11 +57,15 @@
  * @param {(opts: object) => Promise<object>} factory the default export of a built module
  * @param {{ args?: string[], print?: (s: string) => void, printErr?: (s: string) => void,
  *           stdin?: string | ArrayBuffer | ArrayBufferView | AsyncIterable<any> | Iterable<any> | ReadableStream | null,
- *           moduleOptions?: object }} [opts]
+ *           backend?: 'asyncify' | 'jspi' | 'auto', moduleOptions?: object }} [opts]
  */
 export async function load(factory, opts = {}) {
   if (typeof factory !== 'function') throw new TypeError('wasync: load() needs the factory a built module exports');
+  if (opts.backend !== undefined && !['asyncify', 'jspi', 'auto'].includes(opts.backend)) {
+    throw new TypeError(`wasync: load(): backend must be 'asyncify', 'jspi' or 'auto' (the default), not ${JSON.stringify(opts.backend)}`);
+  }
   const mopts = Object.assign({}, opts.moduleOptions || {});
+  if (opts.backend !== undefined) mopts.wasyncBackend = opts.backend;
   const report = reportOnce(opts.printErr || mopts.printErr);
   const print = opts.print || mopts.print;
   const printErr = opts.printErr || mopts.printErr;
@@ -76,6 +86,10 @@ export async function load(factory, opts = {}) {
   return {
     /** The Emscripten module (HEAP views, exported functions). */
     module: m,
+
+    /** The backend the module runs on: 'asyncify' or 'jspi' (modules built
+     *  before wasync said so: told by the JSPI backend's JS half). */
+    backend: m.wasyncBackend || (m.wasyncJspi ? 'jspi' : 'asyncify'),
 
     /** Runs main(args) (or wa_main) as task "main"; resolves with its status
      *  (rejects with code WA_ENOTSUP for a library, which has neither). */

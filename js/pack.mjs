@@ -11,7 +11,9 @@
 //   index.cjs      CommonJS entry: the same names (it imports index.mjs)
 //   index.d.ts / index.d.cts   the functions with their C types
 //   module.mjs, module.wasm    `wasync build`'s output (module.data too if
-//                  the build preloads files)
+//                  the build preloads files); with --backend=auto,
+//                  module.asyncify.wasm and module.jspi.wasm, and the
+//                  package's users run JSPI where their engine has it
 //   README.md      install and import lines, the functions and their C types
 //
 // The WA_EXPORT functions and their types come from clang's AST of each C/C++
@@ -26,7 +28,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, ROOT, buildProgram, userCompileCommand } from './build.mjs';
+import { BuildError, DEFAULT_BACKEND, ROOT, buildProgram, userCompileCommand, wasmFiles } from './build.mjs';
 import { flagsFor, splitArgs } from './flags.mjs';
 import { emccEnv } from './toolchain.mjs';
 
@@ -251,7 +253,7 @@ const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z-.]+)?(\+[0-9A-Za-z-.]+)?$/;
  * folder `outDir` (created; files it writes are replaced, others left).
  * Returns { dir, functions, skipped }.
  */
-export async function pack({ sources, headers = [], cflags = [], name, version, outDir, debug = false, backend, stackSize = 0, stackCheck = true, log, progress }) {
+export async function pack({ sources, headers = [], cflags = [], name, version, outDir, debug = false, backend = DEFAULT_BACKEND, stackSize = 0, stackCheck = true, log, progress }) {
   if (!name || !NPM_NAME.test(name) || name.length > 214) throw new BuildError(`wasync: pack needs --name NAME, a valid npm package name (got ${JSON.stringify(name || '')})`);
   if (!version || !SEMVER.test(version)) throw new BuildError(`wasync: pack needs --version X.Y.Z (got ${JSON.stringify(version || '')})`);
   if (!outDir) throw new BuildError('wasync: pack needs -o DIR');
@@ -263,7 +265,7 @@ export async function pack({ sources, headers = [], cflags = [], name, version, 
   await buildProgram({ sources, out: path.join(dir, 'module.mjs'), debug, cflags, backend, stackSize, stackCheck, log, progress });
   fs.rmSync(path.join(dir, 'module.d.mts'), { force: true });
   const runtime = runtimePackage();
-  const files = ['index.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts', 'module.mjs', 'module.wasm',
+  const files = ['index.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts', 'module.mjs', ...Object.values(wasmFiles('module.mjs', backend)),
     ...(fs.existsSync(path.join(dir, 'module.data')) ? ['module.data'] : [])];
   const pkg = {
     name,

@@ -65,19 +65,24 @@ const requestsNote = (s) => `${Math.min(...s.requests)}-${Math.max(...s.requests
 /** The in-memory program's BENCH lines, one process (args: the program, as node's arguments). */
 const memRun = (node, ...prog) => async () => benchLines(await exec(node, [...prog, SQLITE_ROWS, SQLITE_QUERIES, REPS].map(String)));
 
-/** Times the plain build and a wasync build (pooled, in turns), checks they agree, and measures both .wasm files. */
-async function memTax(node, backend, plainKey, key) {
+/**
+ * Times the plain build and a wasync build (pooled, in turns), checks they
+ * agree, and measures both .wasm files (`chosen`: for --backend=auto, the
+ * backend whose .wasm this Node runs).
+ */
+export async function memTax(node, backend, plainKey, key, { chosen } = {}) {
   const p = await buildMemPlain();
   const w = await buildMemWasync(backend);
+  const wasm = backend === 'auto' ? w.wasm.replace(/\.wasm$/, `.${chosen}.wasm`) : w.wasm;
   const [plain, wa] = await pooled(memRun(node, FIBER_HOST, p.cjs, p.wasm), memRun(node, w.mjs));
   const digests = new Set([...plain, ...wa].map((x) => `${x.rows} ${x.digest}`));
   if (digests.size !== 1) throw new Error(`the in-memory builds disagree: ${[...digests].join(', ')}`);
   const size = (f, note) => ({ value: fs.statSync(f).size, unit: 'bytes', note: `${note}, ${parseWasm(fs.readFileSync(f)).functions} functions` });
   return {
     [`${plainKey}_ms`]: med(plain.map((x) => x.ms), 'ms', `plain emcc; inserts ${fmt(median(plain.map((x) => x.insert_ms)), 1)} ms`),
-    [`${key}_ms`]: med(wa.map((x) => x.ms), 'ms', `wasync build${backend === 'jspi' ? ' --backend=jspi' : ''}; inserts ${fmt(median(wa.map((x) => x.insert_ms)), 1)} ms`),
+    [`${key}_ms`]: med(wa.map((x) => x.ms), 'ms', `wasync build${backend === 'asyncify' ? '' : ` --backend=${backend}`}; inserts ${fmt(median(wa.map((x) => x.insert_ms)), 1)} ms`),
     [`${plainKey}_wasm`]: size(p.wasm, '.wasm'),
-    [`${key}_wasm`]: size(w.wasm, '.wasm incl. the runtime'),
+    [`${key}_wasm`]: size(wasm, '.wasm incl. the runtime'),
   };
 }
 
