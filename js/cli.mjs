@@ -42,7 +42,8 @@ cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
 -c compiles an object; a link to .mjs or .js makes a wasync module exactly
 like build; any other link (a.out, conftest) is a plain emcc link.
 --backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
-Chrome 137+, Firefox 153+, Safari 27) instead of Asyncify (the default, every engine).`;
+Chrome 137+, Firefox 153+, Safari 27, WebKitGTK 2.54+) instead of Asyncify (the default,
+every engine).`;
 
 /**
  * The flags wasync owns: never passed to emcc. `driver` marks those the

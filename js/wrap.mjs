@@ -36,8 +36,8 @@ export function suspendingPattern(backend) {
 /** What a JSPI build says where the engine cannot run it. */
 export const jspiMissing = (backend) => `wasync: this module was built with --backend=${backend} and needs WebAssembly ` +
   'JavaScript Promise Integration (WebAssembly.Suspending), which this engine lacks: engines with it are ' +
-  'Node.js 24 and later, Chrome and Chromium 137 and later, Firefox 153 and later (Debian\'s firefox-esr too) ' +
-  'and Safari 27, not Node.js 20 or WebKitGTK 2.50; or rebuild with the default backend (Asyncify).';
+  'Node.js 24 and later, Chrome and Chromium 137 and later, Firefox 153 and later (Debian\'s firefox-esr too), ' +
+  'Safari 27 and WebKitGTK 2.54 and later, not Node.js 20 or WebKitGTK 2.50; or rebuild with the default backend (Asyncify).';
 export const JSPI_MISSING = jspiMissing('jspi');
 
 /** @param {string} emccOutput @param {{wasmName: string, exportName: string, suspending?: boolean, backend?: string}} o */
