@@ -42,8 +42,8 @@ cc / c++: \`CC="wasync cc" make\`, \`cmake -DCMAKE_C_COMPILER=wasync-cc\`:
 -c compiles an object; a link to .mjs or .js makes a wasync module exactly
 like build; any other link (a.out, conftest) is a plain emcc link.
 --backend=jspi switches stacks with JavaScript Promise Integration (Node 24+,
-Chrome 137+, Firefox 153+, Safari 27) instead of Asyncify (the default, every engine).
---backend=auto links both: <out>.asyncify.wasm and <out>.jspi.wasm beside the one
+Chrome 137+, Firefox 153+, Safari 27, WebKitGTK 2.54+) instead of Asyncify (the default,
+every engine). --backend=auto links both: <out>.asyncify.wasm and <out>.jspi.wasm beside the one
 <out.mjs>, which runs JSPI where the engine has it, else Asyncify (load(f,
 { backend }) or WASYNC_BACKEND=asyncify|jspi chooses). cc/c++ --backend=auto -c
 compile one object both links take (C++ with -fexceptions cannot: its lowering

@@ -41,7 +41,7 @@ export function suspendingPattern(backend) {
 
 /** The engines that have JSPI, for the sentences below. */
 const JSPI_ENGINES = 'engines with it are Node.js 24 and later, Chrome and Chromium 137 and later, Firefox 153 and later ' +
-  '(Debian\'s firefox-esr too) and Safari 27, not Node.js 20 or WebKitGTK 2.50';
+  '(Debian\'s firefox-esr too), Safari 27 and WebKitGTK 2.54 and later, not Node.js 20 or WebKitGTK 2.50';
 
 /** What a JSPI build says where the engine cannot run it. */
 export const jspiMissing = (backend) => `wasync: this module was built with --backend=${backend} and needs WebAssembly ` +

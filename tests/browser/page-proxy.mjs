@@ -67,12 +67,18 @@ export function startPageProxy() {
         res.writeHead(r.statusCode, head).end(body);
       });
     });
-    up.on('error', (e) => {
-      problems.push(`request failed: ${url.href} ${e.message}`);
-      res.writeHead(502).end();
+    // The page gave up on this request (a cancelled download): so do we,
+    // and that is no problem (Chromium's ERR_ABORTED).
+    let aborted = false;
+    res.on('close', () => {
+      if (!res.writableFinished) { aborted = true; up.destroy(); }
     });
-    // The page gave up on this request (a cancelled download): so do we.
-    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+    up.on('error', (e) => {
+      if (aborted) return;
+      problems.push(`request failed: ${url.href} ${e.message}`);
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
     req.pipe(up);
   });
   return new Promise((resolve, reject) => {

@@ -4,7 +4,8 @@
 # missing, reused when present), then the Jest suites under Node 26 from npm.
 #
 #   DIST=sid (default): emcc 6.0.x with LLVM 21, Binaryen 131, Node 24, npm 12,
-#                       Chromium: what `npm install wasync` users have.
+#                       Chromium, Firefox ESR and WebKitGTK (make deps installs
+#                       them): what `npm install wasync` users have.
 #   DIST=trixie:        emcc 3.1.69, Binaryen 120, Node 20 (a manual run).
 #   NODE26=0            skips the Node 26 pass.
 #
