@@ -64,6 +64,10 @@ export interface LoadOptions {
    * finds no data yet waits for the next chunk, suspending only that task.
    * Default: the process's stdin under Node, an empty one in a page. */
   stdin?: StdinSource | null;
+  /** A module built with `wasync build --threads`: the size of
+   * wa_to_thread's pool (1..256). Default: --threads=N, else the machine's
+   * parallelism. Ignored by other modules. */
+  threads?: number;
   /** More options for the module's factory. */
   moduleOptions?: ModuleOptions;
 }

@@ -39,6 +39,12 @@
 // WA_ENOTASK. A print or printErr callback that throws is reported once
 // and does not stop the module.
 //
+// opts.threads (a module built with `wasync build --threads`): the size of
+// wa_to_thread's pool, a whole number from 1 to 256; default: --threads=N,
+// else the machine's parallelism. Such a module needs SharedArrayBuffer:
+// without it (a page that is not cross-origin isolated) load() rejects with
+// one sentence saying which headers to send. Plain modules ignore it.
+//
 // opts.stdin is the C program's stdin instead of the process's (under Node)
 // or an empty one (in a page): a string, bytes, an async or sync iterable of
 // strings or bytes, or a ReadableStream (null: empty). A read in a task that
@@ -48,6 +54,7 @@
  * @param {(opts: object) => Promise<object>} factory the default export of a built module
  * @param {{ args?: string[], print?: (s: string) => void, printErr?: (s: string) => void,
  *           stdin?: string | ArrayBuffer | ArrayBufferView | AsyncIterable<any> | Iterable<any> | ReadableStream | null,
+ *           threads?: number,
  *           moduleOptions?: object }} [opts]
  */
 export async function load(factory, opts = {}) {
@@ -62,6 +69,12 @@ export async function load(factory, opts = {}) {
   if (print) mopts.print = guardCallback(print, 'print', report, () => pending(1));
   if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report, () => pending(2));
   if ('stdin' in opts && opts.stdin !== undefined) mopts.wasyncStdin = stdinSource(opts.stdin);
+  if (opts.threads !== undefined) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 256) {
+      throw new RangeError('wasync: load(): threads must be a whole number from 1 to 256');
+    }
+    mopts.wasyncThreads = opts.threads;
+  }
   m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;

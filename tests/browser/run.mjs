@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Failure, launch, ROOT, startServer } from './harness.mjs';
-import { tests as demoTests, jspiTests, sliceTests } from './demos.mjs';
+import { tests as demoTests, jspiTests, sliceTests, threadTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
 import { tests as readmeTests } from './readme-page.mjs';
 
@@ -21,7 +21,7 @@ const TIMEOUT = 90000;
 export async function runBrowserTests(filter = '', { backend = process.env.WASYNC_WEB_BACKEND || 'asyncify' } = {}) {
   const WEB = webDir(backend);
   // On JSPI only the demos: the Vite and README-page tests build their own modules.
-  const all = backend === 'asyncify' ? [...demoTests, ...sliceTests, ...viteTests, ...readmeTests] : [...demoTests, ...jspiTests];
+  const all = backend === 'asyncify' ? [...demoTests, ...sliceTests, ...threadTests, ...viteTests, ...readmeTests] : [...demoTests, ...jspiTests, ...threadTests];
   const results = [];
   const started = Date.now();
   if (!fs.existsSync(path.join(WEB, 'index.html'))) {
