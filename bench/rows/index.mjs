@@ -19,8 +19,9 @@ import * as kernelTax from './kernel_tax.mjs';
 import * as fetch from './fetch.mjs';
 import * as jspi from './jspi.mjs';
 import * as sqlite from './sqlite.mjs';
+import * as toThread from './to_thread.mjs';
 
-export const GROUPS = [switchRows, ring, tree, chan, sleepers, kernelTax, fetch, jspi, sqlite];
+export const GROUPS = [switchRows, ring, tree, chan, sleepers, kernelTax, fetch, jspi, sqlite, toThread];
 
 export const BENCHMARKS = GROUPS.flatMap((g) => g.default);
 export const METHODS = GROUPS.map((g) => g.method).filter(Boolean);
