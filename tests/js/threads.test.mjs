@@ -76,7 +76,9 @@ const timed = async (f) => {
     const best = tries.reduce((a, b) => (b.ratio < a.ratio ? b : a));
     expect({ best, parallel: best.ratio < 0.9, overlapped: best.overlap > 0.8, serialApart: best.apart === 0 })
       .toEqual({ best, parallel: true, overlapped: true, serialApart: true });
-    expect(best.lateMs).toBeLessThan(50); // the worst wake-up's lateness, ms
+    // The ticker's worst wake-up: kernels on the event-loop thread would
+    // hold it for their whole run; a loaded machine delays it some.
+    expect(best.lateMs).toBeLessThan(best.both / 2);
   });
 
   test('cancelling the waiting task returns WA_ECANCELED at once; fn finishes in the background and nothing leaks', async () => {

@@ -12,7 +12,8 @@
  * unref'd, and while a job is out a timer holds the loop instead.
  */
 mergeInto(LibraryManager.library, {
-  $WAT__deps: ['$PThread'],
+  $WAT__deps: ['$PThread', '$WA'],
+  $WAT__postset: 'WA.threads = true;',
   $WAT: {
     busy: 0,      // jobs in flight
     keep: null,   // the interval holding Node's event loop while busy > 0
