@@ -106,6 +106,10 @@ async function threadOptions(opts) {
   }
   const locate = opts.locateFile;
   opts.locateFile = (name, prefix) => locate(name === EMSCRIPTEN_WORKER ? WORKER_NAME : name, prefix);
+  // 3.1.x's worker script loads this (a no-op in ours, threadWorkerScript)
+  // and fails on anything but a string or a Blob: in a page, without it,
+  // it would get the document's current script, which a module lacks.
+  if (!opts.mainScriptUrlOrBlob) opts.mainScriptUrlOrBlob = opts.locateFile(WORKER_NAME, '');
 }
 
 // Errors for the user are made here, not inside emscriptenFactory: Node
