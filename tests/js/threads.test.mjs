@@ -85,27 +85,27 @@ const timed = async (f) => {
     // The ticker's worst wake-up: kernels on the event-loop thread would
     // hold it for their whole run; a loaded machine delays it some.
     expect(best.lateMs).toBeLessThan(best.both / 2);
-  });
+  }, 60000);
 
   test('cancelling the waiting task returns WA_ECANCELED at once; fn finishes in the background and nothing leaks', async () => {
     await fn.counted_on_thread(1000); // warm: the first call's allocations are not a leak
     await sleep(20);
     const heap = await fn.heap_used();
     const before = await fn.finished_count();
-    const call = fn.counted_on_thread(limit);
+    const call = fn.counted_on_thread(limit * 3); // about 5x the 150 ms kernel
     await sleep(20);
     const t0 = performance.now();
     call.cancel();
     await expect(call).rejects.toMatchObject({ code: 'WA_ECANCELED' });
     const cancelMs = performance.now() - t0;
-    expect(cancelMs).toBeLessThan(50); // the kernel still has over 100 ms to go
+    expect(cancelMs).toBeLessThan(50); // the kernel still has hundreds of ms to go
     expect(await fn.finished_count()).toBe(before); // it is still running
-    for (let i = 0; i < 100 && (await fn.finished_count()) === before; i++) await sleep(10);
+    for (let i = 0; i < 500 && (await fn.finished_count()) === before; i++) await sleep(10);
     expect(await fn.finished_count()).toBe(before + 1);
     await sleep(20); // its result comes back and is dropped
     expect(await fn.heap_used()).toBe(heap);
     expect(app.tasks()).toEqual([]);
-  });
+  }, 60000);
 
   test('load({ threads }) sets the pool size', async () => {
     const both = async (a) => {
