@@ -62,7 +62,8 @@ const timed = async (f) => {
     const span = app.cwrap('primes_span', 'number', ['number', 'number']);
     const overlap = app.cwrap('span_overlap', 'number', []);
     const tries = [];
-    for (let i = 0; i < 5 && !tries.some((t) => t.ratio < 0.9); i++) {
+    const done = () => tries.some((t) => t.ratio < 0.9) && tries.some((t) => t.overlap > 0.8);
+    for (let i = 0; i < 5 && !done(); i++) {
       const serial = await timed(async () => [await span(limit, 0), await span(limit, 1)]);
       const apart = await overlap();
       const [both, late] = await Promise.all([
@@ -80,8 +81,10 @@ const timed = async (f) => {
     const load = os.loadavg()[0];
     const crowded = load > 1.5 * os.availableParallelism();
     if (crowded) console.log(`load ${load.toFixed(1)} on ${os.availableParallelism()} cores: wall-time bar not held (${JSON.stringify(best)})`);
-    expect({ best, parallel: crowded || best.ratio < 0.9, overlapped: best.overlap > 0.8, serialApart: best.apart === 0 })
-      .toEqual({ best, parallel: true, overlapped: true, serialApart: true });
+    // One thread never overlaps; two do, unless the machine starves one of them.
+    const most = Math.max(...tries.map((t) => t.overlap));
+    expect({ best, most, parallel: crowded || best.ratio < 0.9, overlapped: most > 0.8, serialApart: tries.every((t) => t.apart === 0) })
+      .toEqual({ best, most, parallel: true, overlapped: true, serialApart: true });
     // The ticker's worst wake-up: kernels on the event-loop thread would
     // hold it for their whole run; a loaded machine delays it some.
     expect(best.lateMs).toBeLessThan(best.both / 2);
