@@ -71,6 +71,10 @@ export interface LoadOptions {
    * module was not built with). Default 'auto': JSPI where the engine has
    * it, else Asyncify. */
   backend?: Backend | 'auto';
+  /** A module built with `wasync build --threads`: the size of
+   * wa_to_thread's pool (1..256). Default: --threads=N, else the machine's
+   * parallelism. Ignored by other modules. */
+  threads?: number;
   /** More options for the module's factory. */
   moduleOptions?: ModuleOptions;
 }

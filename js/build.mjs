@@ -72,7 +72,7 @@ export const backendManifest = (backend) => MANIFESTS[checkBackend(backend)];
 
 /** The wasm host's C sources (src/host/), which every backend links (cxx.c
  * is pulled from the archive only by C++ links: see linkFlags). */
-const HOST_SOURCES = ['libc_sleep.c', 'stdio.c', 'pthread.c', 'cxx.c'];
+const HOST_SOURCES = ['libc_sleep.c', 'stdio.c', 'pthread.c', 'c11threads.c', 'thread.c', 'cxx.c'];
 
 /** Runtime sources: the core (src/*.c), the wasm host's C and the backend's own. */
 export function runtimeSources({ backend = DEFAULT_BACKEND } = {}) {
@@ -118,7 +118,13 @@ export const PTHREAD_WRAPS = [
   'pthread_rwlock_tryrdlock', 'pthread_rwlock_trywrlock', 'pthread_rwlock_timedrdlock',
   'pthread_rwlock_timedwrlock', 'pthread_rwlock_unlock',
   'pthread_barrier_init', 'pthread_barrier_destroy', 'pthread_barrier_wait',
-  'sem_init', 'sem_destroy', 'sem_getvalue', 'sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait'];
+  'sem_init', 'sem_destroy', 'sem_getvalue', 'sem_post', 'sem_wait', 'sem_trywait', 'sem_timedwait',
+  // C11 <threads.h> (src/host/c11threads.c): musl builds it on internal
+  // pthread names the wraps above do not reach.
+  'thrd_join', 'thrd_detach', 'thrd_exit', 'thrd_current', 'thrd_yield', 'thrd_sleep',
+  'mtx_init', 'mtx_destroy', 'mtx_lock', 'mtx_trylock', 'mtx_timedlock', 'mtx_unlock',
+  'cnd_init', 'cnd_destroy', 'cnd_wait', 'cnd_timedwait', 'cnd_signal', 'cnd_broadcast',
+  'call_once', 'tss_create', 'tss_delete', 'tss_get', 'tss_set'];
 
 /**
  * Emscripten's functions that suspend the whole module (Asyncify's own
@@ -168,9 +174,9 @@ function jsonList(file) {
  * checks would see the scheduler's stack pointer against a task's limits.
  * Never used for user code (see userCompileFlags).
  */
-export function runtimeCompileFlags({ debug = false } = {}) {
+export function runtimeCompileFlags({ debug = false, threads = false } = {}) {
   return ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2',
-    ...(debug ? ['-g', '-DWA_DEBUG=1'] : ['-flto']), '-I', SRC];
+    ...(debug ? ['-g', '-DWA_DEBUG=1'] : ['-flto']), ...(threads ? ['-pthread'] : []), '-I', SRC];
 }
 
 /**
@@ -184,8 +190,8 @@ export function runtimeCompileFlags({ debug = false } = {}) {
  * hundred levels deep (a user's -O0 still wins). wasync's include folder
  * goes after the user's flags (see userCompileCommand), so the user's -I come first.
  */
-export function userCompileFlags({ debug = false } = {}) {
-  return [...(debug ? ['-O1', '-g', '-DWA_DEBUG=1'] : ['-O2', '-flto']), ...SETJMP_NAMES];
+export function userCompileFlags({ debug = false, threads = false } = {}) {
+  return [...(debug ? ['-O1', '-g', '-DWA_DEBUG=1'] : ['-O2', '-flto']), ...SETJMP_NAMES, ...(threads ? ['-pthread'] : [])];
 }
 
 /**
@@ -206,9 +212,9 @@ const SETJMP_NAMES = ['-D_setjmp=setjmp', '-D_longjmp=longjmp'];
  * ehMode), null when the backend is unknown (`wasync cc -c` without
  * --backend). `cxx`: the source is C++.
  */
-export function userCompileCommand(flags, { debug = false, eh = null, cxx = false } = {}) {
+export function userCompileCommand(flags, { debug = false, eh = null, cxx = false, threads = false } = {}) {
   const e = ehCompileFlags(flags, { debug, mode: eh, cxx });
-  return [...userCompileFlags({ debug }), ...e.ours, ...e.user, '-I', SRC];
+  return [...userCompileFlags({ debug, threads }), ...e.ours, ...e.user, '-I', SRC];
 }
 
 /**
@@ -243,11 +249,11 @@ export function userCompileCommand(flags, { debug = false, eh = null, cxx = fals
 //    and wrap.mjs wraps the suspending imports. Works with every supported
 //    Emscripten: none of its own JSPI support is used. The stack check is
 //    the same (jspi.c switches its limits with each task).
-export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = DEFAULT_BACKEND } = {}) {
+export function linkFlags({ debug = false, stackCheck = true, cxx = false, exportName = 'createWasyncModule', backend = DEFAULT_BACKEND, threads = 0 } = {}) {
   const m = backendManifest(backend);
   // C++ programs: uncaught exceptions are named (src/host/cxx.c, pulled
   // from the library by the wrap; a C program has no __cxa_throw to wrap).
-  const exported = [...exportedFunctions({ backend }), ...(cxx ? ['_wa__cxx_describe'] : [])];
+  const exported = [...exportedFunctions({ backend, threads: !!threads }), ...(cxx ? ['_wa__cxx_describe'] : [])];
   // An Emscripten setting that lists the async imports (Asyncify's), or
   // none: the engine's WebAssembly.Suspending, applied by wrap.mjs.
   const importsSetting = /^[A-Z_]+$/.test(m.asyncImports) ? [`-s${m.asyncImports}=${JSON.stringify(asyncImports({ backend }))}`] : [];
@@ -265,7 +271,11 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
     ...(debug ? ['-O2', '-g', check]
       : ['-O3', check, ...m.releaseLink]),
     ...m.link, ...importsSetting,
-    `-Wl,${[...LIBC_WRAPS, ...PTHREAD_WRAPS, ...(cxx ? ['__cxa_throw'] : [])].map((f) => `--wrap=${f}`).join(',')}`,
+    // --threads: the pthread calls stay Emscripten's real ones (wasync.h,
+    // "POSIX threads"): with shared memory the libc locks pthread mutexes
+    // from every thread itself.
+    `-Wl,${[...LIBC_WRAPS, ...(threads ? [] : PTHREAD_WRAPS), ...(cxx ? ['__cxa_throw'] : [])].map((f) => `--wrap=${f}`).join(',')}`,
+    ...(threads ? threadLinkFlags() : []),
     '-sASSERTIONS=0',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sALLOW_TABLE_GROWTH=1',
@@ -293,13 +303,37 @@ export function linkFlags({ debug = false, stackCheck = true, cxx = false, expor
 }
 
 /**
+ * `--threads`'s link flags: shared memory and Emscripten's pthreads, for
+ * wa_to_thread's pool (src/host/thread.c). The pool's Workers are made and
+ * loaded with the module, as many as Module.wasyncThreads (set by the
+ * generated module: js/wrap.mjs), so that starting a pool thread is a
+ * message rather than a Worker's start-up; a program's own pthread_create
+ * beyond them gets a Worker made on demand (no warning: _STRICT=0). A
+ * growable shared memory makes JS re-check its heap views on every access:
+ * the cost Emscripten warns about is known, and JS here only crosses.
+ */
+export function threadLinkFlags() {
+  return ['-pthread', '-sPTHREAD_POOL_SIZE=Module.wasyncThreads', '-sPTHREAD_POOL_SIZE_STRICT=0',
+    '-Wno-pthreads-mem-growth'];
+}
+
+/** `--threads[=N]`'s value: 'auto' (the machine's parallelism) or N in 1..256. */
+export function parseThreads(text) {
+  if (text === null || text === undefined || text === '' || text === 'auto') return 'auto';
+  if (!/^[0-9]+$/.test(String(text)) || Number(text) < 1 || Number(text) > 256) {
+    throw new BuildError(`wasync: --threads=${text}: the pool's size must be a whole number from 1 to 256 (or --threads alone: the machine's parallelism)`);
+  }
+  return Number(text);
+}
+
+/**
  * The --js-library files, in link order: the error constants generated from
  * the C tables (js/crossings.mjs), the JS host (src/host/js/), then the
  * backend's JS half (src/backend/<backend>.js, with stack.js, which both
  * wasm backends share).
  */
 export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
-  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js', 'host/js/fdcalls.js',
+  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js', 'host/js/fdcalls.js', 'host/js/thread.js',
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(SRC, f))];
 }
 
@@ -400,26 +434,26 @@ function sha256(...parts) {
   return h.digest('hex');
 }
 
-const libName = ({ debug, backend = DEFAULT_BACKEND }) =>
-  ['libwasync', ...(backend === DEFAULT_BACKEND ? [] : [backend]), ...(debug ? ['debug'] : [])].join('-');
+const libName = ({ debug, backend = DEFAULT_BACKEND, threads = false }) =>
+  ['libwasync', ...(backend === DEFAULT_BACKEND ? [] : [backend]), ...(threads ? ['threads'] : []), ...(debug ? ['debug'] : [])].join('-');
 
 /**
  * What the runtime library is built from: the emcc version (release
  * objects are LLVM bitcode, which an older LLVM cannot read), the flags and
  * every runtime source and header. Equal digests mean an equal library.
  */
-function libDigest({ debug, backend = DEFAULT_BACKEND }) {
+function libDigest({ debug, backend = DEFAULT_BACKEND, threads = false }) {
   const headers = [SRC, path.join(SRC, 'backend'), path.join(SRC, 'host')]
     .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).map((f) => path.join(d, f)));
   const files = [...runtimeSources({ backend }), ...headers, path.join(SRC, 'backend', `${backend}.json`)];
-  const flags = runtimeCompileFlags({ debug }).filter((f) => f !== SRC);
+  const flags = runtimeCompileFlags({ debug, threads }).filter((f) => f !== SRC);
   return sha256(emccVersion(), JSON.stringify(flags),
     ...files.flatMap((f) => [path.basename(f), fs.readFileSync(f)]));
 }
 
 /** The library the npm package ships (build/wasm/), only ever read. */
-function shippedLib({ debug, backend }) {
-  return path.join(ROOT, 'build', 'wasm', `${libName({ debug, backend })}.a`);
+function shippedLib({ debug, backend, threads = false }) {
+  return path.join(ROOT, 'build', 'wasm', `${libName({ debug, backend, threads })}.a`);
 }
 
 /**
@@ -427,25 +461,25 @@ function shippedLib({ debug, backend }) {
  * stamp (`<lib>.sources`) holds the current digest, else one in the
  * per-user cache, built there on first use. Never writes into the package.
  */
-export async function buildLib({ debug = false, backend = DEFAULT_BACKEND, log, progress } = {}) {
+export async function buildLib({ debug = false, backend = DEFAULT_BACKEND, threads = false, log, progress } = {}) {
   checkBackend(backend);
-  const digest = libDigest({ debug, backend });
+  const digest = libDigest({ debug, backend, threads });
   const force = !!process.env.WASYNC_FORCE_REBUILD;
-  const shipped = shippedLib({ debug, backend });
+  const shipped = shippedLib({ debug, backend, threads });
   if (!force && fs.existsSync(shipped)) {
     try {
       if (fs.readFileSync(`${shipped}.sources`, 'utf8') === digest) return shipped;
     } catch (e) { /* no stamp: not usable */ }
   }
-  const entry = path.join(cacheDir('lib'), `${libName({ debug, backend })}-${digest.slice(0, 24)}`);
-  const lib = path.join(entry, `${libName({ debug, backend })}.a`);
+  const entry = path.join(cacheDir('lib'), `${libName({ debug, backend, threads })}-${digest.slice(0, 24)}`);
+  const lib = path.join(entry, `${libName({ debug, backend, threads })}.a`);
   if (!force && fs.existsSync(lib)) return lib;
-  await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}, once per emcc version)`, () => publishDir(entry, async (work) => {
+  await stage(progress, `compiling the runtime (${debug ? 'debug' : 'release'}${threads ? ', threads' : ''}, once per emcc version)`, () => publishDir(entry, async (work) => {
     const objs = [];
     for (const src of runtimeSources({ backend })) {
       const obj = path.join(work, path.basename(src).replace(/\.[cS]$/, '') + '.o');
       // Assembly takes neither a C standard nor LTO (it is already wasm).
-      const flags = src.endsWith('.S') ? ['-c', '-I', SRC] : [...runtimeCompileFlags({ debug }), '-c'];
+      const flags = src.endsWith('.S') ? ['-c', '-I', SRC, ...(threads ? ['-pthread'] : [])] : [...runtimeCompileFlags({ debug, threads }), '-c'];
       await run('emcc', [...flags, src, '-o', obj], { log });
       objs.push(obj);
     }
@@ -701,10 +735,16 @@ async function runJobs(jobs, n) {
  *    setjmp lowered at each link), else once per backend (C++ with
  *    exceptions, debug and -fno-lto objects, whose lowering is fixed when
  *    they are compiled).
+ *  - threads: `--threads[=N]` (0: off; 'auto' or N, parseThreads): shared
+ *    memory and wa_to_thread's pool. The pool's Workers load
+ *    <out>.worker.cjs, written beside the module (threadWorkerScript).
  */
-export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress, deps }) {
+export async function buildProgram({ sources, out, debug = false, cflags = [], cxx = false, stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, threads = 0, log, progress, deps }) {
   if (!sources || sources.length === 0) throw new BuildError('wasync: no C or C++ sources given');
   const targets = linkedBackends(checkBuildBackend(backend));
+  if (threads && targets.length > 1) {
+    throw new BuildError('wasync: --threads builds one backend at a time: choose --backend=asyncify or --backend=jspi (each pool Worker runs one backend\'s glue)');
+  }
   let inputs;
   let flags;
   try {
@@ -726,7 +766,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
   } catch (e) {
     throw new BuildError(e.message);
   }
-  const libs = await Promise.all(targets.map((b) => buildLib({ debug, backend: b, log, progress })));
+  const libs = await Promise.all(targets.map((b) => buildLib({ debug, backend: b, threads: !!threads, log, progress })));
   const outAbs = path.resolve(out);
   const base = path.basename(outAbs).replace(/\.(mjs|js)$/, '');
   const outDir = path.dirname(outAbs);
@@ -746,7 +786,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
         if (deps) deps.push(path.resolve(file));
         return targets.map(() => file);
       }
-      const commands = targets.map((b) => userCompileCommand(compile, { debug, eh: shared(kind) ? null : eh[b], cxx: kind === 'c++' }));
+      const commands = targets.map((b) => userCompileCommand(compile, { debug, eh: shared(kind) ? null : eh[b], cxx: kind === 'c++', threads: !!threads }));
       const distinct = [...new Set(commands.map((c) => JSON.stringify(c)))];
       const objs = distinct.map((c, k) => {
         const obj = path.join(tmp, `${n}${distinct.length > 1 ? `-${targets[commands.findIndex((x) => JSON.stringify(x) === c)]}` : ''}-${path.basename(file)}.o`);
@@ -768,7 +808,7 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       return { backend: b, dir, core: path.join(dir, `${base}.cjs`), objects, entries: new EntryCheck(new Map(objects.map((o, n) => [o, all[n].file]))) };
     });
     const linkJob = ({ backend: b, core, objects, entries }, i) => () => {
-      const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend: b }), flagsFor(flags, 'link'), { eh: eh[b] });
+      const link = linkCommandFlags(linkFlags({ debug, stackCheck, cxx: linkCxx, backend: b, threads }), flagsFor(flags, 'link'), { eh: eh[b] });
       return run(linkCxx ? 'em++' : 'emcc', [...objects, libs[i], ...link, ...entries.flags, '-o', core],
         { log, env: linkEnv(link, b), onStdout: (line) => entries.line(line), filter: (line) => entries.stderr(line) });
     };
@@ -789,15 +829,40 @@ export async function buildProgram({ sources, out, debug = false, cflags = [], c
       }
       fs.copyFileSync(data[0], path.join(outDir, `${base}.data`));
     }
+    // --threads: the pool's Workers run the glue as a classic script
+    // (threadWorkerScript); one backend only (checked above).
+    const workerName = threads ? `${base}.worker.cjs` : null;
+    if (threads) {
+      fs.writeFileSync(path.join(outDir, workerName),
+        threadWorkerScript(fs.readFileSync(linked[0].core, 'utf8'), path.join(linked[0].dir, `${base}.worker.js`)));
+    }
     fs.writeFileSync(outAbs, wrapModule(linked.map((l) => ({
       backend: l.backend, glue: fs.readFileSync(l.core, 'utf8'), wasmName: wasmNames[l.backend],
       suspending: backendManifest(l.backend).asyncImports === 'WebAssembly.Suspending',
-    })), { exportName: 'createWasyncModule' }));
+    })), { exportName: 'createWasyncModule', threads, workerName }));
     fs.writeFileSync(declarationPath(outAbs), DECLARATION);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return outAbs;
+}
+
+/**
+ * The script each pool Worker of a `--threads` module runs (<out>.worker.cjs):
+ * the link's glue as a classic script, which Emscripten's own pthread start-up
+ * expects (the .mjs is an ES module). Releases up to 3.1.x write a separate
+ * worker script (<name>.worker.js, here `emscriptenWorker`) that loads the
+ * glue with importScripts from Module.mainScriptUrlOrBlob; both go into one
+ * file, and its importScripts becomes a no-op, the glue being there already.
+ * Later releases start the glue itself in the Worker (it knows it is a
+ * pthread from the Worker's name or workerData). `.cjs`: Node reads it as
+ * CommonJS even under a package.json that says "type": "module".
+ */
+function threadWorkerScript(glue, emscriptenWorker) {
+  if (!fs.existsSync(emscriptenWorker)) return glue;
+  return `${glue}\n${fs.readFileSync(emscriptenWorker, 'utf8')}\n` +
+    '// wasync: the glue is above; the worker script above must not load it again.\n' +
+    '(typeof self === "object" ? self : globalThis).importScripts = function () {};\n';
 }
 
 /** Flags whose value is a file (or, for the first two, a folder) the link reads. */
@@ -891,11 +956,11 @@ function inputHash(f) {
  * libraries, link flags and JS halves, and is current only while its
  * module and both .wasm files are there. Returns the module's path.
  */
-export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, log, progress }) {
+export async function cachedBuild({ sources, debug = false, cflags = [], stackSize = 0, stackCheck = true, backend = DEFAULT_BACKEND, threads = 0, log, progress }) {
   const targets = linkedBackends(checkBuildBackend(backend));
   const key = sha256(JSON.stringify({
-    debug, backend, cflags, stackSize, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
-    lib: targets.map((b) => libDigest({ debug, backend: b })), link: targets.map((b) => linkFlags({ debug, stackCheck, backend: b })),
+    debug, backend, cflags, stackSize, threads, cwd: process.cwd(), sources: sources.map((s) => path.resolve(s)),
+    lib: targets.map((b) => libDigest({ debug, backend: b, threads: !!threads })), link: targets.map((b) => linkFlags({ debug, stackCheck, backend: b, threads })),
   }), ...[...new Set(targets.flatMap((b) => jsLibraries({ backend: b }))), fileURLToPath(import.meta.url), path.join(ROOT, 'js', 'wrap.mjs'),
     path.join(ROOT, 'js', 'flags.mjs'), path.join(ROOT, 'js', 'crossings.mjs'), path.join(ROOT, 'js', 'eh.mjs')].map((f) => fs.readFileSync(f)));
   const entry = path.join(cacheDir('run'), key.slice(0, 32));
@@ -924,7 +989,7 @@ export async function cachedBuild({ sources, debug = false, cflags = [], stackSi
   const started = Date.now();
   await publishDir(entry, async (work) => {
     const deps = [];
-    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, stackSize, stackCheck, backend, log, progress, deps });
+    await buildProgram({ sources, out: path.join(work, 'app.mjs'), debug, cflags, stackSize, stackCheck, backend, threads, log, progress, deps });
     const files = [...new Set([...deps, ...linkFiles])].filter((f) => before.has(f) || fs.existsSync(f)).map((f) => {
       if (before.has(f)) return [f, before.get(f)];
       // A file's mtime is the kernel's coarse clock (a few ms behind the

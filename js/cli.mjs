@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkEhFlags, ehMode } from './eh.mjs';
-import { AUTO, BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBuildBackend, linkedBackends, parseStackSize, run, shipLib, userCompileCommand } from './build.mjs';
+import { AUTO, BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBuildBackend, linkedBackends, parseStackSize, parseThreads, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
 import { inputKind, takesValue } from './flags.mjs';
 import { pack } from './pack.mjs';
@@ -24,6 +24,9 @@ wasync flags: --debug  --backend=${[...BACKENDS, AUTO].join('|')}  -o <out>  -q 
                      default 64k); wa_task_opts.stack_size still sets it per task
   --no-stack-check   drop the exact per-function stack check from a release
                      build (faster switches; overflow then caught by canaries, inexactly)
+  --threads[=N]      shared memory and a pool of N real threads for wa_to_thread
+                     (default N: the machine's parallelism; load(f, { threads })
+                     overrides it); pages must be cross-origin isolated
 Every other flag reaches emcc in order: -O -g -D -I -U -std= -W -f -l -L
 -include, -sSETTING=V or -s SETTING=V, --preload-file F, --embed-file F, ...
 User code gets no warning flags, -Werror or -std from wasync; its -O wins.
@@ -61,6 +64,7 @@ const OWN_FLAGS = [
   },
   { flag: '--stack-size', value: true, driver: true, set: (o, v) => { o.stackSize = parseStackSize(v); } },
   { flag: '--no-stack-check', driver: true, set: (o) => { o.stackCheck = false; } },
+  { flag: '--threads', optionalValue: true, driver: true, set: (o, v) => { o.threads = parseThreads(v); } },
   { flag: '-o', value: true, set: (o, v) => { o.out = v; } },
   { flag: '-q', set: (o) => { o.quiet = true; } },
   { flag: '--quiet', set: (o) => { o.quiet = true; } },
@@ -70,7 +74,7 @@ const OWN_FLAGS = [
 
 /** Takes wasync's own flags out of argv; returns the options and the rest, in order. */
 function takeOwn(argv, { driver = false } = {}) {
-  const o = { debug: false, stackSize: 0, stackCheck: true, backend: DEFAULT_BACKEND, out: null, quiet: false, verbose: false, rest: [], args: [] };
+  const o = { debug: false, stackSize: 0, stackCheck: true, threads: 0, backend: DEFAULT_BACKEND, out: null, quiet: false, verbose: false, rest: [], args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!driver && a === '--') { o.args = argv.slice(i + 1); break; }
@@ -155,7 +159,7 @@ async function driver(argv, { cxx }) {
   if (!compileOnly && hasInput && out && /\.(mjs|js)$/.test(out)) {
     const rest = words.filter((w, i) => i !== at && i !== at + 1);
     const { sources, cflags } = inputsAndFlags(rest);
-    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cxx });
+    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cxx });
     return 0;
   }
   // A plain link makes a program configure and CMake can run: a.out by
@@ -190,7 +194,7 @@ async function driver(argv, { cxx }) {
   } catch (e) {
     throw new BuildError(e.message);
   }
-  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug, eh, cxx: cxxInput }) : words;
+  let args = hasInput ? userCompileCommand([...extra, ...plainLink, ...words], { debug: o.debug, eh, cxx: cxxInput, threads: !!o.threads }) : words;
   if (link && cxx) args = args.filter((w) => w !== '-flto');
   try {
     // The driver's -v is emcc's own: it prints the commands, and then the failed one too.
@@ -250,14 +254,14 @@ async function main(argv) {
   const { sources, cflags, args } = inputsAndFlags(o.rest, { run: cmd === 'run' });
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
-    await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
+    await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cflags, log, progress });
     return 0;
   }
   for (const s of sources) {
     if (!fs.existsSync(s)) throw new BuildError(`wasync: ${s}: no such file`);
   }
   if (!sources.length) throw new BuildError(`wasync: run needs a C or C++ source\n${USAGE}`);
-  const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, cflags, log, progress });
+  const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cflags, log, progress });
   return runChild(out, [...args, ...o.args], { ...process.env, WASYNC_ARGV0: programName(sources) });
 }
 

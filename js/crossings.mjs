@@ -100,15 +100,17 @@ const table = (name) => crossingTables().tables[name] || [];
 export const defaultBackend = () => Object.entries(backends()).find(([, m]) => m.default)[0];
 const B = (backend) => `WA_${backend.toUpperCase()}`;
 
-/** C functions the host calls, i.e. EXPORTED_FUNCTIONS (with Emscripten's leading _). */
-export function exportedFunctions({ backend = defaultBackend() } = {}) {
+/** C functions the host calls, i.e. EXPORTED_FUNCTIONS (with Emscripten's
+ * leading _); threads: a `--threads` build (host.h's thread tables too). */
+export function exportedFunctions({ backend = defaultBackend(), threads = false } = {}) {
   return [...table('WA_HOST_EXPORTS'), ...table('WA_HOST_LIBC_EXPORTS'), ...table('WA_WASM_BACKEND_EXPORTS'),
-    ...table('WA_WASM_BACKEND_TOOLCHAIN_EXPORTS'), ...table(`${B(backend)}_EXPORTS`)].map((n) => `_${n}`);
+    ...table('WA_WASM_BACKEND_TOOLCHAIN_EXPORTS'), ...table(`${B(backend)}_EXPORTS`),
+    ...(threads ? table('WA_HOST_THREAD_EXPORTS') : [])].map((n) => `_${n}`);
 }
 
 /** Names a built module exports to its JS (unprefixed), by table. */
-export function exportNames({ backend = defaultBackend() } = {}) {
-  return exportedFunctions({ backend }).map((n) => n.slice(1));
+export function exportNames({ backend = defaultBackend(), threads = false } = {}) {
+  return exportedFunctions({ backend, threads }).map((n) => n.slice(1));
 }
 
 /** Imports a task may suspend in: the host's async imports, the backend's suspending ones, and the WA_ASYNC_JS prefix + '*'. */
@@ -119,9 +121,9 @@ export function asyncImports({ backend = defaultBackend() } = {}) {
 }
 
 /** Every import the core and the backend may make of the host's JS (what a module may import by these names). */
-export function importNames({ backend = defaultBackend() } = {}) {
+export function importNames({ backend = defaultBackend(), threads = false } = {}) {
   return [...table('WA_HOST_IMPORTS'), ...table('WA_HOST_ASYNC_IMPORTS'), ...table(`${B(backend)}_IMPORTS`),
-    ...table(`${B(backend)}_SUSPENDING_IMPORTS`)];
+    ...table(`${B(backend)}_SUSPENDING_IMPORTS`), ...(threads ? table('WA_HOST_THREAD_IMPORTS') : [])];
 }
 
 /**

@@ -48,6 +48,12 @@
 // with); left out or 'auto', JSPI runs where the engine has it, else
 // Asyncify. app.backend says which one runs.
 //
+// opts.threads (a module built with `wasync build --threads`): the size of
+// wa_to_thread's pool, a whole number from 1 to 256; default: --threads=N,
+// else the machine's parallelism. Such a module needs SharedArrayBuffer:
+// without it (a page that is not cross-origin isolated) load() rejects with
+// one sentence saying which headers to send. Plain modules ignore it.
+//
 // opts.stdin is the C program's stdin instead of the process's (under Node)
 // or an empty one (in a page): a string, bytes, an async or sync iterable of
 // strings or bytes, or a ReadableStream (null: empty). A read in a task that
@@ -57,7 +63,8 @@
  * @param {(opts: object) => Promise<object>} factory the default export of a built module
  * @param {{ args?: string[], print?: (s: string) => void, printErr?: (s: string) => void,
  *           stdin?: string | ArrayBuffer | ArrayBufferView | AsyncIterable<any> | Iterable<any> | ReadableStream | null,
- *           backend?: 'asyncify' | 'jspi' | 'auto', moduleOptions?: object }} [opts]
+ *           backend?: 'asyncify' | 'jspi' | 'auto', threads?: number,
+ *           moduleOptions?: object }} [opts]
  */
 export async function load(factory, opts = {}) {
   if (typeof factory !== 'function') throw new TypeError('wasync: load() needs the factory a built module exports');
@@ -75,6 +82,12 @@ export async function load(factory, opts = {}) {
   if (print) mopts.print = guardCallback(print, 'print', report, () => pending(1));
   if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report, () => pending(2));
   if ('stdin' in opts && opts.stdin !== undefined) mopts.wasyncStdin = stdinSource(opts.stdin);
+  if (opts.threads !== undefined) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 256) {
+      throw new RangeError('wasync: load(): threads must be a whole number from 1 to 256');
+    }
+    mopts.wasyncThreads = opts.threads;
+  }
   m = await factory(mopts);
   const W = m.wasync;
   const B = m.wasyncBridge;

@@ -26,6 +26,12 @@
 //    for (load(f, { backend }), which passes options.wasyncBackend, or
 //    WASYNC_BACKEND for a program run directly) is used or refused with one
 //    sentence. The chosen one is options.wasyncBackend on the module.
+//  - built with `--threads` (one backend): fails at once without
+//    SharedArrayBuffer (a page that is not cross-origin isolated), sizes the
+//    pool (Module.wasyncThreads: load()'s threads option, else --threads=N,
+//    else the machine's parallelism) and points Emscripten's pthread Workers
+//    at <name>.worker.cjs, the glue as a classic script (js/build.mjs,
+//    threadWorkerScript).
 
 import { asyncImports } from './crossings.mjs';
 
@@ -69,14 +75,32 @@ export const backendUnknown = (asked) => `wasync: unknown backend ${JSON.stringi
 const PROBE_WASM = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 127, 2, 7, 1, 1, 109, 1, 102, 0, 0,
   3, 2, 1, 0, 7, 5, 1, 1, 103, 0, 1, 10, 6, 1, 4, 0, 16, 0, 11];
 
+/** What a `--threads` module says where it cannot run. */
+export const THREADS_MISSING = 'wasync: this module was built with --threads and needs SharedArrayBuffer, which ' +
+  'this page or engine does not offer: serve the page cross-origin isolated (the headers ' +
+  '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp"), or rebuild without --threads.';
+
+/**
+ * A --threads build's glue, made to name its pool Workers' script: under
+ * Node the glue takes it from __filename (the factory's parameter); in a
+ * page, releases after 3.1.x take it from the document's current script,
+ * which an ES module does not have, so that one reading becomes
+ * __wasyncScript. (3.1.x asks locateFile for its own worker script.)
+ */
+export function threadsGlue(glue) {
+  return glue.replace(/var _scriptName\s*=\s*(?:globalThis\.document\?\.currentScript\?\.src|typeof document\s*!==?\s*["']undefined["']\s*\?\s*document\.currentScript\?\.src\s*:\s*undefined)\s*;/,
+    'var _scriptName = __wasyncScript;');
+}
+
 /**
  * The module text of a built module: an Emscripten glue per backend
  * (variants: [{ backend, glue, wasmName, suspending }], the default backend
- * first) under one default-exported factory.
+ * first) under one default-exported factory. threads: `--threads`'s value
+ * (0: off), workerName: the pool Workers' script (one variant then).
  * @param {{backend: string, glue: string, wasmName: string, suspending?: boolean}[]} variants
- * @param {{exportName: string}} o
+ * @param {{exportName: string, threads?: number|string, workerName?: string|null}} o
  */
-export function wrapModule(variants, { exportName }) {
+export function wrapModule(variants, { exportName, threads = 0, workerName = null }) {
   const table = variants.map((v) => `  ${JSON.stringify(v.backend)}: {
     wasmName: ${JSON.stringify(v.wasmName)},
     stackLimitsExport: ${JSON.stringify(stackLimitsExport(v.glue))},
@@ -100,12 +124,42 @@ ${table}
 const JSPI_FORCED_MISSING = ${JSON.stringify(JSPI_FORCED_MISSING)};
 const IS_NODE = typeof process === 'object' && !!(process.versions && process.versions.node) &&
   typeof window === 'undefined';
+// --threads: 0 (a plain build), 'auto' or the pool's size; the pool Workers' script.
+const THREADS = ${JSON.stringify(threads || 0)};
+const THREADS_MISSING = ${JSON.stringify(THREADS_MISSING)};
+const WORKER_NAME = ${JSON.stringify(workerName)};
+// The worker script Emscripten 3.1.x asks locateFile for (its own name for it).
+const EMSCRIPTEN_WORKER = ${JSON.stringify(variants[0].wasmName.replace(/\.wasm$/, '.worker.js'))};
 ${variants.map((v) => `
-function ${factoryName(v.backend)}(require, __dirname, __filename) {
-${v.glue}
+function ${factoryName(v.backend)}(require, __dirname, __filename, __wasyncScript) {
+${threads ? threadsGlue(v.glue) : v.glue}
 return ${exportName};
 }
 `).join('')}
+// The pool's size where neither load() nor --threads=N said: the machine's parallelism.
+async function machineThreads() {
+  if (IS_NODE) {
+    const os = (await nodeRequire())('os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length || 1;
+  }
+  return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
+}
+
+// --threads: the checks and options the pool needs (see the top of wrap.mjs).
+async function threadOptions(opts) {
+  if (!THREADS) return;
+  if (typeof SharedArrayBuffer !== 'function') throw wasyncError(Error, THREADS_MISSING);
+  if (!(Number.isInteger(opts.wasyncThreads) && opts.wasyncThreads >= 1)) {
+    opts.wasyncThreads = THREADS === 'auto' ? await machineThreads() : THREADS;
+  }
+  const locate = opts.locateFile;
+  opts.locateFile = (name, prefix) => locate(name === EMSCRIPTEN_WORKER ? WORKER_NAME : name, prefix);
+  // 3.1.x's worker script loads this (a no-op in ours, threadWorkerScript)
+  // and fails on anything but a string or a Blob: in a page, without it,
+  // it would get the document's current script, which a module lacks.
+  if (!opts.mainScriptUrlOrBlob) opts.mainScriptUrlOrBlob = opts.locateFile(WORKER_NAME, '');
+}
+
 // Errors for the user are made here, not inside the Emscripten glue: Node
 // prints the source line of an uncaught error's first frame, and the
 // optimized Emscripten output is one very long line.
@@ -251,12 +305,16 @@ export default async function createModule(options = {}) {
     if (!('wasyncEnv' in opts)) opts.wasyncEnv = Object.assign({}, process.env);
     // Files beside the module (--preload-file's .data) are found beside it, not in the cwd.
     if (!opts.locateFile) opts.locateFile = (name) => path.join(path.dirname(file), name);
+    await threadOptions(opts);
     instantiateWith(opts, binary || require('fs').readFileSync(path.join(path.dirname(file), variant.wasmName)), variant);
-    return variant.factory(require, path.dirname(file), file)(opts);
+    // --threads: the glue names its pool Workers' script after __filename.
+    const script = THREADS ? path.join(path.dirname(file), WORKER_NAME) : file;
+    return variant.factory(require, path.dirname(file), script, script)(opts);
   }
   instantiateWith(opts, binary || (opts.locateFile ? opts.locateFile(variant.wasmName, '') : variant.url()), variant);
   if (!opts.locateFile) opts.locateFile = (name) => new URL(name, import.meta.url).href;
-  return variant.factory(undefined, undefined, undefined)(opts);
+  await threadOptions(opts);
+  return variant.factory(undefined, undefined, undefined, THREADS ? opts.locateFile(WORKER_NAME, '') : undefined)(opts);
 }
 
 // A program's stdout and stderr (run directly): each line is written at

@@ -204,8 +204,12 @@ struct wa__task {
   size_t stack_size;          /* as spawned: its class in the task cache */
 };
 
-/* The running task, or NULL in the scheduler / outside any task. */
-extern wa__task *wa__cur;
+/* The running task, or NULL in the scheduler / outside any task. Per
+ * thread: in a shared-memory build (wa_to_thread's pool) a worker thread
+ * always sees NULL, so every await point returns WA_ENOTASK there and no
+ * scheduler state is touched off the event-loop thread. Without threads
+ * the compiler makes it a plain global. */
+extern _Thread_local wa__task *wa__cur;
 
 /* Handles: public wa_task* values encode (slot, generation). */
 wa__task *wa__task_from_handle(const wa_task *h);  /* NULL if stale */

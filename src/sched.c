@@ -24,7 +24,7 @@
 #define WA__SLICE_MS 6.0
 #define WA__SLICE_CHECK_MAX 128
 
-wa__task *wa__cur;
+_Thread_local wa__task *wa__cur;
 
 wa__task *wa__ready_head, *wa__ready_tail;
 int wa__in_tick;

@@ -330,9 +330,47 @@ int wa_timeout_end(wa_timeout *t);
  *    pthread_cond_signal.
  *  - Mutexes, condition variables and the rest keep their state inside
  *    the libc's own structs; the static initializers work. Named
- *    semaphores and C11 <threads.h> are not covered (thrd_create starts a
- *    task, through pthread_create, but thrd_join is the libc's stub and
- *    fails). */
+ *    semaphores are not covered.
+ *  - C11 <threads.h> is the same thing under its own names (src/host/
+ *    c11threads.c): thrd_create/_join/_detach/_exit/_current/_yield,
+ *    mtx_* (plain, timed, recursive), cnd_*, call_once and tss_*; a thrd_t
+ *    is a pthread_t; thrd_sleep is nanosleep's await point (above).
+ *  - In a `wasync build --threads` program (wa_to_thread, below) the
+ *    pthread calls are NOT wrapped: they are Emscripten's real pthreads
+ *    (pthread_create starts a Web Worker, a mutex is an atomic lock), because
+ *    with shared memory the libc itself (malloc, stdio, Emscripten's
+ *    proxying queues) locks pthread mutexes from every thread, so one kind
+ *    of mutex must serve all of them. A blocking pthread call in a task then
+ *    blocks the event-loop thread: in tasks, use wa_mutex, wa_cond and
+ *    friends, and wa_to_thread for work that should run in parallel. */
+
+/* ---- threads for CPU work (like asyncio.to_thread) --------------------- */
+
+/* Runs fn(arg) on a pool of real threads and awaits its status from the
+ * calling task, which alone waits: the event loop and the other tasks keep
+ * running, and several calls (from several tasks) run in parallel, up to
+ * the pool's size. Returns fn's return value, or:
+ *  - WA_ENOTSUP: the program was not built with `wasync build --threads`
+ *    (shared memory and a pool are needed; the page, too, must be
+ *    cross-origin isolated: README "Threads");
+ *  - WA_ENOTASK outside a task; WA_EINVAL for a NULL fn; WA_ENOMEM if the
+ *    pool could start no thread or the job could not be allocated;
+ *  - WA_ECANCELED / WA_ETIMEDOUT at once when the caller is cancelled or its
+ *    timeout scope expires: fn then runs to its end in the background and
+ *    its result is dropped (nothing is leaked; arg must stay valid until fn
+ *    returns, so a caller that can be cancelled should not pass its own
+ *    stack memory, or should wait for fn some other way).
+ * fn runs on a thread without tasks: it must not await (every wa_* await
+ * point returns WA_ENOTASK there, and in --debug builds aborts as anywhere
+ * outside a task), nor call the event-loop-only parts of wasync (wa_spawn,
+ * channels, wa_cancel...). It may use malloc, stdio (output is written by
+ * the event-loop thread) and pthread mutexes and condition variables among
+ * pool threads. Pool size: the machine's parallelism (Node's
+ * os.availableParallelism(), a page's navigator.hardwareConcurrency),
+ * `--threads=N` at build time, or load(f, { threads: N }) (which wins);
+ * the threads start with the module and are reused; jobs beyond the pool's
+ * size queue in FIFO order. */
+int wa_to_thread(wa_fn fn, void *arg);
 
 /* ---- structured concurrency (like asyncio.TaskGroup) -------------------- */
 

@@ -58,6 +58,7 @@ if (want('jest')) {
         'tests/js/debugtools.test.mjs',
         'tests/js/cmain.test.mjs',
         'tests/js/pthreads.test.mjs',
+        'tests/js/threads.test.mjs',
         'tests/js/sjlj-eh.test.mjs',
         'tests/js/ported.test.mjs',
       ] });

@@ -16,6 +16,10 @@ const BACKEND = process.env.WASYNC_WEB_BACKEND || 'asyncify';
 const OUT = path.join(ROOT, 'build', BACKEND === 'asyncify' ? 'web' : `web-${BACKEND}`);
 const CLI = path.join(ROOT, 'js', 'cli.mjs');
 export const DEMOS = ['tasks', 'downloads', 'responsive'];
+// More builds of a demo's C, [suffix, flags]: <demo>-<suffix>.mjs. The
+// responsive demo's prime count on real threads needs a --threads build
+// (served cross-origin isolated: web/serve.mjs).
+const VARIANTS = { responsive: [['threads', ['--threads']]] };
 
 function mtime(f) {
   try { return fs.statSync(f).mtimeMs; } catch (e) { return 0; }
@@ -48,11 +52,13 @@ function buildDemo(name, runtimeTime) {
     // text/plain (a .c file would be a download): the page links it.
     copy(path.join(dir, f), path.join(out, f.endsWith('.c') ? `${f}.txt` : f));
   }
-  const mod = path.join(out, `${name}.mjs`);
-  if (sources.length && mtime(mod) < Math.max(runtimeTime, ...sources.map(mtime))) {
-    console.log(`web: building ${path.relative(ROOT, mod)}`);
-    const r = spawnSync(process.execPath, [CLI, 'build', `--backend=${BACKEND}`, ...sources, '-o', mod], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`web: building the ${name} demo failed`);
+  for (const [suffix, flags] of [['', []], ...(VARIANTS[name] || [])]) {
+    const mod = path.join(out, `${name}${suffix ? `-${suffix}` : ''}.mjs`);
+    if (sources.length && mtime(mod) < Math.max(runtimeTime, ...sources.map(mtime))) {
+      console.log(`web: building ${path.relative(ROOT, mod)}`);
+      const r = spawnSync(process.execPath, [CLI, 'build', `--backend=${BACKEND}`, ...flags, ...sources, '-o', mod], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`web: building the ${name} demo failed`);
+    }
   }
 }
 

@@ -2,7 +2,10 @@
 // serve.mjs — a small static file server for the demos (`make serve`) and
 // the browser tests. Serves one folder on 127.0.0.1 with the MIME types
 // wasm needs (application/wasm, so instantiateStreaming works) and
-// Content-Length (so the downloads demo can show progress).
+// Content-Length (so the downloads demo can show progress). Every response
+// makes the page cross-origin isolated (COOP/COEP: ISOLATION), which
+// `wasync build --threads` modules need for SharedArrayBuffer; the pages
+// served load nothing from other origins.
 //
 //   node web/serve.mjs [folder=build/web] [port=8080]
 import fs from 'node:fs';
@@ -14,6 +17,7 @@ export const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
   '.wasm': 'application/wasm',
@@ -21,6 +25,12 @@ export const MIME = {
   '.svg': 'image/svg+xml',
   '.txt': 'text/plain; charset=utf-8',
   '.bin': 'application/octet-stream',
+};
+
+/** The headers of a cross-origin isolated page (README, "Threads"). */
+export const ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
 /** Starts serving `root`; resolves with { server, url, close() }. */
@@ -57,6 +67,7 @@ export function startServer({ root, host = '127.0.0.1', port = 0, log } = {}) {
         'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
         'Content-Length': st.size,
         'Cache-Control': 'no-cache',
+        ...ISOLATION,
       });
       if (req.method === 'HEAD') {
         res.end();

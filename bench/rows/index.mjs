@@ -20,8 +20,9 @@ import * as fetch from './fetch.mjs';
 import * as jspi from './jspi.mjs';
 import * as sqlite from './sqlite.mjs';
 import * as auto from './auto.mjs';
+import * as toThread from './to_thread.mjs';
 
-export const GROUPS = [switchRows, ring, tree, chan, sleepers, kernelTax, fetch, jspi, sqlite, auto];
+export const GROUPS = [switchRows, ring, tree, chan, sleepers, kernelTax, fetch, jspi, sqlite, auto, toThread];
 
 export const BENCHMARKS = GROUPS.flatMap((g) => g.default);
 export const METHODS = GROUPS.map((g) => g.method).filter(Boolean);

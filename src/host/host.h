@@ -145,6 +145,27 @@ struct wa__task;
   X(int *, wa__js_reentered_flag, (void))                                              \
   X(const char *, wa_last_error, (void))
 
+/* ---- wa_to_thread's pool (src/host/thread.c), in `--threads` builds only ------
+ * Linked (imported, exported) only by programs built with `wasync build
+ * --threads`; js/crossings.mjs adds these tables to theirs.
+ *  wa__host_thread_count   the pool's size: load()'s threads option, else
+ *                          --threads=N, else the machine's parallelism.
+ *  wa__host_thread_busy    jobs in flight changed by delta (+1 queued, -1
+ *                          finished): the host keeps its event loop alive
+ *                          while any is out, and never for idle pool threads.
+ *  wa__host_thread_done    on the event-loop thread, maybe inside a wait of
+ *                          the libc: a job came back; the host calls
+ *                          wa__thread_finished(job) from a fresh microtask.
+ *  wa__thread_finished     wakes the job's task with its status (or drops
+ *                          it: the task was cancelled) and frees the job. */
+struct wa__job;
+#define WA_HOST_THREAD_IMPORTS(X)                                                       \
+  X(int, wa__host_thread_count, (void))                                                \
+  X(void, wa__host_thread_busy, (int delta))                                           \
+  X(void, wa__host_thread_done, (struct wa__job * job))
+#define WA_HOST_THREAD_EXPORTS(X)                                                       \
+  X(void, wa__thread_finished, (struct wa__job * job))
+
 /* libc functions the JS host calls (declared by libc; names only). */
 #define WA_HOST_LIBC_EXPORTS(X) X(malloc) X(free) X(fflush)
 
@@ -188,6 +209,8 @@ enum {
 WA_HOST_IMPORTS(WA__HOST_PROTO)
 WA_HOST_ASYNC_IMPORTS(WA__HOST_PROTO)
 WA_HOST_EXPORTS(WA__HOST_PROTO)
+WA_HOST_THREAD_IMPORTS(WA__HOST_PROTO)
+WA_HOST_THREAD_EXPORTS(WA__HOST_PROTO)
 WA_WASM_BACKEND_EXPORTS(WA__HOST_PROTO)
 #undef WA__HOST_PROTO
 

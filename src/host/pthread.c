@@ -254,6 +254,9 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *a, void *(*fn)(vo
   rec *r;
   if (!wa__in_task()) return __real_pthread_create(th, a, fn, arg);
   if (!th || !fn) return EINVAL;
+  /* musl's thrd_create passes this marker (__ATTRP_C11_THREAD) for "no
+   * attributes": never a pthread_attr_t to read. */
+  if (a == (const pthread_attr_t *)(uintptr_t)-1) a = NULL;
   if (a) opts.stack_size = ATTR(a)->stack_size;
   if (!(r = calloc(1, sizeof *r))) return EAGAIN;
   r->start = fn;

@@ -225,3 +225,39 @@ export const sliceTests = [
     noProblems(page);
   }],
 ];
+
+// Issue 23: wa_to_thread in a page. The responsive demo's --threads build
+// (responsive-threads.mjs), served cross-origin isolated (web/serve.mjs),
+// counts its primes on the pool's Workers while the page animates; without
+// SharedArrayBuffer, load() says why in one sentence (shown in the log).
+export const threadTests = [
+  ['responsive, on threads: the prime count runs through wa_to_thread while the page animates', async ({ browser, url }) => {
+    const page = await open(browser, `${url}responsive/`);
+    await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
+    check(await page.evaluate(() => window.crossOriginIsolated === true), 'the page is not cross-origin isolated');
+    await page.evaluate(() => { const box = document.getElementById('threads'); if (!box.checked) box.click(); });
+    await page.click('#start');
+    const c0 = await num(page, '#counter');
+    await until(page, () => /round 1: \d+ primes below 1 500 000 in \d+ ms on threads/.test(document.getElementById('log').textContent),
+      null, 'the first round on threads should finish', 30000);
+    const log = await text(page, '#log');
+    check(/round 1: 114155 primes below/.test(log), `the prime count on threads should be 114155, got:\n${log}`);
+    check(await num(page, '#counter') - c0 > 20, 'the JS counter should keep counting while the threads compute');
+    console.log(`     on threads: ${/in (\d+) ms on threads/.exec(log)[1]} ms, longest frame gap ${await num(page, '#gap')} ms`);
+    await screenshot(page, 'responsive-threads');
+    await page.click('#stop');
+    await until(page, () => document.getElementById('loop-state').textContent === 'stopped', null, 'Stop should end the loop');
+    noProblems(page);
+  }],
+  ['responsive, on threads, without SharedArrayBuffer: load() says why in one sentence', async ({ browser, url }) => {
+    const page = await open(browser, `${url}responsive/`, { init: () => { delete globalThis.SharedArrayBuffer; } });
+    await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
+    await page.evaluate(() => { const box = document.getElementById('threads'); if (!box.checked) box.click(); });
+    await page.click('#start');
+    await until(page, () => /needs SharedArrayBuffer/.test(document.getElementById('log').textContent), null,
+      'the log should say that SharedArrayBuffer is missing');
+    check(/Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/.test(await text(page, '#log')),
+      'the sentence should name the two headers');
+    check(await text(page, '#loop-state') === 'idle', 'the loop should not have started');
+  }],
+];

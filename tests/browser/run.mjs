@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Failure, ROOT, startServer } from './harness.mjs';
 import { ENGINES, launchEngine } from './engines.mjs';
-import { tests as demoTests, jspiTests, sliceTests } from './demos.mjs';
+import { tests as demoTests, jspiTests, sliceTests, threadTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
 import { tests as readmeTests, jspiRuns as readmeJspiRuns, jspiFails as readmeJspiFails } from './readme-page.mjs';
 import { engineHasJspi, tests as supportTests } from './jspi-support.mjs';
@@ -36,11 +36,11 @@ const TIMEOUT = 90000;
  */
 function plan(engine, backend, jspi) {
   if (backend === 'asyncify') {
-    return [...supportTests, ...demoTests, ...readmeTests, ...(engine === 'chromium' ? [...sliceTests, ...viteTests] : [])];
+    return [...supportTests, ...demoTests, ...readmeTests, ...threadTests, ...(engine === 'chromium' ? [...sliceTests, ...viteTests] : [])];
   }
   // A JSPI build: it runs where the engine has JSPI, and shows the failure
   // sentence where it has none (the engine's own lack, or JSPI removed).
-  return [...(jspi ? [...demoTests, ...readmeJspiRuns] : []), ...jspiTests, ...readmeJspiFails];
+  return [...(jspi ? [...demoTests, ...readmeJspiRuns, ...threadTests] : []), ...jspiTests, ...readmeJspiFails];
 }
 
 async function runTest(fn, ctx) {

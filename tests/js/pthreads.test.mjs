@@ -75,4 +75,11 @@ const builds = { release: [], debug: ['--debug'] };
   test('a 1 MiB stack attribute lets a thread use 512 KiB of locals across a suspend', async () => {
     expect(await call('stack_size')).toEqual({ ss: '0', got: '1048576', create: '0', join: '0', sum: '8128' });
   });
+
+  test('C11 <threads.h>: thrd_create/_join, mtx_*, cnd_*, call_once, and thrd_sleep suspending only its thread', async () => {
+    const r = await call('c11');
+    expect(r).toMatchObject({ create: '0,0', join: '0,0', res: '41,42', seen: '2', once: '1', busy: '1', tl: '1', sleeps: '0', eq: '1' });
+    expect(Number(r.sleep_ms)).toBeGreaterThanOrEqual(99); // three 100 ms thrd_sleeps, side by side
+    expect(Number(r.sleep_ms)).toBeLessThan(250);
+  });
 });

@@ -9,9 +9,22 @@ const log = (s) => {
   el.textContent = (el.textContent + s + '\n').split('\n').slice(-14).join('\n');
 };
 const app = await loadOrShow(load(createModule, { print: log, printErr: log }));
-const runLoop = app.cwrap('run_loop', 'number', ['string']);
-const rounds = app.cwrap('loop_rounds', 'number', []);
+let runLoop = app.cwrap('run_loop_mode', 'number', ['string', 'number']);
+let rounds = app.cwrap('loop_rounds', 'number', []);
 await app.main();
+
+// "Count primes on threads": the same C built with --threads
+// (responsive-threads.mjs), loaded on first use; its prime count runs
+// through wa_to_thread on a pool of Workers, one per core.
+let threaded = null;
+async function threadsApp() {
+  if (!threaded) {
+    const { default: create } = await import('./responsive-threads.mjs');
+    threaded = await load(create, { print: log, printErr: log });
+    await threaded.main();
+  }
+  return threaded;
+}
 
 // Something to scroll.
 $('filler').innerHTML = Array.from({ length: 40 }, (_, i) =>
@@ -38,10 +51,27 @@ $('start').onclick = async () => {
   $('stop').disabled = false;
   $('loop-state').textContent = 'running';
   maxGap = 0;
+  const onThreads = $('threads').checked;
+  let which = app;
+  if (onThreads) {
+    try {
+      which = await threadsApp();
+    } catch (e) {
+      log(e.message); // no SharedArrayBuffer: the page is not cross-origin isolated
+      $('threads').checked = false;
+      $('start').disabled = false;
+      $('stop').disabled = true;
+      $('loop-state').textContent = 'idle';
+      return;
+    }
+  }
+  runLoop = which.cwrap('run_loop_mode', 'number', ['string', 'number']);
+  rounds = which.cwrap('loop_rounds', 'number', []);
+  $('cores').textContent = onThreads ? `${navigator.hardwareConcurrency || '?'} threads` : 'the event-loop thread';
   const timer = setInterval(async () => { $('rounds').textContent = await rounds(); }, 250);
   // The loop is one C call, i.e. one task; Stop cancels it through the
   // call's promise, which then rejects with code WA_ECANCELED.
-  loop = runLoop(new URL('data.txt', location.href).href);
+  loop = runLoop(new URL('data.txt', location.href).href, onThreads ? 1 : 0);
   let state;
   try {
     state = `ended (${await loop})`;

@@ -44,7 +44,7 @@ mergeInto(LibraryManager.library, {
   },
 
   $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { ' +
-    'if (toThrow && toThrow.name === "ExitStatus") WA.atExit(); throw toThrow; };',
+    'if (toThrow && toThrow.name === "ExitStatus") { if (!WA.atExitDone && WA.threads) WA.libcExited = true; WA.atExit(); } throw toThrow; };',
   $WA: {
     tickQueued: false,
     macroQueued: false,
@@ -203,9 +203,10 @@ mergeInto(LibraryManager.library, {
       if (WA.atExitDone) return;
       WA.atExitDone = true;
       try {
-        if (typeof ___funcs_on_exit === 'function') ___funcs_on_exit();
+        if (!WA.libcExited && typeof ___funcs_on_exit === 'function') ___funcs_on_exit();
       } finally {
         WA.flush(true);
+        if (WA.threads) WA.libcExited = true;
       }
     },
 
@@ -215,11 +216,21 @@ mergeInto(LibraryManager.library, {
     // wasync's never does): in its printChar buffers (no file system;
     // flush_NO_FILESYSTEM, in every release) or in its terminal devices
     // (TTY.ttys, whose ops are flush() in 3.1.x and fsync() later).
+    // libcExited: in a --threads build (WA.threads, src/host/js/thread.js)
+    // the exit work of the libc has run (its own exit, or WA.atExit): the
+    // atexit handlers and stdio are done, and the libc may leave their locks
+    // held for good (real locks once there are threads), so running either
+    // again could wait forever.
+    threads: false,
+    libcExited: false,
     flush: function (ending) {
-      try { _fflush(0); } catch (e) { /* the module may be dead */ }
+      if (!WA.libcExited) {
+        try { _fflush(0); } catch (e) { /* the module may be dead */ }
+      }
       if (!ending) return;
       try {
-        if (typeof flush_NO_FILESYSTEM === 'function') flush_NO_FILESYSTEM();
+        // (It ends C's stdio too: see libcExited.)
+        if (typeof flush_NO_FILESYSTEM === 'function' && !WA.libcExited) flush_NO_FILESYSTEM();
         if (typeof TTY === 'object' && TTY.ttys) {
           Object.keys(TTY.ttys).forEach(function (dev) {
             var tty = TTY.ttys[dev];
