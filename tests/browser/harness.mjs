@@ -23,10 +23,11 @@ export function launch() {
 
 /**
  * Opens url in a fresh page and records every console error, uncaught
- * exception and failed request in page.problems.
+ * exception and failed request in page.problems. insecure: accept any
+ * certificate (a test's own HTTPS server, self-signed).
  */
-export async function open(browser, url, { viewport = { width: 1280, height: 860 } } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function open(browser, url, { viewport = { width: 1280, height: 860 }, insecure = false } = {}) {
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: insecure });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => {

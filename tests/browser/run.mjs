@@ -11,6 +11,7 @@ import { Failure, launch, ROOT, startServer } from './harness.mjs';
 import { tests as demoTests, jspiTests, sliceTests } from './demos.mjs';
 import { tests as viteTests } from './vite.mjs';
 import { tests as readmeTests } from './readme-page.mjs';
+import { tests as sqliteTests } from './sqlite.mjs';
 
 // backend 'jspi' (or WASYNC_WEB_BACKEND=jspi run directly): the demos built
 // on the JSPI backend (web/build.mjs), in build/web-jspi.
@@ -21,7 +22,8 @@ const TIMEOUT = 90000;
 export async function runBrowserTests(filter = '', { backend = process.env.WASYNC_WEB_BACKEND || 'asyncify' } = {}) {
   const WEB = webDir(backend);
   // On JSPI only the demos: the Vite and README-page tests build their own modules.
-  const all = backend === 'asyncify' ? [...demoTests, ...sliceTests, ...viteTests, ...readmeTests] : [...demoTests, ...jspiTests];
+  const all = backend === 'asyncify' ? [...demoTests, ...sqliteTests, ...sliceTests, ...viteTests, ...readmeTests]
+    : [...demoTests, ...sqliteTests, ...jspiTests];
   const results = [];
   const started = Date.now();
   if (!fs.existsSync(path.join(WEB, 'index.html'))) {
@@ -38,7 +40,7 @@ export async function runBrowserTests(filter = '', { backend = process.env.WASYN
       let timer;
       try {
         await Promise.race([
-          fn({ browser, url: server.url }),
+          fn({ browser, url: server.url, root: WEB }),
           new Promise((_, reject) => { timer = setTimeout(() => reject(new Failure(`timed out after ${TIMEOUT} ms`)), TIMEOUT); }),
         ]);
       } catch (e) {

@@ -1,0 +1,129 @@
+// sqlite.mjs — the SQLite demo (web/sqlite) as it is meant to be served: a
+// stock nginx holding the page and the 100 MB database as static files,
+// over HTTPS and HTTP/2 (what a browser needs to have more than 6 requests
+// in flight to one server), behind a proxy that holds every request 20 ms.
+// The sixteen queries at once must finish at least 6 times sooner than the
+// same queries one at a time, and both runs must return what the native
+// build of the same SQLite (tests/sqlite/native.c) returns reading the
+// same file. A cancelled query must abort its request and leave its
+// connection working.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { check, noProblems, open, screenshot, until } from './harness.mjs';
+import { NGINX, startDelayProxy, startNginx } from './nginx.mjs';
+import { prepareSqliteData } from '../sqlite/prepare.mjs';
+
+const LATENCY_MS = 20;
+const MIN_SPEEDUP = 6;
+
+/** What the native build prints for each of queries (rows.c's text), reading db. */
+function nativeResults(db, queries) {
+  const { native } = prepareSqliteData();
+  const r = spawnSync(native, ['query', db, ...queries], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  check(r.status === 0, `native query failed (${r.status}): ${r.stderr}`);
+  const out = r.stdout.split('--\n');
+  check(out.length === queries.length + 1, `native printed ${out.length - 1} results for ${queries.length} queries`);
+  return out.slice(0, -1);
+}
+
+/**
+ * Serves root with nginx over HTTPS/2, a proxy adding LATENCY_MS in front,
+ * opens the demo through it and waits until it is ready; runs
+ * fn(page, db) (db: the file the page queries), then stops everything.
+ */
+async function withPage(browser, root, name, fn) {
+  check(fs.existsSync(NGINX), `${NGINX} is missing: make deps installs nginx-light`);
+  const db = path.join(root, 'sqlite', 'test.db');
+  check(fs.existsSync(db) && fs.statSync(db).size >= 100 << 20, `${db} should hold a database of 100 MB or more (make web)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasync-sqlite-page-'));
+  fs.chmodSync(tmp, 0o755);
+  let nginx;
+  let proxy;
+  let page;
+  try {
+    nginx = await startNginx(root, tmp, { tls: true });
+    proxy = await startDelayProxy(nginx.port, LATENCY_MS);
+    page = await open(browser, `https://127.0.0.1:${proxy.port}/sqlite/`, { insecure: true });
+    await until(page, () => document.body.dataset.ready === '1' || !!document.querySelector('[role=alert]'), null,
+      'the page never opened its connections', 30000);
+    const alert = await page.locator('[role=alert]').count();
+    check(alert === 0, `the page failed: ${alert && await page.locator('[role=alert]').textContent()}`);
+    const proto = await page.locator('#protocol').textContent();
+    check(proto === 'h2', `the page should be talking HTTP/2 to nginx, says ${JSON.stringify(proto)}`);
+    await fn(page, db);
+    await screenshot(page, name);
+    noProblems(page);
+  } finally {
+    if (page) await page.context().close();
+    if (proxy) await proxy.close();
+    if (nginx) await nginx.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export const tests = [
+  [`sqlite: 16 queries at once over nginx (HTTP/2, +${LATENCY_MS} ms a request) are ${MIN_SPEEDUP}x faster than one at a time, with native SQLite's results`,
+    async ({ browser, root }) => withPage(browser, root, 'sqlite', async (page, db) => {
+      await page.click('#compare');
+      await until(page, () => document.getElementById('speedup').textContent !== '–', null, 'the comparison did not finish', 60000);
+      const { queries, at, one } = await page.evaluate(() => {
+        const { queries: q, columns } = window.sqliteDemo;
+        const col = (c) => ({ ms: c.ms, rows: c.rows.map((r) => ({ state: r.state, result: r.result, requests: r.stats && r.stats.requests, bytes: r.stats && r.stats.bytes })) });
+        return { queries: q, at: col(columns.at), one: col(columns.one) };
+      });
+      check(queries.length === 16, `the page should run 16 queries, runs ${queries.length}`);
+      const want = nativeResults(db, queries);
+      for (const [name, col] of [['at once', at], ['one at a time', one]]) {
+        col.rows.forEach((r, i) => {
+          check(r.state === 'done', `${name}, query ${i + 1}: ended ${r.state}`);
+          check(r.result === want[i], `${name}, query ${i + 1} (${queries[i]}):\n    page:   ${JSON.stringify(r.result)}\n    native: ${JSON.stringify(want[i])}`);
+          check(r.requests > 0 && r.bytes > 0, `${name}, query ${i + 1}: no requests or bytes counted`);
+        });
+      }
+      // From a cold cache on either side, a query reads the same pages.
+      at.rows.forEach((r, i) => check(r.requests === one.rows[i].requests,
+        `query ${i + 1}: ${r.requests} requests at once, ${one.rows[i].requests} one at a time`));
+      const requests = at.rows.reduce((n, r) => n + r.requests, 0);
+      const most = Math.max(...at.rows.map((r) => r.requests));
+      const speedup = one.ms / at.ms;
+      // The load average goes with the numbers: every request costs CPU
+      // (the browser's network stack, the proxy, nginx), which a busy machine
+      // makes the at-once run wait for.
+      const load = os.loadavg()[0].toFixed(1);
+      console.log(`     ${requests} requests (at most ${most} in one query): at once ${at.ms.toFixed(0)} ms, ` +
+        `one at a time ${one.ms.toFixed(0)} ms: ${speedup.toFixed(1)}x (load average ${load}, ${os.cpus().length} CPUs)`);
+      check(speedup >= MIN_SPEEDUP, `at once took ${at.ms.toFixed(0)} ms, one at a time ${one.ms.toFixed(0)} ms: ` +
+        `${speedup.toFixed(1)}x, not ${MIN_SPEEDUP}x (load average ${load}, ${os.cpus().length} CPUs)`);
+    })],
+
+  ['sqlite: cancelling a slow query aborts its request, and its connection answers the next query', async ({ browser, root }) =>
+    withPage(browser, root, 'sqlite-cancel', async (page, db) => {
+      const aborted = [];
+      page.on('requestfailed', (r) => { if (r.url().endsWith('/test.db')) aborted.push(r.failure() ? r.failure().errorText : '?'); });
+      await page.click('#slow');
+      await page.click('#run-sql');
+      // A full scan: one request per page of the file, thousands of them.
+      await until(page, () => document.getElementById('sql-state').textContent === 'running' &&
+        Number(document.getElementById('sql-requests').textContent.replace(/\D/g, '')) >= 5, null, 'the full scan should be running');
+      check(Number(await page.locator('#inflight').textContent()) >= 1, 'a request should be in flight');
+      await page.click('#cancel-sql');
+      await until(page, () => document.getElementById('sql-state').textContent === 'cancelled' &&
+        document.getElementById('sql-out').textContent !== '', null, 'Cancel should end the query');
+      const said = await page.locator('#sql-out').textContent();
+      check(/^cancelled \(WA_ECANCELED\): the request in flight was aborted/.test(said), `the page says ${JSON.stringify(said)}`);
+      await until(page, () => document.getElementById('inflight').textContent === '0', null, 'no request should stay in flight');
+      for (let i = 0; i < 40 && !aborted.length; i++) await page.waitForTimeout(50);
+      check(aborted.length >= 1, 'the request in flight should have been aborted (no failed request for test.db)');
+      // The same connection, the next query.
+      const sql = 'SELECT id, name, score, hex(substr(payload, 1, 8)) FROM items WHERE id BETWEEN 333333 AND 333340';
+      await page.fill('#sql', sql);
+      await page.click('#run-sql');
+      await until(page, () => document.getElementById('sql-state').textContent === 'done' &&
+        document.getElementById('sql-out').textContent !== '', null, 'the next query should finish');
+      const got = await page.locator('#sql-out').textContent();
+      const [want] = nativeResults(db, [sql]);
+      check(got === want, `after the cancel the connection returned ${JSON.stringify(got)}, native ${JSON.stringify(want)}`);
+    })],
+];
