@@ -125,5 +125,17 @@ export const tests = [
       const got = await page.locator('#sql-out').textContent();
       const [want] = nativeResults(db, [sql]);
       check(got === want, `after the cancel the connection returned ${JSON.stringify(got)}, native ${JSON.stringify(want)}`);
+      // A row's own Cancel, in the middle of the sixteen: that query alone
+      // ends cancelled, and its connection runs the next round.
+      await page.click('#run-at');
+      await page.click('#at-rows tr:nth-child(3) button');
+      await until(page, () => !window.sqliteDemo.columns.at.running, null, 'the sixteen should end');
+      const states = await page.evaluate(() => window.sqliteDemo.columns.at.rows.map((r) => r.state));
+      check(states[2] === 'cancelled' && states.filter((x) => x === 'done').length === 15,
+        `query 3 alone should be cancelled, the states are ${states.join(' ')}`);
+      await page.click('#run-at');
+      await until(page, () => !window.sqliteDemo.columns.at.running && window.sqliteDemo.columns.at.ms !== null, null, 'the next round should end');
+      const again = await page.evaluate(() => window.sqliteDemo.columns.at.rows.map((r) => r.state));
+      check(again.every((x) => x === 'done'), `after the cancel every query should run again, the states are ${again.join(' ')}`);
     })],
 ];

@@ -57,9 +57,9 @@ const columns = {
 // For tests and the curious: what each run returned.
 window.sqliteDemo = { columns, queries };
 
-function resetColumn(col) {
+function resetColumn(col, state = 'queued') {
   col.ms = null;
-  col.rows = queries.map(() => ({ state: 'queued', conn: -1, call: null, stats: null, result: null }));
+  col.rows = queries.map(() => ({ state, conn: -1, call: null, stats: null, result: null }));
 }
 
 /** Runs queries[i] on connection c as row i of col; resolves when it ended, however. */
@@ -263,8 +263,8 @@ function draw(now) {
 }
 
 // ---- start: open every connection (each reads the schema once) ----------------------
-resetColumn(columns.at);
-resetColumn(columns.one);
+resetColumn(columns.at, 'not run');
+resetColumn(columns.one, 'not run');
 requestAnimationFrame(draw);
 $('status').textContent = `opening ${nConns} connections…`;
 const opened = await Promise.all(Array.from({ length: nConns }, (_, i) => openConn(i, DB)));
