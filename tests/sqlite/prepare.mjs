@@ -9,9 +9,9 @@
 //    (made again only when native.c, which holds the generator, changes);
 //  - sqlite3-<digest>.o: the amalgamation compiled once for wasm with
 //    wasync's user-code flags (the SQLite page links it on both backends);
-//  - lookup.mjs: examples/sqlite-http-vfs built with `wasync build`, SQLite
-//    unchanged with its own flags, in a folder named by a digest of its
-//    inputs (the runtime included), since that build takes minutes.
+//  - lookup.mjs: examples/sqlite-http-vfs built with `wasync build` and that
+//    object (SQLite unchanged, with its own flags), in a folder named by a
+//    digest of its inputs (the runtime included), since that build takes minutes.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -82,9 +82,11 @@ function digestOf(files) {
   return h.digest('hex').slice(0, 16);
 }
 
-/** examples/sqlite-http-vfs built with wasync; rebuilt when any input changed. */
-function wasmBuild(c) {
-  const inputs = [c, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
+/** examples/sqlite-http-vfs built with wasync (SQLite: sqliteObject(), which
+ * the SQLite page links too); rebuilt when any input changed. */
+function wasmBuild() {
+  const obj = sqliteObject();
+  const inputs = [obj, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
   for (const d of ['src', 'src/backend', 'src/host', 'src/host/js', 'js']) {
     for (const f of fs.readdirSync(path.join(ROOT, d)).sort()) {
       const p = path.join(ROOT, d, f);
@@ -97,7 +99,7 @@ function wasmBuild(c) {
   for (const old of fs.readdirSync(DIR).filter((f) => f.startsWith('wasm-'))) fs.rmSync(path.join(DIR, old), { recursive: true, force: true });
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', c, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
+  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', obj, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
     '-o', path.join(tmp, 'lookup.mjs')]);
   fs.renameSync(tmp, dir);
   return out;
@@ -132,5 +134,5 @@ export function prepareSqliteData() {
 /** Everything above, made or reused: { c, native, db, lookup, rows }. */
 export function prepareSqlite() {
   const data = prepareSqliteData();
-  return { ...data, lookup: wasmBuild(data.c) };
+  return { ...data, lookup: wasmBuild() };
 }
