@@ -224,12 +224,12 @@ function drawFlight() {
   const html = lines.map((l) => `<div>${l}</div>`).join('');
   if (box.innerHTML !== html) box.innerHTML = html;
   history.push(lines.length);
-  if (history.length > 300) history.shift();
+  if (history.length > 120) history.shift();
   const cv = $('chart');
   const g = cv.getContext('2d');
   g.clearRect(0, 0, cv.width, cv.height);
   g.fillStyle = '#7c9cff';
-  const w = cv.width / 300;
+  const w = cv.width / 120;
   history.forEach((n, i) => {
     const h = (n / nConns) * (cv.height - 4);
     g.fillRect(i * w, cv.height - h, Math.ceil(w), h);
@@ -246,11 +246,12 @@ function drawConsole() {
   $('sql-kib').textContent = s.state === 'idle' ? '–' : kib(s.bytes);
 }
 
-// Ten times a second: drawing must not take the time the queries are measured in.
+// Four times a second: drawing (layout and paint, all on this thread) must
+// not take the time the queries are measured in.
 let drawn = 0;
 function draw(now) {
   requestAnimationFrame(draw);
-  if (now - drawn < 100) return;
+  if (now - drawn < 250) return;
   drawn = now;
   drawColumn('at');
   drawColumn('one');
