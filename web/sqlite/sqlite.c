@@ -41,9 +41,9 @@ typedef struct {
 static sqlite3 *dbs[CONNS];
 static conn_state conns[CONNS];
 
-/* The sixteen queries: each reads about 15 to 20 pages of the file (4 KiB
- * each), one after the other (a B-tree is walked from its root down): one
- * reader waits for about 270 requests in a row, sixteen for about 20. items(id INTEGER PRIMARY
+/* The sixteen queries: each reads 11 to 19 pages of the file (4 KiB each),
+ * one after the other (a B-tree is walked from its root down): one reader
+ * waits for 258 requests in a row, sixteen readers for 19. items(id INTEGER PRIMARY
  * KEY, name TEXT UNIQUE, score REAL, payload BLOB), ids 1..420000, names
  * 'item-<id>' (tests/sqlite/native.c makes it). */
 static const char *const QUERIES[] = {
