@@ -33,6 +33,7 @@ static long range_get(const char *url, sqlite3_int64 off, long len, void *buf, s
   wa_fetch_opts opts = {NULL, headers, NULL, 0};
   wa_response *r;
   const char *cr;
+  char end;
   long got = 0, n = 0;
   int rc;
   snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)off, (long long)(off + len - 1));
@@ -56,6 +57,9 @@ static long range_get(const char *url, sqlite3_int64 off, long len, void *buf, s
       got += n;
       st->bytes += n;
     }
+    /* Read on to the end of the body (0): a response freed unfinished is
+     * aborted, a cancelled request for the browser and more work for it. */
+    if (n > 0 && (n = wa_response_read(r, &end, 1)) > 0) n = 0; /* a longer body than asked: ignored */
     wa_response_free(r);
   }
   st->read_offset = -1;
