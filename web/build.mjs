@@ -3,10 +3,14 @@
 // Each demo's C sources become <demo>.mjs + <demo>.wasm (wasync build); its
 // HTML, CSS and JS are copied; the package's entry (js/index.mjs) is copied
 // to build/web/wasync.mjs, which the pages import. Rebuilds only what changed.
+// The sqlite demo also links SQLite (compiled once, tests/sqlite/prepare.mjs)
+// and the HTTP VFS of examples/sqlite-http-vfs, and serves the 100 MB test
+// database beside its page (made once in build/sqlite/, never committed).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXAMPLE, prepareSqliteData, SQLITE_FLAGS, sqliteObject } from '../tests/sqlite/prepare.mjs';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const WEB = path.join(ROOT, 'web');
@@ -15,7 +19,36 @@ const WEB = path.join(ROOT, 'web');
 const BACKEND = process.env.WASYNC_WEB_BACKEND || 'asyncify';
 const OUT = path.join(ROOT, 'build', BACKEND === 'asyncify' ? 'web' : `web-${BACKEND}`);
 const CLI = path.join(ROOT, 'js', 'cli.mjs');
-export const DEMOS = ['tasks', 'downloads', 'responsive'];
+export const DEMOS = ['tasks', 'downloads', 'responsive', 'sqlite'];
+
+/**
+ * What a demo needs beyond web/<demo>/*.c: `ext` of its module ('.js' for a
+ * page meant for any static server: stock nginx sends .mjs as bytes, which
+ * no browser runs as a module), and `extra()`, called before the build, for
+ * more inputs and flags ({ inputs, flags }) and files it puts in `out`.
+ */
+const EXTRA = {
+  sqlite: {
+    ext: '.js',
+    extra(out) {
+      const { c, db } = prepareSqliteData();
+      const vfs = path.join(EXAMPLE, 'http_vfs.c');
+      copy(vfs, path.join(out, 'http_vfs.c.txt'));
+      // A hard link (no second copy of 100 MB), made again when the
+      // database was; a copy where links are not possible.
+      const served = path.join(out, 'test.db');
+      if (!fs.existsSync(served) || fs.statSync(served).ino !== fs.statSync(db).ino) {
+        fs.rmSync(served, { force: true });
+        try { fs.linkSync(db, served); } catch (e) { fs.copyFileSync(db, served); }
+      }
+      return {
+        inputs: [sqliteObject(), vfs, path.join(EXAMPLE, 'http_vfs.h')],
+        flags: [`-I${path.dirname(c)}`, `-I${EXAMPLE}`, ...SQLITE_FLAGS],
+      };
+    },
+  },
+};
+
 // More builds of a demo's C, [suffix, flags]: <demo>-<suffix>.mjs. The
 // responsive demo's prime count on real threads needs a --threads build
 // (served cross-origin isolated: web/serve.mjs).
@@ -52,11 +85,15 @@ function buildDemo(name, runtimeTime) {
     // text/plain (a .c file would be a download): the page links it.
     copy(path.join(dir, f), path.join(out, f.endsWith('.c') ? `${f}.txt` : f));
   }
+  const extra = EXTRA[name] ? EXTRA[name].extra(out) : { inputs: [], flags: [] };
+  const headers = fs.readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => path.join(dir, f));
+  const inputs = [...sources, ...headers, ...extra.inputs];
   for (const [suffix, flags] of [['', []], ...(VARIANTS[name] || [])]) {
-    const mod = path.join(out, `${name}${suffix ? `-${suffix}` : ''}.mjs`);
-    if (sources.length && mtime(mod) < Math.max(runtimeTime, ...sources.map(mtime))) {
+    const mod = path.join(out, `${name}${suffix ? `-${suffix}` : ''}${(EXTRA[name] && EXTRA[name].ext) || '.mjs'}`);
+    if (sources.length && mtime(mod) < Math.max(runtimeTime, ...inputs.map(mtime))) {
       console.log(`web: building ${path.relative(ROOT, mod)}`);
-      const r = spawnSync(process.execPath, [CLI, 'build', `--backend=${BACKEND}`, ...flags, ...sources, '-o', mod], { stdio: 'inherit' });
+      const link = [...sources, ...extra.inputs.filter((f) => !f.endsWith('.h')), ...extra.flags, ...flags];
+      const r = spawnSync(process.execPath, [CLI, 'build', `--backend=${BACKEND}`, ...link, '-o', mod], { stdio: 'inherit' });
       if (r.status !== 0) throw new Error(`web: building the ${name} demo failed`);
     }
   }
@@ -79,6 +116,9 @@ function makeDownloadFiles() {
 fs.mkdirSync(OUT, { recursive: true });
 for (const f of ['index.html', 'style.css', 'fail.mjs']) copy(path.join(WEB, f), path.join(OUT, f));
 copy(path.join(ROOT, 'js', 'index.mjs'), path.join(OUT, 'wasync.mjs'));
+// The same two as .js, for the pages meant for any static server (EXTRA's ext).
+copy(path.join(WEB, 'fail.mjs'), path.join(OUT, 'fail.js'));
+copy(path.join(ROOT, 'js', 'index.mjs'), path.join(OUT, 'wasync.js'));
 const runtimeTime = Math.max(...runtimeInputs().map(mtime));
 const only = process.argv.slice(2);
 for (const name of DEMOS) {

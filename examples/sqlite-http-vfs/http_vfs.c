@@ -15,6 +15,7 @@ typedef struct {
   char *url;
   sqlite3_int64 size;
   int last_error; /* wasync code of the last failed read, 0 if none */
+  http_vfs_stats stats;
 } http_file;
 
 static sqlite3_vfs http_vfs;
@@ -22,33 +23,48 @@ static long requests;
 
 long http_vfs_requests(void) { return requests; }
 
-/* GETs bytes [off, off+len) of url into buf. Returns how many bytes arrived
- * (at most len), or a negative wasync code. *total, if not NULL, gets the
- * file's size from Content-Range (-1 if the server sent none). */
-static long range_get(const char *url, sqlite3_int64 off, long len, void *buf, sqlite3_int64 *total) {
+/* GETs bytes [off, off+len) of url into buf, counted in *st. Returns how
+ * many bytes arrived (at most len), or a negative wasync code. *total, if
+ * not NULL, gets the file's size from Content-Range (-1 if the server sent
+ * none). */
+static long range_get(const char *url, sqlite3_int64 off, long len, void *buf, sqlite3_int64 *total, http_vfs_stats *st) {
   char range[64];
   const char *headers[] = {"Range", range, NULL};
   wa_fetch_opts opts = {NULL, headers, NULL, 0};
   wa_response *r;
   const char *cr;
+  char end;
   long got = 0, n = 0;
   int rc;
   snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)off, (long long)(off + len - 1));
   requests++;
+  st->requests++;
+  st->read_offset = off;
+  st->read_length = len;
+  st->read_started = wa_now();
   rc = wa_fetch(url, &opts, &r);
-  if (rc != 0) return rc;
-  if (wa_response_status(r) != 206) {
+  if (rc == 0 && wa_response_status(r) != 206) {
     wa_response_free(r); /* a server that ignores Range would send the whole file */
-    return WA_ENOTSUP;
+    rc = WA_ENOTSUP;
   }
-  if (total) {
-    cr = wa_response_header(r, "content-range"); /* "bytes a-b/size" */
-    cr = cr ? strchr(cr, '/') : NULL;
-    *total = cr ? strtoll(cr + 1, NULL, 10) : -1;
+  if (rc == 0) {
+    if (total) {
+      cr = wa_response_header(r, "content-range"); /* "bytes a-b/size" */
+      cr = cr ? strchr(cr, '/') : NULL;
+      *total = cr ? strtoll(cr + 1, NULL, 10) : -1;
+    }
+    while (got < len && (n = wa_response_read(r, (char *)buf + got, (size_t)(len - got))) > 0) {
+      got += n;
+      st->bytes += n;
+    }
+    /* Read on to the end of the body (0): a response freed unfinished is
+     * aborted, a cancelled request for the browser and more work for it. */
+    if (n > 0 && (n = wa_response_read(r, &end, 1)) > 0) n = 0; /* a longer body than asked: ignored */
+    wa_response_free(r);
   }
-  while (got < len && (n = wa_response_read(r, (char *)buf + got, (size_t)(len - got))) > 0) got += n;
-  wa_response_free(r);
-  return n < 0 ? n : got;
+  st->read_offset = -1;
+  st->read_length = 0;
+  return rc != 0 ? rc : n < 0 ? n : got;
 }
 
 static int file_close(sqlite3_file *f) {
@@ -61,7 +77,7 @@ static int file_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
   long avail = off >= h->size ? 0 : (long)(h->size - off < amt ? h->size - off : amt);
   long got = 0;
   if (avail > 0) {
-    got = range_get(h->url, off, avail, buf, NULL);
+    got = range_get(h->url, off, avail, buf, NULL, &h->stats);
     if (got < 0) {
       h->last_error = (int)got;
       return SQLITE_IOERR_READ;
@@ -140,7 +156,8 @@ static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int fla
   f->pMethods = NULL; /* SQLite does not call xClose on a failed open */
   if (!name || (flags & SQLITE_OPEN_READWRITE)) return SQLITE_CANTOPEN;
   memset(h, 0, sizeof *h);
-  rc = range_get(name, 0, 1, probe, &h->size);
+  h->stats.read_offset = -1;
+  rc = range_get(name, 0, 1, probe, &h->size, &h->stats);
   if (rc < 0 || h->size < 0) return SQLITE_CANTOPEN;
   if (!(h->url = malloc(strlen(name) + 1))) return SQLITE_NOMEM;
   strcpy(h->url, name);
@@ -208,8 +225,19 @@ int http_vfs_register(void) {
   return sqlite3_vfs_register(&http_vfs, 0);
 }
 
-int http_vfs_last_error(sqlite3 *db) {
+/* db's main database file if this VFS opened it, else NULL. */
+static http_file *file_of(sqlite3 *db) {
   sqlite3_file *f = NULL;
-  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f) return 0;
-  return f->pMethods == &http_methods ? ((http_file *)f)->last_error : 0;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f) return NULL;
+  return f->pMethods == &http_methods ? (http_file *)f : NULL;
+}
+
+int http_vfs_last_error(sqlite3 *db) {
+  http_file *h = file_of(db);
+  return h ? h->last_error : 0;
+}
+
+http_vfs_stats *http_vfs_stats_of(sqlite3 *db) {
+  http_file *h = file_of(db);
+  return h ? &h->stats : NULL;
 }

@@ -40,4 +40,20 @@ int http_vfs_last_error(sqlite3 *db);
 /* How many HTTP requests the VFS has made so far (all connections). */
 long http_vfs_requests(void);
 
+/* What the VFS does for one connection, kept up to date as requests start
+ * and end, so that a page can draw it while the task waits. All times are
+ * wa_now() milliseconds. */
+typedef struct {
+  sqlite3_int64 requests;     /* Range requests sent (the one in flight included) */
+  sqlite3_int64 bytes;        /* bytes received */
+  sqlite3_int64 read_offset;  /* the request in flight: its first byte, -1 if none */
+  sqlite3_int64 read_length;  /* its length in bytes (0 if none) */
+  sqlite3_int64 read_started; /* when it was sent */
+} http_vfs_stats;
+
+/* db's counters, or NULL for a database not opened through this VFS. Owned
+ * by the connection: valid until sqlite3_close(db). The caller may set
+ * requests and bytes to 0 (to count one query's, say). */
+http_vfs_stats *http_vfs_stats_of(sqlite3 *db);
+
 #endif /* HTTP_VFS_H */

@@ -7,7 +7,7 @@ import { attr, check, count, Failure, enabled, noProblems, num, open, screenshot
 export const tests = [
   ['index page links every demo', async ({ browser, url }) => {
     const page = await open(browser, url);
-    for (const demo of ['tasks', 'downloads', 'responsive']) {
+    for (const demo of ['tasks', 'downloads', 'responsive', 'sqlite']) {
       const href = await attr(page, `#link-${demo}`, 'href');
       check(href === `${demo}/`, `link to ${demo}: expected "${demo}/", got ${JSON.stringify(href)}`);
     }
@@ -130,12 +130,16 @@ export const tests = [
 
   ['phone width (390 px): no page scrolls sideways, and each demo links its C source', async ({ browser, url }) => {
     const wide = [];
-    for (const demo of ['', 'tasks', 'downloads', 'responsive']) {
+    for (const demo of ['', 'tasks', 'downloads', 'responsive', 'sqlite']) {
       const page = await open(browser, `${url}${demo ? `${demo}/` : ''}`, { viewport: { width: 390, height: 844 } });
       // Running, with their tables and bars filled in.
       if (demo) await until(page, () => document.body.dataset.ready === '1' || document.querySelectorAll('.dl').length > 0, null, `${demo} never became ready`);
       if (demo === 'tasks') await until(page, () => document.querySelectorAll('#tasks tr').length > 100, null, 'task table is not filled');
       if (demo === 'responsive') await page.click('#start');
+      if (demo === 'sqlite') {
+        await page.click('#run-at');
+        await until(page, () => document.querySelectorAll('#at-rows tr[data-state="done"]').length === 16, null, 'the sqlite queries did not finish', 60000);
+      }
       await sleep(500);
       const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       if (scroll > client) {
@@ -178,7 +182,7 @@ export const JSPI_SENTENCE = /needs WebAssembly JavaScript Promise Integration .
 
 // Issue 21: built for JSPI and opened where the engine lacks it, every demo
 // says so on the page, and its controls are disabled (build/web-jspi only).
-export const jspiTests = ['tasks', 'downloads', 'responsive'].map((demo) => [
+export const jspiTests = ['tasks', 'downloads', 'responsive', 'sqlite'].map((demo) => [
   `${demo}: built for JSPI, in an engine without JSPI, shows the failure on the page`, async ({ browser, url, jspi }) => {
     const page = await open(browser, `${url}${demo}/`, withoutJspi(jspi));
     await until(page, () => !!document.querySelector('[role=alert]'), null, 'no failure shown on the page');

@@ -51,7 +51,7 @@ export async function launchEngine(name) {
         '--disable-component-update', '--no-first-run'],
     });
     return tracked({ name, family: 'Chromium', version: b.version(), close: () => b.close() }, async ({ viewport, init }) => {
-      const context = await b.newContext({ viewport });
+      const context = await b.newContext({ viewport, ignoreHTTPSErrors: true }); // the tests' own self-signed servers
       const p = await context.newPage();
       if (init) await p.addInitScript(init);
       return common(p, () => context.close(), (dy) => p.mouse.wheel(0, dy));
@@ -59,7 +59,7 @@ export async function launchEngine(name) {
   }
   if (name === 'firefox') {
     const { default: puppeteer } = await import('puppeteer-core');
-    const b = await puppeteer.launch({ browser: 'firefox', executablePath: PATHS.firefox, headless: true });
+    const b = await puppeteer.launch({ browser: 'firefox', executablePath: PATHS.firefox, headless: true, acceptInsecureCerts: true });
     const version = (await b.version()).replace(/^firefox\//i, '');
     return tracked({ name, family: 'Firefox', version, close: () => b.close() }, async ({ viewport, init }) => {
       const p = await b.newPage();

@@ -5,17 +5,13 @@
 // mime.types (and the stock default_type), on 127.0.0.1, then loaded in
 // each engine. The page's wa_fetch calls use relative URLs. The site is
 // built once per backend and process, and shared by the engines.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { check, noProblems, open, ROOT, screenshot, text, until } from './harness.mjs';
 import { JSPI_SENTENCE, withoutJspi } from './demos.mjs';
-// A port bound on 127.0.0.1 and released: free for nginx to listen on.
-import { refusedPort as freePort } from '../js/servers.mjs';
-
-const NGINX = process.env.WASYNC_NGINX || '/usr/sbin/nginx';
-const MIME_TYPES = '/etc/nginx/mime.types';
+import { NGINX, startNginx } from './nginx.mjs';
 
 /** The code blocks of README.md's "Your own page" paragraph, by language. */
 function readmeBlocks() {
@@ -27,61 +23,6 @@ function readmeBlocks() {
   for (const m of section.matchAll(/```(\w+)\n([\s\S]*?)```/g)) blocks[m[1]] = m[2];
   for (const lang of ['c', 'sh', 'html']) check(blocks[lang], `README.md's page quick start has no ${lang} block`);
   return blocks;
-}
-
-/** Starts nginx on 127.0.0.1 serving root with the stock mime.types. */
-async function startNginx(root, tmp) {
-  const port = await freePort();
-  const conf = path.join(tmp, 'nginx.conf');
-  const t = (name) => path.join(tmp, name);
-  // Only what running unprivileged in a temp folder needs differs from
-  // Debian's /etc/nginx/nginx.conf: the MIME setup is the stock one.
-  fs.writeFileSync(conf, `worker_processes 1;
-daemon off;
-pid ${t('nginx.pid')};
-error_log ${t('error.log')};
-events { worker_connections 64; }
-http {
-  include ${MIME_TYPES};
-  default_type application/octet-stream;
-  access_log off;
-  client_body_temp_path ${t('body')};
-  proxy_temp_path ${t('proxy')};
-  fastcgi_temp_path ${t('fastcgi')};
-  uwsgi_temp_path ${t('uwsgi')};
-  scgi_temp_path ${t('scgi')};
-  server {
-    listen 127.0.0.1:${port};
-    root ${root};
-  }
-}
-`);
-  const child = spawn(NGINX, ['-e', t('error.log'), '-p', tmp, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr}`);
-    try {
-      await fetch(url);
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) {
-        child.kill();
-        throw new Error(`nginx did not answer on ${url}: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    url,
-    close: () => new Promise((resolve) => {
-      if (child.exitCode !== null) { resolve(); return; }
-      child.on('exit', resolve);
-      child.kill('SIGTERM');
-    }),
-  };
 }
 
 /** Writes the quick start's site into tmp/site, running its commands with

@@ -5,19 +5,26 @@
 //  - sqlite3.c/.h: the amalgamation, out of the better-sqlite3@12 tarball
 //    from the npm registry (third-party code is never committed);
 //  - native: gcc build of the same amalgamation with tests/sqlite/native.c;
-//  - test.db: a database of more than 100 MB made by the native build;
-//  - lookup.mjs: examples/sqlite-http-vfs built with `wasync build`, SQLite
-//    unchanged with its own flags, in a folder named by a digest of its
-//    inputs (the runtime included), since that build takes minutes.
+//  - test.db: a database of more than 100 MB made by the native build
+//    (made again only when native.c, which holds the generator, changes);
+//  - sqlite3-<digest>.o: the amalgamation compiled once for wasm with
+//    wasync's user-code flags (the SQLite page links it on both backends);
+//  - lookup.mjs: examples/sqlite-http-vfs built with `wasync build` and that
+//    object (SQLite unchanged, with its own flags), in a folder named by a
+//    digest of its inputs (the runtime included), since that build takes minutes.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { userCompileCommand } from '../../js/build.mjs';
+import { emccEnv, emccVersion } from '../../js/toolchain.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIR = path.join(ROOT, 'build', 'sqlite');
 export const EXAMPLE = path.join(ROOT, 'examples', 'sqlite-http-vfs');
+/** The SQLite page (web/sqlite): its rows.c formats results for the page and for native `query`. */
+export const PAGE = path.join(ROOT, 'web', 'sqlite');
 export const DB_ROWS = 420000;
 /** SQLite's own compile flags: what a user of the amalgamation passes. */
 export const SQLITE_FLAGS = ['-DSQLITE_OMIT_LOAD_EXTENSION', '-DSQLITE_THREADSAFE=0'];
@@ -52,9 +59,9 @@ function amalgamation() {
 
 function nativeBuild(c) {
   const out = path.join(DIR, 'native');
-  const srcs = [path.join(ROOT, 'tests', 'sqlite', 'native.c'), path.join(EXAMPLE, 'lookups.c'), c];
-  if (!fresh(out, srcs)) {
-    run('gcc', ['-O1', '-I', DIR, '-I', EXAMPLE, ...SQLITE_FLAGS, ...srcs, '-o', `${out}.tmp`, '-lm']);
+  const srcs = [path.join(ROOT, 'tests', 'sqlite', 'native.c'), path.join(EXAMPLE, 'lookups.c'), path.join(PAGE, 'rows.c'), c];
+  if (!fresh(out, [...srcs, path.join(PAGE, 'rows.h')])) {
+    run('gcc', ['-O1', '-I', DIR, '-I', EXAMPLE, '-I', PAGE, ...SQLITE_FLAGS, ...srcs, '-o', `${out}.tmp`, '-lm']);
     fs.renameSync(`${out}.tmp`, out);
   }
   return out;
@@ -62,7 +69,7 @@ function nativeBuild(c) {
 
 function database(native) {
   const db = path.join(DIR, 'test.db');
-  if (!fresh(db, [native])) {
+  if (!fresh(db, [path.join(ROOT, 'tests', 'sqlite', 'native.c')])) {
     run(native, ['gen', `${db}.tmp`, String(DB_ROWS)]);
     fs.renameSync(`${db}.tmp`, db);
   }
@@ -75,9 +82,11 @@ function digestOf(files) {
   return h.digest('hex').slice(0, 16);
 }
 
-/** examples/sqlite-http-vfs built with wasync; rebuilt when any input changed. */
-function wasmBuild(c) {
-  const inputs = [c, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
+/** examples/sqlite-http-vfs built with wasync (SQLite: sqliteObject(), which
+ * the SQLite page links too); rebuilt when any input changed. */
+function wasmBuild() {
+  const obj = sqliteObject();
+  const inputs = [obj, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
   for (const d of ['src', 'src/backend', 'src/host', 'src/host/js', 'js']) {
     for (const f of fs.readdirSync(path.join(ROOT, d)).sort()) {
       const p = path.join(ROOT, d, f);
@@ -90,10 +99,28 @@ function wasmBuild(c) {
   for (const old of fs.readdirSync(DIR).filter((f) => f.startsWith('wasm-'))) fs.rmSync(path.join(DIR, old), { recursive: true, force: true });
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', c, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
+  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', obj, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
     '-o', path.join(tmp, 'lookup.mjs')]);
   fs.renameSync(tmp, dir);
   return out;
+}
+
+/**
+ * sqlite3.c compiled for wasm, once, into an object any wasync link (either
+ * backend) takes: wasync's user-code flags, SQLite's, and -fno-lto so that
+ * code generation is not redone in every link. Kept in build/sqlite/ under
+ * a digest of emcc's version, the command and the source.
+ */
+export function sqliteObject() {
+  const c = amalgamation();
+  const args = [...userCompileCommand(['-fno-lto', ...SQLITE_FLAGS, '-I', DIR]), '-c', c];
+  const h = createHash('sha256').update(emccVersion()).update(JSON.stringify(args)).update(fs.readFileSync(c));
+  const obj = path.join(DIR, `sqlite3-${h.digest('hex').slice(0, 16)}.o`);
+  if (fs.existsSync(obj)) return obj;
+  for (const old of fs.readdirSync(DIR).filter((f) => /^sqlite3-.*\.o$/.test(f))) fs.rmSync(path.join(DIR, old), { force: true });
+  run('emcc', [...args, '-o', `${obj}.tmp`], { env: emccEnv() });
+  fs.renameSync(`${obj}.tmp`, obj);
+  return obj;
 }
 
 /** The amalgamation, the native build and the database, made or reused:
@@ -107,5 +134,5 @@ export function prepareSqliteData() {
 /** Everything above, made or reused: { c, native, db, lookup, rows }. */
 export function prepareSqlite() {
   const data = prepareSqliteData();
-  return { ...data, lookup: wasmBuild(data.c) };
+  return { ...data, lookup: wasmBuild() };
 }
