@@ -19,6 +19,14 @@ void wa__backend_set_limits_fn(uintptr_t table_index) {
   wa__stack_main_end = emscripten_stack_get_end();
 }
 
+static void tell_asan(uintptr_t bottom, uintptr_t top) {
+  const void *old_bottom;
+  size_t old_size;
+  __sanitizer_start_switch_fiber(NULL, (const void *)bottom, top - bottom);
+  __sanitizer_finish_switch_fiber(NULL, &old_bottom, &old_size);
+}
+void (*volatile wa__stack_tell_asan)(uintptr_t bottom, uintptr_t top) = tell_asan;
+
 /* Debug builds: a write through NULL (or through a NULL struct pointer, at
  * a small offset) lands in the first bytes of memory, which Emscripten
  * leaves unused below GLOBAL_BASE (1024). They are filled with a pattern

@@ -51,13 +51,13 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
  * __asan_handle_no_return" and warns of false positives. Both calls are
  * made at once, at the switch: with no fake stack (ASan's
  * detect_stack_use_after_return is off in Emscripten) the pair only swaps
- * the recorded bounds. */
+ * the recorded bounds. Out of line, through a pointer no inliner sees
+ * through (stack.c): the pair needs two locals in memory, and a stack
+ * frame in jspi.c's switch functions would sit where the stack pointer
+ * moves. */
+extern void (*volatile wa__stack_tell_asan)(uintptr_t bottom, uintptr_t top);
 static inline void stack_tell_asan(uintptr_t bottom, uintptr_t top) {
-  const void *old_bottom;
-  size_t old_size;
-  if (!__sanitizer_start_switch_fiber) return;
-  __sanitizer_start_switch_fiber(NULL, (const void *)bottom, top - bottom);
-  __sanitizer_finish_switch_fiber(NULL, &old_bottom, &old_size);
+  if (__sanitizer_start_switch_fiber) wa__stack_tell_asan(bottom, top);
 }
 
 /* With STACK_OVERFLOW_CHECK=2 even wa__sp_set() is checked against the
