@@ -100,6 +100,10 @@ static int park_overflowed;
  * a carrier starts and whenever a task resumes, put back whenever a task
  * leaves its C stack. */
 static uintptr_t outer_sp;
+/* Carriers waiting in the JS half's pool (wa__jspi_idle), and how many of
+ * them an idle program keeps (the rest end: wa__jspi_trim). */
+static uint32_t idle_carriers;
+#define CARRIERS_KEPT 16
 
 /* ---- slots: small integers naming each ctx to the JS half ----------------------
  * A resolver table indexed by slot is a dense array in JS (a Map keyed by
@@ -214,7 +218,7 @@ static inline void enter_task(wa__task *t, uintptr_t sp) {
 static inline wa__task *tick_on(void) {
   wa__task *n = wa__sched_next();
   if (n && n->ctx->started) n->ctx->waiting = 0;
-  else if (!n && !wa__ready_head) wa__jspi_trim(); /* idle: give idle carriers back */
+  else if (!n && !wa__ready_head && idle_carriers > CARRIERS_KEPT) wa__jspi_trim(CARRIERS_KEPT); /* idle: give them back */
   return n;
 }
 
@@ -264,17 +268,28 @@ void wa__jspi_carrier(wa__task *t) {
       wa__jspi_go(resume_of(t), NULL);
       t = NULL;
     }
-    if (!t) t = wa__jspi_idle();
+    if (!t) {
+      idle_carriers++;
+      t = wa__jspi_idle();
+      idle_carriers--;
+    }
   }
 }
 
 /* The tick's start on the host's stack (wa__host_tick, a timer): a
- * suspended task is resumed, a new one starts a carrier (which carries the
- * tick on); this returns at once either way. */
+ * suspended task is to be resumed, or a new one to start a carrier (which
+ * carries the tick on). The host's JS does it when the callback returns,
+ * from host_step (resume, start), read in memory: a host callback costs no
+ * crossing more than under Asyncify. */
+static uint32_t host_step[2];
+
 void wa__ctx_run_tick(void) {
   wa__task *n = tick_on();
-  if (n) wa__jspi_go(resume_of(n), start_of(n));
+  host_step[0] = resume_of(n);
+  host_step[1] = (uint32_t)(uintptr_t)start_of(n);
 }
+
+uint32_t *wa__jspi_host_step(void) { return host_step; }
 
 /* An overflow found at suspend time: exits if it left the block, else ends
  * the task now (its carrier then suspends for good). Out of line: prints. */

@@ -17,7 +17,7 @@ struct wa__task;
   X(void, wa__jspi_park, (uint32_t slot))                                              \
   X(void, wa__jspi_go, (uint32_t resume, struct wa__task * start))                     \
   X(void, wa__jspi_forget, (uint32_t slot))                                            \
-  X(void, wa__jspi_trim, (void))
+  X(void, wa__jspi_trim, (uint32_t keep))
 #define WA_JSPI_EXPORTS(X)                                                              \
   X(void, wa__jspi_carrier, (struct wa__task * t))                                     \
   X(void, wa__jspi_defer_next, (int on))                                               \
@@ -25,6 +25,7 @@ struct wa__task;
   X(struct wa__task *, wa__jspi_parked, (void))                                        \
   X(int, wa__jspi_resumed, (struct wa__task * t, uintptr_t sp))                        \
   X(void, wa__jspi_blame, (void))                                                      \
+  X(uint32_t *, wa__jspi_host_step, (void))                                            \
   X(uint32_t *, wa__jspi_trapped, (uintptr_t sp))
 
 #define WA__JSPI_PROTO(ret, name, params) ret name params;

@@ -37,9 +37,9 @@ mergeInto(LibraryManager.library, {
     driving: false,  // a drive loop is on the JS stack
     next: 0,         // a new task that loop starts next
     restSp: 0,       // the C stack pointer while no C code runs
+    step: 0,         // HEAPU32 index of jspi.c's host_step
     parked: null,    // the promise of the last deferred suspend
     idle: null,      // resolvers of idle carriers (wa__jspi_idle), the latest last
-    keep: 16,        // idle carriers kept while the program is idle
 
     setup: function () {
       WAJ.res = [];
@@ -71,6 +71,17 @@ mergeInto(LibraryManager.library, {
       if (WAJ.carrier) return;
       WAJ.carrier = WebAssembly.promising(WAJ.raw('wa__jspi_carrier'));
       WAJ.restSp = stackSave();
+      WAJ.step = _wa__jspi_host_step() >>> 2;
+    },
+
+    // After a host callback: the first step of the tick it began, if any
+    // (jspi.c, host_step).
+    hostStep: function () {
+      var resume = HEAPU32[WAJ.step], start = HEAPU32[WAJ.step + 1];
+      if (!resume && !start) return;
+      HEAPU32[WAJ.step] = 0;
+      HEAPU32[WAJ.step + 1] = 0;
+      WAJ.go(resume, start);
     },
 
     // The tick goes on: resume (a slot + 1) or start (a new task), or
@@ -177,8 +188,8 @@ mergeInto(LibraryManager.library, {
     recover: function (e, sp) { return WAS.recover(e, sp); },
     // Plain calls: the tick starts on the host's stack and goes on from
     // the stacks of the tasks it runs (jspi.c, wa__ctx_run_tick).
-    tick: function (now) { _wa__host_tick(now); },
-    timerFired: function (now) { _wa__host_timer_fired(now); },
+    tick: function (now) { _wa__host_tick(now); WAJ.hostStep(); },
+    timerFired: function (now) { _wa__host_timer_fired(now); WAJ.hostStep(); },
 
     // A WA_ASYNC_JS import is Suspending here: the park returns here (a
     // deferred suspend), wa__jspi_leave takes the task off its C stack and
@@ -254,11 +265,11 @@ mergeInto(LibraryManager.library, {
     return new Promise(function (resolve) { WAJ.idle.push(resolve); });
   },
 
-  // The program is idle: idle carriers beyond a few end, and their engine
+  // The program is idle: idle carriers beyond keep end, and their engine
   // stacks go back to the engine.
   wa__jspi_trim__deps: ['$WAJ'],
-  wa__jspi_trim: function () {
-    var n = WAJ.idle.length - WAJ.keep;
+  wa__jspi_trim: function (keep) {
+    var n = WAJ.idle.length - keep;
     if (n > 0) WAJ.idle.splice(0, n).forEach(function (resolve) { resolve(0); });
   },
 
