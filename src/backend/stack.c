@@ -19,11 +19,15 @@ void wa__backend_set_limits_fn(uintptr_t table_index) {
   wa__stack_main_end = emscripten_stack_get_end();
 }
 
+/* The bounds ASan hands back, unused. Static, not locals: locals in memory
+ * would give tell_asan a stack frame, checked against limits that are
+ * already the new stack's while the stack pointer is still on the old one. */
+static const void *asan_old_bottom;
+static size_t asan_old_size;
+
 static void tell_asan(uintptr_t bottom, uintptr_t top) {
-  const void *old_bottom;
-  size_t old_size;
   __sanitizer_start_switch_fiber(NULL, (const void *)bottom, top - bottom);
-  __sanitizer_finish_switch_fiber(NULL, &old_bottom, &old_size);
+  __sanitizer_finish_switch_fiber(NULL, &asan_old_bottom, &asan_old_size);
 }
 void (*volatile wa__stack_tell_asan)(uintptr_t bottom, uintptr_t top) = tell_asan;
 

@@ -52,9 +52,8 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
  * made at once, at the switch: with no fake stack (ASan's
  * detect_stack_use_after_return is off in Emscripten) the pair only swaps
  * the recorded bounds. Out of line, through a pointer no inliner sees
- * through (stack.c): the pair needs two locals in memory, and a stack
- * frame in jspi.c's switch functions would sit where the stack pointer
- * moves. */
+ * through, and with no stack frame (stack.c): inlined, its out-parameters
+ * gave a frame to jspi.c's switch functions, which must have none. */
 extern void (*volatile wa__stack_tell_asan)(uintptr_t bottom, uintptr_t top);
 static inline void stack_tell_asan(uintptr_t bottom, uintptr_t top) {
   if (__sanitizer_start_switch_fiber) wa__stack_tell_asan(bottom, top);
