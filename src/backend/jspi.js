@@ -17,7 +17,11 @@
  *    the task's promise, hands the tick on, returns the promise;
  *  - wa__jspi_park(slot): the same promise for a JS import that called C
  *    (WA_ASYNC_JS, cwrap): the import returns WAJ.parked itself, after
- *    wa__jspi_leave has handed the tick on.
+ *    wa__jspi_leave and wa__jspi_parked have left the task's C stack and
+ *    handed the tick on;
+ *  - wa__jspi_idle() [Suspending, carrier side]: a carrier with no task
+ *    waits in WAJ.idle for the next new task (go prefers one to a new
+ *    stack); wa__jspi_trim ends those beyond a few when the program idles.
  * A task that throws rejects its carrier's promise: WAJ.failed passes the
  * error to WA.failed's recovery, as with Asyncify (the tick it carried is
  * abandoned there and the next starts afresh).
