@@ -39,9 +39,11 @@
  * when it suspends or ends. The carrier's own functions must have no
  * shadow-stack frame (a frame would sit below outer_sp, where JS running
  * while the carrier is suspended writes): they have only scalar locals,
- * and the rare paths that print are kept out of line (noinline). The
- * ctx sits above the region, where an overflow (which runs downwards)
- * cannot reach it.
+ * and the rare paths that print are called through pointers no inliner
+ * sees through. The region is carved from a slab (stack.h) and the ctx
+ * lives apart, so that a task that never writes its C stack (its frames
+ * are on the engine's stack) costs no resident page there; an overflow
+ * below the region is caught by the checks below, as with Asyncify.
  *
  * Overflow checks are Asyncify's (README "Stack overflow"): builds with the
  * per-function check (all but --no-stack-check) switch the checker's limits
@@ -87,7 +89,7 @@ struct wa__ctx {
   uintptr_t lo, hi;  /* the region: [lo, hi); the bottom canary is at lo */
   uintptr_t sp;      /* saved stack pointer while suspended */
   uintptr_t limit;   /* lowest stack pointer the C stack may reach */
-  void *block;
+  void *slab;        /* the region's (stack.h) */
   size_t used;       /* the most of the region a suspend has seen in use */
   uint32_t slot;     /* its entry in the JS half's table of resume resolvers */
   int started;       /* a carrier ran its task */
@@ -144,24 +146,27 @@ static void fresh_start(struct wa__ctx *c) {
   stack_write_canaries(c->lo, c->limit);
 }
 
+/* The region comes from a slab (stack.h) and the ctx is a small block of
+ * its own: a task whose C stack is never written (its frames live on the
+ * engine's stack) then costs no resident page in the region. */
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
   size_t reserve = stack_size / 4 < RESERVE_MAX ? stack_size / 4 : RESERVE_MAX;
-  size_t ctx_size = (sizeof(struct wa__ctx) + 15u) & ~(size_t)15u;
   struct wa__ctx *c;
-  char *block;
-  if (stack_size > SIZE_MAX - 15u - ctx_size) return NULL; /* would wrap */
+  char *region;
+  if (stack_size > SIZE_MAX - 15u) return NULL; /* would wrap */
   stack_size = (stack_size + 15u) & ~(size_t)15u;
   if (reserve < 2 * CANARY_BYTES) reserve = 2 * CANARY_BYTES;
-  block = aligned_alloc(16, stack_size + ctx_size);
-  if (!block) return NULL;
-  c = (struct wa__ctx *)(block + stack_size);
-  memset(c, 0, sizeof *c);
+  if (!(c = calloc(1, sizeof *c))) return NULL;
   if (slot_take(&c->slot) != 0) {
-    free(block);
+    free(c);
     return NULL;
   }
-  c->block = block;
-  c->lo = (uintptr_t)block;
+  if (!(region = wa__stack_region_alloc(stack_size, &c->slab))) {
+    slot_give(c->slot);
+    free(c);
+    return NULL;
+  }
+  c->lo = (uintptr_t)region;
   c->hi = c->lo + stack_size;
   c->limit = c->lo + reserve;
   fresh_start(c);
@@ -180,7 +185,8 @@ void wa__ctx_destroy(wa__task *t) {
   if (!t->ctx) return;
   drop_waiting(t->ctx);
   slot_give(t->ctx->slot);
-  free(t->ctx->block);
+  wa__stack_region_free((void *)t->ctx->lo, t->ctx->slab);
+  free(t->ctx);
   t->ctx = NULL;
 }
 

@@ -98,4 +98,17 @@ static inline int stack_damage(uintptr_t lo, uintptr_t limit) {
   return wa__stack_canaries ? region_damage(lo, limit) : 0;
 }
 
+/* ---- stack regions carved from slabs (stack.c) ----------------------------
+ * A malloc'd stack block has the allocator's header written at its start,
+ * so every task's block costs at least one resident page even where its
+ * stack is never written (a JSPI task keeps its frames on the engine's
+ * stack; its C stack is often untouched). A region here is one of up to 32
+ * of the same size in one malloc'd slab: no header in it, and memory nobody
+ * wrote stays uncommitted. jspi.c keeps its ctx apart, in a small block of
+ * its own. Regions are 16-byte aligned; *slab is the handle to free with.
+ * alloc returns NULL on ENOMEM; free gives the slab back to malloc once all
+ * its regions are free. */
+void *wa__stack_region_alloc(size_t size, void **slab);
+void wa__stack_region_free(void *region, void *slab);
+
 #endif /* WA_BACKEND_STACK_H */
