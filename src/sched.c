@@ -126,9 +126,9 @@ void wa__sched_ran(wa__task *t, int rc, int status) {
   if (t->state == WA__DONE && t->detached) wa__task_free(t);
 }
 
-/* The tick in progress. Global, not the locals of one loop: the JSPI
- * backend carries a tick on from whichever engine stack runs when a task
- * suspends or ends (backend.h, wa__ctx_run_tick). */
+/* The tick in progress. Global, not the locals of one loop: a backend may
+ * carry a tick on from whichever stack runs when a task suspends or ends
+ * (backend.h, wa__ctx_run_tick). */
 static struct {
   int ran, next_check, step, checked_ran;
   double start, checked_at;
@@ -188,7 +188,7 @@ wa__task *wa__sched_next(void) {
 }
 
 /* The tick's loop, for the backends that return to the scheduler after
- * every run (Asyncify, native); JSPI defines its own (jspi.c). */
+ * every run; a backend that carries the tick on itself defines its own. */
 __attribute__((weak)) void wa__ctx_run_tick(void) {
   wa__task *t;
   while ((t = tick_next())) run_one(t);

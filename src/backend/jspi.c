@@ -227,7 +227,8 @@ static inline void enter_task(wa__task *t, uintptr_t sp) {
 static inline wa__task *tick_on(void) {
   wa__task *n = wa__sched_next();
   if (n && n->ctx->started) n->ctx->waiting = 0;
-  else if (!n && !wa__ready_head && idle_carriers > CARRIERS_KEPT) wa__jspi_trim(CARRIERS_KEPT); /* idle: give them back */
+  else if (!n && !wa__ready_head && idle_carriers >= CARRIERS_KEPT)
+    wa__jspi_trim(CARRIERS_KEPT - 1); /* idle: give them back (the caller may park too) */
   return n;
 }
 

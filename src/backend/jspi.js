@@ -237,11 +237,11 @@ mergeInto(LibraryManager.library, {
   },
 
   // The task in slot suspends: its promise, then the tick goes on. slot
-  // is all ones (-1 here) for a task that is never resumed (it overflowed).
+  // is all ones for a task that is never resumed (it overflowed).
   wa__jspi_suspend__deps: ['$WAJ'],
   wa__jspi_suspend: function (slot, resume, start) {
     var p;
-    if (slot === -1) {
+    if ((slot >>> 0) === 0xffffffff) {
       p = new Promise(WAJ.never);
     } else {
       WAJ.slot = slot;
