@@ -304,8 +304,12 @@ static size_t heap_top(void) { return (size_t)sbrk(0); }
 static size_t mem_size(void) { return __builtin_wasm_memory_size(0) * 65536u; }
 static size_t in_use(void) { return (size_t)mallinfo().uordblks; }
 /* The process's resident set (Node), 0 elsewhere: wasm memory is committed
- * lazily, so untouched stack pages cost address space, not this. */
+ * lazily, so untouched stack pages cost address space, not this. Under
+ * `node --expose-gc` it collects first, so that the figure is what the
+ * live tasks hold (their engine stacks too, on JSPI), not the garbage
+ * their start-up left. */
 EM_JS(double, resident_bytes, (void), {
+  if (typeof globalThis.gc === 'function') globalThis.gc();
   return typeof process === 'object' && process.memoryUsage ? process.memoryUsage.rss() : 0;
 });
 

@@ -31,6 +31,24 @@ int wa__ctx_recycle(struct wa__task *t);
  * suspended task. */
 int wa__ctx_run(struct wa__task *t, int *status);
 
+/* Runs the ready tasks of the tick wa__run_ready has begun. The core's
+ * own (a weak definition in sched.c, which Asyncify and native use) calls
+ * wa__ctx_run for each task until the tick is over, on the scheduler's
+ * stack. A backend that cannot return to the scheduler's stack cheaply
+ * (JSPI: every return would be a promise round trip) defines its own and
+ * carries the tick on itself: it may return while the tick is still in
+ * progress (wa__in_tick stays set) and go on later, from any stack, with
+ * these two, until wa__sched_next returns NULL:
+ *  - wa__sched_next: the next task to run, marked running (wa__cur is the
+ *    backend's to set while it runs), or NULL once the tick is over (the
+ *    queue is empty or the time slice used up; wa__in_tick is then 0);
+ *  - wa__sched_ran: after t's run ended with wa__ctx_run's code (1 with
+ *    status: it returned; WA_EOVERFLOW; 0: it suspended), the core's
+ *    bookkeeping (t may be freed). */
+void wa__ctx_run_tick(void);
+struct wa__task *wa__sched_next(void);
+void wa__sched_ran(struct wa__task *t, int rc, int status);
+
 /* Runs on the task's own stack on the way into a suspend that is not a
  * wait (wa_yield's, which puts t back in the ready queue), after the
  * overflow check. It returns WA__SUSPEND to suspend, or any other value,

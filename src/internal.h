@@ -314,9 +314,10 @@ void wa__interrupt(wa__task *t, int code);
  * due timers first if fire_timers, then ready tasks until none is left or
  * the time slice is used up (then asks the host for another tick). Tasks
  * the timers wake run in this same call: no tick is requested for them.
- * Not reentrant: a nested call (a JSPI tick is waiting on a task) only
+ * Not reentrant: a call while a tick is in progress (under JSPI a tick
+ * goes on across promise reactions: backend.h, wa__ctx_run_tick) only
  * fires the timers, whose tasks the running tick then runs. Returns the
- * number of tasks run. */
+ * number of tasks this call ran or started. */
 int wa__run_ready(double now, int fire_timers);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);

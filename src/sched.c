@@ -24,6 +24,10 @@
 #define WA__SLICE_MS 6.0
 #define WA__SLICE_CHECK_MAX 128
 
+/* Only the core's own tick loop (wa__ctx_run_tick below) calls
+ * wa__ctx_run: a backend that defines its own loop need not define it. */
+#pragma weak wa__ctx_run
+
 _Thread_local wa__task *wa__cur;
 
 wa__task *wa__ready_head, *wa__ready_tail;
@@ -113,54 +117,96 @@ static void run_one(wa__task *t) {
   wa__cur = t;
   rc = wa__ctx_run(t, &status);
   wa__cur = NULL;
+  wa__sched_ran(t, rc, status);
+}
+
+void wa__sched_ran(wa__task *t, int rc, int status) {
   if (rc == 1) wa__task_finish(t, status);
   else if (rc == WA_EOVERFLOW) wa__task_finish(t, WA_EOVERFLOW);
   if (t->state == WA__DONE && t->detached) wa__task_free(t);
 }
 
-int wa__run_ready(double now, int fire_timers) {
-  int ran = 0, next_check = 1, step = 1, checked_ran = 0;
-  double start = now, checked_at = now;
+/* The tick in progress. Global, not the locals of one loop: a backend may
+ * carry a tick on from whichever stack runs when a task suspends or ends
+ * (backend.h, wa__ctx_run_tick). */
+static struct {
+  int ran, next_check, step, checked_ran;
+  double start, checked_at;
+} tick;
+
+/* The slice check, made before every pop but the tick's first (so right
+ * after each run, on the queue that run left): 1 if the slice is used
+ * up, and then the host has been asked for a macrotask tick. */
+static int slice_over(void) {
+  double now, used, per_run;
+  if (tick.step < WA__SLICE_CHECK_MAX) tick.step *= 2;
+  tick.next_check = tick.ran + tick.step;
+  if (!wa__ready_head) return 0;
+  now = wa__host_now();
+  slice_now = (int64_t)now;
+  used = now - tick.start;
+  /* the rate of the runs since the last reading: later runs of a
+   * computation often cost more than its first */
+  per_run = (now - tick.checked_at) / (tick.ran - tick.checked_ran);
+  tick.checked_at = now;
+  tick.checked_ran = tick.ran;
+  if (used + 1.5 * per_run >= WA__SLICE_MS) { /* with room for a slower run */
+    tick_requested = 1;
+    wa__host_request_tick(1);
+    return 1;
+  }
+  if (per_run > 0 && (WA__SLICE_MS - used) / per_run < tick.step)
+    tick.next_check = tick.ran + (int)((WA__SLICE_MS - used) / per_run); /* >= 1: used + 1.5 per_run < slice */
+  return 0;
+}
+
+/* The next ready task of this tick, or NULL when the tick is over (the
+ * queue is empty or the slice used up); a task cancelled before it
+ * started ends here without running. Ends the tick when it returns NULL. */
+static inline wa__task *tick_next(void) {
   wa__task *t;
+  for (;;) {
+    if (tick.ran >= tick.next_check && slice_over()) break;
+    if (!(t = ready_pop())) break;
+    tick.ran++;
+    if (t->state == WA__NEW && t->cancel_requested) {
+      wa__task_finish(t, WA_ECANCELED); /* cancelled before it started */
+      if (t->detached) wa__task_free(t);
+      continue;
+    }
+    return t;
+  }
+  wa__in_tick = 0;
+  if (!wa__ready_head) wa__task_cache_trim(); /* idle: give memory back */
+  return NULL;
+}
+
+wa__task *wa__sched_next(void) {
+  wa__task *t = tick_next();
+  if (t) t->state = WA__RUNNING;
+  return t;
+}
+
+/* The tick's loop, for the backends that return to the scheduler after
+ * every run; a backend that carries the tick on itself defines its own. */
+__attribute__((weak)) void wa__ctx_run_tick(void) {
+  wa__task *t;
+  while ((t = tick_next())) run_one(t);
+}
+
+int wa__run_ready(double now, int fire_timers) {
   if (wa__in_tick) {
     if (fire_timers) wa__timers_run(now);
     return 0;
   }
   wa__in_tick = 1;
   tick_requested = 0;
-  slice_now = (int64_t)start;
+  slice_now = (int64_t)now;
+  tick.ran = 0;
+  tick.next_check = tick.step = 1;
+  tick.checked_ran = 0;
+  tick.start = tick.checked_at = now;
   if (fire_timers) wa__timers_run(now);
-  while ((t = ready_pop())) {
-    if (t->state == WA__NEW && t->cancel_requested) {
-      wa__task_finish(t, WA_ECANCELED); /* cancelled before it started */
-      if (t->detached) wa__task_free(t);
-    } else {
-      run_one(t);
-    }
-    if (++ran >= next_check) {
-      if (step < WA__SLICE_CHECK_MAX) step *= 2;
-      next_check = ran + step;
-      if (wa__ready_head) {
-        double used, per_run;
-        now = wa__host_now();
-        slice_now = (int64_t)now;
-        used = now - start;
-        /* the rate of the runs since the last reading: later runs of a
-         * computation often cost more than its first */
-        per_run = (now - checked_at) / (ran - checked_ran);
-        checked_at = now;
-        checked_ran = ran;
-        if (used + 1.5 * per_run >= WA__SLICE_MS) { /* with room for a slower run */
-          tick_requested = 1;
-          wa__host_request_tick(1);
-          break;
-        }
-        if (per_run > 0 && (WA__SLICE_MS - used) / per_run < step)
-          next_check = ran + (int)((WA__SLICE_MS - used) / per_run); /* >= 1: used + 1.5 per_run < slice */
-      }
-    }
-  }
-  wa__in_tick = 0;
-  if (!wa__ready_head) wa__task_cache_trim(); /* idle: give memory back */
-  return ran;
+  wa__ctx_run_tick();
+  return tick.ran;
 }

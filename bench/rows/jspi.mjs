@@ -7,11 +7,20 @@ import {
   pooled, WASYNC_JSPI_MJS, WASYNC_MJS, wasyncBuild,
 } from '../driver.mjs';
 import {
-  CHAN_MESSAGES, DEPTHS, FETCH_REPS, FETCH_TOTAL, KERNEL_ITERS, PROCS, REPS, SLEEPER_STACK, SLEEPERS, switchesAt, TREE_LEAVES, TREE_REPS,
+  CHAN_MESSAGES, DEPTHS, FETCH_REPS, FETCH_TOTAL, KERNEL_ITERS, PROCS, REPS, SLEEPER_RUNS, SLEEPER_STACK, SLEEPERS, switchesAt, TREE_LEAVES,
+  TREE_REPS,
 } from '../knobs.mjs';
+
+/** The RSS rows' task counts: a tenth of the sleepers row's, and all of them (the bar's). */
+const RSS_SLEEPERS = [SLEEPERS / 10, SLEEPERS];
 import { fmt, ms, ns, ratio, val } from '../table.mjs';
 import { exportNameInGlue, parseWasm } from '../wasm_funcs.mjs';
 import { KERNEL_DIR, KERNEL_PLAIN, KERNEL_PLAIN_WASM } from './kernel_tax.mjs';
+
+export const method = 'h) The same programs built with `--backend=jspi` beside the Asyncify build, both run by the Node with JSPI ' +
+  '(BENCH_JSPI_NODE). Resident memory per sleeping task: the sleepers program (e) with 6 KiB stacks under `node --expose-gc`, ' +
+  'which collects before each reading, so that the growth of the process RSS is what the sleeping tasks hold (their C stacks, ' +
+  'and on JSPI their engine stacks and promises), not start-up garbage; median of the runs, the backends taking turns.';
 
 export default [
   // h) the same programs on the JSPI backend, beside Asyncify, same Node
@@ -54,6 +63,33 @@ export default [
       { row: `h) JSPI vs Asyncify: ${SLEEPERS} sleepers (${SLEEPER_STACK / 1024} KiB stacks), memory per task`, wasync: `${fmt(val(r, 'jspi_sleeper_sbrk'))} B`,
         peer: `${fmt(val(r, 'asyncify_sleeper_sbrk'))} B`, ratio: ratio(r, 'jspi_sleeper_sbrk', 'asyncify_sleeper_sbrk') },
     ],
+  },
+  {
+    id: 'jspi-rss',
+    title: `JSPI vs Asyncify backend: resident memory (RSS) per sleeping task, ${RSS_SLEEPERS.join(' and ')} sleepers with ` +
+      `${SLEEPER_STACK / 1024} KiB stacks (x ${SLEEPER_RUNS}, Node with JSPI, --expose-gc)`,
+    build: () => Promise.all([buildWasync(), buildWasyncJspi()]),
+    async run() {
+      needJspi();
+      const out = {};
+      for (const n of RSS_SLEEPERS) {
+        const xs = { asyncify: [], jspi: [] };
+        // The backends take turns, run by run, so that the machine's drift spreads evenly.
+        for (let i = 0; i < SLEEPER_RUNS; i++) {
+          for (const [k, mjs] of [['asyncify', WASYNC_MJS], ['jspi', WASYNC_JSPI_MJS]]) {
+            const [x] = benchLines(await exec(JSPI_NODE, ['--expose-gc', mjs, 'sleepers', String(n), '600000', String(SLEEPER_STACK)]));
+            xs[k].push(x.rss_per_task);
+          }
+        }
+        for (const k of ['asyncify', 'jspi']) out[`${k}_sleeper_rss_${n}`] = med(xs[k], 'bytes/task', 'RSS growth per sleeping task');
+      }
+      return out;
+    },
+    rows: (r) => RSS_SLEEPERS.map((n) => ({
+      row: `h) JSPI vs Asyncify: ${fmt(n)} sleepers (${SLEEPER_STACK / 1024} KiB stacks), resident memory per task`,
+      wasync: `${fmt(val(r, `jspi_sleeper_rss_${n}`))} B`, peer: `${fmt(val(r, `asyncify_sleeper_rss_${n}`))} B`,
+      ratio: ratio(r, `jspi_sleeper_rss_${n}`, `asyncify_sleeper_rss_${n}`), bar: n === SLEEPERS ? 1.5 : undefined,
+    })),
   },
   {
     id: 'jspi-fetch',

@@ -1,6 +1,8 @@
 /* jspi.h — the crossings between jspi.c and its JS half (jspi.js), read
  * by js/crossings.mjs like host/host.h's tables; the contract is in
- * jspi.c. The suspending imports are wrapped in WebAssembly.Suspending. */
+ * jspi.c. The suspending import is wrapped in WebAssembly.Suspending.
+ * Slots name a task's context to JS (its resume resolver's index); resume
+ * is a slot + 1, or 0; start is a new task for a new carrier, or NULL. */
 #ifndef WA_BACKEND_JSPI_H
 #define WA_BACKEND_JSPI_H
 
@@ -9,18 +11,22 @@
 struct wa__task;
 
 #define WA_JSPI_SUSPENDING_IMPORTS(X)                                                   \
-  X(void, wa__jspi_start, (struct wa__task * t))                                       \
-  X(void, wa__jspi_resume, (struct wa__task * t))                                      \
-  X(void, wa__jspi_suspend, (struct wa__task * t))
+  X(void, wa__jspi_suspend, (uint32_t slot, uint32_t resume, struct wa__task * start)) \
+  X(struct wa__task *, wa__jspi_idle, (void))
 #define WA_JSPI_IMPORTS(X)                                                              \
-  X(void, wa__jspi_park, (struct wa__task * t))                                        \
-  X(void, wa__jspi_done, (struct wa__task * t))                                        \
-  X(void, wa__jspi_forget, (struct wa__task * t))
+  X(void, wa__jspi_park, (uint32_t slot))                                              \
+  X(void, wa__jspi_go, (uint32_t resume, struct wa__task * start))                     \
+  X(void, wa__jspi_forget, (uint32_t slot))                                            \
+  X(void, wa__jspi_trim, (uint32_t keep))
 #define WA_JSPI_EXPORTS(X)                                                              \
-  X(void, wa__jspi_task_entry, (struct wa__task * t))                                  \
+  X(void, wa__jspi_carrier, (struct wa__task * t))                                     \
   X(void, wa__jspi_defer_next, (int on))                                               \
-  X(int, wa__jspi_resumed, (struct wa__task * t))                                      \
-  X(uint32_t *, wa__jspi_trapped, (struct wa__task * t, uintptr_t sp))
+  X(void, wa__jspi_leave, (void))                                                      \
+  X(struct wa__task *, wa__jspi_parked, (void))                                        \
+  X(int, wa__jspi_resumed, (struct wa__task * t, uintptr_t sp))                        \
+  X(void, wa__jspi_blame, (void))                                                      \
+  X(uint32_t *, wa__jspi_host_step, (void))                                            \
+  X(uint32_t *, wa__jspi_trapped, (uintptr_t sp))
 
 #define WA__JSPI_PROTO(ret, name, params) ret name params;
 WA_JSPI_SUSPENDING_IMPORTS(WA__JSPI_PROTO)

@@ -51,13 +51,12 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
  * __asan_handle_no_return" and warns of false positives. Both calls are
  * made at once, at the switch: with no fake stack (ASan's
  * detect_stack_use_after_return is off in Emscripten) the pair only swaps
- * the recorded bounds. */
+ * the recorded bounds. Out of line, through a pointer no inliner sees
+ * through, and with no stack frame (stack.c): inlined, its out-parameters
+ * gave a frame to jspi.c's switch functions, which must have none. */
+extern void (*volatile wa__stack_tell_asan)(uintptr_t bottom, uintptr_t top);
 static inline void stack_tell_asan(uintptr_t bottom, uintptr_t top) {
-  const void *old_bottom;
-  size_t old_size;
-  if (!__sanitizer_start_switch_fiber) return;
-  __sanitizer_start_switch_fiber(NULL, (const void *)bottom, top - bottom);
-  __sanitizer_finish_switch_fiber(NULL, &old_bottom, &old_size);
+  if (__sanitizer_start_switch_fiber) wa__stack_tell_asan(bottom, top);
 }
 
 /* With STACK_OVERFLOW_CHECK=2 even wa__sp_set() is checked against the
@@ -98,5 +97,18 @@ static inline int stack_canaries_intact(uintptr_t lo, uintptr_t limit) {
 static inline int stack_damage(uintptr_t lo, uintptr_t limit) {
   return wa__stack_canaries ? region_damage(lo, limit) : 0;
 }
+
+/* ---- stack regions carved from slabs (stack.c) ----------------------------
+ * A malloc'd stack block has the allocator's header written at its start,
+ * so every task's block costs at least one resident page even where its
+ * stack is never written (a JSPI task keeps its frames on the engine's
+ * stack; its C stack is often untouched). A region here is one of up to 32
+ * of the same size in one malloc'd slab: no header in it, and memory nobody
+ * wrote stays uncommitted. jspi.c keeps its ctx apart, in a small block of
+ * its own. Regions are 16-byte aligned; *slab is the handle to free with.
+ * alloc returns NULL on ENOMEM; free gives the slab back to malloc once all
+ * its regions are free. */
+void *wa__stack_region_alloc(size_t size, void **slab);
+void wa__stack_region_free(void *region, void *slab);
 
 #endif /* WA_BACKEND_STACK_H */

@@ -61,6 +61,15 @@ describe('WA_ASYNC_JS', () => {
     expect(bridge().promises.size).toBe(0);
   });
 
+  test('JSPI: engine stacks of ended tasks wait for new ones, and at most 16 stay once the program idles', async () => {
+    if (BACKEND !== 'jspi') return; // Asyncify has no engine stacks of its own
+    expect(await app.main(['many'])).toBe(0); // 50 tasks, each suspended on its own carrier
+    const jspi = app.module.wasyncJspi;
+    expect(jspi.idle.length).toBeGreaterThan(0);
+    expect(jspi.idle.length).toBeLessThanOrEqual(16);
+    expect(jspi.res.filter(Boolean)).toEqual([]); // no resolver kept for a task that is gone
+  });
+
   test('outside a task it returns WA_ENOTASK at once', () => {
     if (BACKEND === 'jspi') {
       // JSPI: the engine refuses a suspending import outside promising()
