@@ -122,6 +122,14 @@ export const tests = [
     // Restart the cancelled one, then cancel everything.
     await select(page, '#speed', '512');
     await page.click('#btn-0');
+    // WebKitGTK's WebDriver, on a loaded machine, once in a dozen runs lost
+    // this click (the download stayed cancelled for 15 s): a click that
+    // left it cancelled is made again; one that took is never repeated.
+    const restarted = () => until(page, () => document.getElementById('dl-0').dataset.state !== 'cancelled', null, 'restart download 0', 5000);
+    await restarted().catch(async () => {
+      await page.click('#btn-0');
+      await restarted();
+    });
     await until(page, () => document.getElementById('dl-0').dataset.state === 'receiving', null, 'restart download 0');
     await page.click('#cancel-all');
     await until(page, () => document.getElementById('dl-0').dataset.state === 'cancelled', null, 'Cancel all should cancel it');
@@ -235,10 +243,20 @@ export const sliceTests = [
 // counts its primes on the pool's Workers while the page animates; without
 // SharedArrayBuffer, load() says why in one sentence (shown in the log).
 export const threadTests = [
-  ['responsive, on threads: the prime count runs through wa_to_thread while the page animates', async ({ browser, url }) => {
+  ['responsive, on threads: the prime count runs through wa_to_thread while the page animates', async ({ browser, url, engine }) => {
     const page = await open(browser, `${url}responsive/`);
     await until(page, () => document.body.dataset.ready === '1', null, 'the page never became ready');
     check(await page.evaluate(() => window.crossOriginIsolated === true), 'the page is not cross-origin isolated');
+    // WebKitGTK 2.50's MiniBrowser isolates the page but offers no
+    // SharedArrayBuffer (seen 2026-12-06): there the page must say so, as
+    // the next test checks with SharedArrayBuffer taken away elsewhere.
+    if (engine === 'webkit' && await page.evaluate(() => typeof SharedArrayBuffer !== 'function')) {
+      await page.evaluate(() => { const box = document.getElementById('threads'); if (!box.checked) box.click(); });
+      await page.click('#start');
+      await until(page, () => /needs SharedArrayBuffer/.test(document.getElementById('log').textContent), null,
+        'without SharedArrayBuffer the log should say that it is missing');
+      return;
+    }
     await page.evaluate(() => { const box = document.getElementById('threads'); if (!box.checked) box.click(); });
     await page.click('#start');
     const c0 = await num(page, '#counter');
