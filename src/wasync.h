@@ -521,7 +521,9 @@ int wa_waitgroup_wait(wa_waitgroup *w);
 #endif
 
 /* Promises that JavaScript hands to C: JS registers one with
- * app.promise(p), which returns a handle (a positive integer) to pass to C.
+ * app.promise(p), which returns a handle (a positive integer) to pass to C,
+ * or passes the promise to a cwrap argument of type 'promise' (a uint32_t
+ * handle in C, released for the call if it is cancelled before it runs).
  * wa_js_await suspends only the calling task until the promise settles:
  * 0 with the resolved value in *value (a number; undefined is 0, booleans
  * 0/1; value may be NULL), or WA_EJS with the rejection's message in
