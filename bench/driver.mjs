@@ -17,14 +17,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emccEnv } from '../js/toolchain.mjs';
+import { emccEnv } from '../js/cli/toolchain.mjs';
 import { PROCS } from './knobs.mjs';
 
 export const BENCH = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.dirname(BENCH);
 export const OUT = path.join(ROOT, 'build', 'bench');
 export const NODE = process.execPath;
-const CLI = path.join(ROOT, 'js', 'cli.mjs');
+const CLI = path.join(ROOT, 'js', 'cli', 'cli.mjs');
 
 export const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
 const WASYNC_FLAGS = process.env.BENCH_WASYNC_FLAGS ? process.env.BENCH_WASYNC_FLAGS.split(' ') : [];

@@ -13,7 +13,7 @@
 // server's CPU is not in it).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { load } from '../js/index.mjs';
+import { load } from '../js/runtime/index.mjs';
 import { startServer } from '../tests/js/servers.mjs';
 
 const [file, total = '10000', inflight = '64', reps = '5'] = process.argv.slice(2);

@@ -12,8 +12,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { userCompileCommand } from '../js/build.mjs';
-import { emccEnv, emccVersion } from '../js/toolchain.mjs';
+import { userCompileCommand } from '../js/cli/build.mjs';
+import { emccEnv, emccVersion } from '../js/cli/toolchain.mjs';
 import { EXAMPLE, prepareSqliteData, SQLITE_FLAGS } from '../tests/sqlite/prepare.mjs';
 import { BENCH, emccModularized, exec, once, OUT, progress, ROOT, wasyncBuild } from './driver.mjs';
 
@@ -69,7 +69,7 @@ const objects = once(async () => {
 function wasyncFiles() {
   const walk = (d) => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))
     .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
-  return ['src', 'js'].flatMap((d) => walk(path.join(ROOT, d)));
+  return ['src', 'wasm', 'js'].flatMap((d) => walk(path.join(ROOT, d)));
 }
 
 /**

@@ -1,7 +1,7 @@
 /* backend.h — stack switching, implemented once per platform:
- *   src/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
- *   src/backend/jspi.c      wasm: JS Promise Integration (--backend=jspi)
- *   src/backend/native.c    native: ucontext, for unit tests under ASan/UBSan
+ *   wasm/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
+ *   wasm/backend/jspi.c      wasm: JS Promise Integration (--backend=jspi)
+ *   src/native/backend.c    native: ucontext, for unit tests under ASan/UBSan
  * The core calls only these functions; they never call back into the core
  * except through a prepare callback (wa_yield's), wa__task_overflowed and
  * wa__unpark. */
@@ -87,7 +87,7 @@ void wa__ctx_import_resumed(struct wa__task *t);
 
 /* The program's C main(), which the host runs as the main task when there
  * is no wa_main (entry.c), or NULL: the wasm backends find it by the names
- * clang gives main on wasm (src/backend/cmain.c); natively the process's
+ * clang gives main on wasm (wasm/backend/cmain.c); natively the process's
  * main is the native host's own, so there is none. */
 typedef int (*wa__main_fn)(int argc, char **argv);
 wa__main_fn wa__c_main(void);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
-#include "host/host.h"
+#include "host.h"
 
 const char *wa__state_name(wa__state s) {
   switch (s) {

@@ -4,14 +4,14 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
-#include "host/host.h"
+#include "host.h"
 
 #define MAIN_STACK ((size_t)256 * 1024)
 
 /* A library (cwrap'd functions only) defines no wa_main: the reference is
  * weak, so such a module links, and wa__host_start_main reports it. A
  * program without wa_main may define a C main() instead (wa__c_main);
- * the build refuses a program that defines both (js/build.mjs). */
+ * the build refuses a program that defines both (js/cli/build.mjs). */
 #pragma weak wa_main
 
 typedef struct {

@@ -1,5 +1,5 @@
 /* fetch.c — wa_fetch and wa_response_*: the C half of
- * src/host/js/fetch.js. Backend-blind: it parks and wakes tasks and
+ * wasm/host/js/fetch.js. Backend-blind: it parks and wakes tasks and
  * talks to the host only through host/host.h's crossings.
  *
  * Protocol (no async imports: every park happens in C, so the unwind never
@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-#include "host/host.h"
+#include "host.h"
 
 struct wa_response {
   uint32_t handle;     /* host table slot; 0 once released */

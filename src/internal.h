@@ -367,7 +367,7 @@ static inline void wa__wake_node(wa__wait_node *w, int code) {
 void wa__sched_abandon_current(int code);
 
 /* The wait of the libc sleeps (sleep, nanosleep, poll with no fds…, in
- * src/host/): sleeps the calling task until deadline (wa__timer units; a
+ * wasm/host/): sleeps the calling task until deadline (wa__timer units; a
  * deadline already passed is a yield). Returns 0, WA_ENOTASK outside a task
  * (or in a call the host made from inside one: the caller then does what
  * the libc does), WA_ENOMEM (the timer heap could not grow), or

@@ -15,7 +15,7 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
-#include "host/host.h"
+#include "host.h"
 
 #define WA__TASKS_BUF 8192
 #define WA__TASKS_WHAT_MAX 512

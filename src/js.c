@@ -1,5 +1,5 @@
 /* js.c — JavaScript from C (WA_ASYNC_JS) and C from JavaScript (cwrap),
- * the C half of src/host/js/js.js. Backend- and host-blind: it parks and
+ * the C half of wasm/host/js/js.js. Backend- and host-blind: it parks and
  * wakes tasks; the host owns the promises, and every crossing is declared
  * in host/host.h.
  *
@@ -36,7 +36,7 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
-#include "host/host.h"
+#include "host.h"
 
 static const char js_what[] = "js promise";
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include "internal.h"
 #include "backend.h"
-#include "host/host.h"
+#include "host.h"
 
 /* Longest stretch of task code between returns to the host, so a page stays
  * responsive while C tasks keep yielding to each other. Reading the clock is

@@ -12,7 +12,7 @@
 #include <string.h>
 #include "internal.h"
 #include "backend.h"
-#include "host/host.h"
+#include "host.h"
 
 /* A task is 208 bytes on wasm32. Making it 216 (two more fields, for the libc
  * sleeps) made spawn+join of a 1M-leaf tree 2.3x slower (bench row c), for a

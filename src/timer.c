@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <limits.h>
 #include "internal.h"
-#include "host/host.h"
+#include "host.h"
 
 /* Each entry carries its own key, so sifting compares entries in the
  * array without touching the timers they point to: with 100 000 sleepers

@@ -281,7 +281,7 @@ int wa_timeout_end(wa_timeout *t);
 
 /* ---- POSIX threads ------------------------------------------------------
  * A program that uses pthreads builds unchanged (no -pthread): wasync's
- * link wraps the pthread calls (src/host/pthread.c), and a thread is a
+ * link wraps the pthread calls (wasm/host/pthread.c), and a thread is a
  * task, named "pthread <task id>" until pthread_setname_np renames it.
  * Inside a task every blocking call suspends only the calling thread, the
  * other tasks and the JS event loop run: pthread_join, pthread_mutex_lock
@@ -331,7 +331,7 @@ int wa_timeout_end(wa_timeout *t);
  *  - Mutexes, condition variables and the rest keep their state inside
  *    the libc's own structs; the static initializers work. Named
  *    semaphores are not covered.
- *  - C11 <threads.h> is the same thing under its own names (src/host/
+ *  - C11 <threads.h> is the same thing under its own names (wasm/host/
  *    c11threads.c): thrd_create/_join/_detach/_exit/_current/_yield,
  *    mtx_* (plain, timed, recursive), cnd_*, call_once and tss_*; a thrd_t
  *    is a pthread_t; thrd_sleep is nanosleep's await point (above).

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // build.mjs — `make web`: builds every demo in web/<demo>/ into build/web/.
 // Each demo's C sources become <demo>.mjs + <demo>.wasm (wasync build); its
-// HTML, CSS and JS are copied; the package's entry (js/index.mjs) is copied
+// HTML, CSS and JS are copied; the package's entry (js/runtime/index.mjs) is copied
 // to build/web/wasync.mjs, which the pages import. Rebuilds only what changed.
 // The sqlite demo also links SQLite (compiled once, tests/sqlite/prepare.mjs)
 // and the HTTP VFS of examples/sqlite-http-vfs, and serves the 100 MB test
@@ -15,10 +15,10 @@ import { EXAMPLE, prepareSqliteData, SQLITE_FLAGS, sqliteObject } from '../tests
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const WEB = path.join(ROOT, 'web');
 // WASYNC_WEB_BACKEND=jspi builds the demos on the JSPI backend into
-// build/web-jspi/ (engines with JSPI, js/wrap.mjs); the default, Asyncify, into build/web/.
+// build/web-jspi/ (engines with JSPI, js/cli/wrap.mjs); the default, Asyncify, into build/web/.
 const BACKEND = process.env.WASYNC_WEB_BACKEND || 'asyncify';
 const OUT = path.join(ROOT, 'build', BACKEND === 'asyncify' ? 'web' : `web-${BACKEND}`);
-const CLI = path.join(ROOT, 'js', 'cli.mjs');
+const CLI = path.join(ROOT, 'js', 'cli', 'cli.mjs');
 export const DEMOS = ['tasks', 'downloads', 'responsive', 'sqlite'];
 
 /**
@@ -67,7 +67,7 @@ function copy(src, dst) {
 // The runtime's inputs: a change to any of them rebuilds every demo.
 function runtimeInputs() {
   const files = [];
-  for (const dir of ['src', 'src/backend', 'src/host', 'src/host/js', 'js']) {
+  for (const dir of ['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime']) {
     for (const f of fs.readdirSync(path.join(ROOT, dir))) {
       if (/\.(c|h|js|json|mjs)$/.test(f)) files.push(path.join(ROOT, dir, f));
     }
@@ -115,10 +115,10 @@ function makeDownloadFiles() {
 
 fs.mkdirSync(OUT, { recursive: true });
 for (const f of ['index.html', 'style.css', 'fail.mjs']) copy(path.join(WEB, f), path.join(OUT, f));
-copy(path.join(ROOT, 'js', 'index.mjs'), path.join(OUT, 'wasync.mjs'));
+copy(path.join(ROOT, 'js', 'runtime', 'index.mjs'), path.join(OUT, 'wasync.mjs'));
 // The same two as .js, for the pages meant for any static server (EXTRA's ext).
 copy(path.join(WEB, 'fail.mjs'), path.join(OUT, 'fail.js'));
-copy(path.join(ROOT, 'js', 'index.mjs'), path.join(OUT, 'wasync.js'));
+copy(path.join(ROOT, 'js', 'runtime', 'index.mjs'), path.join(OUT, 'wasync.js'));
 const runtimeTime = Math.max(...runtimeInputs().map(mtime));
 const only = process.argv.slice(2);
 for (const name of DEMOS) {

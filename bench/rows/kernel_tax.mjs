@@ -15,7 +15,7 @@ const KERNEL_WASYNC = path.join(KERNEL_DIR, 'kernel_wasync.mjs');
 const KERNEL_WASYNC_WASM = path.join(KERNEL_DIR, 'kernel_wasync.wasm');
 
 export const method = 'f) bench/kernel_bench.c: integer + float loop in a function that never awaits, built with plain `emcc -O3` and with ' +
-      '`wasync build -O3` (js/build.mjs link flags: -sASYNCIFY=1 …, linked with the runtime). Code size: the kernel\'s body in ' +
+      '`wasync build -O3` (js/cli/build.mjs link flags: -sASYNCIFY=1 …, linked with the runtime). Code size: the kernel\'s body in ' +
       'each .wasm (found through its export); it is not instrumented when, in `wasm-opt --print`, it has no calls and no global ' +
       'accesses (Asyncify\'s instrumentation reads its state global at entry and after every call). The few bytes of difference come ' +
       'from Binaryen re-optimizing the whole module after the asyncify pass.';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BENCH, OUT, benchLines, exec, med, median, once, wasyncBuild } from '../driver.mjs';
-import { emccEnv } from '../../js/toolchain.mjs';
+import { emccEnv } from '../../js/cli/toolchain.mjs';
 import { fmt, ms, ratio, val } from '../table.mjs';
 
 const JOBS = 8;

@@ -185,7 +185,7 @@ export const withoutJspi = (jspi) => (jspi ? {
   },
 } : {});
 
-/** The sentence a JSPI build gives where the engine lacks JSPI (js/wrap.mjs). */
+/** The sentence a JSPI build gives where the engine lacks JSPI (js/cli/wrap.mjs). */
 export const JSPI_SENTENCE = /needs WebAssembly JavaScript Promise Integration .* which this engine lacks/;
 
 // Issue 21: built for JSPI and opened where the engine lacks it, every demo

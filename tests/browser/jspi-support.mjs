@@ -3,10 +3,10 @@
 // (engineHasJspi) and runs the JSPI builds where the answer is yes and the
 // failure-sentence tests everywhere; the test below checks that the
 // README's list and the sentence a JSPI build gives where JSPI is missing
-// (js/wrap.mjs) say the same of this engine and version.
+// (js/cli/wrap.mjs) say the same of this engine and version.
 import fs from 'node:fs';
 import path from 'node:path';
-import { jspiMissing } from '../../js/wrap.mjs';
+import { jspiMissing } from '../../js/cli/wrap.mjs';
 import { check, open, ROOT } from './harness.mjs';
 
 /** Whether the pages of browser have WebAssembly.Suspending and promising. */
@@ -50,9 +50,9 @@ function readmeLists() {
 export const tests = [
   ['JSPI: the README and the load-failure sentence say of this engine what it does', async ({ browser, jspi }) => {
     const sentence = /engines with it are (.*?), not (.*?);/.exec(jspiMissing('jspi'));
-    check(sentence, `js/wrap.mjs's sentence lists no engines: ${jspiMissing('jspi')}`);
+    check(sentence, `js/cli/wrap.mjs's sentence lists no engines: ${jspiMissing('jspi')}`);
     const seen = `${browser.family} ${browser.version} ${jspi ? 'has' : 'lacks'} JSPI`;
-    for (const [where, [have, lack]] of [['the sentence (js/wrap.mjs)', sentence.slice(1)], ['README.md', readmeLists()]]) {
+    for (const [where, [have, lack]] of [['the sentence (js/cli/wrap.mjs)', sentence.slice(1)], ['README.md', readmeLists()]]) {
       const said = claim(have, lack, browser.family, browser.version);
       check(said !== null, `${seen}, and ${where} does not name ${browser.family} ${browser.version}`);
       check(said === jspi, `${seen}, but ${where} says it ${said ? 'has' : 'lacks'} it`);

@@ -31,7 +31,7 @@ function makeSite(tmp, blocks, edit = (sh) => sh) {
   const site = path.join(tmp, 'site');
   fs.mkdirSync(path.join(site, 'node_modules', '.bin'), { recursive: true });
   fs.symlinkSync(ROOT, path.join(site, 'node_modules', 'wasync'), 'dir');
-  fs.symlinkSync('../wasync/js/cli.mjs', path.join(site, 'node_modules', '.bin', 'wasync'));
+  fs.symlinkSync('../wasync/js/cli/cli.mjs', path.join(site, 'node_modules', '.bin', 'wasync'));
   fs.writeFileSync(path.join(site, 'app.c'), blocks.c);
   fs.writeFileSync(path.join(site, 'index.html'), blocks.html);
   fs.writeFileSync(path.join(site, 'a.txt'), 'one\ntwo\nthree\n');

@@ -16,7 +16,7 @@ async function bundle() {
   fs.mkdirSync(path.join(APP, 'node_modules'), { recursive: true });
   for (const f of ['index.html', 'main.js']) fs.copyFileSync(path.join(SRC, f), path.join(APP, f));
   fs.symlinkSync(ROOT, path.join(APP, 'node_modules', 'wasync'), 'dir');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', path.join(SRC, 'app.c'),
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli', 'cli.mjs'), 'build', path.join(SRC, 'app.c'),
     '-o', path.join(APP, 'app.mjs')], { encoding: 'utf8' });
   check(r.status === 0, `wasync build failed:\n${r.stderr}`);
   const { build } = await import('vite');

@@ -27,7 +27,7 @@
 #include <string.h>
 #include "wasync.h"
 #include "internal.h"
-#include "host/native.h"
+#include "native/native.h"
 
 #define MAX_TASKS 12
 #define MAX_CHANS 4

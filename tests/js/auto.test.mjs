@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { load } from '../../js/index.mjs';
-import { JSPI_FORCED_MISSING, backendNotBuilt, wrapModule } from '../../js/wrap.mjs';
+import { load } from '../../js/runtime/index.mjs';
+import { JSPI_FORCED_MISSING, backendNotBuilt, wrapModule } from '../../js/cli/wrap.mjs';
 import { cli, FIXTURES, OUT } from './helpers.mjs';
 
 const DIR = path.join(OUT, 'auto');

@@ -1,9 +1,9 @@
 // The host boundary (issue 13): every crossing between wasm and JS is in
-// src/host/host.h's tables, and only those cross; no shipped JS holds an
+// src/host.h's tables, and only those cross; no shipped JS holds an
 // error number; the core's C files never name the toolchain or a backend.
 import fs from 'node:fs';
 import path from 'node:path';
-import { backends, crossingTables, errorCodes, exportNames, importNames } from '../../js/crossings.mjs';
+import { backends, crossingTables, errorCodes, exportNames, importNames } from '../../js/cli/crossings.mjs';
 import { ROOT, buildFixture } from './helpers.mjs';
 
 const OWN = /^wa_/;                 // what wasync's own names look like
@@ -43,7 +43,7 @@ describe.each(Object.keys(backends()))('the %s backend\'s module', (backend) => 
 
 /** The JS the package ships: the host and backend libraries and js/. */
 function shippedJs() {
-  const dirs = ['src/host/js', 'src/backend', 'js'];
+  const dirs = ['wasm/host/js', 'wasm/backend', 'js/cli', 'js/runtime'];
   return dirs.flatMap((d) => fs.readdirSync(path.join(ROOT, d)).filter((f) => /\.(m|c)?js$/.test(f))
     .map((f) => path.join(d, f)));
 }
@@ -178,13 +178,13 @@ test('every backend is described by its manifest, and the host header names none
   expect(Object.keys(all).sort()).toEqual(['asyncify', 'jspi']);
   expect(Object.values(all).filter((m) => m.default)).toHaveLength(1);
   // The header's code (its comments may give a backend as an example).
-  const hostH = fs.readFileSync(path.join(ROOT, 'src', 'host', 'host.h'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  const hostH = fs.readFileSync(path.join(ROOT, 'src', 'host.h'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
   for (const [name, m] of Object.entries(all)) {
-    for (const f of [...m.sources, ...m.js, m.tables]) expect(fs.existsSync(path.join(ROOT, 'src', 'backend', f))).toBe(true);
+    for (const f of [...m.sources, ...m.js, m.tables]) expect(fs.existsSync(path.join(ROOT, 'wasm', 'backend', f))).toBe(true);
     // Its crossings with its JS half are in its own header, which the tables reader finds.
     const own = Object.keys(crossingTables().tables).filter((t) => t.startsWith(`WA_${name.toUpperCase()}_`));
     expect(own.length).toBeGreaterThan(0);
-    const header = fs.readFileSync(path.join(ROOT, 'src', 'backend', m.tables), 'utf8');
+    const header = fs.readFileSync(path.join(ROOT, 'wasm', 'backend', m.tables), 'utf8');
     for (const t of own) {
       expect(header).toContain(`#define ${t}(X)`);
       expect(hostH).not.toContain(t);

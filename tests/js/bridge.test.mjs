@@ -1,5 +1,5 @@
 // JavaScript from C (WA_ASYNC_JS) and C from JavaScript (load, main, cwrap).
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
 
 let app;

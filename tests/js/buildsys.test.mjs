@@ -55,7 +55,7 @@ test('CMake with CMAKE_C_COMPILER=wasync-cc configures, builds, and recompiles o
   const dir = copyProject('cmake');
   const build = path.join(dir, 'build');
   fs.mkdirSync(build);
-  const conf = sh('cmake', ['-S', dir, '-B', build, `-DCMAKE_C_COMPILER=${path.join(ROOT, 'js', 'wasync-cc.mjs')}`], dir);
+  const conf = sh('cmake', ['-S', dir, '-B', build, `-DCMAKE_C_COMPILER=${path.join(ROOT, 'js', 'cli', 'wasync-cc.mjs')}`], dir);
   expect(conf).toMatch(/The C compiler identification is Clang/);
   const first = sh('cmake', ['--build', build], dir);
   expect(compiled(first)).toEqual(['main.c', 'util.c']);
@@ -87,7 +87,7 @@ test('wasync c++ compiles C++ objects and links them into a module with the C++ 
   fs.mkdirSync(dir);
   fs.copyFileSync(path.join(FIXTURES, 'cxx_tasks.cpp'), path.join(dir, 'tasks.cpp'));
   sh(process.execPath, [CLI, 'c++', '-c', 'tasks.cpp', '-o', 'tasks.o'], dir);
-  sh(process.execPath, [path.join(ROOT, 'js', 'wasync-c++.mjs'), 'tasks.o', '-o', 'tasks.mjs'], dir);
+  sh(process.execPath, [path.join(ROOT, 'js', 'cli', 'wasync-c++.mjs'), 'tasks.o', '-o', 'tasks.mjs'], dir);
   const r = runProgram(path.join(dir, 'tasks.mjs'));
   expect(r.stdout).toBe('a done: 0 2 4\nb done: 0 2 4\n');
   expect(r.status).toBe(0);

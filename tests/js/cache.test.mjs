@@ -22,13 +22,13 @@ function wasync(args, { cache, cwd, cli = CLI } = {}) {
 
 test('a read-only checkout builds: the library goes to the per-user cache, made 0700', () => {
   const copy = path.join(tmp, 'checkout');
-  for (const d of ['js', 'src']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
+  for (const d of ['js', 'src', 'wasm']) fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
   spawnSync('chmod', ['-R', 'a-w', copy]);
   const before = listing(copy);
   const cache = path.join(tmp, 'xdg-ro');
   const out = path.join(tmp, 'ro-out', 'hello.mjs');
-  const r = wasync(['build', '-q', path.join(FIXTURES, 'hello.c'), '-o', out], { cache, cli: path.join(copy, 'js', 'cli.mjs') });
+  const r = wasync(['build', '-q', path.join(FIXTURES, 'hello.c'), '-o', out], { cache, cli: path.join(copy, 'js', 'cli', 'cli.mjs') });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   // root ignores the missing write permission: the listing is what shows
@@ -106,7 +106,7 @@ test('wasync run rebuilds when an included header changes, and only then', () =>
 // Issue 21 #7: a source saved while its build runs (here: as the link
 // starts, after the compiler read it) is built again by the next run.
 test('wasync run builds again after a source was saved during its build', async () => {
-  const { cachedBuild } = await import('../../js/build.mjs');
+  const { cachedBuild } = await import('../../js/cli/build.mjs');
   const dir = path.join(tmp, 'mid-build');
   fs.mkdirSync(dir);
   const src = path.join(dir, 'app.c');

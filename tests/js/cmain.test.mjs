@@ -3,7 +3,7 @@
 // backends (WASYNC_TEST_BACKEND), release and debug.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { BACKEND_ARGS, buildFixture, cli, FIXTURES, fixtureOut, runProgram } from './helpers.mjs';
 
 for (const [mode, extra] of [['release', []], ['debug', ['--debug']]]) {

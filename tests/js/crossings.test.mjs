@@ -1,7 +1,7 @@
 // Calls between wasm and JS: what one wa_sleep costs, counted on the module's
 // own imports and exports (every function either side calls across).
 import fs from 'node:fs';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
 
 // Every crossing, by name, in the order made. The JSPI backend's switches

@@ -13,7 +13,7 @@
 //     raw connections (tests/js/fault-servers.mjs, in a child process).
 // The misbehaving servers live in fault-servers.mjs; the C side is
 // fixtures/faults.c (one cwrap target per scenario, each returning one line).
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { buildFixture } from './helpers.mjs';
 import { startFaultServers } from './fault-servers.mjs';
 

@@ -3,7 +3,7 @@
 // exact code; every test checks that the host's handle table is empty.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { ROOT, FIXTURES, BACKEND_ARGS, cli, fixtureOut } from './helpers.mjs';
 import { startServer, refusedPort } from './servers.mjs';
 
@@ -11,8 +11,8 @@ import { startServer, refusedPort } from './servers.mjs';
 function buildFetchFixture() {
   const src = path.join(FIXTURES, 'fetch.c');
   const out = fixtureOut('fetch');
-  const deps = [src, path.join(ROOT, 'js', 'build.mjs'),
-    ...['src', 'src/backend', 'src/host', 'src/host/js'].flatMap((d) => fs.readdirSync(path.join(ROOT, d))
+  const deps = [src, path.join(ROOT, 'js', 'cli', 'build.mjs'),
+    ...['src', 'wasm/backend', 'wasm/host', 'wasm/host/js'].flatMap((d) => fs.readdirSync(path.join(ROOT, d))
       .filter((f) => /\.(c|h|S|js|json)$/.test(f)).map((f) => path.join(ROOT, d, f)))];
   const newest = Math.max(...deps.map((f) => fs.statSync(f).mtimeMs));
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest) {
@@ -285,7 +285,7 @@ describe('cancellation and timeouts', () => {
 
 // Outside a vm context (Jest's hides Node's global dispatcher), Node's fetch
 // is aborted through undici's dispatcher interface instead of one
-// AbortSignal per request (src/host/js/fetch.js, "How a request is
+// AbortSignal per request (wasm/host/js/fetch.js, "How a request is
 // aborted"). The same cancellation checks, in a plain Node process.
 describe('cancellation through the undici dispatcher (plain Node process)', () => {
   const CHILD = `
@@ -322,7 +322,7 @@ describe('cancellation through the undici dispatcher (plain Node process)', () =
 
   test('head and body aborts close the connection; thousands of cancels leave nothing open', async () => {
     const { spawn } = await import('node:child_process');
-    const env = { ...process.env, WA_FIXTURE: buildFetchFixture(), WA_INDEX: path.join(ROOT, 'js', 'index.mjs'), WA_BASE: server.url };
+    const env = { ...process.env, WA_FIXTURE: buildFetchFixture(), WA_INDEX: path.join(ROOT, 'js', 'runtime', 'index.mjs'), WA_BASE: server.url };
     delete env.NODE_OPTIONS;
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(ROOT, 'js', 'cli.mjs');
+export const CLI = path.join(ROOT, 'js', 'cli', 'cli.mjs');
 export const FIXTURES = path.join(ROOT, 'tests', 'js', 'fixtures');
 export const OUT = path.join(ROOT, 'build', 'jest');
 // WASYNC_TEST_BACKEND=jspi builds the fixtures on the JSPI backend (run the
@@ -25,7 +25,7 @@ export function cli(args, opts = {}) {
 }
 
 function newestInputMtime(src) {
-  const dirs = ['src', 'src/backend', 'src/host', 'src/host/js', 'js'].map((d) => path.join(ROOT, d));
+  const dirs = ['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime'].map((d) => path.join(ROOT, d));
   const files = [src, ...dirs.flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))]
     .filter((f) => fs.statSync(f).isFile());
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));

@@ -9,7 +9,7 @@
 // a note) once the bug is fixed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { ROOT, buildFixture } from './helpers.mjs';
 import { startHostileServer, scenario, crc, bodyBytes } from './hostile-server.mjs';
 

@@ -20,7 +20,7 @@
 // Prints one JSON summary line; exits 1 on the first failure, naming the
 // round's seed: rerun with --seed <it> --rounds 1 to reproduce, and add it to
 // tests/js/jsfuzz-seeds.json once fixed.
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { buildFixture } from './helpers.mjs';
 
 function mulberry32(seed) {

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { load } from '../../js/index.mjs';
-import { JSPI_MISSING } from '../../js/wrap.mjs';
+import { load } from '../../js/runtime/index.mjs';
+import { JSPI_MISSING } from '../../js/cli/wrap.mjs';
 import { cli, FIXTURES, OUT, runProgram } from './helpers.mjs';
 
 const HAS_JSPI = typeof WebAssembly.Suspending === 'function' && typeof WebAssembly.promising === 'function';

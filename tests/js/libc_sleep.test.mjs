@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { BACKEND, BACKEND_ARGS, buildFixture, cli, OUT } from './helpers.mjs';
 
 const HAS_JSPI = typeof WebAssembly.Suspending === 'function';

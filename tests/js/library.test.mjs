@@ -1,5 +1,5 @@
 // A library: a module without wa_main, whose WA_EXPORT functions JS calls.
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { buildFixture, runProgram } from './helpers.mjs';
 
 for (const mode of ['release', 'debug']) {

@@ -7,7 +7,7 @@
 // fixtures/misuse-child.mjs.
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { buildFixture, FIXTURES } from './helpers.mjs';
 
 let file;

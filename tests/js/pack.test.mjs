@@ -39,9 +39,9 @@ afterAll(() => {
 
 test('the tarball ships the runtime sources, the prebuilt library, types and both entries', () => {
   const pkg = path.join(dir, 'node_modules', 'wasync');
-  for (const f of ['package.json', 'LICENSE', 'README.md', 'index.d.ts', 'index.d.cts', 'js/index.mjs', 'js/index.cjs', 'js/cli.mjs', 'src/wasync.h',
-    'src/introspect.c', 'src/host/js/host.js', 'src/host/js/env.js', 'src/host/host.h', 'src/backend/asyncify.js', 'js/crossings.mjs',
-    'js/toolchain.mjs', 'js/flags.mjs', 'js/cache.mjs', 'js/pack.mjs', 'js/wasync-cc.mjs', 'js/wasync-c++.mjs', 'build/wasm/libwasync.a',
+  for (const f of ['package.json', 'LICENSE', 'README.md', 'js/runtime/index.d.ts', 'js/runtime/index.d.cts', 'js/runtime/index.mjs', 'js/runtime/index.cjs', 'js/cli/cli.mjs', 'src/wasync.h',
+    'src/introspect.c', 'wasm/host/js/host.js', 'wasm/host/js/env.js', 'src/host.h', 'wasm/backend/asyncify.js', 'wasm/backend/asyncify.json', 'wasm/backend/sp.S', 'wasm/host/pthread.c', 'js/cli/crossings.mjs',
+    'js/cli/toolchain.mjs', 'js/cli/flags.mjs', 'js/cli/cache.mjs', 'js/cli/pack.mjs', 'js/cli/wasync-cc.mjs', 'js/cli/wasync-c++.mjs', 'build/wasm/libwasync.a',
     'build/wasm/libwasync-debug.a']) {
     expect([f, fs.existsSync(path.join(pkg, f))]).toEqual([f, true]);
   }
@@ -171,7 +171,7 @@ describe('wasync pack', () => {
 
   beforeAll(() => {
     pkgDir = path.join(tmp, 'packlib');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'pack', path.join(ROOT, 'tests', 'js', 'fixtures', 'packlib.c'),
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli', 'cli.mjs'), 'pack', path.join(ROOT, 'tests', 'js', 'fixtures', 'packlib.c'),
       '--name', 'packlib', '--version', '1.2.3', '-o', pkgDir], { encoding: 'utf8' });
     expect(r.stderr).toMatch(/^wasync: pack: norm is not exported: its parameter p's type point is not mapped\n/);
     expect(r.status).toBe(0);

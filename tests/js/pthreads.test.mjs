@@ -1,11 +1,11 @@
-// POSIX threads as tasks (src/host/pthread.c, fixtures/pthreads.c), in a
+// POSIX threads as tasks (wasm/host/pthread.c, fixtures/pthreads.c), in a
 // release and a --debug build of the backend under test
 // (WASYNC_TEST_BACKEND): plain pthread code, built with no -pthread, whose
 // threads are tasks and whose blocking calls suspend only their thread.
 // Without the wraps pthread_create fails (EAGAIN / ENOTSUP) and every
 // check below with it.
 import { pathToFileURL } from 'node:url';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
 
 const HAS_JSPI = typeof WebAssembly.Suspending === 'function';

@@ -142,7 +142,7 @@ describe('programs behave like programs', () => {
 
   for (const [signal, number] of [['SIGKILL', 9], ['SIGTERM', 15]]) {
     test(`a program killed by ${signal} makes wasync run exit 128+${number}`, async () => {
-      const child = spawn(process.execPath, [path.join(OUT, '..', '..', 'js', 'cli.mjs'), 'run',
+      const child = spawn(process.execPath, [path.join(OUT, '..', '..', 'js', 'cli', 'cli.mjs'), 'run',
         path.join(FIXTURES, 'program.c'), '--', 'hang'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       await new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 // setjmp/longjmp and C++ exceptions across awaits, from the same sources and
-// flags on each backend (WASYNC_TEST_BACKEND; js/eh.mjs picks the lowering):
+// flags on each backend (WASYNC_TEST_BACKEND; js/cli/eh.mjs picks the lowering):
 // release (LTO bitcode, lowered at the link) and --debug builds, and on JSPI
 // setjmp lowered through JS (Suspending invoke_*: debug builds, objects).
 import fs from 'node:fs';

@@ -1,7 +1,7 @@
 // Task stacks: the 64 KiB default, `wasync build --stack-size=N`, and
 // overflow reported as WA_EOVERFLOW by name.
 import path from 'node:path';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { cli, FIXTURES, OUT, runProgram } from './helpers.mjs';
 
 const SRC = path.join(FIXTURES, 'stack.c');

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { OUT, buildFixture } from './helpers.mjs';
 
 const INPUT = 'first line\n42 3.5 word\ngetline here\nrest one\nrest two\n';

@@ -1,10 +1,10 @@
-// wa_to_thread (src/host/thread.c, fixtures/threads.c): CPU work on a pool
+// wa_to_thread (wasm/host/thread.c, fixtures/threads.c): CPU work on a pool
 // of real threads, in a `--threads` build of the backend under test
 // (WASYNC_TEST_BACKEND), and WA_ENOTSUP in a plain build. One threads build,
 // loaded with pools of 1 and 2 threads; one plain build.
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { load } from '../../js/index.mjs';
+import { load } from '../../js/runtime/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
 
 const HAS_JSPI = typeof WebAssembly.Suspending === 'function';

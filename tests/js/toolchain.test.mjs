@@ -68,7 +68,7 @@ describe.each([['release', false], ['debug', true]])('a %s build', (kind, debug)
 
   // 4.0.7 stopped exporting the HEAP views by default; index.d.ts promises them.
   test('exports the HEAP views on the module', async () => {
-    const { load } = await import('../../js/index.mjs');
+    const { load } = await import('../../js/runtime/index.mjs');
     const { default: createModule } = await import(`${pathToFileURL(built.out).href}?heap=${Date.now()}`);
     const app = await load(createModule, { print: () => {} });
     for (const v of ['HEAP8', 'HEAPU8', 'HEAP16', 'HEAPU16', 'HEAP32', 'HEAPU32', 'HEAPF32', 'HEAPF64']) {

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIR = path.join(ROOT, 'build', 'lua');
 const HERE = path.join(ROOT, 'tests', 'lua');
-const CLI = path.join(ROOT, 'js', 'cli.mjs');
+const CLI = path.join(ROOT, 'js', 'cli', 'cli.mjs');
 /** `wasync cc` as make and configure see it: one command line. */
 export const WASYNC_CC = `${process.execPath} ${CLI} cc`;
 
@@ -131,7 +131,7 @@ function filesIn(d) {
 /** What a `wasync cc` build depends on: the driver's sources and the emcc version. */
 function driverDigest() {
   const emcc = spawnSync('emcc', ['--version'], { encoding: 'utf8' }).stdout || '';
-  return digestOf([emcc.split('\n')[0], ...filesIn('js').flatMap((f) => [path.basename(f), fs.readFileSync(f)])]);
+  return digestOf([emcc.split('\n')[0], ...filesIn('js/cli').flatMap((f) => [path.basename(f), fs.readFileSync(f)])]);
 }
 
 /** Unpacks a tarball into a fresh folder `into` (its one top folder's contents). */
@@ -182,7 +182,7 @@ export function buildZlib(tarball) {
 /** tests/lua/<name>.c built with `wasync build` against a library, per backend, cached. */
 function buildProgram(name, { backend, include, lib }) {
   const src = path.join(HERE, `${name}.c`);
-  const inputs = [src, lib, ...['src', 'src/backend', 'src/host', 'src/host/js', 'js'].flatMap(filesIn)];
+  const inputs = [src, lib, ...['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime'].flatMap(filesIn)];
   const dir = cachedDir(`${name}-${backend}`, digestOf(inputs.flatMap((f) => [path.relative(ROOT, f), fs.readFileSync(f)])), (work) => {
     run(process.execPath, [CLI, 'build', '-q', `--backend=${backend}`, src, lib, '-I', include, '-o', path.join(work, `${name}.mjs`)]);
   });

@@ -17,8 +17,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { userCompileCommand } from '../../js/build.mjs';
-import { emccEnv, emccVersion } from '../../js/toolchain.mjs';
+import { userCompileCommand } from '../../js/cli/build.mjs';
+import { emccEnv, emccVersion } from '../../js/cli/toolchain.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIR = path.join(ROOT, 'build', 'sqlite');
@@ -87,7 +87,7 @@ function digestOf(files) {
 function wasmBuild() {
   const obj = sqliteObject();
   const inputs = [obj, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
-  for (const d of ['src', 'src/backend', 'src/host', 'src/host/js', 'js']) {
+  for (const d of ['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime']) {
     for (const f of fs.readdirSync(path.join(ROOT, d)).sort()) {
       const p = path.join(ROOT, d, f);
       if (fs.statSync(p).isFile()) inputs.push(p);
@@ -99,7 +99,7 @@ function wasmBuild() {
   for (const old of fs.readdirSync(DIR).filter((f) => f.startsWith('wasm-'))) fs.rmSync(path.join(DIR, old), { recursive: true, force: true });
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  run(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'build', obj, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
+  run(process.execPath, [path.join(ROOT, 'js', 'cli', 'cli.mjs'), 'build', obj, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
     '-o', path.join(tmp, 'lookup.mjs')]);
   fs.renameSync(tmp, dir);
   return out;

@@ -1,0 +1,282 @@
+/**
+ * jspi.js — the JS half of wasm/backend/jspi.c, linked only by
+ * `wasync build --backend=jspi` (last --js-library).
+ *
+ * Carriers: every engine stack is one WebAssembly.promising() call of
+ * wa__jspi_carrier, which runs new tasks one after another until the tick
+ * resumes a suspended task instead (jspi.c). The tick itself has no stack
+ * of its own: wa__host_tick runs as a plain call, and whichever stack runs
+ * when a task suspends or ends hands the tick on (WAJ.go):
+ *  - resume: resolves the promise the task's suspend returned (one promise
+ *    reaction; the resolvers are in WAJ.res, by slot);
+ *  - start: a new task on a new carrier, started at once (WAJ.drive). A
+ *    drive loop already on the JS stack below (a carrier it started is
+ *    running) starts it as soon as that carrier suspends, so carriers never
+ *    nest more than one deep, however many tasks suspend in a row.
+ *  - wa__jspi_suspend(slot, resume, start) [Suspending, task side]: makes
+ *    the task's promise, hands the tick on, returns the promise;
+ *  - wa__jspi_park(slot): the same promise for a JS import that called C
+ *    (WA_ASYNC_JS, cwrap): the import returns WAJ.parked itself, after
+ *    wa__jspi_leave and wa__jspi_parked have left the task's C stack and
+ *    handed the tick on;
+ *  - wa__jspi_idle() [Suspending, carrier side]: a carrier with no task
+ *    waits in WAJ.idle for the next new task (go prefers one to a new
+ *    stack); wa__jspi_trim ends those beyond a few when the program idles.
+ * A task that throws rejects its carrier's promise: WAJ.failed passes the
+ * error to WA.failed's recovery, as with Asyncify (the tick it carried is
+ * abandoned there and the next starts afresh).
+ * wrap.mjs wraps the Suspending imports (jspi.h's
+ * WA_JSPI_SUSPENDING_IMPORTS, host/host.h's WA_HOST_ASYNC_IMPORTS, and
+ * Emscripten's invoke_* trampolines through WAJ.invoke) and checks, at
+ * load, that the engine has JSPI. $WABackend is the interface the host
+ * calls (described in asyncify.js); stack.js is shared with Asyncify.
+ */
+mergeInto(LibraryManager.library, {
+  $WAJ__deps: ['$WA', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
+  $WAJ__postset: 'WAJ.setup(); Module["wasyncJspi"] = WAJ;',
+  $WAJ: {
+    res: null,       // Array: slot -> resolve() of the promise its task is suspended on
+    slot: 0,         // where exec stores the next resolver
+    carrier: null,   // promising(wa__jspi_carrier)
+    driving: false,  // a drive loop is on the JS stack
+    next: 0,         // a new task that loop starts next
+    restSp: 0,       // the C stack pointer while no C code runs
+    step: 0,         // HEAPU32 index of jspi.c's host_step
+    parked: null,    // the promise of the last deferred suspend
+    idle: null,      // resolvers of idle carriers (wa__jspi_idle), the latest last
+
+    setup: function () {
+      WAJ.res = [];
+      WAJ.idle = [];
+    },
+
+    // The executor of every task promise: one function, no closure per
+    // suspend.
+    exec: function (resolve) { WAJ.res[WAJ.slot] = resolve; },
+    never: function () {},
+
+    // The instance's own function for the C export `name` (promising needs
+    // a wasm function; some releases put JS wrappers on Module, and release
+    // builds minify export names, which the wrappers' text still shows).
+    raw: function (name, f) {
+      var raw = Module['wasyncRawExports'] || {};
+      if (!f && typeof raw[name] === 'function') return raw[name];
+      f = f || Module['_' + name];
+      for (var k in raw) if (raw[k] === f) return f;
+      // A JS wrapper (3.1.x): its text names the export it calls.
+      var src = String(f), re = /\[["']([\w$]+)["']\]/g, hit;
+      while ((hit = re.exec(src))) {
+        if (hit[1] !== 'asm' && typeof raw[hit[1]] === 'function') return raw[hit[1]];
+      }
+      throw new Error('wasync: cannot find the wasm export ' + name);
+    },
+
+    init: function () {
+      if (WAJ.carrier) return;
+      WAJ.carrier = WebAssembly.promising(WAJ.raw('wa__jspi_carrier'));
+      WAJ.restSp = stackSave();
+      WAJ.step = _wa__jspi_host_step() >>> 2;
+    },
+
+    // After a host callback: the first step of the tick it began, if any
+    // (jspi.c, host_step).
+    hostStep: function () {
+      var resume = HEAPU32[WAJ.step], start = HEAPU32[WAJ.step + 1];
+      if (!resume && !start) return;
+      HEAPU32[WAJ.step] = 0;
+      HEAPU32[WAJ.step + 1] = 0;
+      WAJ.go(resume, start);
+    },
+
+    // The tick goes on: resume (a slot + 1) or start (a new task), or
+    // neither (it is over). Nothing once the module has stopped.
+    go: function (resume, start) {
+      if (WA.dead) return;
+      if (resume) {
+        var r = WAJ.res[resume - 1];
+        WAJ.res[resume - 1] = undefined;
+        r();
+      } else if (start) {
+        if (WAJ.idle.length) WAJ.idle.pop()(start);
+        else WAJ.drive(start);
+      }
+    },
+
+    // Starts task t on a new carrier, which runs synchronously until its
+    // task suspends or the tick moves on; then the next new task a suspend
+    // asked for, if any.
+    drive: function (t) {
+      if (WAJ.driving) {
+        WAJ.next = t;
+        return;
+      }
+      WAJ.driving = true;
+      try {
+        while (t && !WA.dead) {
+          WAJ.next = 0;
+          WAJ.carrier(t).then(undefined, WAJ.failed);
+          t = WAJ.next;
+        }
+      } finally {
+        WAJ.driving = false;
+      }
+    },
+
+    // A carrier's promise rejected: an exception escaped its task.
+    failed: function (e) {
+      if (WA.dead) return;
+      // A trap with the stack pointer outside the task's region: its C stack
+      // ran off its block (release builds have no per-function check) and
+      // the runtime names the task and exits, as when a canary says so.
+      if (e instanceof WebAssembly.RuntimeError) {
+        var w = _wa__jspi_trapped(stackSave()) >>> 2;
+        if (w) {
+          // The words of src/dump.c's report, which cannot run now.
+          var id = HEAPU32[w];
+          err('wasync: task ' + id + ' "' + UTF8ToString(HEAPU32[w + 1]) +
+            '" overflowed its C stack (' + HEAPU32[w + 2] + '-byte stack); ' + (HEAPU32[w + 3]
+            ? 'build with --stack-size=N (the main task gets 256 KiB or N, whichever is larger)'
+            : 'raise wa_task_opts.stack_size') + '\n' +
+            'wasync: fatal: memory below task ' + id + "'s stack was overwritten; exiting");
+          WA.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });
+          return;
+        }
+      }
+      // The await that could not suspend had left no task running: the
+      // fault report names its task (the module cannot go on anyway).
+      if (/suspend JS frames/i.test(String(e && e.message))) _wa__jspi_blame();
+      WA.failed(e, WAJ.restSp);
+    },
+
+    // Emscripten's invoke_* trampolines, when setjmp or C++ exceptions are
+    // lowered through JS (objects compiled for no backend, js/cli/eh.mjs): JSPI
+    // cannot suspend through a JS frame, so wrap.mjs makes each one
+    // Suspending and this calls the table function on a stack of its own,
+    // nested in the task, as callExport does; an await inside it suspends
+    // that stack and the task's. Emscripten's own trampoline, but awaiting:
+    // a longjmp or C++ throw out of the call (an EmscriptenEH object since
+    // 3.1.8x, a number before) sets the threw flag the caller tests. Every
+    // call costs a promise round trip (README "setjmp and exceptions").
+    // sig: the trampoline's signature ('vii' for invoke_vii). Releases
+    // without BigInt integration (3.1.x) call a signature with i64 in it
+    // through the module's legalized dynCall_<sig> export, index first.
+    promisingFns: null,
+    invoke: function (sig, index) {
+      var dyn = Module['dynCall_' + sig], fn, p;
+      var args = Array.prototype.slice.call(arguments, dyn ? 1 : 2);
+      fn = dyn ? WAJ.raw('dynCall_' + sig, dyn) : wasmTable.get(index);
+      if (!WAJ.promisingFns) WAJ.promisingFns = new WeakMap();
+      p = WAJ.promisingFns.get(fn);
+      if (!p) WAJ.promisingFns.set(fn, p = WebAssembly.promising(fn));
+      var sp = stackSave();
+      return p.apply(null, args).then(null, function (e) {
+        stackRestore(sp);
+        // eslint-disable-next-line no-undef
+        var eh = typeof EmscriptenEH !== 'undefined' ? e instanceof EmscriptenEH : e === e + 0;
+        if (!eh) throw e;
+        _setThrew(1, 0); // linked by the trampolines themselves
+      });
+    },
+
+    // A cwrap call in a JSPI build: the export runs on a stack of its own
+    // (it may suspend: no JS frame may sit between it and the task's
+    // entry), nested in the task; the import waits for it.
+    callExport: function (fn, name, args) {
+      return WebAssembly.promising(WAJ.raw(name, fn)).apply(null, args);
+    },
+  },
+
+  $WABackend__deps: ['$WAJ', '$WAS', '$WAB'],
+  $WABackend: {
+    init: function () { WAS.init(); WAJ.init(); },
+    recover: function (e, sp) { return WAS.recover(e, sp); },
+    // Plain calls: the tick starts on the host's stack and goes on from
+    // the stacks of the tasks it runs (jspi.c, wa__ctx_run_tick).
+    tick: function (now) { _wa__host_tick(now); WAJ.hostStep(); },
+    timerFired: function (now) { _wa__host_timer_fired(now); WAJ.hostStep(); },
+
+    // A WA_ASYNC_JS import is Suspending here: the park returns here (a
+    // deferred suspend), wa__jspi_leave takes the task off its C stack and
+    // hands the tick on, and the import returns the promise the task is
+    // resumed by; then the task goes on with the outcome, its C stack
+    // pointer back where it called the import.
+    asyncCall: function (start) {
+      var rc = _wa__js_begin();
+      if (rc !== 0) return rc;
+      var h = WAB.startBody(start);
+      var sp = stackSave();
+      WAJ.parked = null;
+      _wa__jspi_defer_next(1);
+      rc = _wa__js_await(h);
+      _wa__jspi_defer_next(0);
+      var parked = WAJ.parked;
+      WAJ.parked = null;
+      if (!parked) {             // not parked (no task): ignore it
+        WAB.promises.delete(h);
+        return rc;
+      }
+      _wa__jspi_leave();
+      var t = _wa__jspi_parked();
+      return parked.then(function () {
+        var code = _wa__jspi_resumed(t, sp);
+        var e = WAB.promises.get(h);
+        WAB.promises.delete(h);
+        if (code !== 0 || !e) return code;
+        return e.value;
+      });
+    },
+
+    // wa__host_invoke is Suspending: the export runs on a nested stack and
+    // may suspend there; the import waits for its return.
+    invoke: function (call) {
+      return WAJ.callExport(call.fn, call.name, call.args).then(function (r) {
+        WAB.finishCall(call, r);
+        return 0;
+      });
+    },
+  },
+
+  // The task in slot suspends: its promise, then the tick goes on. slot
+  // is all ones for a task that is never resumed (it overflowed).
+  wa__jspi_suspend__deps: ['$WAJ'],
+  wa__jspi_suspend: function (slot, resume, start) {
+    var p;
+    if ((slot >>> 0) === 0xffffffff) {
+      p = new Promise(WAJ.never);
+    } else {
+      WAJ.slot = slot;
+      p = new Promise(WAJ.exec);
+    }
+    WAJ.go(resume, start);
+    return p;
+  },
+
+  wa__jspi_park__deps: ['$WAJ'],
+  wa__jspi_park: function (slot) {
+    WAJ.slot = slot;
+    WAJ.parked = new Promise(WAJ.exec);
+  },
+
+  wa__jspi_go__deps: ['$WAJ'],
+  wa__jspi_go: function (resume, start) { WAJ.go(resume, start); },
+
+  // A carrier with no task waits here for the next new task the tick has
+  // no carrier for (WAJ.go): a promise reaction instead of a new engine
+  // stack. Its promise resolves with that task, or 0: the carrier ends.
+  wa__jspi_idle__deps: ['$WAJ'],
+  wa__jspi_idle: function () {
+    if (WA.dead) return 0;
+    return new Promise(function (resolve) { WAJ.idle.push(resolve); });
+  },
+
+  // The program is idle: idle carriers beyond keep end, and their engine
+  // stacks go back to the engine.
+  wa__jspi_trim__deps: ['$WAJ'],
+  wa__jspi_trim: function (keep) {
+    var n = WAJ.idle.length - keep;
+    if (n > 0) WAJ.idle.splice(0, n).forEach(function (resolve) { resolve(0); });
+  },
+
+  wa__jspi_forget__deps: ['$WAJ'],
+  wa__jspi_forget: function (slot) { WAJ.res[slot] = undefined; },
+});
