@@ -71,7 +71,7 @@ static int blocked_count(void) {
   return n;
 }
 
-void wa__host_report_deadlock(void) {
+void wa__on_deadlock(void) {
   int n = blocked_count();
   wa__report("deadlock: %d task%s blocked", n, n == 1 ? "" : "s");
   wa_dump(stderr);

@@ -9,7 +9,7 @@
 #define MAIN_STACK ((size_t)256 * 1024)
 
 /* A library (cwrap'd functions only) defines no wa_main: the reference is
- * weak, so such a module links, and wa__host_start_main reports it. A
+ * weak, so such a module links, and wa__on_start_main reports it. A
  * program without wa_main may define a C main() instead (wa__c_main);
  * the build refuses a program that defines both (js/cli/build.mjs). */
 #pragma weak wa_main
@@ -27,7 +27,7 @@ static int main_body(void *arg) {
   return rc;
 }
 
-int wa__host_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
+int wa__on_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
   size_t bytes = sizeof(main_args) + (size_t)(argc + 1) * sizeof(char *);
   main_args *a;
   char *p;
@@ -68,11 +68,11 @@ int wa__host_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
   return 0;
 }
 
-void wa__host_exit(int status) { exit(status); }
+void wa__on_exit(int status) { exit(status); }
 
-int wa__host_tick(double now) {
+int wa__on_tick(double now) {
   wa__run_ready(now, 0);
   return wa_task_count();
 }
 
-void wa__host_timer_fired(double now) { wa__run_ready(now, 1); }
+void wa__on_timer(double now) { wa__run_ready(now, 1); }

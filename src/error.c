@@ -12,6 +12,11 @@ int wa__fail(int code, const char *fn, const char *why) {
   return code;
 }
 
+/* The host found an error in the running task's call (a wa_fetch argument
+ * JS rejects, a rejection's message taken by wa__js_take): msg (len bytes,
+ * not owned) becomes that task's wa_last_error(). */
+void wa__on_call_error(const char *msg, size_t len) { wa__set_last_error(wa__cur, msg, len); }
+
 const char *wa_strerror(int code) {
   switch (code) {
 #define WA__STRERROR_CASE(name, value, text) case WA_##name: return text;

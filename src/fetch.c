@@ -121,10 +121,6 @@ void wa__fetch_wake(wa_response *r, long result, const char *msg, size_t msg_len
   wa__wake(t, 0);
 }
 
-/* Sets the calling task's wa_last_error() (argument errors found by JS). */
-void wa__fetch_set_error(const char *msg, size_t len) {
-  wa__set_last_error(wa__cur, msg, len);
-}
 
 /* ---- public API --------------------------------------------------------------- */
 

@@ -12,7 +12,7 @@
  * bottom are made from them, and js/cli/crossings.mjs reads the same tables
  * (and WA_ERRNO_MAP, WA_HOST_CODE_MAP) at link time to make the module's
  * EXPORTED_FUNCTIONS, its ASYNCIFY_IMPORTS and the JS error constants
- * ($WAE); tests/js/crossings.test.mjs checks the tables against the
+ * ($wasyncErrors); tests/js/crossings.test.mjs checks the tables against the
  * imports and exports of built modules, both ways. */
 #ifndef WA_HOST_H
 #define WA_HOST_H
@@ -29,11 +29,11 @@ struct wa__task;
  *                        wa__host_now() deadline (fractional: the host wakes
  *                        as close after it as it can, never before),
  *                        replacing any earlier one; once the clock reaches
- *                        it the host calls wa__host_timer_fired(now), once.
+ *                        it the host calls wa__on_timer(now), once.
  *                        A host that must wait in parts (both wait at most
  *                        2^31-1 ms at a time, setTimeout's limit) waits
  *                        again itself without calling the core.
- *  wa__host_request_tick asks for one wa__host_tick() soon: from a microtask
+ *  wa__host_request_tick asks for one wa__on_tick() soon: from a microtask
  *                        if yield_to_host is 0, after the host's own pending
  *                        work (rendering, I/O) if 1. Requests are merged.
  *  wa__host_task_done    a task the host started (token != 0) finished.
@@ -43,13 +43,13 @@ struct wa__task;
  *                        end, a negative code or WA__FETCH_PARK; headers
  *                        returns a malloc'd block C owns.
  *  wa__js_watch          src/js.c: task t now waits on promise handle; the
- *                        host calls wa__js_settle(t, handle, …) once it
+ *                        host calls wa__on_js_settle(t, handle, …) once it
  *                        settles, unless the handle is dropped first.
  *  wa__js_drop           forget a promise handle (its outcome is ignored).
  *  wa__js_state          a handed-over promise (app.promise): 0 pending,
  *                        1 settled, WA_EINVAL unknown handle, WA_ENOTSUP no JS.
  *  wa__js_take           takes a settled handed-over promise: 0 and *value,
- *                        or WA_EJS after wa__js_set_error(message).
+ *                        or WA_EJS after wa__on_call_error(message).
  *  wa__host_stdin_read   wasm/host/stdio.c: a read of fd 0 into iovs (WASI
  *                        iovecs): the bytes read, 0 at end of file;
  *                        WA__STDIN_PARK if nothing is there yet and
@@ -95,54 +95,60 @@ struct wa__task;
 #define WA_HOST_ASYNC_IMPORT_PREFIX "wa__ajs__"
 
 /* ---- exports: the host calls the core ----------------------------------------
+ * Names say which way a call goes: calls out of C to the host are
+ * wa__host_* (the imports above); calls into C are named for the event the
+ * host reports (wa__on_*), or for what they read (wa__tasks_*, ...).
  * Each callback gets now, the host's wa__host_now() reading for it: the
  * core reads the clock again only inside a long time slice.
- *  wa__host_tick             runs ready tasks (a time slice); returns the
+ *  wa__on_tick               runs ready tasks (a time slice); returns the
  *                            number of live tasks.
- *  wa__host_timer_fired      the timer's deadline has come: runs due timers,
+ *  wa__on_timer              the timer's deadline has come: runs due timers,
  *                            then, in the same call, the tasks they woke.
- *  wa__host_start_main       starts the program's entry, wa_main(argc, argv)
+ *  wa__on_start_main         starts the program's entry, wa_main(argc, argv)
  *                            or else a C main(), as task "main" (argv is
- *                            copied); the host calls wa__host_tick() right
- *                            after (this call requests no tick); its end is wa__host_task_done(token,
- *                            status). 0 with the task's handle in *task (what
- *                            wa__js_call_cancel takes), WA_ENOMEM, or
- *                            WA_ENOTSUP if the module is a library (neither).
- *  wa__host_exit             exit(status): what a program's return from its
+ *                            copied); the host calls wa__on_tick() right
+ *                            after (this call requests no tick); its end is
+ *                            wa__host_task_done(token, status). 0 with the
+ *                            task's handle in *task (what wa__on_cancel
+ *                            takes), WA_ENOMEM, or WA_ENOTSUP if the module
+ *                            is a library (neither).
+ *  wa__on_exit               exit(status): what a program's return from its
  *                            entry means in C (atexit handlers, stdio
  *                            flushed); never returns (the host catches the
  *                            exit).
- *  wa__host_report_deadlock  prints "wasync: deadlock: N tasks blocked" and
+ *  wa__on_deadlock           prints "wasync: deadlock: N tasks blocked" and
  *                            one line per task to stderr.
- *  wa__host_tasks_begin/next the task table as text (src/introspect.c).
- *  wa__host_running          the running task's name, or NULL.
- *  wa__host_stdio_pending    bytes stdout (fd 1) or stderr (2) holds unwritten
+ *  wa__on_cancel             promise.cancel() of a cwrap call or of main.
+ *  wa__on_call_error         the running task's wa_last_error() is msg: an
+ *                            argument error found in JS, a rejection's text.
+ *  wa__tasks_begin/next      the task table as text (src/introspect.c).
+ *  wa__running_name          the running task's name, or NULL.
+ *  wa__stdio_pending         bytes stdout (fd 1) or stderr (2) holds unwritten
  *                            (__fpending): during a print callback, what C's
  *                            stdio will send again in front of a nested line.
- *  wa__fetch_head/wake/set_error, wa__js_*: the completions and calls of
+ *  wa__fetch_head/wake, wa__js_*, wa__on_js_*: the completions and calls of
  *                            src/fetch.c's and src/js.c's protocols (there).
  *  wa_last_error             wasync.h's, for a failed call's message (the
- *                            names and texts of codes are generated: $WAE). */
+ *                            names and texts of codes are generated: $wasyncErrors). */
 #define WA_HOST_EXPORTS(X)                                                              \
-  X(int, wa__host_tick, (double now))                                                  \
-  X(void, wa__host_timer_fired, (double now))                                                \
-  X(int, wa__host_start_main, (int argc, char **argv, uint32_t token, uint32_t *task))  \
-  X(void, wa__host_exit, (int status))                                                 \
-  X(void, wa__host_report_deadlock, (void))                                            \
-  X(char *, wa__host_tasks_begin, (void))                                              \
-  X(int, wa__host_tasks_next, (void))                                                  \
-  X(const char *, wa__host_running, (void))                                            \
-  X(size_t, wa__host_stdio_pending, (int fd))                                          \
-  X(void, wa__fetch_head, (wa_response * r, int status, char *hdrs, size_t hdrs_len))  \
+  X(int, wa__on_tick, (double now))                                                     \
+  X(void, wa__on_timer, (double now))                                                   \
+  X(int, wa__on_start_main, (int argc, char **argv, uint32_t token, uint32_t *task))    \
+  X(void, wa__on_exit, (int status))                                                    \
+  X(void, wa__on_deadlock, (void))                                                      \
+  X(void, wa__on_cancel, (uint32_t task))                                               \
+  X(void, wa__on_call_error, (const char *msg, size_t len))                             \
+  X(char *, wa__tasks_begin, (void))                                                    \
+  X(int, wa__tasks_next, (void))                                                        \
+  X(const char *, wa__running_name, (void))                                             \
+  X(size_t, wa__stdio_pending, (int fd))                                                \
+  X(void, wa__fetch_head, (wa_response * r, int status, char *hdrs, size_t hdrs_len))   \
   X(void, wa__fetch_wake, (wa_response * r, long result, const char *msg, size_t msg_len)) \
-  X(void, wa__fetch_set_error, (const char *msg, size_t len))                          \
-  X(int, wa__js_begin, (void))                                                         \
-  X(int, wa__js_await, (uint32_t handle))                                              \
-  X(void, wa__js_settle, (struct wa__task * t, uint32_t handle, int ok, const char *msg, size_t len)) \
-  X(void, wa__js_set_error, (const char *msg, size_t len))                             \
-  X(int, wa__js_call_start, (uint32_t token, const char *name, size_t stack_size, uint32_t *task)) \
-  X(void, wa__js_call_cancel, (uint32_t task))                                         \
-  X(int *, wa__js_reentered_flag, (void))                                              \
+  X(int, wa__js_begin, (void))                                                          \
+  X(int, wa__js_await, (uint32_t handle))                                               \
+  X(void, wa__on_js_settle, (struct wa__task * t, uint32_t handle, int ok, const char *msg, size_t len)) \
+  X(int, wa__on_js_call, (uint32_t token, const char *name, size_t stack_size, uint32_t *task)) \
+  X(int *, wa__js_reentered_flag, (void))                                               \
   X(const char *, wa_last_error, (void))
 
 /* ---- wa_to_thread's pool (wasm/host/thread.c), in `--threads` builds only ------
@@ -155,8 +161,8 @@ struct wa__task;
  *                          while any is out, and never for idle pool threads.
  *  wa__host_thread_done    on the event-loop thread, maybe inside a wait of
  *                          the libc: a job came back; the host calls
- *                          wa__thread_finished(job) from a fresh microtask.
- *  wa__thread_finished     wakes the job's task with its status (or drops
+ *                          wa__on_thread_done(job) from a fresh microtask.
+ *  wa__on_thread_done      wakes the job's task with its status (or drops
  *                          it: the task was cancelled) and frees the job. */
 struct wa__job;
 #define WA_HOST_THREAD_IMPORTS(X)                                                       \
@@ -164,7 +170,7 @@ struct wa__job;
   X(void, wa__host_thread_busy, (int delta))                                           \
   X(void, wa__host_thread_done, (struct wa__job * job))
 #define WA_HOST_THREAD_EXPORTS(X)                                                       \
-  X(void, wa__thread_finished, (struct wa__job * job))
+  X(void, wa__on_thread_done, (struct wa__job * job))
 
 /* libc functions the JS host calls (declared by libc; names only). */
 #define WA_HOST_LIBC_EXPORTS(X) X(malloc) X(free) X(fflush)
@@ -189,7 +195,7 @@ struct wa__job;
  * Never returned by the C API, disjoint from WA_ERRNO_MAP, named WA__<name>
  * in C: the JS API's own error codes (an Error's .code is "WA_<name>"), and
  * values of the core/host protocols. The JS host gets both tables as
- * constants (wasm/host/js: WAE.<name>), generated like the export list. */
+ * constants (wasm/host/js: wasyncErrors.<name>), generated like the export list. */
 #define WA_HOST_CODE_MAP(X)                                                             \
   X(EDEADLK, -100, "deadlock: every task is blocked and nothing is pending on the host") \
   X(EXIT, -101, "the module called exit()")                                            \

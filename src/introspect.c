@@ -1,8 +1,8 @@
 /* introspect.c — the live task table as data, for the JS API's app.tasks().
  *
  * The table is read in chunks through a fixed buffer, so that app.tasks()
- * works when the heap is full (when it is needed most): wa__host_tasks_begin()
- * starts a read and returns the buffer, and each wa__host_tasks_next() fills
+ * works when the heap is full (when it is needed most): wa__tasks_begin()
+ * starts a read and returns the buffer, and each wa__tasks_next() fills
  * it with the next whole rows. The host reads synchronously, so no task runs
  * (and none is freed) between the calls. One row per live task, fields
  * separated by tabs: id, name, state, what it waits on ("" unless waiting,
@@ -78,14 +78,14 @@ static size_t format_row(const wa__task *t, int64_t now) {
   return o.n;
 }
 
-char *wa__host_tasks_begin(void) {
+char *wa__tasks_begin(void) {
   cursor = wa__task_first();
   return table_buf;
 }
 
 /* Fills the buffer with the next rows; the number of bytes (not
  * NUL-terminated), 0 once every row was read. */
-int wa__host_tasks_next(void) {
+int wa__tasks_next(void) {
   size_t n = 0;
   int64_t now = wa_now();
   while (cursor) {
@@ -100,7 +100,7 @@ int wa__host_tasks_next(void) {
 
 /* The running task as "task <id> \"<name>\"" (for the host's report of a
  * fatal error), or NULL outside any task. */
-const char *wa__host_running(void) {
+const char *wa__running_name(void) {
   static char who[64];
   if (!wa__cur) return NULL;
   snprintf(who, sizeof who, "task %u \"%s\"", wa__cur->id, wa__cur->name);
@@ -108,7 +108,7 @@ const char *wa__host_running(void) {
 }
 
 /* Bytes stdout (fd 1) or stderr (fd 2) has buffered and not yet written. */
-size_t wa__host_stdio_pending(int fd) {
+size_t wa__stdio_pending(int fd) {
   FILE *f = fd == 1 ? stdout : fd == 2 ? stderr : NULL;
   return f ? __fpending(f) : 0;
 }

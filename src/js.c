@@ -15,13 +15,13 @@
  *      The backend learns of the park first (wa__ctx_import_park): a
  *      backend that unwinds through the import re-enters it on resume,
  *      and needs the handle to lead it back into this park (backend.h).
- * When the promise settles, the host calls wa__js_settle(task, handle, ok,
+ * When the promise settles, the host calls wa__on_js_settle(task, handle, ok,
  * msg, len) with the task it was given, which wakes it (0, or WA_EJS with
  * the message as wa_last_error()). Cancelled (or timed out) while waiting:
  * on_abort tells the host to drop the handle (the promise is left to
  * settle and ignored) and the call returns WA_ECANCELED / WA_ETIMEDOUT.
  *
- * C from JavaScript. wa__js_call_start(token, name, stack, &task) spawns a task
+ * C from JavaScript. wa__on_js_call(token, name, stack, &task) spawns a task
  * whose body calls the async import wa__host_invoke(token): the host calls
  * the exported C function with the call's (already converted) arguments,
  * stores the converted result and settles the caller's promise when the
@@ -79,7 +79,7 @@ int wa__js_await(uint32_t handle) {
 /* t is the task the host was given (wa__js_watch), and is still waiting on
  * handle: the host forgets the waiter before it calls, and a dropped
  * handle (wait_cancel) is never settled. The check is a guard, not a search. */
-void wa__js_settle(wa__task *t, uint32_t handle, int ok, const char *msg, size_t len) {
+void wa__on_js_settle(wa__task *t, uint32_t handle, int ok, const char *msg, size_t len) {
   if (!t || t->state != WA__WAITING || t->wait_what != js_what || node_handle(&t->self_wait) != handle) return;
   if (ok) {
     wa__wake(t, 0);
@@ -102,10 +102,10 @@ static int invoke_body(void *arg) {
 }
 
 /* promise.cancel() from JS (and the deadlock report): cancels the task
- * the host was given for a call or main (*task of wa__js_call_start or
- * wa__host_start_main). Handles are generation-checked: once that task has
+ * the host was given for a call or main (*task of wa__on_js_call or
+ * wa__on_start_main). Handles are generation-checked: once that task has
  * ended (and, detached, been freed) this does nothing. */
-void wa__js_call_cancel(uint32_t task) { wa_cancel((wa_task *)(uintptr_t)task); }
+void wa__on_cancel(uint32_t task) { wa_cancel((wa_task *)(uintptr_t)task); }
 
 /* ---- promises handed to C by JS (app.promise) ----------------------------- */
 
@@ -118,7 +118,7 @@ int wa_js_await(uint32_t handle, double *value) {
   if (rc == 0 && state == 0) rc = wa__js_await(handle); /* parks until it settles */
   if (rc != 0) {
     wa__js_drop(handle); /* consumed: the promise is ignored from now on */
-    /* WA_EJS: it was rejected while parked; wa__js_settle set its message. */
+    /* WA_EJS: it was rejected while parked; wa__on_js_settle set its message. */
     return rc == WA_EJS ? rc : wa__fail(rc, "wa_js_await", NULL);
   }
   rc = wa__js_take(handle, &v);
@@ -128,10 +128,8 @@ int wa_js_await(uint32_t handle, double *value) {
 
 void wa_js_release(uint32_t handle) { wa__js_drop(handle); }
 
-/* Called by JS (wa__js_take) with a rejection's message. */
-void wa__js_set_error(const char *msg, size_t len) { wa__set_last_error(wa__cur, msg, len); }
 
-int wa__js_call_start(uint32_t token, const char *name, size_t stack_size, uint32_t *task) {
+int wa__on_js_call(uint32_t token, const char *name, size_t stack_size, uint32_t *task) {
   wa_task_opts opts;
   wa__task *t;
   if (stack_size && (stack_size < WA_STACK_MIN || stack_size > WA_STACK_MAX)) return WA_EINVAL;

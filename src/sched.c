@@ -1,6 +1,6 @@
 /* sched.c — the ready queue and the wait protocol (see internal.h).
  *
- * The host drives: it calls wa__host_tick() or wa__host_timer_fired() with
+ * The host drives: it calls wa__on_tick() or wa__on_timer() with
  * its clock reading, which run (due timers, then) ready tasks in FIFO
  * order until the queue is empty or a time slice is used up, then return.
  * Switching between tasks never leaves wasm (backend.h); a completion from

@@ -511,7 +511,7 @@ int wa_waitgroup_wait(wa_waitgroup *w);
 #include <emscripten/em_js.h>
 #define WA_ASYNC_JS(ret, name, params, ...)                                    \
   _EM_JS(ret, name, wa__ajs__##name, params,                                   \
-         "{ return WAB.asyncCall(async () => " #__VA_ARGS__ "); }")
+         "{ return wasyncBridge.asyncCall(async () => " #__VA_ARGS__ "); }")
 #else
 #define WA_ASYNC_JS(ret, name, params, ...)                                    \
   _Pragma("GCC diagnostic push")                                               \

@@ -20,7 +20,7 @@
 //    code already: -fno-lto ones compiled with --backend=jspi (wasync build
 //    always knows the backend) are lowered the wasm way; the others, and
 //    debug builds of C, through JS, whose invoke_* imports a JSPI module
-//    makes Suspending (wasm/backend/jspi.js, WAJ.invoke): slow but correct.
+//    makes Suspending (wasm/backend/jspi.js, wasyncJspi.invoke): slow but correct.
 //  - C++ exceptions differ in the frontend already (landing pads or
 //    funclets): with --backend=jspi a user's -fexceptions becomes
 //    -fwasm-exceptions, in the compile and the link. C++ objects compiled
@@ -71,7 +71,7 @@ const CXX_EH = (w) => w === '-fexceptions' || w === '-fwasm-exceptions';
  * How a build lowers setjmp and exceptions, or throws an Error with one
  * sentence. Asyncify: 'emscripten' (JS trampolines). JSPI: 'wasm', except
  * that setjmp goes through JS trampolines (each a Suspending import that
- * runs its callee on a nested stack: wasm/backend/jspi.js, WAJ.invoke;
+ * runs its callee on a nested stack: wasm/backend/jspi.js, wasyncJspi.invoke;
  * correct, but a promise round trip per call) when an object was lowered
  * that way already (one lowering per module), when the user asks for it
  * (-sSUPPORT_LONGJMP=emscripten), in --debug builds without C++ exceptions

@@ -181,7 +181,7 @@ async function nodeRequire() {
 // under Node.
 // Emscripten's invoke_* trampolines (setjmp and C++ exceptions lowered
 // through JS) call back into wasm: they become Suspending calls of
-// wasm/backend/jspi.js's WAJ.invoke, which runs the callee on a stack of its
+// wasm/backend/jspi.js's wasyncJspi.invoke, which runs the callee on a stack of its
 // own, so that a task may await below them.
 function suspendingImports(imports, opts, variant) {
   const out = {};

@@ -78,7 +78,7 @@ export async function load(factory, opts = {}) {
   const printErr = opts.printErr || mopts.printErr;
   let m = null;
   // Bytes C's stdio still holds for fd (see guardCallback); 0 before the module is up.
-  const pending = (fd) => (m && m._wa__host_stdio_pending ? m._wa__host_stdio_pending(fd) : 0);
+  const pending = (fd) => (m && m._wa__stdio_pending ? m._wa__stdio_pending(fd) : 0);
   if (print) mopts.print = guardCallback(print, 'print', report, () => pending(1));
   if (printErr) mopts.printErr = guardCallback(printErr, 'printErr', report, () => pending(2));
   if ('stdin' in opts && opts.stdin !== undefined) mopts.wasyncStdin = stdinSource(opts.stdin);
@@ -168,8 +168,8 @@ function readTasks(m, W) {
   if (W.dead) throw W.deadError();
   let text = '';
   try {
-    const buf = m._wa__host_tasks_begin();
-    for (let n; (n = m._wa__host_tasks_next()) > 0;) text += m.UTF8ToString(buf, n);
+    const buf = m._wa__tasks_begin();
+    for (let n; (n = m._wa__tasks_next()) > 0;) text += m.UTF8ToString(buf, n);
   } catch (e) {
     W.fatal(e);
     throw W.deadError();

@@ -96,19 +96,19 @@ int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
      * run before the next tick the scheduler asked for. */
     if (timer_deadline >= 0 && now >= timer_deadline) {
       timer_deadline = -1;
-      wa__host_timer_fired(now);
+      wa__on_timer(now);
       continue;
     }
     if (tick_wanted) {
       tick_wanted = 0;
-      wa__host_tick(now);
+      wa__on_tick(now);
       continue;
     }
     if (timer_deadline >= 0) {
       sleep_until(timer_deadline, now);
       continue;
     }
-    wa__host_report_deadlock();
+    wa__on_deadlock();
     return WA__NATIVE_DEADLOCK;
   }
 }

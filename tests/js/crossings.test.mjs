@@ -108,7 +108,7 @@ test('one wa_sleep(10) in a task crosses between wasm and JS at most 4 times', a
   const one = await crossings(async () => expect(await app.main(['1'])).toBe(1));
   const eleven = await crossings(async () => expect(await app.main(['11'])).toBe(11));
   const perSleep = (eleven.calls.length - one.calls.length) / 10;
-  const ticks = (count(eleven.calls, 'export _wa__host_tick') - count(one.calls, 'export _wa__host_tick')) / 10;
+  const ticks = (count(eleven.calls, 'export _wa__on_tick') - count(one.calls, 'export _wa__on_tick')) / 10;
   const detail = { perSleep, ticksPerSleep: ticks, 'main with 11 sleeps': tally(eleven.calls), 'main with 1 sleep': tally(one.calls) };
   if (BACKEND === 'jspi') detail.backendSwitchesPerSleep = (eleven.switches - one.switches) / 10;
   // The timer's callback runs the task it woke: no tick follows it.
@@ -119,7 +119,7 @@ test('one wa_sleep(10) in a task crosses between wasm and JS at most 4 times', a
 
 test('app.main() starts main and runs it in one tick, asking for none', async () => {
   const r = await crossings(async () => expect(await app.main([])).toBe(0));
-  const got = { ticks: count(r.calls, 'export _wa__host_tick'), requests: count(r.calls, 'import _wa__host_request_tick') };
+  const got = { ticks: count(r.calls, 'export _wa__on_tick'), requests: count(r.calls, 'import _wa__host_request_tick') };
   expect({ ...got, all: tally(r.calls) }).toEqual({ ticks: 1, requests: 0, all: tally(r.calls) });
 }, 60000);
 
@@ -127,13 +127,13 @@ test('app.main() starts main and runs it in one tick, asking for none', async ()
 // milliseconds of the clock the host gives C: if the two grids are out of
 // phase, every wake-up is late by the phase (a random 0-1 ms per process).
 test("the clock C sees begins its milliseconds when libuv's do", () => {
-  const WA = app.module.wasync;
+  const wasyncHost = app.module.wasync;
   for (let i = 0; i < 5; i++) {
-    const c = WA.now();
+    const c = wasyncHost.now();
     const uv = Number(process.hrtime.bigint() % 1000000000000n) / 1e6; // libuv's uv_hrtime, in ms
     const phase = (((c - uv) % 1) + 1) % 1; // 0 (or just under 1) when the grids agree
     expect(Math.min(phase, 1 - phase)).toBeLessThan(0.05);
   }
-  expect(WA.clockShift).toBeGreaterThanOrEqual(0);
-  expect(WA.clockShift).toBeLessThan(1);
+  expect(wasyncHost.clockShift).toBeGreaterThanOrEqual(0);
+  expect(wasyncHost.clockShift).toBeLessThan(1);
 });

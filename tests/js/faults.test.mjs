@@ -260,18 +260,18 @@ describe('the runtime stops', () => {
 
   test('fetches in flight when the module stops are aborted: no handle or connection stays behind', async () => {
     const a = await loadApp();
-    const WAF = a.module.wasyncFetch;
+    const wasyncFetch = a.module.wasyncFetch;
     try {
       const pending = a.cwrap('get_body', 'string', ['string'])(`${srv.http}/hang`).then(() => 'resolved', (e) => e.code);
       await until(() => srv.stats(), (s) => s.hangSockets === 1);
       await expect(a.cwrap('call_exit', 'number', ['number'])(0)).rejects.toMatchObject({ code: 'WA_EXIT' });
       expect(await pending).toBe('WA_EXIT');
       const s = await until(() => srv.stats(), (x) => x.hangSockets === 0 && x.open === 0, 2000);
-      expect({ open: s.open, hangSockets: s.hangSockets, handles: WAF.pending() })
+      expect({ open: s.open, hangSockets: s.hangSockets, handles: wasyncFetch.pending() })
         .toEqual({ open: 0, hangSockets: 0, handles: 0 });
     } finally {
       // Whatever happened, do not leave the request to the next tests.
-      for (const e of WAF.table.values()) WAF.abort(e);
+      for (const e of wasyncFetch.table.values()) wasyncFetch.abort(e);
       await until(() => srv.stats(), (x) => x.hangSockets === 0 && x.open === 0, 2000);
     }
   });

@@ -26,7 +26,7 @@ let app;
 let server;
 let lines;
 
-const WAF = () => app.module.wasyncFetch;
+const wasyncFetch = () => app.module.wasyncFetch;
 
 async function run(...args) {
   lines.length = 0;
@@ -36,7 +36,7 @@ async function run(...args) {
 
 async function settled() {
   // Aborted promises settle on the host's own schedule.
-  for (let i = 0; i < 200 && WAF().inflight() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && wasyncFetch().inflight() > 0; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** Connections still open on the test server after waiting up to ms for them to close. */
@@ -61,7 +61,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  expect(WAF().pending()).toBe(0);
+  expect(wasyncFetch().pending()).toBe(0);
 });
 
 describe('wa_fetch', () => {
@@ -204,14 +204,14 @@ describe('wa_fetch', () => {
   test('100 MiB read in 64 KiB chunks holds only a chunk or two of memory', async () => {
     const n = 100 * 1024 * 1024;
     const heapBefore = app.module.HEAP8.length;
-    WAF().maxBuffered = 0;
+    wasyncFetch().maxBuffered = 0;
     const { out } = await run('stream', server.url, `/big?n=${n}`, String(64 * 1024));
     expect(out).toMatch(new RegExp(`stream rc WA_OK bytes ${n} `));
     const growth = app.module.HEAP8.length - heapBefore;
     expect(growth).toBeLessThan(4 * 1024 * 1024);
-    expect(WAF().maxBuffered).toBeLessThan(4 * 1024 * 1024);
-    expect(WAF().buffered).toBe(0);
-    console.log(`100 MiB streamed: wasm memory growth ${growth} bytes, max buffered in JS ${WAF().maxBuffered} bytes`);
+    expect(wasyncFetch().maxBuffered).toBeLessThan(4 * 1024 * 1024);
+    expect(wasyncFetch().buffered).toBe(0);
+    console.log(`100 MiB streamed: wasm memory growth ${growth} bytes, max buffered in JS ${wasyncFetch().maxBuffered} bytes`);
   }, 120000);
 });
 
@@ -221,7 +221,7 @@ describe('cancellation and timeouts', () => {
     expect(out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/hang for \d+ ms/);
     expect(out).toContain('join WA_OK rc WA_ECANCELED');
     await settled();
-    expect(WAF().inflight()).toBe(0);
+    expect(wasyncFetch().inflight()).toBe(0);
     expect(await openAfter(1000)).toBe(0);
   });
 
@@ -230,7 +230,7 @@ describe('cancellation and timeouts', () => {
     expect(out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/slow\?chunks=1000&ms=5 /);
     expect(out).toContain('join WA_OK rc WA_ECANCELED');
     await settled();
-    expect(WAF().inflight()).toBe(0);
+    expect(wasyncFetch().inflight()).toBe(0);
     expect(await openAfter(1000)).toBe(0);
   });
 
@@ -241,7 +241,7 @@ describe('cancellation and timeouts', () => {
     expect(out).toContain('first 1');
     expect(out).toContain('read WA_ETIMEDOUT expired 1 again WA_ETIMEDOUT');
     await settled();
-    expect(WAF().inflight()).toBe(0);
+    expect(wasyncFetch().inflight()).toBe(0);
   });
 
   test('10 000 tasks cancelled in the middle of fetches leave nothing pending', async () => {
@@ -252,9 +252,9 @@ describe('cancellation and timeouts', () => {
     // or waiting for a head. A second round below cancels them mid-body.
     const { out } = await main;
     expect(out).toContain(`many-cancel canceled ${N} other 0 tasks 1`);
-    expect(WAF().pending()).toBe(0);
+    expect(wasyncFetch().pending()).toBe(0);
     await settled();
-    expect(WAF().inflight()).toBe(0);
+    expect(wasyncFetch().inflight()).toBe(0);
     console.log(`10000 fetches cancelled early in ${Date.now() - t0} ms`);
   }, 120000);
 
@@ -274,9 +274,9 @@ describe('cancellation and timeouts', () => {
     }
     const { out } = await main;
     expect(out).toContain(`many-cancel canceled ${N} other 0 tasks 1`);
-    expect(WAF().pending()).toBe(0);
+    expect(wasyncFetch().pending()).toBe(0);
     await settled();
-    expect(WAF().inflight()).toBe(0);
+    expect(wasyncFetch().inflight()).toBe(0);
     expect(await openAfter(10000)).toBe(0);
     console.log(`10000 fetches: ${peak} open on the server at the peak; all cancelled, closed in ${Date.now() - t0} ms`);
     expect(peak).toBe(N);
@@ -294,15 +294,15 @@ describe('cancellation through the undici dispatcher (plain Node process)', () =
     const mod = await import(fixture);
     const lines = [];
     const app = await load(mod.default, { print: (s) => lines.push(s), printErr: (s) => lines.push('err: ' + s) });
-    const WAF = app.module.wasyncFetch;
+    const wasyncFetch = app.module.wasyncFetch;
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     const stats = async () => (await fetch(base + '/stats')).json();
     const run = async (...args) => { lines.length = 0; const status = await app.main(args); return lines.join('\\n'); };
-    const settled = async () => { for (let i = 0; i < 500 && WAF.inflight() > 0; i++) await sleep(10); return WAF.inflight(); };
+    const settled = async () => { for (let i = 0; i < 500 && wasyncFetch.inflight() > 0; i++) await sleep(10); return wasyncFetch.inflight(); };
     const closed = async () => { let open = -1; for (let i = 0; i < 500; i++) { open = (await stats()).open; if (open === 0) break; await sleep(20); } return open; };
     const res = { steps: [] };
     const step = async (name, out, extra = {}) => {
-      res.steps.push({ name, out, pending: WAF.pending(), inflight: await settled(), open: await closed(), disp: WAF.disp, ...extra });
+      res.steps.push({ name, out, pending: wasyncFetch.pending(), inflight: await settled(), open: await closed(), disp: wasyncFetch.disp, ...extra });
     };
     await step('hello', await run('hello', base));
     await step('status', await run('status', base));

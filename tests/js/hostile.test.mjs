@@ -22,18 +22,18 @@ let app;
 let srv;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const WAF = () => app.module.wasyncFetch;
+const wasyncFetch = () => app.module.wasyncFetch;
 const fn = (name, ...types) => app.cwrap(name, 'string', types);
 
 /** Waits (up to ms) for aborted requests to settle and the server's connections to close. */
 async function quiet(ms = 5000) {
-  for (let t = 0; t < ms && WAF().inflight() > 0; t += 20) await sleep(20);
+  for (let t = 0; t < ms && wasyncFetch().inflight() > 0; t += 20) await sleep(20);
   let s = await srv.stats();
   for (let t = 0; t < ms && s.sockets > 0; t += 20) {
     await sleep(20);
     s = await srv.stats();
   }
-  return { inflight: WAF().inflight(), pending: WAF().pending(), buffered: WAF().buffered, sockets: s.sockets };
+  return { inflight: wasyncFetch().inflight(), pending: wasyncFetch().pending(), buffered: wasyncFetch().buffered, sockets: s.sockets };
 }
 
 const CLEAN = { inflight: 0, pending: 0, buffered: 0, sockets: 0 };
@@ -94,13 +94,13 @@ describe('bounded memory', () => {
       const n = 256 * MiB;
       const readAll = fn('read_all', 'string', 'number');
       const mem0 = app.module.HEAP8.length;
-      WAF().maxBuffered = 0;
+      wasyncFetch().maxBuffered = 0;
       const [out, peak] = await peakMemory(() => readAll(`${srv.url}/bomb?enc=${enc}&n=${n}`, MiB));
       expect(out).toBe(`read WA_OK bytes ${n} sum ${crcZeros(n)} msg `);
-      console.log(`${enc} bomb, 256 MiB decoded: max held in JS ${WAF().maxBuffered} bytes, ` +
+      console.log(`${enc} bomb, 256 MiB decoded: max held in JS ${wasyncFetch().maxBuffered} bytes, ` +
         `peak growth rss ${(peak.rss / MiB).toFixed(1)} MiB, arrayBuffers ${(peak.arrayBuffers / MiB).toFixed(1)} MiB, ` +
         `wasm memory growth ${app.module.HEAP8.length - mem0} bytes`);
-      expect(WAF().maxBuffered).toBeLessThanOrEqual(MiB);
+      expect(wasyncFetch().maxBuffered).toBeLessThanOrEqual(MiB);
       expect(peak.arrayBuffers).toBeLessThan(64 * MiB);
       expect(app.module.HEAP8.length - mem0).toBeLessThanOrEqual(4 * MiB);
     }, 120000);
@@ -207,7 +207,7 @@ async function fuzzRun(seed, n, conc = 16) {
   const m = app.module;
   const heap0 = m._heap_used();
   const t0 = Date.now();
-  WAF().maxBuffered = 0;
+  wasyncFetch().maxBuffered = 0;
   expect(await fn('fuzz', 'string', 'number', 'number', 'number')(srv.url, n, seed, conc)).toBe(`fuzz done ${n}`);
   const problems = [];
   const tally = {};
@@ -247,9 +247,9 @@ async function fuzzRun(seed, n, conc = 16) {
   if (JSON.stringify(state) !== JSON.stringify(CLEAN)) problems.push(`seed ${seed}: left behind ${JSON.stringify(state)}`);
   if (m._heap_used() !== heap0) problems.push(`seed ${seed}: heap in use ${m._heap_used()} bytes, was ${heap0}`);
   if (m._tasks_live() !== 0) problems.push(`seed ${seed}: ${m._tasks_live()} tasks live`);
-  if (WAF().maxBuffered > MiB) problems.push(`seed ${seed}: ${WAF().maxBuffered} bytes held in JS between reads`);
+  if (wasyncFetch().maxBuffered > MiB) problems.push(`seed ${seed}: ${wasyncFetch().maxBuffered} bytes held in JS between reads`);
   console.log(`http fuzz seed ${seed}: ${n} requests in ${Date.now() - t0} ms, wasm memory ` +
-    `${(m.HEAP8.length / MiB).toFixed(0)} MiB, max held in JS ${WAF().maxBuffered} bytes; ${slow} timed out at 8 s and ran again alone; ` +
+    `${(m.HEAP8.length / MiB).toFixed(0)} MiB, max held in JS ${wasyncFetch().maxBuffered} bytes; ${slow} timed out at 8 s and ran again alone; ` +
     `outcomes ${JSON.stringify(tally)}`);
   return problems;
 }

@@ -3,15 +3,15 @@
  * that exists because Asyncify suspends a task by unwinding its stack, and
  * through any JS import on it, which the resume then calls again.
  *
- * Every backend's JS half defines $WABackend, the interface the host
+ * Every backend's JS half defines $wasyncBackendJs, the interface the host
  * (wasm/host/js/host.js, js.js) calls, and nothing else of it:
  *   init()               once, before the first call into C;
  *   recover(e, sp)       an exception escaped C: true if it was a task's
  *                        stack overflow, which is then ended (stack.js);
- *   tick(now), timerFired(now) run wa__host_tick / wa__host_timer_fired;
+ *   tick(now), timerFired(now) run wa__on_tick / wa__on_timer;
  *   asyncCall(start)     the body of a WA_ASYNC_JS import (its value for C);
  *   invoke(call)         the body of the async import wa__host_invoke: runs
- *                        the cwrap call's C function, then WAB.finishCall.
+ *                        the cwrap call's C function, then wasyncBridge.finishCall.
  *
  * The re-entry protocol (asyncify.c): a park reached from a JS import
  * unwinds through it; the import sees wa__asyncify_unwinding() and returns
@@ -28,12 +28,12 @@ mergeInto(LibraryManager.library, {
   start_rewind: function () { throw new Error('wasync: asyncify.start_rewind was not replaced'); },
   stop_rewind: function () { throw new Error('wasync: asyncify.stop_rewind was not replaced'); },
 
-  $WABackend__deps: ['$WAS', '$WAB'],
-  $WABackend: {
-    init: function () { WAS.init(); },
-    recover: function (e, sp) { return WAS.recover(e, sp); },
-    tick: function (now) { _wa__host_tick(now); },
-    timerFired: function (now) { _wa__host_timer_fired(now); },
+  $wasyncBackendJs__deps: ['$wasyncStack', '$wasyncBridge'],
+  $wasyncBackendJs: {
+    init: function () { wasyncStack.init(); },
+    recover: function (e, sp) { return wasyncStack.recover(e, sp); },
+    tick: function (now) { _wa__on_tick(now); },
+    timerFired: function (now) { _wa__on_timer(now); },
 
     asyncCall: function (start) {
       var h = _wa__asyncify_resuming();
@@ -42,24 +42,24 @@ mergeInto(LibraryManager.library, {
         // The task was woken: finish the rewind into its park.
         rc = _wa__js_await(h);
         if (_wa__asyncify_unwinding()) return 0;
-        entry = WAB.promises.get(h);
-        WAB.promises.delete(h);
+        entry = wasyncBridge.promises.get(h);
+        wasyncBridge.promises.delete(h);
         if (rc !== 0 || !entry) return rc;
         return entry.value;
       }
       rc = _wa__js_begin();
       if (rc !== 0) return rc;
-      h = WAB.startBody(start);
+      h = wasyncBridge.startBody(start);
       rc = _wa__js_await(h);
       if (_wa__asyncify_unwinding()) return 0;  // parked; the task resumes later
-      WAB.promises.delete(h);                   // not parked (no task): ignore it
+      wasyncBridge.promises.delete(h);                   // not parked (no task): ignore it
       return rc;
     },
 
     invoke: function (call) {
       var r = call.fn.apply(null, call.args);
       if (_wa__asyncify_unwinding()) return 0;  // the callee suspended; repeated on resume
-      WAB.finishCall(call, r);
+      wasyncBridge.finishCall(call, r);
       return 0;
     },
   },

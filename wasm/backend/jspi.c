@@ -286,7 +286,7 @@ void wa__jspi_carrier(wa__task *t) {
   }
 }
 
-/* The tick's start on the host's stack (wa__host_tick, a timer): a
+/* The tick's start on the host's stack (wa__on_tick, a timer): a
  * suspended task is to be resumed, or a new one to start a carrier (which
  * carries the tick on). The host's JS does it when the callback returns,
  * from host_step (resume, start), read in memory: a host callback costs no

@@ -5,36 +5,36 @@
  * Carriers: every engine stack is one WebAssembly.promising() call of
  * wa__jspi_carrier, which runs new tasks one after another until the tick
  * resumes a suspended task instead (jspi.c). The tick itself has no stack
- * of its own: wa__host_tick runs as a plain call, and whichever stack runs
- * when a task suspends or ends hands the tick on (WAJ.go):
+ * of its own: wa__on_tick runs as a plain call, and whichever stack runs
+ * when a task suspends or ends hands the tick on (wasyncJspi.go):
  *  - resume: resolves the promise the task's suspend returned (one promise
- *    reaction; the resolvers are in WAJ.res, by slot);
- *  - start: a new task on a new carrier, started at once (WAJ.drive). A
+ *    reaction; the resolvers are in wasyncJspi.res, by slot);
+ *  - start: a new task on a new carrier, started at once (wasyncJspi.drive). A
  *    drive loop already on the JS stack below (a carrier it started is
  *    running) starts it as soon as that carrier suspends, so carriers never
  *    nest more than one deep, however many tasks suspend in a row.
  *  - wa__jspi_suspend(slot, resume, start) [Suspending, task side]: makes
  *    the task's promise, hands the tick on, returns the promise;
  *  - wa__jspi_park(slot): the same promise for a JS import that called C
- *    (WA_ASYNC_JS, cwrap): the import returns WAJ.parked itself, after
+ *    (WA_ASYNC_JS, cwrap): the import returns wasyncJspi.parked itself, after
  *    wa__jspi_leave and wa__jspi_parked have left the task's C stack and
  *    handed the tick on;
  *  - wa__jspi_idle() [Suspending, carrier side]: a carrier with no task
- *    waits in WAJ.idle for the next new task (go prefers one to a new
+ *    waits in wasyncJspi.idle for the next new task (go prefers one to a new
  *    stack); wa__jspi_trim ends those beyond a few when the program idles.
- * A task that throws rejects its carrier's promise: WAJ.failed passes the
- * error to WA.failed's recovery, as with Asyncify (the tick it carried is
+ * A task that throws rejects its carrier's promise: wasyncJspi.failed passes the
+ * error to wasyncHost.failed's recovery, as with Asyncify (the tick it carried is
  * abandoned there and the next starts afresh).
  * wrap.mjs wraps the Suspending imports (jspi.h's
  * WA_JSPI_SUSPENDING_IMPORTS, host/host.h's WA_HOST_ASYNC_IMPORTS, and
- * Emscripten's invoke_* trampolines through WAJ.invoke) and checks, at
- * load, that the engine has JSPI. $WABackend is the interface the host
+ * Emscripten's invoke_* trampolines through wasyncJspi.invoke) and checks, at
+ * load, that the engine has JSPI. $wasyncBackendJs is the interface the host
  * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
 mergeInto(LibraryManager.library, {
-  $WAJ__deps: ['$WA', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
-  $WAJ__postset: 'WAJ.setup(); Module["wasyncJspi"] = WAJ;',
-  $WAJ: {
+  $wasyncJspi__deps: ['$wasyncHost', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
+  $wasyncJspi__postset: 'wasyncJspi.setup(); Module["wasyncJspi"] = wasyncJspi;',
+  $wasyncJspi: {
     res: null,       // Array: slot -> resolve() of the promise its task is suspended on
     slot: 0,         // where exec stores the next resolver
     carrier: null,   // promising(wa__jspi_carrier)
@@ -46,13 +46,13 @@ mergeInto(LibraryManager.library, {
     idle: null,      // resolvers of idle carriers (wa__jspi_idle), the latest last
 
     setup: function () {
-      WAJ.res = [];
-      WAJ.idle = [];
+      wasyncJspi.res = [];
+      wasyncJspi.idle = [];
     },
 
     // The executor of every task promise: one function, no closure per
     // suspend.
-    exec: function (resolve) { WAJ.res[WAJ.slot] = resolve; },
+    exec: function (resolve) { wasyncJspi.res[wasyncJspi.slot] = resolve; },
     never: function () {},
 
     // The instance's own function for the C export `name` (promising needs
@@ -72,33 +72,33 @@ mergeInto(LibraryManager.library, {
     },
 
     init: function () {
-      if (WAJ.carrier) return;
-      WAJ.carrier = WebAssembly.promising(WAJ.raw('wa__jspi_carrier'));
-      WAJ.restSp = stackSave();
-      WAJ.step = _wa__jspi_host_step() >>> 2;
+      if (wasyncJspi.carrier) return;
+      wasyncJspi.carrier = WebAssembly.promising(wasyncJspi.raw('wa__jspi_carrier'));
+      wasyncJspi.restSp = stackSave();
+      wasyncJspi.step = _wa__jspi_host_step() >>> 2;
     },
 
     // After a host callback: the first step of the tick it began, if any
     // (jspi.c, host_step).
     hostStep: function () {
-      var resume = HEAPU32[WAJ.step], start = HEAPU32[WAJ.step + 1];
+      var resume = HEAPU32[wasyncJspi.step], start = HEAPU32[wasyncJspi.step + 1];
       if (!resume && !start) return;
-      HEAPU32[WAJ.step] = 0;
-      HEAPU32[WAJ.step + 1] = 0;
-      WAJ.go(resume, start);
+      HEAPU32[wasyncJspi.step] = 0;
+      HEAPU32[wasyncJspi.step + 1] = 0;
+      wasyncJspi.go(resume, start);
     },
 
     // The tick goes on: resume (a slot + 1) or start (a new task), or
     // neither (it is over). Nothing once the module has stopped.
     go: function (resume, start) {
-      if (WA.dead) return;
+      if (wasyncHost.dead) return;
       if (resume) {
-        var r = WAJ.res[resume - 1];
-        WAJ.res[resume - 1] = undefined;
+        var r = wasyncJspi.res[resume - 1];
+        wasyncJspi.res[resume - 1] = undefined;
         r();
       } else if (start) {
-        if (WAJ.idle.length) WAJ.idle.pop()(start);
-        else WAJ.drive(start);
+        if (wasyncJspi.idle.length) wasyncJspi.idle.pop()(start);
+        else wasyncJspi.drive(start);
       }
     },
 
@@ -106,25 +106,25 @@ mergeInto(LibraryManager.library, {
     // task suspends or the tick moves on; then the next new task a suspend
     // asked for, if any.
     drive: function (t) {
-      if (WAJ.driving) {
-        WAJ.next = t;
+      if (wasyncJspi.driving) {
+        wasyncJspi.next = t;
         return;
       }
-      WAJ.driving = true;
+      wasyncJspi.driving = true;
       try {
-        while (t && !WA.dead) {
-          WAJ.next = 0;
-          WAJ.carrier(t).then(undefined, WAJ.failed);
-          t = WAJ.next;
+        while (t && !wasyncHost.dead) {
+          wasyncJspi.next = 0;
+          wasyncJspi.carrier(t).then(undefined, wasyncJspi.failed);
+          t = wasyncJspi.next;
         }
       } finally {
-        WAJ.driving = false;
+        wasyncJspi.driving = false;
       }
     },
 
     // A carrier's promise rejected: an exception escaped its task.
     failed: function (e) {
-      if (WA.dead) return;
+      if (wasyncHost.dead) return;
       // A trap with the stack pointer outside the task's region: its C stack
       // ran off its block (release builds have no per-function check) and
       // the runtime names the task and exits, as when a canary says so.
@@ -138,14 +138,14 @@ mergeInto(LibraryManager.library, {
             ? 'build with --stack-size=N (the main task gets 256 KiB or N, whichever is larger)'
             : 'raise wa_task_opts.stack_size') + '\n' +
             'wasync: fatal: memory below task ' + id + "'s stack was overwritten; exiting");
-          WA.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });
+          wasyncHost.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });
           return;
         }
       }
       // The await that could not suspend had left no task running: the
       // fault report names its task (the module cannot go on anyway).
       if (/suspend JS frames/i.test(String(e && e.message))) _wa__jspi_blame();
-      WA.failed(e, WAJ.restSp);
+      wasyncHost.failed(e, wasyncJspi.restSp);
     },
 
     // Emscripten's invoke_* trampolines, when setjmp or C++ exceptions are
@@ -164,10 +164,10 @@ mergeInto(LibraryManager.library, {
     invoke: function (sig, index) {
       var dyn = Module['dynCall_' + sig], fn, p;
       var args = Array.prototype.slice.call(arguments, dyn ? 1 : 2);
-      fn = dyn ? WAJ.raw('dynCall_' + sig, dyn) : wasmTable.get(index);
-      if (!WAJ.promisingFns) WAJ.promisingFns = new WeakMap();
-      p = WAJ.promisingFns.get(fn);
-      if (!p) WAJ.promisingFns.set(fn, p = WebAssembly.promising(fn));
+      fn = dyn ? wasyncJspi.raw('dynCall_' + sig, dyn) : wasmTable.get(index);
+      if (!wasyncJspi.promisingFns) wasyncJspi.promisingFns = new WeakMap();
+      p = wasyncJspi.promisingFns.get(fn);
+      if (!p) wasyncJspi.promisingFns.set(fn, p = WebAssembly.promising(fn));
       var sp = stackSave();
       return p.apply(null, args).then(null, function (e) {
         stackRestore(sp);
@@ -182,18 +182,18 @@ mergeInto(LibraryManager.library, {
     // (it may suspend: no JS frame may sit between it and the task's
     // entry), nested in the task; the import waits for it.
     callExport: function (fn, name, args) {
-      return WebAssembly.promising(WAJ.raw(name, fn)).apply(null, args);
+      return WebAssembly.promising(wasyncJspi.raw(name, fn)).apply(null, args);
     },
   },
 
-  $WABackend__deps: ['$WAJ', '$WAS', '$WAB'],
-  $WABackend: {
-    init: function () { WAS.init(); WAJ.init(); },
-    recover: function (e, sp) { return WAS.recover(e, sp); },
+  $wasyncBackendJs__deps: ['$wasyncJspi', '$wasyncStack', '$wasyncBridge'],
+  $wasyncBackendJs: {
+    init: function () { wasyncStack.init(); wasyncJspi.init(); },
+    recover: function (e, sp) { return wasyncStack.recover(e, sp); },
     // Plain calls: the tick starts on the host's stack and goes on from
     // the stacks of the tasks it runs (jspi.c, wa__ctx_run_tick).
-    tick: function (now) { _wa__host_tick(now); WAJ.hostStep(); },
-    timerFired: function (now) { _wa__host_timer_fired(now); WAJ.hostStep(); },
+    tick: function (now) { _wa__on_tick(now); wasyncJspi.hostStep(); },
+    timerFired: function (now) { _wa__on_timer(now); wasyncJspi.hostStep(); },
 
     // A WA_ASYNC_JS import is Suspending here: the park returns here (a
     // deferred suspend), wa__jspi_leave takes the task off its C stack and
@@ -203,24 +203,24 @@ mergeInto(LibraryManager.library, {
     asyncCall: function (start) {
       var rc = _wa__js_begin();
       if (rc !== 0) return rc;
-      var h = WAB.startBody(start);
+      var h = wasyncBridge.startBody(start);
       var sp = stackSave();
-      WAJ.parked = null;
+      wasyncJspi.parked = null;
       _wa__jspi_defer_next(1);
       rc = _wa__js_await(h);
       _wa__jspi_defer_next(0);
-      var parked = WAJ.parked;
-      WAJ.parked = null;
+      var parked = wasyncJspi.parked;
+      wasyncJspi.parked = null;
       if (!parked) {             // not parked (no task): ignore it
-        WAB.promises.delete(h);
+        wasyncBridge.promises.delete(h);
         return rc;
       }
       _wa__jspi_leave();
       var t = _wa__jspi_parked();
       return parked.then(function () {
         var code = _wa__jspi_resumed(t, sp);
-        var e = WAB.promises.get(h);
-        WAB.promises.delete(h);
+        var e = wasyncBridge.promises.get(h);
+        wasyncBridge.promises.delete(h);
         if (code !== 0 || !e) return code;
         return e.value;
       });
@@ -229,8 +229,8 @@ mergeInto(LibraryManager.library, {
     // wa__host_invoke is Suspending: the export runs on a nested stack and
     // may suspend there; the import waits for its return.
     invoke: function (call) {
-      return WAJ.callExport(call.fn, call.name, call.args).then(function (r) {
-        WAB.finishCall(call, r);
+      return wasyncJspi.callExport(call.fn, call.name, call.args).then(function (r) {
+        wasyncBridge.finishCall(call, r);
         return 0;
       });
     },
@@ -238,45 +238,45 @@ mergeInto(LibraryManager.library, {
 
   // The task in slot suspends: its promise, then the tick goes on. slot
   // is all ones for a task that is never resumed (it overflowed).
-  wa__jspi_suspend__deps: ['$WAJ'],
+  wa__jspi_suspend__deps: ['$wasyncJspi'],
   wa__jspi_suspend: function (slot, resume, start) {
     var p;
     if ((slot >>> 0) === 0xffffffff) {
-      p = new Promise(WAJ.never);
+      p = new Promise(wasyncJspi.never);
     } else {
-      WAJ.slot = slot;
-      p = new Promise(WAJ.exec);
+      wasyncJspi.slot = slot;
+      p = new Promise(wasyncJspi.exec);
     }
-    WAJ.go(resume, start);
+    wasyncJspi.go(resume, start);
     return p;
   },
 
-  wa__jspi_park__deps: ['$WAJ'],
+  wa__jspi_park__deps: ['$wasyncJspi'],
   wa__jspi_park: function (slot) {
-    WAJ.slot = slot;
-    WAJ.parked = new Promise(WAJ.exec);
+    wasyncJspi.slot = slot;
+    wasyncJspi.parked = new Promise(wasyncJspi.exec);
   },
 
-  wa__jspi_go__deps: ['$WAJ'],
-  wa__jspi_go: function (resume, start) { WAJ.go(resume, start); },
+  wa__jspi_go__deps: ['$wasyncJspi'],
+  wa__jspi_go: function (resume, start) { wasyncJspi.go(resume, start); },
 
   // A carrier with no task waits here for the next new task the tick has
-  // no carrier for (WAJ.go): a promise reaction instead of a new engine
+  // no carrier for (wasyncJspi.go): a promise reaction instead of a new engine
   // stack. Its promise resolves with that task, or 0: the carrier ends.
-  wa__jspi_idle__deps: ['$WAJ'],
+  wa__jspi_idle__deps: ['$wasyncJspi'],
   wa__jspi_idle: function () {
-    if (WA.dead) return 0;
-    return new Promise(function (resolve) { WAJ.idle.push(resolve); });
+    if (wasyncHost.dead) return 0;
+    return new Promise(function (resolve) { wasyncJspi.idle.push(resolve); });
   },
 
   // The program is idle: idle carriers beyond keep end, and their engine
   // stacks go back to the engine.
-  wa__jspi_trim__deps: ['$WAJ'],
+  wa__jspi_trim__deps: ['$wasyncJspi'],
   wa__jspi_trim: function (keep) {
-    var n = WAJ.idle.length - keep;
-    if (n > 0) WAJ.idle.splice(0, n).forEach(function (resolve) { resolve(0); });
+    var n = wasyncJspi.idle.length - keep;
+    if (n > 0) wasyncJspi.idle.splice(0, n).forEach(function (resolve) { resolve(0); });
   },
 
-  wa__jspi_forget__deps: ['$WAJ'],
-  wa__jspi_forget: function (slot) { WAJ.res[slot] = undefined; },
+  wa__jspi_forget__deps: ['$wasyncJspi'],
+  wa__jspi_forget: function (slot) { wasyncJspi.res[slot] = undefined; },
 });

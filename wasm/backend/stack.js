@@ -3,13 +3,13 @@
  * give every task its own C stack: the per-function stack check's limits,
  * switched with each task, and the recovery when a task ran out of stack.
  * Linked before the backend's own library (asyncify.js or jspi.js), whose
- * $WABackend passes init and recover on to the host (wasm/host/js/host.js).
+ * $wasyncBackendJs passes init and recover on to the host (wasm/host/js/host.js).
  * The C side of both crossings is in host/host.h (WA_WASM_BACKEND_EXPORTS);
  * stack.c keeps what init hands over.
  */
 mergeInto(LibraryManager.library, {
-  $WAS__postset: 'WAS.StackOverflow = class WasyncStackOverflow extends Error {};',
-  $WAS: {
+  $wasyncStack__postset: 'wasyncStack.StackOverflow = class WasyncStackOverflow extends Error {};',
+  $wasyncStack: {
     StackOverflow: null,   // class of the error thrown on a task's stack overflow
     schedulerLimits: null, // debug builds: puts the scheduler's stack limits back
 
@@ -24,7 +24,7 @@ mergeInto(LibraryManager.library, {
       var setLimits = raw[Module['wasyncStackLimitsExport'] || '__set_stack_limits'];
       if (setLimits) {
         var base = _emscripten_stack_get_base(), end = _emscripten_stack_get_end();
-        WAS.schedulerLimits = function () { setLimits(base, end); };
+        wasyncStack.schedulerLimits = function () { setLimits(base, end); };
         _wa__backend_set_limits_fn(addFunction(setLimits, 'vii'));
       }
       // Debug builds watch the memory a write through NULL hits (stack.c),
@@ -45,14 +45,14 @@ mergeInto(LibraryManager.library, {
       var engine = e instanceof RangeError && /call stack/i.test(e.message);
       var oob = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError &&
         /memory access out of bounds/i.test(e.message);
-      if (!(e instanceof WAS.StackOverflow) && !engine && !oob) return false;
+      if (!(e instanceof wasyncStack.StackOverflow) && !engine && !oob) return false;
       // The exception skipped every epilogue: the stack pointer is still
       // where the task's deepest frame left it.
       var deepest = stackSave();
       // The task's limits and stack pointer are still in force: put the
       // scheduler's back (limits first: stackRestore is checked too)
       // before any C function with a stack frame runs.
-      if (WAS.schedulerLimits) WAS.schedulerLimits();
+      if (wasyncStack.schedulerLimits) wasyncStack.schedulerLimits();
       stackRestore(sp);
       if (typeof process === 'object' && process.env && process.env.WASYNC_TRACE) {
         err(String(e.stack));
@@ -62,10 +62,10 @@ mergeInto(LibraryManager.library, {
   },
 
   // STACK_OVERFLOW_CHECK=2 calls this before the stack pointer leaves the
-  // running task's stack; unwinding through wasm to WA.enter ends the task.
-  __handle_stack_overflow__deps: ['$WAS'],
+  // running task's stack; unwinding through wasm to wasyncHost.enter ends the task.
+  __handle_stack_overflow__deps: ['$wasyncStack'],
   __handle_stack_overflow: function (requested) {
-    var e = new WAS.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
+    var e = new wasyncStack.StackOverflow('wasync: stack overflow (stack pointer 0x' + (requested >>> 0).toString(16) + ')');
     e.requested = requested >>> 0; // the frame's new stack pointer: how much was needed
     throw e;
   },

@@ -17,11 +17,11 @@
  *    event-loop thread through Emscripten's queue of calls to the main
  *    runtime thread. Nothing on a pool thread touches scheduler state.
  *  - On the event-loop thread the record goes through the host
- *    (wa__host_thread_done), which calls wa__thread_finished from a fresh
+ *    (wa__host_thread_done), which calls wa__on_thread_done from a fresh
  *    microtask: Emscripten may run the queued call inside a wait of the main
  *    thread (a contended lock in malloc), in the middle of the scheduler's
  *    own work, where a wake is not safe.
- *  - wa__thread_finished wakes the waiting task with the status and frees
+ *  - wa__on_thread_done wakes the waiting task with the status and frees
  *    the record. A task cancelled (or timed out) while it waits leaves at
  *    once: the wait's hook clears the record's waiter, so the status is
  *    dropped when it comes and the record is freed all the same. Both run
@@ -133,7 +133,7 @@ int wa_to_thread(wa_fn fn, void *arg) {
   return wa__wait(to_thread_what, j);
 }
 
-void wa__thread_finished(struct wa__job *j) {
+void wa__on_thread_done(struct wa__job *j) {
   wa__task *t = j->waiter;
   wa__host_thread_busy(-1);
   if (t) wa__wake(t, j->status);

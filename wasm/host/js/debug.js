@@ -1,7 +1,7 @@
 /**
  * debug.js — what the debugging tools users bring need from the JS host:
  * names for C frames and for uncaught C++ exceptions. An Emscripten
- * --js-library, linked into every build (host.js depends on $WAD); it
+ * --js-library, linked into every build (host.js depends on $wasyncDebug); it
  * costs nothing until a fault is described.
  */
 mergeInto(LibraryManager.library, {
@@ -11,9 +11,9 @@ mergeInto(LibraryManager.library, {
   // (js/cli/wrap.mjs), so the glue never builds it and every ASan report died
   // in it ("Cannot read properties of undefined"). wrap.mjs calls this hook
   // with the module's bytes instead. Later releases have no converter.
-  $WAD__postset: 'Module["wasyncOffsetConverter"] = typeof WasmOffsetConverter == "function" ? ' +
+  $wasyncDebug__postset: 'Module["wasyncOffsetConverter"] = typeof WasmOffsetConverter == "function" ? ' +
     'function (bytes, module) { wasmOffsetConverter = new WasmOffsetConverter(bytes, module); } : null;',
-  $WAD: {
+  $wasyncDebug: {
     // "uncaught C++ exception <type>: <what()>" if e is a C++ exception
     // nothing caught, else null. e is what reached the host: the thrown
     // object's address (3.1.x; a string starting with it under
@@ -51,7 +51,7 @@ mergeInto(LibraryManager.library, {
     },
 
     describeException: function (e) {
-      var describe = WA.option('_wa__cxx_describe');
+      var describe = wasyncHost.option('_wa__cxx_describe');
       if (typeof describe !== 'function') return null;
       var ptr = 0;
       var m;

@@ -2,17 +2,17 @@
  * fetch.js — the JS half of src/fetch.c (third --js-library):
  * wa_fetch over the host's fetch() in Node 18+ and browsers.
  *
- * C holds integer handles into WAF.table, never JS objects. Each entry
- * (a WAF.Entry):
+ * C holds integer handles into wasyncFetch.table, never JS objects. Each entry
+ * (a wasyncFetch.Entry):
  *   { r: the C wa_response*, ctrl: AbortController or null, kill: undici's
  *     abort function or null, reader, chunk, off,
  *     state: 'head' | 'body' | 'done' | 'failed' | 'aborted', reading }
  * The imports are plain synchronous calls (no Asyncify): the C task parks in
  * C, and a settled promise wakes it through the exports wa__fetch_head /
- * wa__fetch_wake inside WA.enter. There is at most one pending read per
+ * wa__fetch_wake inside wasyncHost.enter. There is at most one pending read per
  * response; a read copies at most len bytes into the C buffer and keeps the
  * rest of that chunk here for the next read (the only buffering, counted in
- * WAF.buffered). An aborted entry never calls back into C; only
+ * wasyncFetch.buffered). An aborted entry never calls back into C; only
  * wa__fetch_release (wa_response_free, or a failed wa_fetch) removes it.
  *
  * How a request is aborted. In browsers (and any fetch() that is not Node's
@@ -27,7 +27,7 @@
  * and keeps the abort function undici gives its handler in onConnect(abort).
  * Calling it destroys the connection exactly as an aborted signal does (and
  * is a no-op once the response is complete); a request aborted before
- * undici dispatched it fails at dispatch without being sent. WAF.disp says
+ * undici dispatched it fails at dispatch without being sent. wasyncFetch.disp says
  * which way is used: 'off' (signals only: no undici, or the global
  * dispatcher is not visible, e.g. in a vm context such as Jest's), 'probe'
  * (undici: requests carry both a signal and the dispatcher until undici is
@@ -35,14 +35,14 @@
  * (dispatcher only). The first request in a process may have to go with a
  * signal alone: Node creates its global dispatcher lazily in fetch().
  *
- * Module.wasyncFetch is WAF; tests use WAF.pending() (entries in the table),
- * WAF.inflight() (requests or reads whose promise has not settled yet) and
- * WAF.buffered / WAF.maxBuffered (bytes held between reads).
+ * Module.wasyncFetch is wasyncFetch; tests use wasyncFetch.pending() (entries in the table),
+ * wasyncFetch.inflight() (requests or reads whose promise has not settled yet) and
+ * wasyncFetch.buffered / wasyncFetch.maxBuffered (bytes held between reads).
  */
 mergeInto(LibraryManager.library, {
-  $WAF__deps: ['$WA', '$WAE'],
-  $WAF__postset: 'WAF.setup(); Module["wasyncFetch"] = WAF;',
-  $WAF: {
+  $wasyncFetch__deps: ['$wasyncHost', '$wasyncErrors'],
+  $wasyncFetch__postset: 'wasyncFetch.setup(); Module["wasyncFetch"] = wasyncFetch;',
+  $wasyncFetch: {
     table: null,       // Map: handle -> entry
     nextHandle: 1,
     buffered: 0,       // bytes of partly consumed chunks held for C
@@ -56,22 +56,22 @@ mergeInto(LibraryManager.library, {
     Entry: null,
 
     setup: function () {
-      WAF.table = new Map();
+      wasyncFetch.table = new Map();
       // A stopped module never frees its responses: abort them all, so no
       // request or connection outlives it.
-      WA.onStop.push(function () {
-        WAF.table.forEach(function (e) { WAF.abort(e); });
-        WAF.table.clear();
+      wasyncHost.onStop.push(function () {
+        wasyncFetch.table.forEach(function (e) { wasyncFetch.abort(e); });
+        wasyncFetch.table.clear();
       });
-      WAF.encoder = new TextEncoder();
-      WAF.node = typeof process === 'object' && !!process && !!process.versions && !!process.versions.node;
+      wasyncFetch.encoder = new TextEncoder();
+      wasyncFetch.node = typeof process === 'object' && !!process && !!process.versions && !!process.versions.node;
       // Node's fetch is undici, whatever process.versions says (Debian's
       // Node builds have no process.versions.undici): 'probe' finds out
       // whether this fetch() honours the dispatcher option.
       if (typeof process === 'object' && process && process.versions && process.versions.node &&
           typeof Symbol === 'function' && Symbol.for) {
-        WAF.DISPATCHER = Symbol.for('undici.globalDispatcher.1');
-        WAF.disp = 'probe';
+        wasyncFetch.DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+        wasyncFetch.disp = 'probe';
       }
       var Entry = function (r) {
         this.r = r;
@@ -87,18 +87,18 @@ mergeInto(LibraryManager.library, {
       // undici's Dispatcher interface (the entry is the request's dispatcher).
       Entry.prototype.dispatch = function (opts, handler) {
         var e = this;
-        var d = globalThis[WAF.DISPATCHER];
-        if (WAF.disp === 'probe') WAF.disp = 'on';
+        var d = globalThis[wasyncFetch.DISPATCHER];
+        if (wasyncFetch.disp === 'probe') wasyncFetch.disp = 'on';
         if (e.state !== 'head' || !d) {   // aborted before it was dispatched
-          var err = WAF.abortError();
+          var err = wasyncFetch.abortError();
           if (typeof handler.onError === 'function') handler.onError(err);        // old-style handler
           else handler.onResponseError({ abort: function () {} }, err);           // new-style (undici 8)
           return true;
         }
-        WAF.hookAbort(e, handler);
+        wasyncFetch.hookAbort(e, handler);
         return d.dispatch(opts, handler);
       };
-      WAF.Entry = Entry;
+      wasyncFetch.Entry = Entry;
     },
 
     // Keeps the way to abort the request that undici gives the handler:
@@ -108,7 +108,7 @@ mergeInto(LibraryManager.library, {
     // as soon as undici offers the means.
     hookAbort: function (e, handler) {
       var keep = function (kill) {
-        if (e.state === 'aborted') kill(WAF.abortError());
+        if (e.state === 'aborted') kill(wasyncFetch.abortError());
         else e.kill = kill;
       };
       if (typeof handler.onRequestStart === 'function') {
@@ -152,14 +152,14 @@ mergeInto(LibraryManager.library, {
       }
     },
 
-    pending: function () { return WAF.table.size; },
-    inflight: function () { return WAF.unsettled; },
+    pending: function () { return wasyncFetch.table.size; },
+    inflight: function () { return wasyncFetch.unsettled; },
 
     // The host's message for a failure, with its cause (Node puts the real
     // reason, e.g. "connect ECONNREFUSED 127.0.0.1:1", there).
-    // Never throws, whatever e is (WA.messageOf).
+    // Never throws, whatever e is (wasyncHost.messageOf).
     message: function (e) {
-      var msg = WA.messageOf(e);
+      var msg = wasyncHost.messageOf(e);
       try {
         var c = e && e.cause;
         if (c && typeof c === 'object') {
@@ -183,7 +183,7 @@ mergeInto(LibraryManager.library, {
 
     // Calls fn(ptr, len) with msg as a temporary C string.
     withCString: function (msg, fn) {
-      var bytes = WAF.encoder.encode(msg);
+      var bytes = wasyncFetch.encoder.encode(msg);
       var ptr = _malloc(bytes.length + 1);
       if (ptr) {
         HEAPU8.set(bytes, ptr);
@@ -194,39 +194,39 @@ mergeInto(LibraryManager.library, {
 
     wake: function (e, result, msg) {
       if (msg === undefined) {
-        WA.enter(function () { _wa__fetch_wake(e.r, result, 0, 0); });
+        wasyncHost.enter(function () { _wa__fetch_wake(e.r, result, 0, 0); });
         return;
       }
-      WA.enter(function () {
-        WAF.withCString(msg, function (p, n) { _wa__fetch_wake(e.r, result, p, n); });
+      wasyncHost.enter(function () {
+        wasyncFetch.withCString(msg, function (p, n) { _wa__fetch_wake(e.r, result, p, n); });
       });
     },
 
     // Argument error found here: WA_EINVAL with a message for wa_last_error().
     invalid: function (msg) {
-      WAF.withCString('wa_fetch: ' + msg, function (p, n) { _wa__fetch_set_error(p, n); });
-      return WAE.EINVAL;
+      wasyncFetch.withCString('wa_fetch: ' + msg, function (p, n) { _wa__on_call_error(p, n); });
+      return wasyncErrors.EINVAL;
     },
 
     onHead: function (e, resp) {
-      WAF.unsettled--;
+      wasyncFetch.unsettled--;
       if (e.state !== 'head') {          // aborted or released meanwhile
         if (resp.body) resp.body.cancel().catch(function () {});
         return;
       }
       e.resp = resp;
       e.state = resp.body ? 'body' : 'done';
-      WA.enter(function () {
+      wasyncHost.enter(function () {
         _wa__fetch_head(e.r, resp.status, 0, 0);
         _wa__fetch_wake(e.r, 0, 0, 0);
       });
     },
 
     onHeadFailed: function (e, err) {
-      WAF.unsettled--;
+      wasyncFetch.unsettled--;
       if (e.state !== 'head') return;
       e.state = 'failed';
-      WAF.wake(e, WAF.isArgError(err) ? WAE.EINVAL : WAE.ENET, WAF.message(err));
+      wasyncFetch.wake(e, wasyncFetch.isArgError(err) ? wasyncErrors.EINVAL : wasyncErrors.ENET, wasyncFetch.message(err));
     },
 
     // Whether a rejected fetch() refused its arguments rather than failed on
@@ -239,7 +239,7 @@ mergeInto(LibraryManager.library, {
     // made before fetch() is called (in C and wa__fetch_start) can tell.
     isArgError: function (err) {
       try {
-        if (!WAF.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
+        if (!wasyncFetch.node || !err || typeof err !== 'object' || err.name !== 'TypeError') return false;
         var c = err.cause;
         if (c === undefined || c === null) return err.message !== 'fetch failed';
         var code = typeof c === 'object' ? c.code : undefined;
@@ -267,7 +267,7 @@ mergeInto(LibraryManager.library, {
       var n = left < len ? left : len;
       HEAPU8.set(e.off === 0 && n === e.chunk.length ? e.chunk : e.chunk.subarray(e.off, e.off + n), buf);
       e.off += n;
-      WAF.buffered -= n;
+      wasyncFetch.buffered -= n;
       if (e.off >= e.chunk.length) { e.chunk = null; e.off = 0; }
       return n;
     },
@@ -275,11 +275,11 @@ mergeInto(LibraryManager.library, {
     // The rejection handler of a body read, whichever way it reads.
     readFailed: function (e) {
       return function (err) {
-        WAF.unsettled--;
+        wasyncFetch.unsettled--;
         e.reading = false;
         if (e.state !== 'body') return;  // aborted or released
         e.state = 'failed';
-        WAF.wake(e, WAE.ENET, WAF.message(err));
+        wasyncFetch.wake(e, wasyncErrors.ENET, wasyncFetch.message(err));
       };
     },
 
@@ -289,26 +289,26 @@ mergeInto(LibraryManager.library, {
     startRead: function (e, buf, len) {
       if (!e.reader) e.reader = e.resp.body.getReader();
       e.reading = true;
-      WAF.unsettled++;
+      wasyncFetch.unsettled++;
       e.reader.read().then(function (res) {
-        WAF.unsettled--;
+        wasyncFetch.unsettled--;
         e.reading = false;
         if (e.state !== 'body') return;  // aborted or released
         if (res.done) {
           e.state = 'done';
-          WAF.wake(e, 0);
+          wasyncFetch.wake(e, 0);
           return;
         }
         var v = res.value;
         if (!(v instanceof Uint8Array)) v = new Uint8Array(v.buffer || v);
-        if (v.length === 0) { WAF.startRead(e, buf, len); return; }
+        if (v.length === 0) { wasyncFetch.startRead(e, buf, len); return; }
         e.chunk = v;
         e.off = 0;
-        WAF.buffered += v.length;
-        if (WAF.buffered > WAF.maxBuffered) WAF.maxBuffered = WAF.buffered;
-        var n = WAF.take(e, buf, len);
-        WAF.wake(e, n);
-      }, WAF.readFailed(e));
+        wasyncFetch.buffered += v.length;
+        if (wasyncFetch.buffered > wasyncFetch.maxBuffered) wasyncFetch.maxBuffered = wasyncFetch.buffered;
+        var n = wasyncFetch.take(e, buf, len);
+        wasyncFetch.wake(e, n);
+      }, wasyncFetch.readFailed(e));
     },
 
     // Aborts the request; the entry stays (inert) until released.
@@ -321,7 +321,7 @@ mergeInto(LibraryManager.library, {
         if (e.kill) {
           var kill = e.kill;
           e.kill = null;
-          try { kill(WAF.abortError()); } catch (x) { /* ignore */ }
+          try { kill(wasyncFetch.abortError()); } catch (x) { /* ignore */ }
         }
         // Cancelling the reader also settles a read still pending (done): an
         // aborted signal alone leaves it pending forever when the body is
@@ -332,23 +332,23 @@ mergeInto(LibraryManager.library, {
         e.state = 'aborted';
       }
       if (e.chunk) {
-        WAF.buffered -= e.chunk.length - e.off;
+        wasyncFetch.buffered -= e.chunk.length - e.off;
         e.chunk = null;
       }
     },
   },
 
-  wa__fetch_start__deps: ['$WAF'],
+  wa__fetch_start__deps: ['$wasyncFetch'],
   wa__fetch_start: function (r, urlPtr, methodPtr, headersPtr, bodyPtr, bodyLen) {
     var url = UTF8ToString(urlPtr);
     var method = UTF8ToString(methodPtr);
     var fetchFn = typeof fetch === 'function' ? fetch : null;
-    if (!fetchFn) return WAE.ENOTSUP; // no fetch() on this host
-    if (url !== WAF.lastUrl) {
-      var base = WAF.baseUrl();
-      if (!WAF.canParse(url, base)) return WAF.invalid((base ? 'not a valid URL: ' : 'not a valid absolute URL: ') + url);
-      if (WAF.hasCredentials(url, base)) return WAF.invalid('the URL includes credentials: ' + url);
-      WAF.lastUrl = url;
+    if (!fetchFn) return wasyncErrors.ENOTSUP; // no fetch() on this host
+    if (url !== wasyncFetch.lastUrl) {
+      var base = wasyncFetch.baseUrl();
+      if (!wasyncFetch.canParse(url, base)) return wasyncFetch.invalid((base ? 'not a valid URL: ' : 'not a valid absolute URL: ') + url);
+      if (wasyncFetch.hasCredentials(url, base)) return wasyncFetch.invalid('the URL includes credentials: ' + url);
+      wasyncFetch.lastUrl = url;
     }
     var init = {};                     // GET is fetch()'s default method
     var up = method === 'GET' ? method : method.toUpperCase();
@@ -357,48 +357,48 @@ mergeInto(LibraryManager.library, {
     if (headersPtr) {
       var list = [];
       for (var i = headersPtr >> 2; HEAPU32[i]; i += 2) {
-        list.push([WAF.byteString(HEAPU32[i]), WAF.byteString(HEAPU32[i + 1])]);
+        list.push([wasyncFetch.byteString(HEAPU32[i]), wasyncFetch.byteString(HEAPU32[i + 1])]);
       }
       if (list.length) {
         try {
           init.headers = new Headers(list);
         } catch (x) {
-          return WAF.invalid(WAF.message(x));
+          return wasyncFetch.invalid(wasyncFetch.message(x));
         }
       }
     }
     if (bodyLen > 0) {
-      if (method === 'GET' || method === 'HEAD') return WAF.invalid('a ' + method + ' request cannot have a body');
+      if (method === 'GET' || method === 'HEAD') return wasyncFetch.invalid('a ' + method + ' request cannot have a body');
       init.body = HEAPU8.slice(bodyPtr, bodyPtr + bodyLen);   // copied now
     }
-    var e = new WAF.Entry(r);
-    if (WAF.disp === 'on') {
+    var e = new wasyncFetch.Entry(r);
+    if (wasyncFetch.disp === 'on') {
       init.dispatcher = e;
     } else {
       e.ctrl = new AbortController();
       init.signal = e.ctrl.signal;
-      if (WAF.disp === 'probe' && globalThis[WAF.DISPATCHER]) init.dispatcher = e;
+      if (wasyncFetch.disp === 'probe' && globalThis[wasyncFetch.DISPATCHER]) init.dispatcher = e;
     }
-    var h = WA.newHandle(WAF.table, WAF);
-    WAF.table.set(h, e);
+    var h = wasyncHost.newHandle(wasyncFetch.table, wasyncFetch);
+    wasyncFetch.table.set(h, e);
     var p;
     try {
       p = fetchFn(url, init);
     } catch (x) {
-      WAF.table.delete(h);
-      return WAF.invalid(WAF.message(x));
+      wasyncFetch.table.delete(h);
+      return wasyncFetch.invalid(wasyncFetch.message(x));
     }
-    if (WAF.disp === 'probe' && !globalThis[WAF.DISPATCHER]) WAF.disp = 'off';   // not visible from here
-    WAF.unsettled++;
-    p.then(function (resp) { WAF.onHead(e, resp); }, function (err) { WAF.onHeadFailed(e, err); });
+    if (wasyncFetch.disp === 'probe' && !globalThis[wasyncFetch.DISPATCHER]) wasyncFetch.disp = 'off';   // not visible from here
+    wasyncFetch.unsettled++;
+    p.then(function (resp) { wasyncFetch.onHead(e, resp); }, function (err) { wasyncFetch.onHeadFailed(e, err); });
     return h;
   },
 
   // The response headers as a malloc'd block of lower-case "name\0value\0"
   // pairs (owned by C), its length in *lenPtr; 0 if there are none.
-  wa__fetch_headers__deps: ['$WAF'],
+  wa__fetch_headers__deps: ['$wasyncFetch'],
   wa__fetch_headers: function (h, lenPtr) {
-    var e = WAF.table.get(h);
+    var e = wasyncFetch.table.get(h);
     HEAPU32[lenPtr >> 2] = 0;
     if (!e || !e.resp) return 0;
     // Values are byte strings (one char per byte): written back byte for
@@ -418,28 +418,28 @@ mergeInto(LibraryManager.library, {
     return p;
   },
 
-  wa__fetch_read__deps: ['$WAF'],
+  wa__fetch_read__deps: ['$wasyncFetch'],
   wa__fetch_read: function (h, buf, len) {
-    var e = WAF.table.get(h);
-    if (!e) return WAE.EINVAL;
-    if (e.chunk) return WAF.take(e, buf, len);
+    var e = wasyncFetch.table.get(h);
+    if (!e) return wasyncErrors.EINVAL;
+    if (e.chunk) return wasyncFetch.take(e, buf, len);
     if (e.state === 'done') return 0;
-    if (e.state !== 'body' || e.reading) return WAE.EINVAL;
-    WAF.startRead(e, buf, len);
-    return WAE.FETCH_PARK;
+    if (e.state !== 'body' || e.reading) return wasyncErrors.EINVAL;
+    wasyncFetch.startRead(e, buf, len);
+    return wasyncErrors.FETCH_PARK;
   },
 
-  wa__fetch_abort__deps: ['$WAF'],
+  wa__fetch_abort__deps: ['$wasyncFetch'],
   wa__fetch_abort: function (h) {
-    var e = WAF.table.get(h);
-    if (e) WAF.abort(e);
+    var e = wasyncFetch.table.get(h);
+    if (e) wasyncFetch.abort(e);
   },
 
-  wa__fetch_release__deps: ['$WAF'],
+  wa__fetch_release__deps: ['$wasyncFetch'],
   wa__fetch_release: function (h) {
-    var e = WAF.table.get(h);
+    var e = wasyncFetch.table.get(h);
     if (!e) return;
-    WAF.abort(e);
-    WAF.table.delete(h);
+    wasyncFetch.abort(e);
+    wasyncFetch.table.delete(h);
   },
 });

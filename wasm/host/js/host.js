@@ -10,42 +10,42 @@
  *  - tasks started from JS (main, cwrap calls) report their end through
  *    wa__host_task_done(token, status).
  * Backend-blind: stack switching is the backend's (wasm/backend/), and all
- * the host asks of the backend's JS half is $WABackend (described in
- * wasm/backend/asyncify.js). Error codes are $WAE's, generated from the C
+ * the host asks of the backend's JS half is $wasyncBackendJs (described in
+ * wasm/backend/asyncify.js). Error codes are $wasyncErrors's, generated from the C
  * tables (js/cli/crossings.mjs); every crossing is in src/host.h.
  */
 mergeInto(LibraryManager.library, {
 
   // Emscripten serializes this object into the output, so values built at
   // run time (Map, class, closures over a MessageChannel) are made here.
-  // WA.init() runs on the first call into C (runMain, a cwrap call), not
+  // wasyncHost.init() runs on the first call into C (runMain, a cwrap call), not
   // through addOnInit: that is a runtime function in 3.1.x and a library
   // symbol in 6.x, and either way the runtime is ready by the first call.
   // quit_ is the glue's exit path: under Node it sets process.exitCode,
   // which an imported module must never touch (Module.quit, which used to
   // replace it, is gone since 3.1.65). exit() in C only throws here, after
-  // WA.atExit; a program's own exit status is set by WA.exit.
+  // wasyncHost.atExit; a program's own exit status is set by wasyncHost.exit.
   // The runtime is kept alive for good (runtimeKeepalivePush): modules link
   // with EXIT_RUNTIME=1 only so that atexit() is libc's real one (with 0,
   // Emscripten links a dummy that forgets the handlers), while Emscripten's
   // own shutdown (exitRuntime, and its maybeExit after callbacks) never
-  // runs: a program ends through WA.exit, a library never ends.
-  $WA__deps: ['$WAE', '$WABackend', '$WAD', '$runtimeKeepalivePush'],
+  // runs: a program ends through wasyncHost.exit, a library never ends.
+  $wasyncHost__deps: ['$wasyncErrors', '$wasyncBackendJs', '$wasyncDebug', '$runtimeKeepalivePush'],
 
-  // C's exit(): the atexit() handlers and stdio first (WA.atExit, on the
+  // C's exit(): the atexit() handlers and stdio first (wasyncHost.atExit, on the
   // caller's stack), then the glue's proc_exit, which ends in quit_ above.
   // Replaces Emscripten's exit, whose only other work is the runtime
   // shutdown that wasync never runs (and which, in ASSERTIONS builds, would
   // print that the runtime was kept alive).
-  exit__deps: ['$WA', 'proc_exit'],
+  exit__deps: ['$wasyncHost', 'proc_exit'],
   exit: function (status) {
-    WA.atExit();
+    wasyncHost.atExit();
     _proc_exit(status);
   },
 
-  $WA__postset: 'WA.setup(); Module["wasync"] = WA; quit_ = function (status, toThrow) { ' +
-    'if (toThrow && toThrow.name === "ExitStatus") { if (!WA.atExitDone && WA.threads) WA.libcExited = true; WA.atExit(); } throw toThrow; };',
-  $WA: {
+  $wasyncHost__postset: 'wasyncHost.setup(); Module["wasync"] = wasyncHost; quit_ = function (status, toThrow) { ' +
+    'if (toThrow && toThrow.name === "ExitStatus") { if (!wasyncHost.atExitDone && wasyncHost.threads) wasyncHost.libcExited = true; wasyncHost.atExit(); } throw toThrow; };',
+  $wasyncHost: {
     tickQueued: false,
     macroQueued: false,
     tokens: null,          // Map: token -> { resolve, reject, onDone }
@@ -64,55 +64,55 @@ mergeInto(LibraryManager.library, {
     // so the shift is measured once. Browsers fire at any sub-millisecond
     // time: no shift.
     clockShift: 0,
-    now: function () { return performance.now() + WA.clockShift; },
+    now: function () { return performance.now() + wasyncHost.clockShift; },
 
     setup: function () {
-      WA.tokens = new Map();
-      runtimeKeepalivePush(); // see $WA__deps
+      wasyncHost.tokens = new Map();
+      runtimeKeepalivePush(); // see $wasyncHost__deps
       if (typeof process === 'object' && process.hrtime && typeof process.hrtime.bigint === 'function') {
         var p = performance.now(), hr = process.hrtime.bigint();
         var shift = Number(hr % BigInt(1000000)) / 1e6 - (p % 1);
-        WA.clockShift = shift < 0 ? shift + 1 : shift;
+        wasyncHost.clockShift = shift < 0 ? shift + 1 : shift;
       }
       if (typeof setImmediate === 'function') {
-        WA.postMacrotask = function (f) { setImmediate(f); };
+        wasyncHost.postMacrotask = function (f) { setImmediate(f); };
       } else if (typeof MessageChannel === 'function') {
         var ch = new MessageChannel();
         var q = [];
         ch.port1.onmessage = function () { q.shift()(); };
-        WA.postMacrotask = function (f) { q.push(f); ch.port2.postMessage(0); };
+        wasyncHost.postMacrotask = function (f) { q.push(f); ch.port2.postMessage(0); };
       } else {
-        WA.postMacrotask = function (f) { setTimeout(f, 0); };
+        wasyncHost.postMacrotask = function (f) { setTimeout(f, 0); };
       }
     },
 
     init: function () {
-      if (WA.initialized) return;
-      WA.initialized = true;
-      WABackend.init();
+      if (wasyncHost.initialized) return;
+      wasyncHost.initialized = true;
+      wasyncBackendJs.init();
     },
 
     // Calls into C for the host; recovers from a task's stack overflow.
     // fn may return a promise (a backend's tick may run inside
     // WebAssembly.promising): its rejection is recovered from the same way.
     enter: function (fn) {
-      if (WA.dead) return;
+      if (wasyncHost.dead) return;
       var sp = stackSave();
       var r;
       try {
         r = fn();
       } catch (e) {
-        WA.failed(e, sp);
+        wasyncHost.failed(e, sp);
         return;
       }
-      if (r && typeof r.then === 'function') r.then(null, function (e) { WA.failed(e, sp); });
+      if (r && typeof r.then === 'function') r.then(null, function (e) { wasyncHost.failed(e, sp); });
     },
 
     failed: function (e, sp) {
       try {
-        if (!WABackend.recover(e, sp)) WA.fatal(e);
+        if (!wasyncBackendJs.recover(e, sp)) wasyncHost.fatal(e);
       } catch (e2) {
-        WA.fatal(e2); // exit() or a trap while recovering
+        wasyncHost.fatal(e2); // exit() or a trap while recovering
       }
     },
 
@@ -121,37 +121,37 @@ mergeInto(LibraryManager.library, {
     // library (load()) is not thrown out of: the error surfaced here would
     // be uncaught (it runs in a microtask or a host callback) and take the
     // whole process or page down with it. Its callers learn of it instead:
-    // every pending and later call rejects (WA.deadError()).
+    // every pending and later call rejects (wasyncHost.deadError()).
     fatal: function (e) {
-      if (WA.dead) return;
+      if (wasyncHost.dead) return;
       var isExit = e && e.name === 'ExitStatus';
-      var why = isExit ? 'exit(' + e.status + ') was called' : WA.describeFault(e);
+      var why = isExit ? 'exit(' + e.status + ') was called' : wasyncHost.describeFault(e);
       var dead;
-      WA.stop(why, WAE.name(isExit ? WAE.EXIT : WAE.EABORT));
-      dead = WA.deadError();
-      WA.tokens.forEach(function (entry) { entry.reject(dead); });
-      WA.tokens.clear();
-      if (WA.pendingSet) WA.pendingSet.delete(WA.drained);
+      wasyncHost.stop(why, wasyncErrors.name(isExit ? wasyncErrors.EXIT : wasyncErrors.EABORT));
+      dead = wasyncHost.deadError();
+      wasyncHost.tokens.forEach(function (entry) { entry.reject(dead); });
+      wasyncHost.tokens.clear();
+      if (wasyncHost.pendingSet) wasyncHost.pendingSet.delete(wasyncHost.drained);
       if (!isExit) {
-        WA.flush();
+        wasyncHost.flush();
         // The fault's stack: its C frames wherever the module has their
         // names (--debug builds), the whole JS stack with WASYNC_TRACE=1.
         var trace = typeof process === 'object' && process.env && process.env.WASYNC_TRACE;
-        var frames = trace ? null : WAD.cStack(e);
-        err('wasync: fatal: ' + WA.dead + (trace ? '\n' + e.stack : frames ? '\n' + frames : ''));
+        var frames = trace ? null : wasyncDebug.cStack(e);
+        err('wasync: fatal: ' + wasyncHost.dead + (trace ? '\n' + e.stack : frames ? '\n' + frames : ''));
       }
-      if (WA.programMode) WA.exit(isExit ? e.status : 1);
+      if (wasyncHost.programMode) wasyncHost.exit(isExit ? e.status : 1);
     },
 
     // What a fault means, with the running task and hints that apply to
     // wasync's builds (Emscripten's hint to build with ASSERTIONS does not:
     // wasync builds without them, DESIGN.md).
     describeFault: function (e) {
-      var cxx = WAD.describeException(e);
+      var cxx = wasyncDebug.describeException(e);
       var msg = cxx || String(e && e.message || e).replace(/\.? *\(?Build with -s ?ASSERTIONS[^)]*?(\)|for more info\.?)/g, '');
       var who = null;
       try {
-        var p = _wa__host_running();
+        var p = _wa__running_name();
         if (p) who = UTF8ToString(p);
       } catch (x) { /* memory unreadable: no name */ }
       var hint;
@@ -178,7 +178,7 @@ mergeInto(LibraryManager.library, {
       if (hint) out += ': ' + hint;
       // Every C frame named (a --debug or --profiling-funcs build): no need
       // to say how to get names. A release build names only its exports.
-      if (WAD.cStack(e, true)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
+      if (wasyncDebug.cStack(e, true)) return out + '; set WASYNC_TRACE=1 for the JS stack too';
       return out + '; build with --debug (or link with --profiling-funcs) for names in the stack, ' +
         'and set WASYNC_TRACE=1 for the JS stack';
     },
@@ -189,24 +189,24 @@ mergeInto(LibraryManager.library, {
     onStop: [],
     // The error a call into a stopped module rejects with.
     deadError: function () {
-      var err = WA.error(0, 'wasync: the module stopped: ' + WA.dead);
-      err.code = WA.deadCode || WAE.name(WAE.EABORT);
+      var err = wasyncHost.error(0, 'wasync: the module stopped: ' + wasyncHost.dead);
+      err.code = wasyncHost.deadCode || wasyncErrors.name(wasyncErrors.EABORT);
       return err;
     },
 
     // exit() in C (Emscripten implements it in JS, and its exitRuntime
-    // never runs here: see $WA__deps): runs the atexit() handlers, once,
+    // never runs here: see $wasyncHost__deps): runs the atexit() handlers, once,
     // on the stack of the caller of exit(), then flushes stdio, as libc's
     // exit() does. Not on a trap or abort(), as natively.
     atExitDone: false,
     atExit: function () {
-      if (WA.atExitDone) return;
-      WA.atExitDone = true;
+      if (wasyncHost.atExitDone) return;
+      wasyncHost.atExitDone = true;
       try {
-        if (!WA.libcExited && typeof ___funcs_on_exit === 'function') ___funcs_on_exit();
+        if (!wasyncHost.libcExited && typeof ___funcs_on_exit === 'function') ___funcs_on_exit();
       } finally {
-        WA.flush(true);
-        if (WA.threads) WA.libcExited = true;
+        wasyncHost.flush(true);
+        if (wasyncHost.threads) wasyncHost.libcExited = true;
       }
     },
 
@@ -216,21 +216,21 @@ mergeInto(LibraryManager.library, {
     // wasync's never does): in its printChar buffers (no file system;
     // flush_NO_FILESYSTEM, in every release) or in its terminal devices
     // (TTY.ttys, whose ops are flush() in 3.1.x and fsync() later).
-    // libcExited: in a --threads build (WA.threads, wasm/host/js/thread.js)
-    // the exit work of the libc has run (its own exit, or WA.atExit): the
+    // libcExited: in a --threads build (wasyncHost.threads, wasm/host/js/thread.js)
+    // the exit work of the libc has run (its own exit, or wasyncHost.atExit): the
     // atexit handlers and stdio are done, and the libc may leave their locks
     // held for good (real locks once there are threads), so running either
     // again could wait forever.
     threads: false,
     libcExited: false,
     flush: function (ending) {
-      if (!WA.libcExited) {
+      if (!wasyncHost.libcExited) {
         try { _fflush(0); } catch (e) { /* the module may be dead */ }
       }
       if (!ending) return;
       try {
         // (It ends C's stdio too: see libcExited.)
-        if (typeof flush_NO_FILESYSTEM === 'function' && !WA.libcExited) flush_NO_FILESYSTEM();
+        if (typeof flush_NO_FILESYSTEM === 'function' && !wasyncHost.libcExited) flush_NO_FILESYSTEM();
         if (typeof TTY === 'object' && TTY.ttys) {
           Object.keys(TTY.ttys).forEach(function (dev) {
             var tty = TTY.ttys[dev];
@@ -241,13 +241,13 @@ mergeInto(LibraryManager.library, {
       } catch (e) { /* the module may be dead */ }
     },
 
-    // Stops the module for good: no call enters C again (WA.enter), host
+    // Stops the module for good: no call enters C again (wasyncHost.enter), host
     // work it started (requests in flight…) is undone, its timer cleared.
     stop: function (why, code) {
-      WA.dead = why;
-      WA.deadCode = code;
-      WA.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
-      WA.timerStop();
+      wasyncHost.dead = why;
+      wasyncHost.deadCode = code;
+      wasyncHost.onStop.forEach(function (f) { try { f(); } catch (x) { /* keep going */ } });
+      wasyncHost.timerStop();
     },
 
     // Ends a program with status, as Go does when main returns: nothing
@@ -259,11 +259,11 @@ mergeInto(LibraryManager.library, {
     // unref'd timer force the exit on the next turn of the loop.
     exiting: false,
     exit: function (status) {
-      if (WA.exiting) return;
-      WA.exiting = true;
-      WA.flush(true);
+      if (wasyncHost.exiting) return;
+      wasyncHost.exiting = true;
+      wasyncHost.flush(true);
       process.exitCode = status;
-      if (!WA.dead) WA.stop('the program has ended', WAE.name(WAE.EXIT));
+      if (!wasyncHost.dead) wasyncHost.stop('the program has ended', wasyncErrors.name(wasyncErrors.EXIT));
       setTimeout(function () { process.exit(status); }, 0).unref();
     },
 
@@ -272,33 +272,33 @@ mergeInto(LibraryManager.library, {
     // blocked for good: print the deadlock report and exit 2 (as Go does).
     programMode: false,
     runProgram: function (args) {
-      WA.programMode = true;
+      wasyncHost.programMode = true;
       var finished = false;
       process.on('beforeExit', function () {
-        if (finished || WA.dead) return;
-        WA.flush();
-        WA.reportDeadlock();
-        WA.exit(2);
+        if (finished || wasyncHost.dead) return;
+        wasyncHost.flush();
+        wasyncHost.reportDeadlock();
+        wasyncHost.exit(2);
       });
-      return WA.runMain(args).then(function (status) {
+      return wasyncHost.runMain(args).then(function (status) {
         finished = true;
         // As in C, returning from main is exit(status): atexit handlers
         // run and stdio is flushed; exit() then throws ExitStatus, which
-        // WA.fatal turns into WA.exit(status).
-        WA.enter(function () { _wa__host_exit(status); });
-        WA.exit(status);
+        // wasyncHost.fatal turns into wasyncHost.exit(status).
+        wasyncHost.enter(function () { _wa__on_exit(status); });
+        wasyncHost.exit(status);
       }, function (e) {
         finished = true;
-        if (!WA.dead) err(String(e && e.message || e));
-        WA.exit(1);
+        if (!wasyncHost.dead) err(String(e && e.message || e));
+        wasyncHost.exit(1);
       });
     },
 
     // One host callback, with the clock reading C uses for all of it.
     tick: function () {
-      WA.tickQueued = false;
-      var now = WA.now();
-      WA.enter(function () { return WABackend.tick(now); });
+      wasyncHost.tickQueued = false;
+      var now = wasyncHost.now();
+      wasyncHost.enter(function () { return wasyncBackendJs.tick(now); });
     },
 
     // The host timer (wa__host_timer_arm). C's deadlines are whole
@@ -312,43 +312,43 @@ mergeInto(LibraryManager.library, {
     // loaded machine, made wake-ups 4-10 ms late (a spinning process loses
     // the CPU; one that sleeps is woken in time).
     timer: null,          // the pending setTimeout
-    timerDeadline: null,  // what C armed (WA.now() ms), or null
+    timerDeadline: null,  // what C armed (wasyncHost.now() ms), or null
     timerSoon: false,     // a macrotask check is on its way (deadline passed)
     timerWait: function (left) {
       if (left <= 0) {
-        WA.timerSoon = true;
-        WA.postMacrotask(WA.timerNow);
+        wasyncHost.timerSoon = true;
+        wasyncHost.postMacrotask(wasyncHost.timerNow);
       } else {
-        WA.timer = setTimeout(WA.timerCheck, Math.min(2147483647, Math.ceil(left)));
+        wasyncHost.timer = setTimeout(wasyncHost.timerCheck, Math.min(2147483647, Math.ceil(left)));
       }
     },
     timerStop: function () {
-      WA.timerDeadline = null;
-      if (WA.timer !== null) clearTimeout(WA.timer);
-      WA.timer = null;
+      wasyncHost.timerDeadline = null;
+      if (wasyncHost.timer !== null) clearTimeout(wasyncHost.timer);
+      wasyncHost.timer = null;
     },
     timerNow: function () {
-      WA.timerSoon = false;
-      WA.timerCheck();
+      wasyncHost.timerSoon = false;
+      wasyncHost.timerCheck();
     },
     timerCheck: function () {
-      WA.timer = null;
-      if (WA.timerDeadline === null) return; // disarmed meanwhile
-      var now = WA.now();
-      if (now < WA.timerDeadline) return WA.timerWait(WA.timerDeadline - now);
-      WA.timerDeadline = null;
-      WA.enter(function () { return WABackend.timerFired(now); });
+      wasyncHost.timer = null;
+      if (wasyncHost.timerDeadline === null) return; // disarmed meanwhile
+      var now = wasyncHost.now();
+      if (now < wasyncHost.timerDeadline) return wasyncHost.timerWait(wasyncHost.timerDeadline - now);
+      wasyncHost.timerDeadline = null;
+      wasyncHost.enter(function () { return wasyncBackendJs.timerFired(now); });
     },
 
     macroTick: function () {
-      WA.macroQueued = false;
-      WA.tick();
+      wasyncHost.macroQueued = false;
+      wasyncHost.tick();
     },
 
     // A key in 1..2^31-1, so that C can hold it in an int, which `table` (a
     // Map) does not hold: counts on from owner.nextHandle and wraps, since
     // a long-lived page may make more calls than an int can count. Tokens,
-    // promise handles (WAB) and fetch handles (WAF) all come from here.
+    // promise handles (wasyncBridge) and fetch handles (wasyncFetch) all come from here.
     newHandle: function (table, owner) {
       for (;;) {
         var h = owner.nextHandle;
@@ -359,21 +359,21 @@ mergeInto(LibraryManager.library, {
 
     // Starts a task-running call from JS; returns { token, promise }.
     newToken: function () {
-      var token = WA.newHandle(WA.tokens, WA);
+      var token = wasyncHost.newHandle(wasyncHost.tokens, wasyncHost);
       var entry = {};
       entry.promise = new Promise(function (resolve, reject) {
         entry.resolve = resolve;
         entry.reject = reject;
       });
-      WA.tokens.set(token, entry);
-      if (WA.pendingSet && WA.tokens.size === 1) WA.pendingSet.add(WA.drained);
+      wasyncHost.tokens.set(token, entry);
+      if (wasyncHost.pendingSet && wasyncHost.tokens.size === 1) wasyncHost.pendingSet.add(wasyncHost.drained);
       return { token: token, entry: entry };
     },
 
     // Forgets a token (its call ended or never started).
     dropToken: function (token) {
-      WA.tokens.delete(token);
-      if (WA.pendingSet && !WA.tokens.size) WA.pendingSet.delete(WA.drained);
+      wasyncHost.tokens.delete(token);
+      if (wasyncHost.pendingSet && !wasyncHost.tokens.size) wasyncHost.pendingSet.delete(wasyncHost.drained);
     },
 
     // wa_main(args) as task "main"; resolves with its status, or rejects
@@ -382,41 +382,41 @@ mergeInto(LibraryManager.library, {
     // argument megabytes); every failure is a rejection with a code, and
     // the token is dropped with it.
     runMain: function (args) {
-      if (WA.dead) return Promise.reject(WA.deadError());
-      WA.init();
+      if (wasyncHost.dead) return Promise.reject(wasyncHost.deadError());
+      wasyncHost.init();
       var argv, t, rc, sp = stackSave();
       try {
-        argv = [WA.option('thisProgram') || 'wasync'].concat((args || []).map(String));
+        argv = [wasyncHost.option('thisProgram') || 'wasync'].concat((args || []).map(String));
       } catch (e) {
         return Promise.reject(e); // an argument with no string form (a Symbol…)
       }
-      t = WA.newToken();
+      t = wasyncHost.newToken();
       try {
-        rc = WA.startMain(argv, t);
+        rc = wasyncHost.startMain(argv, t);
       } catch (e) {
-        WA.dropToken(t.token);
-        WA.failed(e, sp);
-        return Promise.reject(WA.dead ? WA.deadError() : e);
+        wasyncHost.dropToken(t.token);
+        wasyncHost.failed(e, sp);
+        return Promise.reject(wasyncHost.dead ? wasyncHost.deadError() : e);
       }
       if (rc < 0) {
-        WA.dropToken(t.token);
+        wasyncHost.dropToken(t.token);
         // WA_ENOTSUP: a library, built without wa_main.
-        return Promise.reject(rc === WAE.ENOTSUP ? WA.error(rc, 'wasync: ' + (WA.option('thisProgram') || 'this module') +
+        return Promise.reject(rc === wasyncErrors.ENOTSUP ? wasyncHost.error(rc, 'wasync: ' + (wasyncHost.option('thisProgram') || 'this module') +
           ' is a library: it defines no wa_main; import it and call its exported functions with cwrap()') :
-          WA.error(rc, rc === WAE.ENOMEM ? 'wasync: main(): the arguments do not fit in memory' : undefined));
+          wasyncHost.error(rc, rc === wasyncErrors.ENOMEM ? 'wasync: main(): the arguments do not fit in memory' : undefined));
       }
-      WA.tick();
+      wasyncHost.tick();
       return t.entry.promise;
     },
 
-    // Calls wa__host_start_main with argv copied to the heap: pointers,
-    // the task handle C writes back, then the strings. A WAE code or 0.
+    // Calls wa__on_start_main with argv copied to the heap: pointers,
+    // the task handle C writes back, then the strings. A wasyncErrors code or 0.
     startMain: function (argv, t) {
       var lens = argv.map(function (s) { return lengthBytesUTF8(s) + 1; });
       var head = 4 * (argv.length + 1);
       var bytes = lens.reduce(function (a, n) { return a + n; }, head);
       var block = bytes < 0x7fffffff ? _malloc(bytes) : 0;
-      if (!block) return WAE.ENOMEM;
+      if (!block) return wasyncErrors.ENOMEM;
       try {
         var p = block + head;
         argv.forEach(function (s, i) {
@@ -425,7 +425,7 @@ mergeInto(LibraryManager.library, {
           p += lens[i];
         });
         var out = block + 4 * argv.length;
-        var rc = _wa__host_start_main(argv.length, block, t.token, out);
+        var rc = _wa__on_start_main(argv.length, block, t.token, out);
         if (rc >= 0) t.entry.task = HEAPU32[out >> 2];
         return rc;
       } finally {
@@ -470,8 +470,8 @@ mergeInto(LibraryManager.library, {
     },
 
     error: function (code, message) {
-      var name = code ? WAE.name(code) : 'WA_EUNKNOWN';
-      return WA.newError(Error, message || ('wasync: ' + WAE.text(code)), name);
+      var name = code ? wasyncErrors.name(code) : 'WA_EUNKNOWN';
+      return wasyncHost.newError(Error, message || ('wasync: ' + wasyncErrors.text(code)), name);
     },
 
     // Every error wasync gives the user is made here, by the wrapper's
@@ -493,70 +493,70 @@ mergeInto(LibraryManager.library, {
     // a module is in its set only while it has calls pending, so an idle
     // or dead module is not held.
     watchDrain: function () {
-      if (WA.pendingSet || typeof process !== 'object' || typeof process.on !== 'function') return;
+      if (wasyncHost.pendingSet || typeof process !== 'object' || typeof process.on !== 'function') return;
       var key = Symbol.for('wasync.pendingModules');
       var set = globalThis[key];
       if (!set) {
         set = globalThis[key] = new Set();
         process.on('beforeExit', function () { Array.from(set).forEach(function (f) { f(); }); });
       }
-      WA.pendingSet = set;
-      if (WA.tokens.size) set.add(WA.drained);
+      wasyncHost.pendingSet = set;
+      if (wasyncHost.tokens.size) set.add(wasyncHost.drained);
     },
     pendingSet: null,
     drained: function () {
-      if (WA.dead || WA.programMode) return;
+      if (wasyncHost.dead || wasyncHost.programMode) return;
       var stuck = [];
-      WA.tokens.forEach(function (entry, token) { if (!entry.deadlocked) stuck.push(token); });
+      wasyncHost.tokens.forEach(function (entry, token) { if (!entry.deadlocked) stuck.push(token); });
       if (!stuck.length) return;
-      WA.flush();
-      WA.enter(function () { WA.reportDeadlock(); });
-      WA.flush();
-      var err = WA.newError(Error, 'wasync: deadlock: the event loop is empty and every task is blocked, ' +
-        'so this call can never finish', WAE.name(WAE.EDEADLK));
+      wasyncHost.flush();
+      wasyncHost.enter(function () { wasyncHost.reportDeadlock(); });
+      wasyncHost.flush();
+      var err = wasyncHost.newError(Error, 'wasync: deadlock: the event loop is empty and every task is blocked, ' +
+        'so this call can never finish', wasyncErrors.name(wasyncErrors.EDEADLK));
       stuck.forEach(function (token) {
-        var entry = WA.tokens.get(token);
+        var entry = wasyncHost.tokens.get(token);
         entry.deadlocked = true;
         entry.reject(err);
-        if (entry.task) WA.enter(function () { _wa__js_call_cancel(entry.task); });
+        if (entry.task) wasyncHost.enter(function () { _wa__on_cancel(entry.task); });
       });
     },
 
-    reportDeadlock: function () { _wa__host_report_deadlock(); },
+    reportDeadlock: function () { _wa__on_deadlock(); },
   },
 
-  wa__host_now__deps: ['$WA'],
-  wa__host_now: function () { return WA.now(); },
+  wa__host_now__deps: ['$wasyncHost'],
+  wa__host_now: function () { return wasyncHost.now(); },
 
-  wa__host_timer_arm__deps: ['$WA'],
+  wa__host_timer_arm__deps: ['$wasyncHost'],
   wa__host_timer_arm: function (deadline) {
-    WA.timerDeadline = deadline;
-    if (WA.timer !== null) clearTimeout(WA.timer);
-    WA.timer = null;
-    if (!WA.timerSoon) WA.timerWait(deadline - WA.now());
+    wasyncHost.timerDeadline = deadline;
+    if (wasyncHost.timer !== null) clearTimeout(wasyncHost.timer);
+    wasyncHost.timer = null;
+    if (!wasyncHost.timerSoon) wasyncHost.timerWait(deadline - wasyncHost.now());
   },
 
-  wa__host_timer_disarm__deps: ['$WA'],
-  wa__host_timer_disarm: function () { WA.timerStop(); },
+  wa__host_timer_disarm__deps: ['$wasyncHost'],
+  wa__host_timer_disarm: function () { wasyncHost.timerStop(); },
 
-  wa__host_request_tick__deps: ['$WA'],
+  wa__host_request_tick__deps: ['$wasyncHost'],
   wa__host_request_tick: function (yieldToHost) {
     if (yieldToHost) {
-      if (WA.macroQueued) return;
-      WA.macroQueued = true;
-      WA.postMacrotask(WA.macroTick);
+      if (wasyncHost.macroQueued) return;
+      wasyncHost.macroQueued = true;
+      wasyncHost.postMacrotask(wasyncHost.macroTick);
       return;
     }
-    if (WA.tickQueued) return;
-    WA.tickQueued = true;
-    queueMicrotask(WA.tick);
+    if (wasyncHost.tickQueued) return;
+    wasyncHost.tickQueued = true;
+    queueMicrotask(wasyncHost.tick);
   },
 
-  wa__host_task_done__deps: ['$WA'],
+  wa__host_task_done__deps: ['$wasyncHost'],
   wa__host_task_done: function (token, status) {
-    var entry = WA.tokens.get(token);
+    var entry = wasyncHost.tokens.get(token);
     if (!entry) return;
-    WA.dropToken(token);
+    wasyncHost.dropToken(token);
     if (entry.onDone) entry.onDone(status);
     else entry.resolve(status);
   },

@@ -2,54 +2,54 @@
  * js.js — JavaScript from C and C from JavaScript, the JS
  * half of src/js.c (second --js-library, next to host.js).
  *
- *  - WA_ASYNC_JS: the generated import calls WAB.asyncCall(asyncFn), which
- *    is the backend's (WABackend.asyncCall: how a JS import suspends is the
- *    backend's business). Its promise is kept in WAB.promises under a
+ *  - WA_ASYNC_JS: the generated import calls wasyncBridge.asyncCall(asyncFn), which
+ *    is the backend's (wasyncBackendJs.asyncCall: how a JS import suspends is the
+ *    backend's business). Its promise is kept in wasyncBridge.promises under a
  *    handle while the calling task is parked in C (wa__js_await), which
  *    names the task it parks (wa__js_watch): settling calls
- *    wa__js_settle(task, handle, …) with that task, which wakes it (no
+ *    wa__on_js_settle(task, handle, …) with that task, which wakes it (no
  *    search). A cancelled task drops its handle (wa__js_drop): the promise
  *    settles later and is ignored, nothing stays in the table.
- *  - cwrap calls: WAB.call() converts the arguments into C memory, spawns a
- *    task (wa__js_call_start) whose body calls the async import
- *    wa__host_invoke(token), which calls the export (WABackend.invoke).
+ *  - cwrap calls: wasyncBridge.call() converts the arguments into C memory, spawns a
+ *    task (wa__on_js_call) whose body calls the async import
+ *    wa__host_invoke(token), which calls the export (wasyncBackendJs.invoke).
  *    The promise settles when the task ends (wa__host_task_done); argument
  *    memory is freed then.
  */
 mergeInto(LibraryManager.library, {
-  $WAB__deps: ['$WA', '$WAE', '$WABackend'],
-  $WAB__postset: 'WAB.setup(); Module["wasyncBridge"] = WAB;',
-  $WAB: {
+  $wasyncBridge__deps: ['$wasyncHost', '$wasyncErrors', '$wasyncBackendJs'],
+  $wasyncBridge__postset: 'wasyncBridge.setup(); Module["wasyncBridge"] = wasyncBridge;',
+  $wasyncBridge: {
     promises: null,   // Map: handle -> { value, waiter: the parked C task or 0, … }
     calls: null,      // Map: token -> { fn, args, ret, done, result }
     nextHandle: 1,
 
     setup: function () {
-      WAB.promises = new Map();
-      WAB.calls = new Map();
+      wasyncBridge.promises = new Map();
+      wasyncBridge.calls = new Map();
       // A stopped module settles nothing more: its calls were rejected
-      // (WA.fatal) and the promises handed to it are let go.
-      WA.onStop.push(function () {
-        WAB.calls.clear();
-        WAB.promises.clear();
+      // (wasyncHost.fatal) and the promises handed to it are let go.
+      wasyncHost.onStop.push(function () {
+        wasyncBridge.calls.clear();
+        wasyncBridge.promises.clear();
       });
     },
 
     // The body of every WA_ASYNC_JS import. Returns the value for C.
-    asyncCall: function (start) { return WABackend.asyncCall(start); },
+    asyncCall: function (start) { return wasyncBackendJs.asyncCall(start); },
 
     // Starts a WA_ASYNC_JS body and registers its promise: returns the handle.
     startBody: function (start) {
-      var h = WA.newHandle(WAB.promises, WAB);
-      WAB.promises.set(h, { value: 0, waiter: 0 });
+      var h = wasyncHost.newHandle(wasyncBridge.promises, wasyncBridge);
+      wasyncBridge.promises.set(h, { value: 0, waiter: 0 });
       var p;
       try {
         p = Promise.resolve(start());
       } catch (e) {
         p = Promise.reject(e);
       }
-      p.then(function (v) { WAB.settle(h, true, v); },
-             function (e) { WAB.settle(h, false, e); });
+      p.then(function (v) { wasyncBridge.settle(h, true, v); },
+             function (e) { wasyncBridge.settle(h, false, e); });
       return h;
     },
 
@@ -72,11 +72,11 @@ mergeInto(LibraryManager.library, {
     // app.promise(p): hands a promise to C, which awaits it by handle with
     // wa_js_await. Its outcome is kept until C takes it (or releases it).
     handOver: function (p) {
-      if (WA.dead) return 0; // not a handle: wa_js_await(0) fails
-      var h = WA.newHandle(WAB.promises, WAB);
-      WAB.promises.set(h, { value: 0, waiter: 0, handed: true, settled: false, ok: true, message: '' });
-      Promise.resolve(p).then(function (v) { WAB.settle(h, true, v); },
-                              function (e) { WAB.settle(h, false, e); });
+      if (wasyncHost.dead) return 0; // not a handle: wa_js_await(0) fails
+      var h = wasyncHost.newHandle(wasyncBridge.promises, wasyncBridge);
+      wasyncBridge.promises.set(h, { value: 0, waiter: 0, handed: true, settled: false, ok: true, message: '' });
+      Promise.resolve(p).then(function (v) { wasyncBridge.settle(h, true, v); },
+                              function (e) { wasyncBridge.settle(h, false, e); });
       return h;
     },
 
@@ -84,24 +84,24 @@ mergeInto(LibraryManager.library, {
     // us which: wa__js_watch), with that task. A handed-over promise that
     // settles before C awaits it is only recorded (wa__js_take reads it).
     settle: function (h, ok, v) {
-      var entry = WAB.promises.get(h);
+      var entry = wasyncBridge.promises.get(h);
       if (!entry || entry.settled) return;   // dropped: its task was cancelled
       entry.settled = true;
       entry.ok = ok;
       var t = entry.waiter;
       entry.waiter = 0;                      // woken once; C forgets it too
       if (ok) {
-        entry.value = WAB.toNumber(v);
-        if (t) WA.enter(function () { _wa__js_settle(t, h, 1, 0, 0); });
+        entry.value = wasyncBridge.toNumber(v);
+        if (t) wasyncHost.enter(function () { _wa__on_js_settle(t, h, 1, 0, 0); });
         return;
       }
-      var msg = WA.messageOf(v);
+      var msg = wasyncHost.messageOf(v);
       entry.message = msg;
       if (!t) return;
       var len = lengthBytesUTF8(msg);
       var ptr = _malloc(len + 1);
       if (ptr) stringToUTF8(msg, ptr, len + 1);
-      WA.enter(function () { _wa__js_settle(t, h, 0, ptr, ptr ? len : 0); });
+      wasyncHost.enter(function () { _wa__on_js_settle(t, h, 0, ptr, ptr ? len : 0); });
       if (ptr) _free(ptr);
     },
 
@@ -114,19 +114,19 @@ mergeInto(LibraryManager.library, {
     // calls the functions underneath (inner), which tasks may suspend in.
     inner: null,
     guardExports: function () {
-      if (WAB.inner) return;
-      WAB.inner = {};
+      if (wasyncBridge.inner) return;
+      wasyncBridge.inner = {};
       var flag = _wa__js_reentered_flag() >> 2;
       Object.keys(Module).forEach(function (key) {
         if (!/^_[A-Za-z]/.test(key) || /^_(wa__|emscripten_)/.test(key) || typeof Module[key] !== 'function') return;
-        WAB.inner[key] = Module[key];
+        wasyncBridge.inner[key] = Module[key];
         // Plain loads and stores, never HEAP32[flag]++: SAFE_HEAP and ASan
         // rewrite every HEAP access in library code into a checked call,
         // which cannot be the operand of ++.
         var guarded = function () {
           HEAP32[flag] = HEAP32[flag] + 1;
           try {
-            return WAB.inner[key].apply(null, arguments);
+            return wasyncBridge.inner[key].apply(null, arguments);
           } finally {
             HEAP32[flag] = HEAP32[flag] - 1;
           }
@@ -136,15 +136,15 @@ mergeInto(LibraryManager.library, {
         Object.defineProperty(Module, key, {
           configurable: true, enumerable: true,
           get: function () { return guarded; },
-          set: function (f) { WAB.inner[key] = f; },
+          set: function (f) { wasyncBridge.inner[key] = f; },
         });
       });
     },
     // The call's C function returned r (still in its task).
     finishCall: function (call, r) {
-      var high = WAB.legalized && (call.ret === 'i64' || call.ret === 'u64') ? WAB.tempRet() : 0;
+      var high = wasyncBridge.legalized && (call.ret === 'i64' || call.ret === 'u64') ? wasyncBridge.tempRet() : 0;
       call.done = true;
-      call.result = WAB.convertResult(call.ret, r, high);
+      call.result = wasyncBridge.convertResult(call.ret, r, high);
       if (call.rejectErrors && r < 0) {
         // Still in the call's task: its wa_last_error() is the message.
         call.failure = { code: r, message: UTF8ToString(_wa_last_error()) };
@@ -153,7 +153,7 @@ mergeInto(LibraryManager.library, {
 
     exportFn: function (name) {
       var key = '_' + name;
-      return (WAB.inner && WAB.inner[key]) || Module[key];
+      return (wasyncBridge.inner && wasyncBridge.inner[key]) || Module[key];
     },
 
     // 'i64'/'u64' are int64_t/uint64_t as BigInt, 'u32' is uint32_t as a number.
@@ -179,21 +179,21 @@ mergeInto(LibraryManager.library, {
     // Checks a cwrap signature; returns a TypeError (thrown by js/runtime/index.mjs)
     // or null.
     signatureError: function (name, ret, argTypes, rejectErrors) {
-      var bad = function (m) { return WA.newError(TypeError, 'wasync: ' + m); };
+      var bad = function (m) { return wasyncHost.newError(TypeError, 'wasync: ' + m); };
       if (typeof name !== 'string' || typeof Module['_' + name] !== 'function') {
         return bad(name + ' is not an exported C function (mark it WA_EXPORT)');
       }
-      if (!WAB.retTypes.hasOwnProperty(String(ret))) {
+      if (!wasyncBridge.retTypes.hasOwnProperty(String(ret))) {
         return bad('unknown return type ' + JSON.stringify(ret) + ' for ' + name);
       }
       if (!Array.isArray(argTypes)) return bad('argument types of ' + name + ' must be an array');
       for (var i = 0; i < argTypes.length; i++) {
-        if (!WAB.argTypes.hasOwnProperty(argTypes[i])) {
+        if (!wasyncBridge.argTypes.hasOwnProperty(argTypes[i])) {
           return bad('unknown argument type ' + JSON.stringify(argTypes[i]) + ' for ' + name);
         }
       }
       var wide = argTypes.concat([ret]).some(function (t) { return t === 'i64' || t === 'u64'; });
-      if (wide && WAB.legalized && WAB.tempRet() === null) {
+      if (wide && wasyncBridge.legalized && wasyncBridge.tempRet() === null) {
         return bad(name + ': i64/u64 need -sWASM_BIGINT=1 with this Emscripten');
       }
       if (rejectErrors && ret !== 'number') {
@@ -210,33 +210,33 @@ mergeInto(LibraryManager.library, {
     // Checks cwrap's stackSize option: 0 (the default) or a whole number of
     // bytes in [stackMin, stackMax]; throws TypeError or RangeError.
     checkStackSize: function (name, s) {
-      var accepted = 'an integer number of bytes from ' + WAB.stackMin + ' to ' + WAB.stackMax + ', or 0 for the default';
+      var accepted = 'an integer number of bytes from ' + wasyncBridge.stackMin + ' to ' + wasyncBridge.stackMax + ', or 0 for the default';
       if (typeof s !== 'number' || !Number.isSafeInteger(s)) {
-        throw WA.newError(TypeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' +
+        throw wasyncHost.newError(TypeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' +
           (typeof s === 'string' ? JSON.stringify(s) : String(s)));
       }
-      if (s !== 0 && (s < WAB.stackMin || s > WAB.stackMax)) {
-        throw WA.newError(RangeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' + s);
+      if (s !== 0 && (s < wasyncBridge.stackMin || s > wasyncBridge.stackMax)) {
+        throw wasyncHost.newError(RangeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' + s);
       }
     },
 
     checkArgs: function (name, argTypes, args) {
       if (args.length !== argTypes.length) {
-        return WA.newError(TypeError, 'wasync: ' + name + ' takes ' + argTypes.length + ' argument(s), got ' + args.length);
+        return wasyncHost.newError(TypeError, 'wasync: ' + name + ' takes ' + argTypes.length + ' argument(s), got ' + args.length);
       }
       for (var i = 0; i < args.length; i++) {
         var a = args[i], t = argTypes[i], ok;
         if (t === 'number') ok = typeof a === 'number';
         else if (t === 'u32') ok = Number.isInteger(a) && a >= 0 && a <= 0xffffffff;
-        else if (t === 'i64' || t === 'u64') ok = WAB.wide(t, a) !== null;
+        else if (t === 'i64' || t === 'u64') ok = wasyncBridge.wide(t, a) !== null;
         else if (t === 'boolean') ok = typeof a === 'boolean';
         else if (t === 'string') ok = typeof a === 'string';
         else if (t === 'promise') ok = true; // any value: a non-promise is a resolved one
         else ok = a instanceof Uint8Array || a instanceof Int8Array || a instanceof Uint8ClampedArray ||
           (Array.isArray(a) && a.every(function (x) { return typeof x === 'number'; }));
         if (!ok) {
-          return WA.newError(TypeError, 'wasync: argument ' + (i + 1) + ' of ' + name + ' must be ' +
-            WAB.typeText[t] + ', got ' + WAB.describe(a));
+          return wasyncHost.newError(TypeError, 'wasync: argument ' + (i + 1) + ' of ' + name + ' must be ' +
+            wasyncBridge.typeText[t] + ', got ' + wasyncBridge.describe(a));
         }
       }
       return null;
@@ -264,8 +264,8 @@ mergeInto(LibraryManager.library, {
     pushArg: function (cargs, t, a) {
       if (t === 'boolean') cargs.push(a ? 1 : 0);
       else if (t === 'i64' || t === 'u64') {
-        var v = BigInt.asIntN(64, WAB.wide(t, a));
-        if (WAB.legalized) cargs.push(Number(BigInt.asIntN(32, v)), Number(v >> BigInt(32)));
+        var v = BigInt.asIntN(64, wasyncBridge.wide(t, a));
+        if (wasyncBridge.legalized) cargs.push(Number(BigInt.asIntN(32, v)), Number(v >> BigInt(32)));
         else cargs.push(v);
       } else cargs.push(a);
     },
@@ -294,7 +294,7 @@ mergeInto(LibraryManager.library, {
       var allocs = [];
       var p;
       try {
-        p = WAB.start(name, ret, argTypes, args, stackSize, rejectErrors, allocs);
+        p = wasyncBridge.start(name, ret, argTypes, args, stackSize, rejectErrors, allocs);
       } catch (e) {
         allocs.forEach(function (q) { _free(q); });
         p = Promise.reject(e);
@@ -305,74 +305,74 @@ mergeInto(LibraryManager.library, {
     },
 
     start: function (name, ret, argTypes, args, stackSize, rejectErrors, allocs) {
-      if (WA.dead) return Promise.reject(WA.deadError());
-      var bad = WAB.checkArgs(name, argTypes, args);
+      if (wasyncHost.dead) return Promise.reject(wasyncHost.deadError());
+      var bad = wasyncBridge.checkArgs(name, argTypes, args);
       if (bad) return Promise.reject(bad);
-      WA.init();
+      wasyncHost.init();
       var cargs = [];
       var handed = []; // 'promise' arguments: handles C owns once the call runs
       for (var i = 0; i < args.length; i++) {
         var a = args[i], t = argTypes[i];
         if (t === 'promise') {
-          var h = WAB.handOver(a);
+          var h = wasyncBridge.handOver(a);
           handed.push(h);
           cargs.push(h);
           continue;
         }
         if (t !== 'string' && t !== 'array') {
-          WAB.pushArg(cargs, t, a);
+          wasyncBridge.pushArg(cargs, t, a);
           continue;
         }
-        var p = WAB.copyIn(t, a);
+        var p = wasyncBridge.copyIn(t, a);
         if (!p) {
           allocs.forEach(function (q) { _free(q); });
           allocs.length = 0;
-          WAB.dropHanded(handed);
-          return Promise.reject(WA.error(WAE.ENOMEM));
+          wasyncBridge.dropHanded(handed);
+          return Promise.reject(wasyncHost.error(wasyncErrors.ENOMEM));
         }
         allocs.push(p);
         cargs.push(p);
       }
-      var tk = WA.newToken();
-      var call = { name: name, fn: WAB.exportFn(name), args: cargs, ret: ret, done: false, result: undefined,
+      var tk = wasyncHost.newToken();
+      var call = { name: name, fn: wasyncBridge.exportFn(name), args: cargs, ret: ret, done: false, result: undefined,
         rejectErrors: !!rejectErrors, failure: null, started: false };
-      WAB.calls.set(tk.token, call);
+      wasyncBridge.calls.set(tk.token, call);
       var mine = allocs.splice(0); // owned by the call from here on
       tk.entry.onDone = function (status) {
-        WAB.calls.delete(tk.token);
+        wasyncBridge.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
         // A call cancelled before it ran never gave C its 'promise'
         // arguments: nobody else can take or release them.
-        if (!call.started) WAB.dropHanded(handed);
+        if (!call.started) wasyncBridge.dropHanded(handed);
         // Settled from the call only for a clean end: not cancelled
         // (WA_ECANCELED), not overflowed (WA_EOVERFLOW, which a release
         // build without stack checks may see after the function returned).
         if (call.done && status === 0 && call.failure) {
           var f = call.failure;
-          var e = WA.error(f.code, f.message || undefined);
+          var e = wasyncHost.error(f.code, f.message || undefined);
           e.status = f.code;
           tk.entry.reject(e);
         } else if (call.done && status === 0) tk.entry.resolve(call.result);
-        else tk.entry.reject(WA.error(status));
+        else tk.entry.reject(wasyncHost.error(status));
       };
       var sp = stackSave();
       var out = stackAlloc(4);
-      var rc = _wa__js_call_start(tk.token, WA.stackString(name), stackSize, out);
+      var rc = _wa__on_js_call(tk.token, wasyncHost.stackString(name), stackSize, out);
       tk.entry.task = HEAPU32[out >> 2];
       stackRestore(sp);
       if (rc < 0) {
-        WA.dropToken(tk.token);
-        WAB.calls.delete(tk.token);
+        wasyncHost.dropToken(tk.token);
+        wasyncBridge.calls.delete(tk.token);
         mine.forEach(function (q) { _free(q); });
-        WAB.dropHanded(handed);
-        return Promise.reject(WA.error(rc));
+        wasyncBridge.dropHanded(handed);
+        return Promise.reject(wasyncHost.error(rc));
       }
       // wa__task_spawn asked for a tick (a microtask) already.
       var promise = tk.entry.promise;
       // Cancels the call's task: its current or next await point returns
       // WA_ECANCELED, and the promise rejects with code WA_ECANCELED.
       promise.cancel = function () {
-        if (WAB.calls.has(tk.token)) WA.enter(function () { _wa__js_call_cancel(tk.entry.task); });
+        if (wasyncBridge.calls.has(tk.token)) wasyncHost.enter(function () { _wa__on_cancel(tk.entry.task); });
       };
       return promise;
     },
@@ -380,7 +380,7 @@ mergeInto(LibraryManager.library, {
     // Forgets handed-over promises that C never received (their outcome is
     // ignored, as after wa_js_release).
     dropHanded: function (handles) {
-      handles.forEach(function (h) { WAB.promises.delete(h); });
+      handles.forEach(function (h) { wasyncBridge.promises.delete(h); });
       handles.length = 0;
     },
 
@@ -406,33 +406,33 @@ mergeInto(LibraryManager.library, {
     },
   },
 
-  // C parks task t on promise h: settle wakes t (see WAB.settle).
-  wa__js_watch__deps: ['$WAB'],
+  // C parks task t on promise h: settle wakes t (see wasyncBridge.settle).
+  wa__js_watch__deps: ['$wasyncBridge'],
   wa__js_watch: function (h, t) {
-    var e = WAB.promises.get(h);
+    var e = wasyncBridge.promises.get(h);
     if (e) e.waiter = t;
   },
 
-  wa__js_drop__deps: ['$WAB'],
+  wa__js_drop__deps: ['$wasyncBridge'],
   wa__js_drop: function (h) {
-    WAB.promises.delete(h);
+    wasyncBridge.promises.delete(h);
   },
 
   // For wa_js_await: 0 pending, 1 settled, WA_EINVAL not a handed-over promise.
-  wa__js_state__deps: ['$WAB'],
+  wa__js_state__deps: ['$wasyncBridge'],
   wa__js_state: function (h) {
-    var e = WAB.promises.get(h);
-    if (!e || !e.handed) return WAE.EINVAL;
+    var e = wasyncBridge.promises.get(h);
+    if (!e || !e.handed) return wasyncErrors.EINVAL;
     return e.settled ? 1 : 0;
   },
 
   // Takes a settled handed-over promise out of the table: 0 and its value in
-  // *out, or WA_EJS with the message passed to wa__js_set_error.
-  wa__js_take__deps: ['$WAB'],
+  // *out, or WA_EJS with the message passed to wa__on_call_error.
+  wa__js_take__deps: ['$wasyncBridge'],
   wa__js_take: function (h, out) {
-    var e = WAB.promises.get(h);
-    if (!e || !e.handed || !e.settled) return WAE.EINVAL;
-    WAB.promises.delete(h);
+    var e = wasyncBridge.promises.get(h);
+    if (!e || !e.handed || !e.settled) return wasyncErrors.EINVAL;
+    wasyncBridge.promises.delete(h);
     if (e.ok) {
       HEAPF64[out >> 3] = e.value;
       return 0;
@@ -441,19 +441,19 @@ mergeInto(LibraryManager.library, {
     var p = _malloc(len + 1);
     if (p) {
       stringToUTF8(e.message, p, len + 1);
-      _wa__js_set_error(p, len);
+      _wa__on_call_error(p, len);
       _free(p);
     }
-    return WAE.EJS;
+    return wasyncErrors.EJS;
   },
 
   // An async import (host/host.h's WA_HOST_ASYNC_IMPORTS): the backend
   // runs the call (with Asyncify it is called again on every rewind).
-  wa__host_invoke__deps: ['$WAB'],
+  wa__host_invoke__deps: ['$wasyncBridge'],
   wa__host_invoke: function (token) {
-    var call = WAB.calls.get(token);
-    if (!call) return WAE.EINVAL;
+    var call = wasyncBridge.calls.get(token);
+    if (!call) return wasyncErrors.EINVAL;
     call.started = true; // C now owns its 'promise' arguments
-    return WABackend.invoke(call);
+    return wasyncBackendJs.invoke(call);
   },
 });

@@ -15,7 +15,7 @@
  *  - else (a page), end of file at once (never window.prompt).
  * A read takes what is there (as a pipe does), at most what the iovecs
  * hold. In a task that finds nothing, C parks and waits in
- * wa__host_stdin_wait (WAB.asyncCall: only that task waits); outside a task
+ * wa__host_stdin_wait (wasyncBridge.asyncCall: only that task waits); outside a task
  * the read is synchronous, as Emscripten's own: fs.readSync on fd 0 (with
  * EAGAIN waited out), or EIO for a source that can only be awaited. After the end every read gives 0 again, as a pipe does.
  * fd 0 is the host's only while it is Emscripten's terminal device (FS's
@@ -23,8 +23,8 @@
  * otherwise (dup2, freopen onto a file, Module.stdin) Emscripten reads it.
  */
 mergeInto(LibraryManager.library, {
-  $WASTDIN__deps: ['$WA', '$WAE', '$FS'],
-  $WASTDIN: {
+  $wasyncStdin__deps: ['$wasyncHost', '$wasyncErrors', '$FS'],
+  $wasyncStdin: {
     started: false,
     chunks: [],       // Uint8Arrays not yet read; the first from offset `pos`
     pos: 0,
@@ -38,51 +38,51 @@ mergeInto(LibraryManager.library, {
     fs: null,
 
     start: function () {
-      WASTDIN.started = true;
+      wasyncStdin.started = true;
       var src = Module['wasyncStdin'];
-      if (src !== undefined) return WASTDIN.fromSource(src);
-      if (!ENVIRONMENT_IS_NODE) return WASTDIN.end();
-      WASTDIN.fs = require('fs');
+      if (src !== undefined) return wasyncStdin.fromSource(src);
+      if (!ENVIRONMENT_IS_NODE) return wasyncStdin.end();
+      wasyncStdin.fs = require('fs');
       var st;
       try {
-        st = WASTDIN.fs.fstatSync(0);
+        st = wasyncStdin.fs.fstatSync(0);
       } catch (e) {
-        return WASTDIN.end(); // no fd 0 at all
+        return wasyncStdin.end(); // no fd 0 at all
       }
-      if (st.isFile() || (st.isCharacterDevice() && !require('tty').isatty(0))) WASTDIN.sync = true;
-      else WASTDIN.stream = 'pending'; // opened when a task first needs to wait
-      WA.onStop.push(WASTDIN.stop);
+      if (st.isFile() || (st.isCharacterDevice() && !require('tty').isatty(0))) wasyncStdin.sync = true;
+      else wasyncStdin.stream = 'pending'; // opened when a task first needs to wait
+      wasyncHost.onStop.push(wasyncStdin.stop);
     },
 
     end: function () {
-      WASTDIN.ended = true;
-      WASTDIN.wake();
+      wasyncStdin.ended = true;
+      wasyncStdin.wake();
     },
 
     fail: function () {
-      WASTDIN.failed = true;
-      WASTDIN.wake();
+      wasyncStdin.failed = true;
+      wasyncStdin.wake();
     },
 
     wake: function () {
-      var w = WASTDIN.waiters;
-      WASTDIN.waiters = [];
+      var w = wasyncStdin.waiters;
+      wasyncStdin.waiters = [];
       w.forEach(function (resolve) { resolve(0); });
-      WASTDIN.setRef();
+      wasyncStdin.setRef();
     },
 
     // The stream holds the process open only while a task waits on it.
     setRef: function () {
-      var s = WASTDIN.stream;
+      var s = wasyncStdin.stream;
       if (!s || typeof s !== 'object') return;
-      if (WASTDIN.waiters.length) { if (s.ref) s.ref(); } else if (s.unref) s.unref();
+      if (wasyncStdin.waiters.length) { if (s.ref) s.ref(); } else if (s.unref) s.unref();
     },
 
     stop: function () {
-      var s = WASTDIN.stream;
-      WASTDIN.waiters = [];
+      var s = wasyncStdin.stream;
+      wasyncStdin.waiters = [];
       if (s && typeof s === 'object') {
-        s.removeListener('readable', WASTDIN.wake);
+        s.removeListener('readable', wasyncStdin.wake);
         if (s.unref) s.unref();
         s.pause();
       }
@@ -96,11 +96,11 @@ mergeInto(LibraryManager.library, {
     },
 
     fromSource: function (src) {
-      if (src === null) return WASTDIN.end();
-      var b = WASTDIN.bytes(src);
+      if (src === null) return wasyncStdin.end();
+      var b = wasyncStdin.bytes(src);
       if (b) {
-        if (b.length) WASTDIN.chunks.push(b);
-        return WASTDIN.end();
+        if (b.length) wasyncStdin.chunks.push(b);
+        return wasyncStdin.end();
       }
       var next;
       if (typeof src.getReader === 'function') {
@@ -110,54 +110,54 @@ mergeInto(LibraryManager.library, {
         var it = typeof src[Symbol.asyncIterator] === 'function' ? src[Symbol.asyncIterator]() : src[Symbol.iterator]();
         next = function () { return it.next(); };
       } else {
-        return WASTDIN.fail();
+        return wasyncStdin.fail();
       }
-      WASTDIN.pull = function () {
-        WASTDIN.pulling = true;
+      wasyncStdin.pull = function () {
+        wasyncStdin.pulling = true;
         Promise.resolve().then(next).then(function (r) {
-          WASTDIN.pulling = false;
-          if (r.done) return WASTDIN.end();
-          var chunk = WASTDIN.bytes(r.value);
-          if (!chunk) return WASTDIN.fail();
-          if (chunk.length) WASTDIN.chunks.push(chunk);
-          WASTDIN.wake();
+          wasyncStdin.pulling = false;
+          if (r.done) return wasyncStdin.end();
+          var chunk = wasyncStdin.bytes(r.value);
+          if (!chunk) return wasyncStdin.fail();
+          if (chunk.length) wasyncStdin.chunks.push(chunk);
+          wasyncStdin.wake();
         }, function () {
-          WASTDIN.pulling = false;
-          WASTDIN.fail();
+          wasyncStdin.pulling = false;
+          wasyncStdin.fail();
         });
       };
     },
 
     // Node's process.stdin (a pipe, socket or terminal), in paused mode.
     openStream: function () {
-      var s = WASTDIN.stream = process.stdin;
-      s.on('readable', WASTDIN.wake);
-      s.on('end', WASTDIN.end);
-      s.on('error', WASTDIN.fail);
-      WASTDIN.setRef();
+      var s = wasyncStdin.stream = process.stdin;
+      s.on('readable', wasyncStdin.wake);
+      s.on('end', wasyncStdin.end);
+      s.on('error', wasyncStdin.fail);
+      wasyncStdin.setRef();
     },
 
     // Copies buffered bytes into the iovecs; returns how many.
     take: function (iovs, iovcnt) {
-      var s = WASTDIN.stream;
-      if (!WASTDIN.chunks.length && s && typeof s === 'object') {
+      var s = wasyncStdin.stream;
+      if (!wasyncStdin.chunks.length && s && typeof s === 'object') {
         var b = s.read();
-        if (b) WASTDIN.chunks.push(b);
+        if (b) wasyncStdin.chunks.push(b);
       }
       var n = 0;
-      for (var i = 0; i < iovcnt && WASTDIN.chunks.length; i++) {
+      for (var i = 0; i < iovcnt && wasyncStdin.chunks.length; i++) {
         var ptr = HEAPU32[(iovs >> 2) + 2 * i], len = HEAPU32[(iovs >> 2) + 2 * i + 1];
-        while (len > 0 && WASTDIN.chunks.length) {
-          var c = WASTDIN.chunks[0];
-          var k = Math.min(len, c.length - WASTDIN.pos);
-          HEAPU8.set(c.subarray(WASTDIN.pos, WASTDIN.pos + k), ptr);
+        while (len > 0 && wasyncStdin.chunks.length) {
+          var c = wasyncStdin.chunks[0];
+          var k = Math.min(len, c.length - wasyncStdin.pos);
+          HEAPU8.set(c.subarray(wasyncStdin.pos, wasyncStdin.pos + k), ptr);
           ptr += k;
           len -= k;
           n += k;
-          WASTDIN.pos += k;
-          if (WASTDIN.pos === c.length) {
-            WASTDIN.chunks.shift();
-            WASTDIN.pos = 0;
+          wasyncStdin.pos += k;
+          if (wasyncStdin.pos === c.length) {
+            wasyncStdin.chunks.shift();
+            wasyncStdin.pos = 0;
           }
         }
       }
@@ -172,10 +172,10 @@ mergeInto(LibraryManager.library, {
         if (!len) continue;
         for (;;) {
           try {
-            return WASTDIN.fs.readSync(0, HEAPU8, ptr, len, null);
+            return wasyncStdin.fs.readSync(0, HEAPU8, ptr, len, null);
           } catch (e) {
             if (e.code === 'EOF') return 0;
-            if (e.code !== 'EAGAIN') return WAE.STDIN_EIO;
+            if (e.code !== 'EAGAIN') return wasyncErrors.STDIN_EIO;
             Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
           }
         }
@@ -185,37 +185,37 @@ mergeInto(LibraryManager.library, {
 
     // A promise that resolves once a read would not park.
     wait: function () {
-      if (WASTDIN.chunks.length || WASTDIN.ended || WASTDIN.failed) return Promise.resolve(0);
+      if (wasyncStdin.chunks.length || wasyncStdin.ended || wasyncStdin.failed) return Promise.resolve(0);
       return new Promise(function (resolve) {
-        WASTDIN.waiters.push(resolve);
-        WASTDIN.setRef();
+        wasyncStdin.waiters.push(resolve);
+        wasyncStdin.setRef();
       });
     },
   },
 
-  wa__host_stdin_read__deps: ['$WASTDIN'],
+  wa__host_stdin_read__deps: ['$wasyncStdin'],
   wa__host_stdin_read: function (iovs, iovcnt, mayWait) {
     var s = FS.getStream(0);
-    if (Module['stdin'] || !s || !s.tty || !s.node || s.node.rdev !== FS.makedev(5, 0)) return WAE.STDIN_PASS;
-    if (!WASTDIN.started) WASTDIN.start();
-    var n = WASTDIN.take(iovs, iovcnt);
+    if (Module['stdin'] || !s || !s.tty || !s.node || s.node.rdev !== FS.makedev(5, 0)) return wasyncErrors.STDIN_PASS;
+    if (!wasyncStdin.started) wasyncStdin.start();
+    var n = wasyncStdin.take(iovs, iovcnt);
     if (n) return n;
-    if (WASTDIN.failed) return WAE.STDIN_EIO;
-    if (WASTDIN.ended) return 0;
-    if (WASTDIN.sync) return WASTDIN.readSync(iovs, iovcnt);
-    if (!mayWait) return WASTDIN.stream ? WASTDIN.readSync(iovs, iovcnt) : WAE.STDIN_EIO;
-    if (WASTDIN.stream === 'pending') {
-      WASTDIN.openStream();
-      n = WASTDIN.take(iovs, iovcnt);
+    if (wasyncStdin.failed) return wasyncErrors.STDIN_EIO;
+    if (wasyncStdin.ended) return 0;
+    if (wasyncStdin.sync) return wasyncStdin.readSync(iovs, iovcnt);
+    if (!mayWait) return wasyncStdin.stream ? wasyncStdin.readSync(iovs, iovcnt) : wasyncErrors.STDIN_EIO;
+    if (wasyncStdin.stream === 'pending') {
+      wasyncStdin.openStream();
+      n = wasyncStdin.take(iovs, iovcnt);
       if (n) return n;
     }
-    if (WASTDIN.pull && !WASTDIN.pulling) WASTDIN.pull();
-    return WAE.STDIN_PARK;
+    if (wasyncStdin.pull && !wasyncStdin.pulling) wasyncStdin.pull();
+    return wasyncErrors.STDIN_PARK;
   },
 
-  wa__host_stdin_wait__deps: ['$WASTDIN', '$WAB'],
+  wa__host_stdin_wait__deps: ['$wasyncStdin', '$wasyncBridge'],
   wa__host_stdin_wait: function () {
-    return WAB.asyncCall(function () { return WASTDIN.wait(); });
+    return wasyncBridge.asyncCall(function () { return wasyncStdin.wait(); });
   },
 
   // Module.wasyncOutput is the state of a program's output writers

@@ -12,9 +12,9 @@
  * unref'd, and while a job is out a timer holds the loop instead.
  */
 mergeInto(LibraryManager.library, {
-  $WAT__deps: ['$PThread', '$WA'],
-  $WAT__postset: 'WA.threads = true;',
-  $WAT: {
+  $wasyncThreads__deps: ['$PThread', '$wasyncHost'],
+  $wasyncThreads__postset: 'wasyncHost.threads = true;',
+  $wasyncThreads: {
     busy: 0,      // jobs in flight
     keep: null,   // the interval holding Node's event loop while busy > 0
 
@@ -30,31 +30,31 @@ mergeInto(LibraryManager.library, {
     },
   },
 
-  wa__host_thread_count__deps: ['$WA'],
+  wa__host_thread_count__deps: ['$wasyncHost'],
   wa__host_thread_count: function () {
-    var n = WA.option('wasyncThreads');
+    var n = wasyncHost.option('wasyncThreads');
     return typeof n === 'number' && n >= 1 ? n | 0 : 1;
   },
 
-  wa__host_thread_busy__deps: ['$WAT'],
+  wa__host_thread_busy__deps: ['$wasyncThreads'],
   wa__host_thread_busy: function (delta) {
-    WAT.busy += delta;
+    wasyncThreads.busy += delta;
     if (typeof process !== 'object' || typeof setInterval !== 'function') return;
-    WAT.unref();
-    if (WAT.busy > 0 && WAT.keep === null) {
-      WAT.keep = setInterval(function () {}, 1 << 30);
-    } else if (WAT.busy <= 0 && WAT.keep !== null) {
-      clearInterval(WAT.keep);
-      WAT.keep = null;
+    wasyncThreads.unref();
+    if (wasyncThreads.busy > 0 && wasyncThreads.keep === null) {
+      wasyncThreads.keep = setInterval(function () {}, 1 << 30);
+    } else if (wasyncThreads.busy <= 0 && wasyncThreads.keep !== null) {
+      clearInterval(wasyncThreads.keep);
+      wasyncThreads.keep = null;
     }
   },
 
   // On the event-loop thread, maybe inside a wait of the libc's (thread.c):
   // the job goes back to C from a fresh microtask, outside any C frame.
-  wa__host_thread_done__deps: ['$WA'],
+  wa__host_thread_done__deps: ['$wasyncHost'],
   wa__host_thread_done: function (job) {
     Promise.resolve().then(function () {
-      WA.enter(function () { _wa__thread_finished(job); });
+      wasyncHost.enter(function () { _wa__on_thread_done(job); });
     });
   },
 });
