@@ -5,11 +5,13 @@
 // The sixteen queries at once must finish at least 6x sooner than the same
 // queries one at a time, and both runs must return what the native build
 // of the same SQLite (tests/sqlite/native.c) returns reading the same file.
-// Both columns are timed warm: the page's first round after it loaded also
-// pays for one-time work (V8 compiling SQLite's hot code with its top
-// tier, 0.7-0.95 s of compiling on the second core for the Asyncify build,
-// and the first layout of the results' fonts, 80-190 ms, measured in
-// Chromium 156), which the column run first would pay alone, so one
+// Both columns are timed warm: in the page's first round SQLite's hot code
+// still runs on V8's baseline tier while the top tier compiles it, which
+// the column run first would pay alone (traced in Chromium 156, Asyncify
+// build, 2026-12-06: one function's compile took 142 ms of CPU, 527 ms on
+// the clock of this loaded 2-core machine; the page's JS-to-wasm calls took
+// 475 ms in that round, 175 ms in the JSPI build's, whose code is smaller;
+// the first round at once took 1.4-2.2 s, the next ones 0.9-1.2 s). So one
 // unmeasured round of the sixteen at once (its results checked too) comes
 // first. A cancelled query must abort its request and leave its
 // connection working.
