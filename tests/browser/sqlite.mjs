@@ -30,7 +30,7 @@ const MIN_SPEEDUP = 6;
 // sixteen at once more than the one at a time: the at-once run is bound by
 // the CPU every request costs (about 5 ms of it in all: the renderer 2.3,
 // the browser process 1.6, the network service 0.9, the proxy; of the
-// renderer's, SQLite and wasync's JS glue take 0.25 on either backend),
+X
 // the one at a time by the 20 ms it waits. Plain JS fetch() of 16 chains of
 // 16 ranges reaches the same 5.6-7.1x here at load 8-9. A comparison under
 // the bar is measured again, at most this many times in all: never a lower bar.
