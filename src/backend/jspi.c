@@ -82,7 +82,7 @@ extern void wa__sp_set(uintptr_t sp);
 /* Below the limit canary: room for the frames a suspend itself needs. */
 #define RESERVE_MAX 1024u
 
-/* The slot of a suspend that is never resumed (an overflowed task). */
+/* The slot of a suspend that is never resumed (a task that overflowed). */
 #define NO_SLOT UINT32_MAX
 
 struct wa__ctx {
@@ -348,7 +348,7 @@ int wa__jspi_resumed(wa__task *t, uintptr_t sp) {
 
 __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
-  int overflowed = 0, defer = defer_next;
+  int overflowed = 0, exited = 0, defer = defer_next;
   uint32_t slot;
   wa__task *n;
   defer_next = 0;
@@ -357,6 +357,7 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
   } else if (prepare) {
     int rc = prepare(t);
     if (rc != WA__SUSPEND) return rc;
+    exited = t->state == WA__DONE; /* wa__task_exit: finished, never resumed */
   }
   c = t->ctx;
   c->sp = wa__sp_get();
@@ -377,6 +378,14 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
   if (overflowed) {
     overflowed_at_suspend(t); /* t may be freed, c with it */
     slot = NO_SLOT;
+  } else if (exited) {
+    /* The carrier ends by an exception (jspi.js), which unwinds its engine
+     * stack: one left suspended for good would never be freed (V8 keeps
+     * the memory of a stack whose promise nobody holds). */
+    wa__sched_ran(t, 0, 0); /* frees t if detached, c with it */
+    n = tick_on();
+    wa__jspi_end_carrier(resume_of(n), start_of(n));
+    __builtin_unreachable();
   } else {
     c->waiting = 1;
   }

@@ -16,6 +16,7 @@ struct wa__task;
 #define WA_JSPI_IMPORTS(X)                                                              \
   X(void, wa__jspi_park, (uint32_t slot))                                              \
   X(void, wa__jspi_go, (uint32_t resume, struct wa__task * start))                     \
+  X(void, wa__jspi_end_carrier, (uint32_t resume, struct wa__task * start))            \
   X(void, wa__jspi_forget, (uint32_t slot))                                            \
   X(void, wa__jspi_trim, (uint32_t keep))
 #define WA_JSPI_EXPORTS(X)                                                              \

@@ -32,7 +32,7 @@
  * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
 mergeInto(LibraryManager.library, {
-  $WAJ__deps: ['$WA', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
+  $WAJ__deps: ['$WA', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_end_carrier', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
   $WAJ__postset: 'WAJ.setup(); Module["wasyncJspi"] = WAJ;',
   $WAJ: {
     res: null,       // Array: slot -> resolve() of the promise its task is suspended on
@@ -44,6 +44,7 @@ mergeInto(LibraryManager.library, {
     step: 0,         // HEAPU32 index of jspi.c's host_step
     parked: null,    // the promise of the last deferred suspend
     idle: null,      // resolvers of idle carriers (wa__jspi_idle), the latest last
+    ended: { wasync: 'a carrier whose task ended through wa__task_exit' }, // what ends it
 
     setup: function () {
       WAJ.res = [];
@@ -124,7 +125,7 @@ mergeInto(LibraryManager.library, {
 
     // A carrier's promise rejected: an exception escaped its task.
     failed: function (e) {
-      if (WA.dead) return;
+      if (WA.dead || e === WAJ.ended) return;
       // A trap with the stack pointer outside the task's region: its C stack
       // ran off its block (release builds have no per-function check) and
       // the runtime names the task and exits, as when a canary says so.
@@ -259,6 +260,15 @@ mergeInto(LibraryManager.library, {
 
   wa__jspi_go__deps: ['$WAJ'],
   wa__jspi_go: function (resume, start) { WAJ.go(resume, start); },
+
+  // A task ended where it stood (wa__task_exit, jspi.c): the tick goes on,
+  // then the carrier ends by an exception that unwinds its frames, so that
+  // the engine frees its stack (WAJ.failed ignores it).
+  wa__jspi_end_carrier__deps: ['$WAJ'],
+  wa__jspi_end_carrier: function (resume, start) {
+    WAJ.go(resume, start);
+    throw WAJ.ended;
+  },
 
   // A carrier with no task waits here for the next new task the tick has
   // no carrier for (WAJ.go): a promise reaction instead of a new engine
