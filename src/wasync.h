@@ -312,13 +312,16 @@ int wa_timeout_end(wa_timeout *t);
  *    pthread_setcancelstate(DISABLE) holds a cancellation back until it is
  *    enabled again; only the deferred cancellation type exists. The libc
  *    sleeps stay as above: EINTR, the cancellation left pending.
- *  - A thread that ends through pthread_exit or a cancellation (rather than
- *    by returning from its function) cannot unwind its C stack: its task
- *    stays parked ("pthread_exit" in wa_dump) and keeps its stack until the
- *    program ends; joining it works as usual. pthread_exit in any other
- *    task (wa_main) waits for every thread of pthread_create to end, then
- *    ends the program with status 0, as POSIX has it for the initial
- *    thread.
+ *  - A thread that ends through pthread_exit or a cancellation ends where
+ *    it stands: its cleanup handlers and key destructors run, its frames
+ *    are abandoned, never resumed (as with longjmp, C++ destructors of
+ *    those frames are not promised to run), and its stack and task are
+ *    freed at once, as when its function returns; a joinable thread keeps
+ *    only its value for pthread_join. pthread_exit in the main task (main,
+ *    wa_main) runs its handlers and destructors, waits for every thread of
+ *    pthread_create to end, then ends the program with status 0, as POSIX
+ *    has it for the initial thread; in any other task (a wa_spawn task, an
+ *    export called from JS) it runs them and ends that task, status 0.
  *  - pthread_t values are records that pthread_join or the end of a
  *    detached thread frees: as in POSIX, a value may be reused afterwards.
  *    Joining a detached thread is EINVAL, an unknown one ESRCH.

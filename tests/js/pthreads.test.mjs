@@ -72,6 +72,16 @@ const builds = { release: [], debug: ['--debug'] };
     expect(r.exit).toBe('0,42'); // pthread_exit from a nested call: its joiner gets the value
   });
 
+  test('threads ended by pthread_exit or a cancellation give their stacks and tasks back', async () => {
+    const r = await call('exit_churn');
+    // 20 rounds of 50 detached threads that pthread_exit, 50 cancelled in
+    // sem_wait and 4 joined after pthread_exit((void *)1..4)
+    expect(r).toMatchObject({ bad: '0', exited: '1000', cancelled: '1000', joined: '200', tasks: '0' });
+    expect(Number(r.grew_kib)).toBeLessThan(2048); // 1900 threads that kept their 64 KiB stacks: 118 MiB
+    // pthread_exit in a wa_spawn task ends that task only, after its cleanup handler
+    expect(r.foreign).toBe('0,1');
+  });
+
   test('a 1 MiB stack attribute lets a thread use 512 KiB of locals across a suspend', async () => {
     expect(await call('stack_size')).toEqual({ ss: '0', got: '1048576', create: '0', join: '0', sum: '8128' });
   });
