@@ -314,14 +314,18 @@ int wa_timeout_end(wa_timeout *t);
  *    sleeps stay as above: EINTR, the cancellation left pending.
  *  - A thread that ends through pthread_exit or a cancellation ends where
  *    it stands: its cleanup handlers and key destructors run, its frames
- *    are abandoned, never resumed (as with longjmp, C++ destructors of
- *    those frames are not promised to run), and its stack and task are
- *    freed at once, as when its function returns; a joinable thread keeps
+ *    are never resumed, and its stack and task are freed at once, as
+ *    when its function returns; a joinable thread keeps
  *    only its value for pthread_join. pthread_exit in the main task (main,
  *    wa_main) runs its handlers and destructors, waits for every thread of
  *    pthread_create to end, then ends the program with status 0, as POSIX
  *    has it for the initial thread; in any other task (a wa_spawn task, an
  *    export called from JS) it runs them and ends that task, status 0.
+ *    The C++ destructors of the frames it leaves: on Asyncify none run
+ *    (the frames are dropped, as by longjmp); on JSPI, code built with
+ *    -fexceptions runs them (the frames unwind, as in glibc's forced
+ *    unwind; no catch clause, catch (...) included, sees it). Do not rely
+ *    on either.
  *  - pthread_t values are records that pthread_join or the end of a
  *    detached thread frees: as in POSIX, a value may be reused afterwards.
  *    Joining a detached thread is EINVAL, an unknown one ESRCH.

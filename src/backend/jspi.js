@@ -32,7 +32,7 @@
  * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
 mergeInto(LibraryManager.library, {
-  $WAJ__deps: ['$WA', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_end_carrier', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
+  $WAJ__deps: ['$WA', '$WAS', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_end_carrier', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
   $WAJ__postset: 'WAJ.setup(); Module["wasyncJspi"] = WAJ;',
   $WAJ: {
     res: null,       // Array: slot -> resolve() of the promise its task is suspended on
@@ -123,9 +123,25 @@ mergeInto(LibraryManager.library, {
       }
     },
 
+    // The carrier of a task that exited has ended (wa__jspi_end_carrier):
+    // the exception left the stack pointer in the task's stack; the
+    // scheduler's limits and the JS stack pointer go back (limits first:
+    // stackRestore is checked too) before C frees the task and hands the
+    // tick on.
+    exited: function () {
+      if (WAS.schedulerLimits) WAS.schedulerLimits();
+      stackRestore(WAJ.restSp);
+      _wa__jspi_exited();
+      WAJ.hostStep();
+    },
+
     // A carrier's promise rejected: an exception escaped its task.
     failed: function (e) {
-      if (WA.dead || e === WAJ.ended) return;
+      if (WA.dead) return;
+      if (e === WAJ.ended) {
+        WAJ.exited();
+        return;
+      }
       // A trap with the stack pointer outside the task's region: its C stack
       // ran off its block (release builds have no per-function check) and
       // the runtime names the task and exits, as when a canary says so.
@@ -261,14 +277,11 @@ mergeInto(LibraryManager.library, {
   wa__jspi_go__deps: ['$WAJ'],
   wa__jspi_go: function (resume, start) { WAJ.go(resume, start); },
 
-  // A task ended where it stood (wa__task_exit, jspi.c): the tick goes on,
-  // then the carrier ends by an exception that unwinds its frames, so that
-  // the engine frees its stack (WAJ.failed ignores it).
+  // A task ended where it stood (wa__task_exit, jspi.c): its carrier ends
+  // by an exception that unwinds its frames, so that the engine frees its
+  // stack; WAJ.failed sees it arrive (WAJ.exited).
   wa__jspi_end_carrier__deps: ['$WAJ'],
-  wa__jspi_end_carrier: function (resume, start) {
-    WAJ.go(resume, start);
-    throw WAJ.ended;
-  },
+  wa__jspi_end_carrier: function () { throw WAJ.ended; },
 
   // A carrier with no task waits here for the next new task the tick has
   // no carrier for (WAJ.go): a promise reaction instead of a new engine
