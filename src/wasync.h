@@ -320,7 +320,8 @@ int wa_timeout_end(wa_timeout *t);
  *    wa_main) runs its handlers and destructors, waits for every thread of
  *    pthread_create to end, then ends the program with status 0, as POSIX
  *    has it for the initial thread; in any other task (a wa_spawn task, an
- *    export called from JS) it runs them and ends that task, status 0.
+ *    export called from JS) it runs them and ends that task, status 0
+ *    (wa_join gets 0; the call's promise rejects with WA_ECANCELED).
  *    The C++ destructors of the frames it leaves: on Asyncify none run
  *    (the frames are dropped, as by longjmp); on JSPI, code built with
  *    -fexceptions runs them (the frames unwind, as in glibc's forced

@@ -16,9 +16,10 @@ const builds = { release: [], debug: ['--debug'] };
 
 (RUNS ? describe.each(Object.keys(builds)) : describe.skip.each(Object.keys(builds)))(`pthreads (${BACKEND}, %s build)`, (kind) => {
   let call;
+  let app;
   beforeAll(async () => {
     const { default: factory } = await import(pathToFileURL(buildFixture('pthreads', builds[kind])).href);
-    const app = await load(factory);
+    app = await load(factory);
     call = async (name) => fields(await app.cwrap(name, 'string', [])());
   }, 240000);
 
@@ -80,6 +81,10 @@ const builds = { release: [], debug: ['--debug'] };
     expect(Number(r.grew_kib)).toBeLessThan(2048); // 1900 threads that kept their 64 KiB stacks: 118 MiB
     // pthread_exit in a wa_spawn task ends that task only, after its cleanup handler
     expect(r.foreign).toBe('0,1');
+    // in the task of a call from JS, it ends the call: its promise rejects, and the module goes on
+    await expect(app.cwrap('exit_call', 'number', [])()).rejects.toMatchObject({ code: 'WA_ECANCELED', message: expect.stringMatching(/exit_call\(\) ended its task through pthread_exit/) });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // JSPI frees it once its carrier has unwound
+    expect(app.tasks()).toEqual([]);
   });
 
   test('a 1 MiB stack attribute lets a thread use 512 KiB of locals across a suspend', async () => {
