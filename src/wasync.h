@@ -298,11 +298,12 @@ int wa_timeout_end(wa_timeout *t);
  *  - The one semantic difference, as in GNU Pth: scheduling is cooperative,
  *    so a thread that never blocks (a busy loop, a spin on a flag) never
  *    lets the other threads run.
- *  - Cancellation: pthread_cancel(t) is wa_cancel of t's task, and so is a
- *    cancel from JS or a wa_group. The cancellation points among these
- *    calls (pthread_join, pthread_cond_wait/_timedwait, sem_wait/_timedwait,
- *    pthread_testcancel) act on it in a thread made by pthread_create with
- *    cancellation enabled: its cleanup handlers run (the mutex of a cond
+ *  - Cancellation: pthread_cancel(t) is wa_cancel of t's task (a thread
+ *    not started yet starts, and its first cancellation point acts on
+ *    it), and so is a cancel from JS or a wa_group. The cancellation
+ *    points among these calls (pthread_join, pthread_cond_wait/_timedwait,
+ *    sem_wait/_timedwait, pthread_testcancel) act on it in a thread made
+ *    by pthread_create with cancellation enabled: its cleanup handlers run (the mutex of a cond
  *    wait held again), then its key destructors, and it ends with
  *    PTHREAD_CANCELED; in any other task (wa_main, a wa_spawn task) they
  *    return ECANCELED (sem_*: -1, errno ECANCELED). An expired wa_timeout

@@ -378,10 +378,19 @@ pthread_t __wrap_pthread_self(void) {
 
 int __wrap_pthread_equal(pthread_t a, pthread_t b) { return a == b; }
 
+/* A thread of pthread_create that has not started yet gets the
+ * cancellation pending, as POSIX has it: it runs up to its first
+ * cancellation point and ends there (wa_cancel would end its task before
+ * it ran, and its record, never finished, would keep joiners and
+ * pthread_exit in main waiting for good). */
 int __wrap_pthread_cancel(pthread_t th) {
   rec *r = rec_of(th);
+  wa__task *t;
   if (!r) return ESRCH;
-  if (!r->done) wa_cancel(r->task);
+  if (r->done) return 0;
+  t = wa__task_from_handle(r->task);
+  if (t && t->state == WA__NEW && !r->foreign) t->cancel_pending = 1;
+  else wa_cancel(r->task);
   return 0;
 }
 
