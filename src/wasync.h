@@ -303,9 +303,9 @@ int wa_timeout_end(wa_timeout *t);
  *    it), and so is a cancel from JS or a wa_group. The cancellation
  *    points among these calls (pthread_join, pthread_cond_wait/_timedwait,
  *    sem_wait/_timedwait, pthread_testcancel) act on it in a thread made
- *    by pthread_create with cancellation enabled: its cleanup handlers run (the mutex of a cond
- *    wait held again), then its key destructors, and it ends with
- *    PTHREAD_CANCELED; in any other task (wa_main, a wa_spawn task) they
+ *    by pthread_create with cancellation enabled: its cleanup handlers
+ *    run (the mutex of a cond wait held again), then its key destructors,
+ *    and it ends with PTHREAD_CANCELED; in any other task (wa_main, a wa_spawn task) they
  *    return ECANCELED (sem_*: -1, errno ECANCELED). An expired wa_timeout
  *    scope ends them with ETIMEDOUT. The mutex, rwlock, barrier and once
  *    waits are not cancellation points: they go on waiting and leave the
