@@ -305,9 +305,9 @@ int wa_timeout_end(wa_timeout *t);
  *    sem_wait/_timedwait, pthread_testcancel) act on it in a thread made
  *    by pthread_create with cancellation enabled: its cleanup handlers
  *    run (the mutex of a cond wait held again), then its key destructors,
- *    and it ends with PTHREAD_CANCELED; in any other task (wa_main, a wa_spawn task) they
- *    return ECANCELED (sem_*: -1, errno ECANCELED). An expired wa_timeout
- *    scope ends them with ETIMEDOUT. The mutex, rwlock, barrier and once
+ *    and it ends with PTHREAD_CANCELED; in any other task (wa_main, a
+ *    wa_spawn task) they return ECANCELED (sem_*: -1, errno ECANCELED).
+ *    An expired wa_timeout scope ends them with ETIMEDOUT. The mutex, rwlock, barrier and once
  *    waits are not cancellation points: they go on waiting and leave the
  *    cancellation (or timeout) pending for the next await point.
  *    pthread_setcancelstate(DISABLE) holds a cancellation back until it is
