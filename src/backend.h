@@ -62,7 +62,12 @@ typedef int (*wa__prepare_fn)(struct wa__task *t);
  * (Asyncify: the top-most runtime must stay a function of its own; see
  * asyncify.c), and called from inline wrappers, so that await points add
  * no frame of their own for Asyncify to save and restore on every switch.
- * t may be NULL (outside a task): prepare must then fail. */
+ * t may be NULL (outside a task): prepare must then fail. A prepare may
+ * also finish t (wa__task_exit: t is DONE when it returns): t then leaves
+ * its stack for good and is never resumed; the backend reports the run
+ * as a suspend (wa__ctx_run returns 0, or a backend that carries the tick
+ * on calls wa__sched_ran(t, 0, 0)), and the core frees t as it frees a
+ * task whose function returned. */
 int wa__ctx_switch_out(struct wa__task *t, wa__prepare_fn prepare /* or NULL */);
 static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
   return wa__ctx_switch_out(t, prepare);

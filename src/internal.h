@@ -222,6 +222,14 @@ extern size_t wa__stack_default;
 
 /* Creates a task (state NEW, queued). NULL on ENOMEM. */
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts);
+/* Ends the calling task now, from any depth of its stack, as if its
+ * function had returned status (pthread_exit, a cancellation point's exit):
+ * it is finished on its own stack (wa__task_finish), then suspends for
+ * good; its frames are never resumed, and its stack and struct go when it
+ * is freed (at once if detached, else by its joiner), like those of a task
+ * that returned. Does not return. Returns WA_ENOTASK only outside a task or
+ * in a call the host made from inside one (nothing can suspend there). */
+int wa__task_exit(int status);
 /* Frees a DONE task's resources and handle. */
 void wa__task_free(wa__task *t);
 /* Marks t finished with status: wakes joiners, runs the exit hook, reports

@@ -481,6 +481,22 @@ static int yield_prepare(wa__task *t) {
  * keeps nothing across the switch, so it costs the backend no saved frame. */
 int wa_yield(void) { return wa__ctx_suspend(wa__cur, yield_prepare); }
 
+/* The task is finished on its own stack, before it leaves it: each
+ * backend's suspend then hands control back as for any suspend, and the
+ * scheduler (wa__sched_ran) frees a detached task it finds DONE. */
+static int exit_prepare(wa__task *t) {
+  wa__task_finish(t, t->status);
+  return WA__SUSPEND;
+}
+
+int wa__task_exit(int status) {
+  wa__task *t = wa__cur;
+  if (!t || wa__host_reentered) return WA_ENOTASK;
+  t->status = status;
+  (void)wa__ctx_suspend(t, exit_prepare);
+  abort(); /* a finished task is never resumed */
+}
+
 int wa_sleep(int64_t ms) {
   wa__task *t = wa__cur;
   int rc;

@@ -298,27 +298,36 @@ int wa_timeout_end(wa_timeout *t);
  *  - The one semantic difference, as in GNU Pth: scheduling is cooperative,
  *    so a thread that never blocks (a busy loop, a spin on a flag) never
  *    lets the other threads run.
- *  - Cancellation: pthread_cancel(t) is wa_cancel of t's task, and so is a
- *    cancel from JS or a wa_group. The cancellation points among these
- *    calls (pthread_join, pthread_cond_wait/_timedwait, sem_wait/_timedwait,
- *    pthread_testcancel) act on it in a thread made by pthread_create with
- *    cancellation enabled: its cleanup handlers run (the mutex of a cond
- *    wait held again), then its key destructors, and it ends with
- *    PTHREAD_CANCELED; in any other task (wa_main, a wa_spawn task) they
- *    return ECANCELED (sem_*: -1, errno ECANCELED). An expired wa_timeout
- *    scope ends them with ETIMEDOUT. The mutex, rwlock, barrier and once
+ *  - Cancellation: pthread_cancel(t) is wa_cancel of t's task (a thread
+ *    not started yet starts, and its first cancellation point acts on
+ *    it), and so is a cancel from JS or a wa_group. The cancellation
+ *    points among these calls (pthread_join, pthread_cond_wait/_timedwait,
+ *    sem_wait/_timedwait, pthread_testcancel) act on it in a thread made
+ *    by pthread_create with cancellation enabled: its cleanup handlers
+ *    run (the mutex of a cond wait held again), then its key destructors,
+ *    and it ends with PTHREAD_CANCELED; in any other task (wa_main, a
+ *    wa_spawn task) they return ECANCELED (sem_*: -1, errno ECANCELED).
+ *    An expired wa_timeout scope ends them with ETIMEDOUT. The mutex, rwlock, barrier and once
  *    waits are not cancellation points: they go on waiting and leave the
  *    cancellation (or timeout) pending for the next await point.
  *    pthread_setcancelstate(DISABLE) holds a cancellation back until it is
  *    enabled again; only the deferred cancellation type exists. The libc
  *    sleeps stay as above: EINTR, the cancellation left pending.
- *  - A thread that ends through pthread_exit or a cancellation (rather than
- *    by returning from its function) cannot unwind its C stack: its task
- *    stays parked ("pthread_exit" in wa_dump) and keeps its stack until the
- *    program ends; joining it works as usual. pthread_exit in any other
- *    task (wa_main) waits for every thread of pthread_create to end, then
- *    ends the program with status 0, as POSIX has it for the initial
- *    thread.
+ *  - A thread that ends through pthread_exit or a cancellation ends where
+ *    it stands: its cleanup handlers and key destructors run, its frames
+ *    are never resumed, and its stack and task are freed at once, as
+ *    when its function returns; a joinable thread keeps
+ *    only its value for pthread_join. pthread_exit in the main task (main,
+ *    wa_main) runs its handlers and destructors, waits for every thread of
+ *    pthread_create to end, then ends the program with status 0, as POSIX
+ *    has it for the initial thread; in any other task (a wa_spawn task, an
+ *    export called from JS) it runs them and ends that task, status 0
+ *    (wa_join gets 0; the call's promise rejects with WA_ECANCELED).
+ *    The C++ destructors of the frames it leaves: on Asyncify none run
+ *    (the frames are dropped, as by longjmp); on JSPI, code built with
+ *    -fexceptions runs them (the frames unwind, as in glibc's forced
+ *    unwind; no catch clause, catch (...) included, sees it). Do not rely
+ *    on either.
  *  - pthread_t values are records that pthread_join or the end of a
  *    detached thread frees: as in POSIX, a value may be reused afterwards.
  *    Joining a detached thread is EINVAL, an unknown one ESRCH.

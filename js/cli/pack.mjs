@@ -13,7 +13,9 @@
 //   module.mjs, module.wasm    `wasync build`'s output (module.data too if
 //                  the build preloads files); with --backend=auto,
 //                  module.asyncify.wasm and module.jspi.wasm, and the
-//                  package's users run JSPI where their engine has it
+//                  package's users run JSPI where their engine has it;
+//                  with --threads, module.worker.cjs too (the script of
+//                  wa_to_thread's pool Workers, js/cli/build.mjs)
 //   README.md      install and import lines, the functions and their C types
 //
 // The WA_EXPORT functions and their types come from clang's AST of each C/C++
@@ -253,7 +255,7 @@ const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z-.]+)?(\+[0-9A-Za-z-.]+)?$/;
  * folder `outDir` (created; files it writes are replaced, others left).
  * Returns { dir, functions, skipped }.
  */
-export async function pack({ sources, headers = [], cflags = [], name, version, outDir, debug = false, backend = DEFAULT_BACKEND, stackSize = 0, stackCheck = true, log, progress }) {
+export async function pack({ sources, headers = [], cflags = [], name, version, outDir, debug = false, backend = DEFAULT_BACKEND, stackSize = 0, stackCheck = true, threads = 0, log, progress }) {
   if (!name || !NPM_NAME.test(name) || name.length > 214) throw new BuildError(`wasync: pack needs --name NAME, a valid npm package name (got ${JSON.stringify(name || '')})`);
   if (!version || !SEMVER.test(version)) throw new BuildError(`wasync: pack needs --version X.Y.Z (got ${JSON.stringify(version || '')})`);
   if (!outDir) throw new BuildError('wasync: pack needs -o DIR');
@@ -262,11 +264,11 @@ export async function pack({ sources, headers = [], cflags = [], name, version, 
   for (const s of skipped) console.error(`wasync: pack: ${s.name} is not exported: ${s.why}`);
   const dir = path.resolve(outDir);
   fs.mkdirSync(dir, { recursive: true });
-  await buildProgram({ sources, out: path.join(dir, 'module.mjs'), debug, cflags, backend, stackSize, stackCheck, log, progress });
+  await buildProgram({ sources, out: path.join(dir, 'module.mjs'), debug, cflags, backend, stackSize, stackCheck, threads, log, progress });
   fs.rmSync(path.join(dir, 'module.d.mts'), { force: true });
   const runtime = runtimePackage();
   const files = ['index.mjs', 'index.cjs', 'index.d.ts', 'index.d.cts', 'module.mjs', ...Object.values(wasmFiles('module.mjs', backend)),
-    ...(fs.existsSync(path.join(dir, 'module.data')) ? ['module.data'] : [])];
+    ...(fs.existsSync(path.join(dir, 'module.data')) ? ['module.data'] : []), ...(threads ? ['module.worker.cjs'] : [])];
   const pkg = {
     name,
     version,

@@ -192,7 +192,9 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
     size_t used = (size_t)(c->map + c->map_len - (char *)__builtin_frame_address(0));
     if (used > c->used) c->used = used;
   }
-  __sanitizer_start_switch_fiber(&c->fake_stack, sched_bottom, sched_size);
+  /* A task that ended through wa__task_exit (DONE) leaves its stack for
+   * good: ASan may then drop its fake stack. */
+  __sanitizer_start_switch_fiber(t->state == WA__DONE ? NULL : &c->fake_stack, sched_bottom, sched_size);
   swapcontext(&c->uc, &sched_uc);
   __sanitizer_finish_switch_fiber(c->fake_stack, &sched_bottom, &sched_size);
   return t->wake_code;

@@ -106,6 +106,32 @@ TEST_IMPL(detach_frees_finished_task) {
   return 0;
 }
 
+/* wa__task_exit (pthread_exit's way out): the task ends where it stands,
+ * with that status, and nothing after the call runs; a detached one is
+ * freed at once, its stack with it. */
+static int exit_deep(int depth, int status) {
+  if (depth > 0) return exit_deep(depth - 1, status) + 1;
+  ASSERT_EQ(wa_yield(), 0); /* exits from a resumed stack, too */
+  (void)wa__task_exit(status);
+  trace_add("after-exit");
+  return 0;
+}
+
+static int exiter(void *arg) {
+  int r = exit_deep(3, (int)(intptr_t)arg);
+  trace_add("returned%d", r);
+  return -1;
+}
+
+TEST_IMPL(task_exit_ends_the_task_from_any_depth_and_frees_it) {
+  ASSERT_EQ(wa_join(wa_spawn(exiter, (void *)(intptr_t)5)), 5);
+  for (int i = 0; i < 100; i++) wa_detach(wa_spawn(exiter, (void *)(intptr_t)1));
+  ASSERT_EQ(wa_sleep(1), 0);
+  ASSERT_EQ(wa_task_count(), 1);
+  ASSERT_STR_EQ(trace, "");
+  return 0;
+}
+
 static int sleep_then_return(void *arg) {
   ASSERT_EQ(wa_sleep((int64_t)(intptr_t)arg), 0);
   return (int)(intptr_t)arg;

@@ -156,12 +156,12 @@ describe('wasync pack', () => {
   let bin; // the PATH of the consumers: node and npm only
   let env;
   const consumer = path.join(ROOT, 'tests', 'js', 'fixtures', 'pack-consumer');
-  const project = (name, type) => {
+  const project = (name, type, lib = { packlib: `file:${path.join(tmp, 'packlib-1.2.3.tgz')}` }) => {
     const d = path.join(tmp, name);
     fs.mkdirSync(d);
     fs.writeFileSync(path.join(d, 'package.json'), JSON.stringify({
       name, private: true, ...(type ? { type } : {}),
-      dependencies: { wasync: `file:${tarball}`, packlib: `file:${path.join(tmp, 'packlib-1.2.3.tgz')}` },
+      dependencies: { wasync: `file:${tarball}`, ...lib },
     }));
     const r = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund'], { cwd: d, encoding: 'utf8', env });
     expect([r.status, stderrOf(r)]).toEqual([0, '']);
@@ -216,6 +216,36 @@ describe('wasync pack', () => {
     const c = node(['cjs.js'], cjs);
     expect([c.stderr, c.stdout]).toEqual(['', `cjs 49 hello cjs function ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`]);
   }, 120000);
+
+  test('a --threads library ships its pool Workers\' script: an ES module project calls a function that runs through wa_to_thread', () => {
+    const src = path.join(tmp, 'threadlib.c');
+    fs.writeFileSync(src, `#include "wasync.h"
+static int sum_to(void *arg) {
+  long long *n = arg, s = 0;
+  for (long long i = 1; i <= *n; i++) s += i;
+  *n = s;
+  return 7;
+}
+WA_EXPORT long long sum_on_thread(int n) {
+  long long v = n;
+  int rc = wa_to_thread(sum_to, &v);
+  return rc < 0 ? rc : v * 10 + rc;
+}
+`);
+    const out = path.join(tmp, 'threadlib');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'pack', src, '--threads=2', '-q', '--name', 'threadlib', '--version', '1.0.0',
+      '-o', out], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const { files } = JSON.parse(fs.readFileSync(path.join(out, 'package.json'), 'utf8'));
+    expect(files).toContain('module.worker.cjs');
+    npm(['pack', out, '--pack-destination', tmp], tmp);
+    const d = project('threads', 'module', { threadlib: `file:${path.join(tmp, 'threadlib-1.0.0.tgz')}` });
+    fs.writeFileSync(path.join(d, 'use.mjs'), "import { sum_on_thread } from 'threadlib';\n" +
+      "console.log('threads', String(await sum_on_thread(1000)), String(await sum_on_thread(100000)));\n");
+    // sum * 10 + fn's status 7 (a plain build would give WA_ENOTSUP, -12)
+    const e = node(['use.mjs'], d);
+    expect([e.stderr, e.stdout, e.status]).toEqual(['', 'threads 5005007 50000500007\n', 0]);
+  }, 240000);
 
   test('strict TypeScript sees each function with its C types (ESM and CommonJS), and the Vite bundle runs in Chromium', () => {
     const ts = project('ts', 'module');

@@ -82,7 +82,7 @@ extern void wa__sp_set(uintptr_t sp);
 /* Below the limit canary: room for the frames a suspend itself needs. */
 #define RESERVE_MAX 1024u
 
-/* The slot of a suspend that is never resumed (an overflowed task). */
+/* The slot of a suspend that is never resumed (a task that overflowed). */
 #define NO_SLOT UINT32_MAX
 
 struct wa__ctx {
@@ -346,6 +346,39 @@ int wa__jspi_resumed(wa__task *t, uintptr_t sp) {
   return t->wake_code;
 }
 
+/* A task that ended through wa__task_exit (finished, on its own stack):
+ * its carrier ends by an exception (wa__jspi_end_carrier throws), which
+ * unwinds the engine stack, so that the engine frees it (one suspended for
+ * good is never freed: V8 keeps the memory of a stack whose promise nobody
+ * holds, about 4.6 KB each). It is thrown from the task's own C stack,
+ * with t still the running task: frames built with wasm exceptions (C++
+ * -fexceptions on this backend) run their cleanups on that stack as it
+ * unwinds, as in a forced unwind. Until the exception has left the carrier
+ * no task runs and t stays allocated; then the JS half puts the JS stack
+ * pointer back and calls wa__jspi_exited. */
+static wa__task *exited_task;
+
+static _Noreturn void end_carrier(wa__task *t) {
+  exited_task = t;
+  wa__jspi_end_carrier();
+  __builtin_unreachable();
+}
+
+/* After the exception that ended an exited task's carrier: the JS half
+ * has put the scheduler's stack limits and the JS stack pointer back. The
+ * core frees the task (if detached; else its joiner does) and the tick
+ * goes on as after a host callback (host_step). */
+void wa__jspi_exited(void) {
+  wa__task *t = exited_task;
+  exited_task = NULL;
+  wa__cur = NULL;
+  if (t) {
+    stack_check_null(t);
+    wa__sched_ran(t, 0, 0);
+  }
+  wa__ctx_run_tick();
+}
+
 __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn prepare) {
   struct wa__ctx *c;
   int overflowed = 0, defer = defer_next;
@@ -357,6 +390,7 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
   } else if (prepare) {
     int rc = prepare(t);
     if (rc != WA__SUSPEND) return rc;
+    if (t->state == WA__DONE) end_carrier(t); /* wa__task_exit */
   }
   c = t->ctx;
   c->sp = wa__sp_get();

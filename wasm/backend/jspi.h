@@ -16,6 +16,7 @@ struct wa__task;
 #define WA_JSPI_IMPORTS(X)                                                              \
   X(void, wa__jspi_park, (uint32_t slot))                                              \
   X(void, wa__jspi_go, (uint32_t resume, struct wa__task * start))                     \
+  X(void, wa__jspi_end_carrier, (void))                                                 \
   X(void, wa__jspi_forget, (uint32_t slot))                                            \
   X(void, wa__jspi_trim, (uint32_t keep))
 #define WA_JSPI_EXPORTS(X)                                                              \
@@ -25,6 +26,7 @@ struct wa__task;
   X(struct wa__task *, wa__jspi_parked, (void))                                        \
   X(int, wa__jspi_resumed, (struct wa__task * t, uintptr_t sp))                        \
   X(void, wa__jspi_blame, (void))                                                      \
+  X(void, wa__jspi_exited, (void))                                                     \
   X(uint32_t *, wa__jspi_host_step, (void))                                            \
   X(uint32_t *, wa__jspi_trapped, (uintptr_t sp))
 

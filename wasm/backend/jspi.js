@@ -32,7 +32,7 @@
  * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
 mergeInto(LibraryManager.library, {
-  $wasyncJspi__deps: ['$wasyncHost', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
+  $wasyncJspi__deps: ['$wasyncHost', '$wasyncStack', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_end_carrier', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
   $wasyncJspi__postset: 'wasyncJspi.setup(); Module["wasyncJspi"] = wasyncJspi;',
   $wasyncJspi: {
     res: null,       // Array: slot -> resolve() of the promise its task is suspended on
@@ -44,6 +44,7 @@ mergeInto(LibraryManager.library, {
     step: 0,         // HEAPU32 index of jspi.c's host_step
     parked: null,    // the promise of the last deferred suspend
     idle: null,      // resolvers of idle carriers (wa__jspi_idle), the latest last
+    ended: { wasync: 'a carrier whose task ended through wa__task_exit' }, // what ends it
 
     setup: function () {
       wasyncJspi.res = [];
@@ -122,9 +123,25 @@ mergeInto(LibraryManager.library, {
       }
     },
 
+    // The carrier of a task that exited has ended (wa__jspi_end_carrier):
+    // the exception left the stack pointer in the task's stack; the
+    // scheduler's limits and the JS stack pointer go back (limits first:
+    // stackRestore is checked too) before C frees the task and hands the
+    // tick on.
+    exited: function () {
+      if (wasyncStack.schedulerLimits) wasyncStack.schedulerLimits();
+      stackRestore(wasyncJspi.restSp);
+      _wa__jspi_exited();
+      wasyncJspi.hostStep();
+    },
+
     // A carrier's promise rejected: an exception escaped its task.
     failed: function (e) {
       if (wasyncHost.dead) return;
+      if (e === wasyncJspi.ended) {
+        wasyncJspi.exited();
+        return;
+      }
       // A trap with the stack pointer outside the task's region: its C stack
       // ran off its block (release builds have no per-function check) and
       // the runtime names the task and exits, as when a canary says so.
@@ -259,6 +276,12 @@ mergeInto(LibraryManager.library, {
 
   wa__jspi_go__deps: ['$wasyncJspi'],
   wa__jspi_go: function (resume, start) { wasyncJspi.go(resume, start); },
+
+  // A task ended where it stood (wa__task_exit, jspi.c): its carrier ends
+  // by an exception that unwinds its frames, so that the engine frees its
+  // stack; wasyncJspi.failed sees it arrive (wasyncJspi.exited).
+  wa__jspi_end_carrier__deps: ['$wasyncJspi'],
+  wa__jspi_end_carrier: function () { throw wasyncJspi.ended; },
 
   // A carrier with no task waits here for the next new task the tick has
   // no carrier for (wasyncJspi.go): a promise reaction instead of a new engine

@@ -24,9 +24,10 @@
  *    it exits with PTHREAD_CANCELED; in any other task they return
  *    ECANCELED. The other blocking calls (mutex, rwlock, barrier) are not
  *    cancellation points: they wait on and leave the cancellation pending.
- *  - A thread that ends through pthread_exit (or a cancellation) rather
- *    than by returning cannot unwind its C stack: its task stays parked,
- *    holding its stack, until the program ends. */
+ *  - A thread that ends through pthread_exit (or a cancellation) ends its
+ *    task where it stands (wa__task_exit): its frames are never resumed,
+ *    and its stack and task go at once (the task is detached; only the
+ *    record stays for pthread_join), as when its function returns. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -220,10 +221,18 @@ pthread_t __real_pthread_self(void);
 static long live_threads;
 static wa__waitq no_threads;
 
-/* The end of a thread: its key destructors, then its joiner (or, detached,
- * its record goes). */
-static void thread_finish(rec *r, void *ret) {
-  r->ret = ret;
+/* Runs (and pops) r's cleanup handlers, the innermost first. */
+static void run_cleanup(rec *r) {
+  while (r->cleanup) {
+    struct __ptcb *cb = r->cleanup;
+    r->cleanup = cb->__next;
+    cb->__f(cb->__x);
+  }
+}
+
+/* Runs the destructors of r's non-NULL key values, as POSIX has it at a
+ * thread's end (rounds while they set values again). */
+static void run_dtors(rec *r) {
   for (int round = 0; r->keys && round < PTHREAD_DESTRUCTOR_ITERATIONS; round++) {
     int ran = 0;
     for (int k = 0; k < PTHREAD_KEYS_MAX; k++) {
@@ -235,6 +244,13 @@ static void thread_finish(rec *r, void *ret) {
     }
     if (!ran) break;
   }
+}
+
+/* The end of a thread: its key destructors, then its joiner (or, detached,
+ * its record goes). */
+static void thread_finish(rec *r, void *ret) {
+  r->ret = ret;
+  run_dtors(r);
   r->done = 1;
   wa__waitq_wake_all(&r->joiners, WOKEN);
   if (--live_threads == 0) wa__waitq_wake_all(&no_threads, WOKEN);
@@ -277,27 +293,35 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *a, void *(*fn)(vo
   return 0;
 }
 
-static _Noreturn void thread_exit(rec *r, void *ret) {
-  wa__waitq never;
-  while (r->cleanup) {
-    struct __ptcb *cb = r->cleanup;
-    r->cleanup = cb->__next;
-    cb->__f(cb->__x);
-  }
-  thread_finish(r, ret);
-  wa__waitq_init(&never);
-  for (;;) {
-    if (wa__await_begin() == WA_ENOTASK) abort();
-    (void)wa__waitq_wait(&never, "pthread_exit", NULL);
-  }
+/* Ends the calling task where it stands (wa__task_exit, status 0): its
+ * stack goes as if its function had returned. Aborts where no task can
+ * end (in a call the host made from inside a task). */
+static _Noreturn void task_exit(void) {
+  (void)wa__task_exit(0);
+  wa__report("pthread_exit: called where no task can end (a call into C from inside a task's run)");
+  abort();
 }
 
-/* In a thread of pthread_create: its end. In any other task (wa_main):
- * as POSIX has it for the initial thread, the program ends (exit(0), the
- * stub's) once every thread has ended. Outside a task: the stub. */
+static _Noreturn void thread_exit(rec *r, void *ret) {
+  run_cleanup(r);
+  thread_finish(r, ret);
+  task_exit();
+}
+
+/* In a thread of pthread_create: its end. In the main task (main,
+ * wa_main): as POSIX has it for the initial thread, its cleanup handlers
+ * and key destructors run, and the program ends (exit(0), the stub's)
+ * once every thread of pthread_create has ended. In any other task (a
+ * wa_spawn task, an export called from JS): its handlers and destructors
+ * run and that task ends, with status 0. Outside a task: the stub. */
 _Noreturn void __wrap_pthread_exit(void *ret) {
   rec *r = self(0);
   if (r && r != &outside && !r->foreign) thread_exit(r, ret);
+  if (r && r != &outside) {
+    run_cleanup(r);
+    run_dtors(r);
+  }
+  if (wa__in_task() && !wa__cur->is_main) task_exit();
   while (wa__in_task() && live_threads > 0) (void)pwait(&no_threads, "pthread_exit", NULL, WA__NEVER, 0);
   __real_pthread_exit(ret);
 }
@@ -354,10 +378,19 @@ pthread_t __wrap_pthread_self(void) {
 
 int __wrap_pthread_equal(pthread_t a, pthread_t b) { return a == b; }
 
+/* A thread of pthread_create that has not started yet gets the
+ * cancellation pending, as POSIX has it: it runs up to its first
+ * cancellation point and ends there (wa_cancel would end its task before
+ * it ran, and its record, never finished, would keep joiners and
+ * pthread_exit in main waiting for good). */
 int __wrap_pthread_cancel(pthread_t th) {
   rec *r = rec_of(th);
+  wa__task *t;
   if (!r) return ESRCH;
-  if (!r->done) wa_cancel(r->task);
+  if (r->done) return 0;
+  t = wa__task_from_handle(r->task);
+  if (t && t->state == WA__NEW && !r->foreign) t->cancel_pending = 1;
+  else wa_cancel(r->task);
   return 0;
 }
 

@@ -353,7 +353,10 @@ mergeInto(LibraryManager.library, {
           e.status = f.code;
           tk.entry.reject(e);
         } else if (call.done && status === 0) tk.entry.resolve(call.result);
-        else tk.entry.reject(wasyncHost.error(status));
+        else if (status === 0) {
+          // The task ended without the function returning (pthread_exit).
+          tk.entry.reject(wasyncHost.error(wasyncErrors.ECANCELED, 'wasync: ' + name + '() ended its task through pthread_exit without returning'));
+        } else tk.entry.reject(wasyncHost.error(status));
       };
       var sp = stackSave();
       var out = stackAlloc(4);
