@@ -233,7 +233,7 @@ WA_EXPORT long long sum_on_thread(int n) {
 }
 `);
     const out = path.join(tmp, 'threadlib');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli.mjs'), 'pack', src, '--threads=2', '-q', '--name', 'threadlib', '--version', '1.0.0',
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'js', 'cli', 'cli.mjs'), 'pack', src, '--threads=2', '-q', '--name', 'threadlib', '--version', '1.0.0',
       '-o', out], { encoding: 'utf8' });
     expect([r.status, r.stderr]).toEqual([0, '']);
     const { files } = JSON.parse(fs.readFileSync(path.join(out, 'package.json'), 'utf8'));
