@@ -182,11 +182,12 @@ const NOT_RUNTIME = new Set([path.join('src', 'native')]);
 export function runtimeInputs() {
   const files = [];
   const walk = (rel) => {
-    for (const e of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const r = path.join(rel, e.name);
-      if (e.isDirectory()) {
+    for (const name of fs.readdirSync(path.join(ROOT, rel)).sort()) {
+      const r = path.join(rel, name);
+      const st = fs.statSync(path.join(ROOT, r));
+      if (st.isDirectory()) {
         if (!NOT_RUNTIME.has(r)) walk(r);
-      } else if (e.isFile() && !/\.md$/.test(e.name)) {
+      } else if (st.isFile() && !/\.md$/.test(name)) {
         files.push(path.join(ROOT, r));
       }
     }

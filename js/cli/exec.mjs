@@ -1,8 +1,8 @@
 // exec.mjs — runs the command lines plan.mjs makes: spawns emcc, em++, emar
 // (and through them wasm-ld and wasm-opt), passes their diagnostics on line
-// by line, runs jobs side by side (the links of an AUTO build), and tells
-// the user about a stage that takes over a second. Knows nothing of what
-// the lines mean.
+// by line, runs jobs side by side (the links of an AUTO build), tells the
+// user about a stage that takes over a second, and gives a link the
+// environment it runs in (linkEnv). What the lines say is plan.mjs's.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { cacheDir } from './cache.mjs';
