@@ -165,7 +165,7 @@ async function main(argv) {
     const progress = o.quiet ? undefined : (line) => console.error(line);
     const log = o.verbose ? (line) => console.error(line) : undefined;
     const r = await pack({ sources: o.sources, headers: o.headers, cflags: o.cflags, name: o.name, version: o.version, outDir: o.out, debug: o.debug,
-      backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, log, progress });
+      backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, log, progress });
     if (!o.quiet) console.error(`wasync: packed ${r.functions.map((f) => f.name).join(', ')} into ${path.relative(process.cwd(), r.dir) || '.'}`);
     return 0;
   }
