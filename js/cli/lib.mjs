@@ -4,7 +4,7 @@
 // in the package's build/wasm/ (shipLib, for npm pack).
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDir, publishDir, sha256 } from './cache.mjs';
+import { cacheDir, publishDir, runtimeInputs, sha256 } from './cache.mjs';
 import { run, stage } from './exec.mjs';
 import { DEFAULT_BACKEND, ROOT, SRC, WASM, checkBackend, runtimeCompileFlags, runtimeSources } from './plan.mjs';
 import { emccVersion } from './toolchain.mjs';
@@ -14,12 +14,12 @@ const libName = ({ debug, backend = DEFAULT_BACKEND, threads = false }) =>
 
 /**
  * What the runtime library is built from: the emcc version (release
- * objects are LLVM bitcode, which an older LLVM cannot read), the flags and
- * every runtime source and header. Equal digests mean an equal library.
+ * objects are LLVM bitcode, which an older LLVM cannot read), the flags,
+ * the backend's sources and manifest, and every header of wasync's own
+ * (runtimeInputs, cache.mjs). Equal digests mean an equal library.
  */
 export function libDigest({ debug, backend = DEFAULT_BACKEND, threads = false }) {
-  const headers = [SRC, path.join(WASM, 'backend'), path.join(WASM, 'host')]
-    .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.h')).map((f) => path.join(d, f)));
+  const headers = runtimeInputs().filter((f) => f.endsWith('.h'));
   const files = [...runtimeSources({ backend }), ...headers, path.join(WASM, 'backend', `${backend}.json`)];
   const flags = runtimeCompileFlags({ debug, threads }).filter((f) => f !== SRC);
   return sha256(emccVersion(), JSON.stringify(flags),
