@@ -11,7 +11,9 @@ HOST_C      := $(wildcard wasm/host/*.c)
 WASM_BACKEND := wasm/backend/asyncify.c wasm/backend/stack.c wasm/backend/cmain.c wasm/backend/sp.S $(HOST_C)
 NATIVE_SRCS := $(CORE_SRCS) src/native/backend.c src/native/host.c
 HEADERS     := $(wildcard src/*.h src/native/*.h wasm/backend/*.h wasm/host/*.h)
-HOST_JS     := $(wildcard wasm/host/js/*.js wasm/host/js/*.json wasm/backend/*.js) js/cli/crossings.mjs
+HOST_JS     := $(wildcard wasm/host/js/*.js wasm/host/js/*.json wasm/backend/*.js wasm/backend/*.json)
+# The build tool: every file of it shapes a build (js/cli/cache.mjs, runtimeInputs).
+CLI_JS      := $(wildcard js/cli/*.mjs)
 TEST_SRCS   := $(wildcard tests/c/*.c)
 TEST_LIST   := $(BUILD)/gen/test-list.h
 
@@ -73,15 +75,15 @@ $(BUILD)/native/tests: $(NATIVE_SRCS) $(HEADERS) $(TEST_SRCS) $(TEST_LIST)
 	@mkdir -p $(dir $@)
 	$(CC_NATIVE) $(NATIVE_CFLAGS) -D_GNU_SOURCE $(NATIVE_SRCS) $(TEST_SRCS) -o $@
 
-$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/cli/build.mjs js/cli/crossings.mjs js/cli/flags.mjs js/cli/toolchain.mjs js/cli/wrap.mjs | deps
+$(BUILD)/wasm/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) $(CLI_JS) | deps
 	$(CLI) build $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests as a debug build: -O0 user code, per-function stack checks.
-$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/cli/build.mjs js/cli/crossings.mjs js/cli/flags.mjs js/cli/toolchain.mjs js/cli/wrap.mjs | deps
+$(BUILD)/wasm-debug/tests.mjs: $(CORE_SRCS) $(WASM_BACKEND) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) $(CLI_JS) | deps
 	$(CLI) build --debug $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # The same tests on the JSPI backend (run where the engine has JSPI: Node 24+).
-$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) wasm/backend/jspi.c wasm/backend/stack.c wasm/backend/cmain.c wasm/backend/sp.S $(HOST_C) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) js/cli/build.mjs js/cli/crossings.mjs js/cli/flags.mjs js/cli/toolchain.mjs js/cli/wrap.mjs | deps
+$(BUILD)/wasm-jspi/tests.mjs: $(CORE_SRCS) wasm/backend/jspi.c wasm/backend/stack.c wasm/backend/cmain.c wasm/backend/sp.S $(HOST_C) $(HEADERS) $(TEST_SRCS) $(TEST_LIST) $(HOST_JS) $(CLI_JS) | deps
 	$(CLI) build --backend=jspi $(TEST_SRCS) -I$(BUILD)/gen $(WASM_TEST_CFLAGS) -o $@
 
 # libFuzzer target over scripts of task/channel/group/timeout/cancel ops and

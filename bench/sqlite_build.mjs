@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { userCompileCommand } from '../js/cli/build.mjs';
+import { runtimeInputs } from '../js/cli/cache.mjs';
 import { emccEnv, emccVersion } from '../js/cli/toolchain.mjs';
 import { EXAMPLE, prepareSqliteData, SQLITE_FLAGS } from '../tests/sqlite/prepare.mjs';
 import { BENCH, emccModularized, exec, once, OUT, progress, ROOT, wasyncBuild } from './driver.mjs';
@@ -65,13 +66,6 @@ const objects = once(async () => {
   return { sqlite, lookups, memPlain, memWasync };
 });
 
-/** Every file under the wasync checkout's src/ and js/: what a wasync build is made of besides its inputs. */
-function wasyncFiles() {
-  const walk = (d) => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
-  return ['src', 'wasm', 'js'].flatMap((d) => walk(path.join(ROOT, d)));
-}
-
 /**
  * The folder build/bench/sqlite/<name>-<digest>, made by make(folder) unless
  * it exists: the digest covers emcc's version, args and the content of
@@ -115,7 +109,7 @@ function perBackend(f) {
 async function wasyncLinked(name, backend, inputs, flags, headers = []) {
   const args = ['-q', ...backendFlag(backend), ...inputs, ...flags];
   const dir = await step(`linking ${name}, wasync build ${backendFlag(backend).join(' ') || '(Asyncify)'}`,
-    () => linked(`${name}_${backend}`, args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a)), [...inputs, ...headers, ...wasyncFiles()],
+    () => linked(`${name}_${backend}`, args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a)), [...inputs, ...headers, ...runtimeInputs()],
       (d) => wasyncBuild(...args, '-o', path.join(d, `${name}.mjs`))));
   return { mjs: path.join(dir, `${name}.mjs`), wasm: path.join(dir, `${name}.wasm`) };
 }

@@ -2,7 +2,8 @@
 // build.mjs — `make web`: builds every demo in web/<demo>/ into build/web/.
 // Each demo's C sources become <demo>.mjs + <demo>.wasm (wasync build); its
 // HTML, CSS and JS are copied; the package's entry (js/runtime/index.mjs) is copied
-// to build/web/wasync.mjs, which the pages import. Rebuilds only what changed.
+// to build/web/wasync.mjs, which the pages import. Rebuilds only what changed
+// (a module: when its build digest did, js/cli/cache.mjs).
 // The sqlite demo also links SQLite (compiled once, tests/sqlite/prepare.mjs)
 // and the HTTP VFS of examples/sqlite-http-vfs, and serves the 100 MB test
 // database beside its page (made once in build/sqlite/, never committed).
@@ -10,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDigest, isBuilt, recordBuild } from '../js/cli/cache.mjs';
 import { EXAMPLE, prepareSqliteData, SQLITE_FLAGS, sqliteObject } from '../tests/sqlite/prepare.mjs';
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -64,18 +66,7 @@ function copy(src, dst) {
   fs.copyFileSync(src, dst);
 }
 
-// The runtime's inputs: a change to any of them rebuilds every demo.
-function runtimeInputs() {
-  const files = [];
-  for (const dir of ['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime']) {
-    for (const f of fs.readdirSync(path.join(ROOT, dir))) {
-      if (/\.(c|h|js|json|mjs)$/.test(f)) files.push(path.join(ROOT, dir, f));
-    }
-  }
-  return files;
-}
-
-function buildDemo(name, runtimeTime) {
+function buildDemo(name) {
   const dir = path.join(WEB, name);
   const out = path.join(OUT, name);
   fs.mkdirSync(out, { recursive: true });
@@ -86,15 +77,17 @@ function buildDemo(name, runtimeTime) {
     copy(path.join(dir, f), path.join(out, f.endsWith('.c') ? `${f}.txt` : f));
   }
   const extra = EXTRA[name] ? EXTRA[name].extra(out) : { inputs: [], flags: [] };
-  const headers = fs.readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => path.join(dir, f));
-  const inputs = [...sources, ...headers, ...extra.inputs];
   for (const [suffix, flags] of [['', []], ...(VARIANTS[name] || [])]) {
     const mod = path.join(out, `${name}${suffix ? `-${suffix}` : ''}${(EXTRA[name] && EXTRA[name].ext) || '.mjs'}`);
-    if (sources.length && mtime(mod) < Math.max(runtimeTime, ...inputs.map(mtime))) {
+    // Built again exactly when its digest changed (js/cli/cache.mjs: the
+    // sources, the headers they include, wasync's own files, the flags).
+    const args = [`--backend=${BACKEND}`, ...sources, ...extra.inputs.filter((f) => !f.endsWith('.h')), ...extra.flags, ...flags, '-o', mod];
+    const digest = buildDigest(args);
+    if (sources.length && !isBuilt(mod, digest)) {
       console.log(`web: building ${path.relative(ROOT, mod)}`);
-      const link = [...sources, ...extra.inputs.filter((f) => !f.endsWith('.h')), ...extra.flags, ...flags];
-      const r = spawnSync(process.execPath, [CLI, 'build', `--backend=${BACKEND}`, ...link, '-o', mod], { stdio: 'inherit' });
+      const r = spawnSync(process.execPath, [CLI, 'build', ...args], { stdio: 'inherit' });
       if (r.status !== 0) throw new Error(`web: building the ${name} demo failed`);
+      recordBuild(mod, digest);
     }
   }
 }
@@ -119,11 +112,10 @@ copy(path.join(ROOT, 'js', 'runtime', 'index.mjs'), path.join(OUT, 'wasync.mjs')
 // The same two as .js, for the pages meant for any static server (EXTRA's ext).
 copy(path.join(WEB, 'fail.mjs'), path.join(OUT, 'fail.js'));
 copy(path.join(ROOT, 'js', 'runtime', 'index.mjs'), path.join(OUT, 'wasync.js'));
-const runtimeTime = Math.max(...runtimeInputs().map(mtime));
 const only = process.argv.slice(2);
 for (const name of DEMOS) {
   if (only.length && !only.includes(name)) continue;
-  buildDemo(name, runtimeTime);
+  buildDemo(name);
 }
 makeDownloadFiles();
 console.log(`web: demos are in ${path.relative(process.cwd(), OUT) || '.'}; \`make serve\` serves them`);

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // wasync CLI: build, run, lib, and the drop-in compiler drivers cc and c++.
-// Flags wasync owns are in OWN_FLAGS; every other flag goes to emcc/em++.
+// Its command lines are read by argv.mjs (wasync's own flags, then emcc's).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkEhFlags, ehMode } from './eh.mjs';
-import { AUTO, BACKENDS, BuildError, DEFAULT_BACKEND, buildProgram, buildLib, cachedBuild, checkBuildBackend, linkedBackends, parseStackSize, parseThreads, run, shipLib, userCompileCommand } from './build.mjs';
+import { parseCommandLine } from './argv.mjs';
+import { AUTO, BACKENDS, BuildError, buildProgram, buildLib, cachedBuild, linkedBackends, run, shipLib, userCompileCommand } from './build.mjs';
 import { CacheError } from './cache.mjs';
-import { inputKind, takesValue } from './flags.mjs';
+import { checkEhFlags, ehMode } from './eh.mjs';
 import { pack } from './pack.mjs';
 
 const USAGE = `usage:
@@ -52,71 +52,6 @@ every engine). --backend=auto links both: <out>.asyncify.wasm and <out>.jspi.was
 compile one object both links take (C++ with -fexceptions cannot: its lowering
 differs per backend from the compiler on; build those from source).`;
 
-/**
- * The flags wasync owns: never passed to emcc. `driver` marks those the
- * cc/c++ drivers take too (there -o, -v and -q are the compiler's own).
- * `value` flags are written --name=value (or, for -o, -o value).
- */
-const OWN_FLAGS = [
-  { flag: '--debug', driver: true, set: (o) => { o.debug = true; } },
-  {
-    flag: '--backend', value: true, driver: true, set: (o, v) => { o.backend = checkBuildBackend(v); o.backendGiven = true; },
-  },
-  { flag: '--stack-size', value: true, driver: true, set: (o, v) => { o.stackSize = parseStackSize(v); } },
-  { flag: '--no-stack-check', driver: true, set: (o) => { o.stackCheck = false; } },
-  { flag: '--threads', optionalValue: true, driver: true, set: (o, v) => { o.threads = parseThreads(v); } },
-  { flag: '-o', value: true, set: (o, v) => { o.out = v; } },
-  { flag: '-q', set: (o) => { o.quiet = true; } },
-  { flag: '--quiet', set: (o) => { o.quiet = true; } },
-  { flag: '-v', set: (o) => { o.verbose = true; } },
-  { flag: '--verbose', set: (o) => { o.verbose = true; } },
-];
-
-/** Takes wasync's own flags out of argv; returns the options and the rest, in order. */
-function takeOwn(argv, { driver = false } = {}) {
-  const o = { debug: false, stackSize: 0, stackCheck: true, threads: 0, backend: DEFAULT_BACKEND, out: null, quiet: false, verbose: false, rest: [], args: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!driver && a === '--') { o.args = argv.slice(i + 1); break; }
-    const [name, inline] = a.startsWith('--') ? [a.split('=')[0], a.includes('=') ? a.slice(a.indexOf('=') + 1) : null] : [a, null];
-    const own = OWN_FLAGS.find((f) => f.flag === name && (!driver || f.driver));
-    if (!own) { o.rest.push(a); continue; }
-    let v = inline;
-    if (own.value && v === null) {
-      if (name.startsWith('--') || i + 1 >= argv.length) throw new BuildError(`wasync: ${name} needs a value (${name}=...)`);
-      v = argv[++i];
-    }
-    own.set(o, v);
-  }
-  return o;
-}
-
-/** Splits `rest` into input files and flags (a flag's value stays with it). */
-function inputsAndFlags(rest, { run = false } = {}) {
-  const sources = [];
-  const cflags = [];
-  const args = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a.startsWith('-') && a !== '-') {
-      cflags.push(a);
-      // Flags with a separate value: keep the value out of the inputs.
-      if (takesValue(a) && i + 1 < rest.length) {
-        cflags.push(rest[++i]);
-      }
-    } else if (inputKind(a)) {
-      sources.push(a);
-    } else if (a.startsWith('@') && (!run || fs.existsSync(a.slice(1)))) {
-      cflags.push(a); /* an emcc response file (run: one that exists; else a program argument) */
-    } else if (run) {
-      args.push(a); /* `wasync run app.c x y`: program arguments */
-    } else {
-      throw new BuildError(`wasync: ${a}: not a source or object file (C: .c; C++: .cc .cpp .cxx .C; objects: .o .a)`);
-    }
-  }
-  return { sources, cflags, args };
-}
-
 function programName(sources) {
   return path.basename(sources[0] || 'wasync').replace(/\.[^.]+$/, '');
 }
@@ -149,17 +84,15 @@ var __dirname = typeof __dirname == 'string' ? __dirname : require('node:path').
  * emcc link (compiler probes), made a runnable Node program.
  */
 async function driver(argv, { cxx }) {
-  const o = takeOwn(argv, { driver: true });
+  const o = parseCommandLine('cc', argv);
   const tool = cxx ? 'em++' : 'emcc';
   const words = o.rest;
-  const at = words.lastIndexOf('-o');
-  const out = at >= 0 ? words[at + 1] : null;
+  const { out } = o;
   const compileOnly = words.some((w) => ['-c', '-S', '-E', '-M', '-MM', '-fsyntax-only'].includes(w));
-  const hasInput = words.some((w, i) => !w.startsWith('-') && inputKind(w) && words[i - 1] !== '-o');
+  const hasInput = o.inputs.length > 0;
   if (!compileOnly && hasInput && out && /\.(mjs|js)$/.test(out)) {
-    const rest = words.filter((w, i) => i !== at && i !== at + 1);
-    const { sources, cflags } = inputsAndFlags(rest);
-    await buildProgram({ sources, cflags, out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cxx });
+    const cflags = o.flags.filter((f) => f.words[0] !== '-o').flatMap((f) => f.words);
+    await buildProgram({ sources: o.sources, cflags, out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cxx });
     return 0;
   }
   // A plain link makes a program configure and CMake can run: a.out by
@@ -181,7 +114,7 @@ async function driver(argv, { cxx }) {
   // the compiler: refused, with what to do).
   const given = o.backendGiven ? o.backend : null;
   const backend = given === AUTO ? null : given;
-  const cxxInput = cxx || words.some((w, i) => inputKind(w) === 'c++' && words[i - 1] !== '-o');
+  const cxxInput = cxx || o.inputs.some((i) => i.kind === 'c++');
   let eh = null;
   try {
     for (const b of given ? linkedBackends(given) : [null]) checkEhFlags(words, b);
@@ -220,38 +153,27 @@ async function main(argv) {
   }
   if (cmd === 'cc' || cmd === 'c++') return driver(rest, { cxx: cmd === 'c++' });
   if (cmd === 'lib') {
-    const ship = rest.includes('--ship');
-    const o = takeOwn(rest.filter((a) => a !== '--ship'));
+    const o = parseCommandLine('lib', rest);
     if (o.rest.length) throw new BuildError(`wasync: lib takes only --debug and --ship, not ${o.rest[0]}`);
     const log = o.verbose ? (line) => console.error(line) : undefined;
     const progress = o.quiet ? undefined : (line) => console.error(line);
-    for (const backend of linkedBackends(o.backend)) console.log(await (ship ? shipLib : buildLib)({ debug: o.debug, backend, log, progress }));
+    for (const backend of linkedBackends(o.backend)) console.log(await (o.ship ? shipLib : buildLib)({ debug: o.debug, backend, log, progress }));
     return 0;
   }
   if (cmd === 'pack') {
-    const meta = { name: null, version: null, headers: [] };
-    const rest2 = [];
-    for (let i = 0; i < rest.length; i++) {
-      const m = /^--(name|version|header)(?:=(.*))?$/.exec(rest[i]);
-      if (!m) { rest2.push(rest[i]); continue; }
-      const v = m[2] !== undefined ? m[2] : rest[++i];
-      if (v === undefined) throw new BuildError(`wasync: --${m[1]} needs a value`);
-      if (m[1] === 'header') meta.headers.push(v); else meta[m[1]] = v;
-    }
-    const o = takeOwn(rest2);
-    const { sources, cflags } = inputsAndFlags(o.rest);
+    const o = parseCommandLine('pack', rest);
     const progress = o.quiet ? undefined : (line) => console.error(line);
     const log = o.verbose ? (line) => console.error(line) : undefined;
-    const r = await pack({ sources, headers: meta.headers, cflags, name: meta.name, version: meta.version, outDir: o.out, debug: o.debug,
+    const r = await pack({ sources: o.sources, headers: o.headers, cflags: o.cflags, name: o.name, version: o.version, outDir: o.out, debug: o.debug,
       backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, log, progress });
     if (!o.quiet) console.error(`wasync: packed ${r.functions.map((f) => f.name).join(', ')} into ${path.relative(process.cwd(), r.dir) || '.'}`);
     return 0;
   }
   if (cmd !== 'build' && cmd !== 'run') throw new BuildError(`wasync: unknown command ${cmd}\n${USAGE}`);
-  const o = takeOwn(rest);
+  const o = parseCommandLine(cmd, rest);
   const log = o.verbose ? (line) => console.error(line) : undefined;
   const progress = o.quiet ? undefined : (line) => console.error(line);
-  const { sources, cflags, args } = inputsAndFlags(o.rest, { run: cmd === 'run' });
+  const { sources, cflags, args } = o;
   if (cmd === 'build') {
     if (!o.out) throw new BuildError(`wasync: build needs -o <out.mjs>\n${USAGE}`);
     await buildProgram({ sources, out: o.out, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cflags, log, progress });
@@ -262,7 +184,7 @@ async function main(argv) {
   }
   if (!sources.length) throw new BuildError(`wasync: run needs a C or C++ source\n${USAGE}`);
   const out = await cachedBuild({ sources, debug: o.debug, backend: o.backend, stackSize: o.stackSize, stackCheck: o.stackCheck, threads: o.threads, cflags, log, progress });
-  return runChild(out, [...args, ...o.args], { ...process.env, WASYNC_ARGV0: programName(sources) });
+  return runChild(out, args, { ...process.env, WASYNC_ARGV0: programName(sources) });
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {

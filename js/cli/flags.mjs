@@ -3,6 +3,7 @@
 // which belong to compiling, to linking or to both. Everything wasync does
 // not own passes through to emcc in the order given; this file only decides
 // which of the two steps (compile, link) a flag goes to.
+import fs from 'node:fs';
 
 /** Input files by extension: C, C++, or already compiled (objects, archives). */
 const C_EXT = /\.(c|i)$/;
@@ -60,40 +61,55 @@ function flagName(a) {
   return a;
 }
 
+/** What splitArgs throws for a word that is neither a flag nor an input. */
+export function notAnInput(word) {
+  return `wasync: ${word}: not a source or object file (C: .c; C++: .cc .cpp .cxx .C; objects: .o .a)`;
+}
+
 /**
  * Splits emcc arguments into inputs and flags, keeping each flag with its
- * value (`-s X=Y` stays one item of two words). Throws a message naming an
- * argument that is neither a flag nor a C, C++, object or archive file.
+ * value (`-s X=Y` stays one item of two words): the one reading of an emcc
+ * command line, which `build`, `run`, `pack`, `cc` (argv.mjs) and the
+ * build itself share. A word that is neither a flag nor a C, C++, object
+ * or archive file is, by `others`:
+ *  - 'error' (default): refused, naming it (an @response file is a flag);
+ *  - 'args': a program argument (`wasync run app.c x y`), and so is an
+ *    @word whose file does not exist;
+ *  - 'flags': a flag for both steps (the compiler drivers pass what they
+ *    do not know, .s files and all, on to emcc).
+ * A flag that needs a value and ends the line is refused, or with
+ * lastWithoutValue kept alone (the command line is read again, strictly,
+ * where it is used: buildProgram, or emcc for the drivers).
  * @param {string[]} argv
- * @returns {{ inputs: {file: string, kind: string}[], flags: {words: string[], step: 'compile'|'link'|'both'}[] }}
+ * @returns {{ inputs: {file: string, kind: string}[], flags: {words: string[], step: 'compile'|'link'|'both'}[], args: string[] }}
  */
-export function splitArgs(argv) {
+export function splitArgs(argv, { others = 'error', lastWithoutValue = false } = {}) {
   const inputs = [];
   const flags = [];
+  const args = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('-') || a === '-') {
-      if (a.startsWith('@')) { flags.push({ words: [a], step: 'both' }); continue; }
       const kind = inputKind(a);
-      if (!kind) {
-        throw new Error(`wasync: ${a}: not a source or object file (C: .c; C++: .cc .cpp .cxx .C; ` +
-          'objects: .o .a); flags start with -');
-      }
-      inputs.push({ file: a, kind });
+      if (a.startsWith('@') && (others !== 'args' || fs.existsSync(a.slice(1)))) flags.push({ words: [a], step: 'both' });
+      else if (kind) inputs.push({ file: a, kind });
+      else if (others === 'args') args.push(a);
+      else if (others === 'flags') flags.push({ words: [a], step: 'both' });
+      else throw new Error(notAnInput(a));
       continue;
     }
     const name = flagName(a);
     const words = [a];
     if (TAKES_VALUE.has(a) && !a.includes('=')) {
-      if (i + 1 >= argv.length) throw new Error(`wasync: ${a} needs a value`);
-      words.push(argv[++i]);
+      if (i + 1 < argv.length) words.push(argv[++i]);
+      else if (!lastWithoutValue) throw new Error(`wasync: ${a} needs a value`);
     }
     let step = 'both';
     if (LINK_ONLY.has(name) || name === '-Wl,') step = 'link';
     else if (COMPILE_ONLY.has(name) || name === '-W' || name === '-std') step = 'compile';
     flags.push({ words, step });
   }
-  return { inputs, flags };
+  return { inputs, flags, args };
 }
 
 /** The words of the flags that go to one step ('compile' or 'link'), in order. */

@@ -26,6 +26,30 @@ export function emccVersion() {
   return versionLine;
 }
 
+/**
+ * Which emcc builds: the emcc on the PATH (its real path) and its release,
+ * read from emscripten-version.txt beside it (Debian's, emsdk's and a
+ * source checkout's emcc all have one) without starting emcc; where there
+ * is none, `emcc --version` (emccVersion). For build digests (cache.mjs),
+ * which a test run computes many times.
+ */
+export function emccIdentity() {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    let real;
+    try {
+      real = fs.realpathSync(path.join(dir || '.', 'emcc'));
+    } catch (e) {
+      continue;
+    }
+    try {
+      return `${real} ${fs.readFileSync(path.join(path.dirname(real), 'emscripten-version.txt'), 'utf8').trim()}`;
+    } catch (e) {
+      break;
+    }
+  }
+  return emccVersion();
+}
+
 /** [major, minor, patch] of the emcc on the PATH ([0, 0, 0] if unknown). */
 export function emccRelease() {
   const m = /\b(\d+)\.(\d+)\.(\d+)/.exec(emccVersion());

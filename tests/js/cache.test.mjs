@@ -175,3 +175,39 @@ test('wasync run in a folder named with $ tracks the files the link reads', () =
   expect(r.stderr).toMatch(/^emcc /m);
   expect(r.status).toBe(0);
 }, 600000);
+
+// Issue 25 #5: one list of what a build is made of (runtimeInputs) and one
+// digest (buildDigest) decide every rebuild: `wasync run`'s, the test
+// fixtures' (helpers.mjs, buildOnce), the web demos' and the benchmarks'.
+test('a build digest changes with the content of an input, a file it includes or a flag, never with files\' times', async () => {
+  const { buildDigest, localIncludes, runtimeInputs } = await import('../../js/cli/cache.mjs');
+  const rel = runtimeInputs().map((f) => path.relative(ROOT, f));
+  for (const f of ['src/wasync.h', 'src/sched.c', 'wasm/host/js/host.js', 'wasm/backend/asyncify.json', 'js/cli/cache.mjs', 'js/cli/plan.mjs']) {
+    expect(rel).toContain(f);
+  }
+  // Not part of a wasm build: the page runtime (loaded, not linked), the native platform, the READMEs.
+  expect(rel.filter((f) => /^(js\/runtime|src\/native)\/|README/.test(f))).toEqual([]);
+  const dir = path.join(tmp, 'digest');
+  fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'inc'));
+  const write = (f, text) => fs.writeFileSync(path.join(dir, f), text);
+  write('app.c', '#include "sub/a.h"\n #  include "c.h"\n#include <stdio.h>\nint x;\n');
+  write('sub/a.h', '#include "b.h" /* beside a.h */\n');
+  write('sub/b.h', '#define B 1\n');
+  write('inc/c.h', '#define C 1\n');
+  const args = [path.join(dir, 'app.c'), '-I', path.join(dir, 'inc'), '-o', path.join(dir, 'app.mjs')];
+  expect(localIncludes([path.join(dir, 'app.c')], args).map((f) => path.relative(dir, f))).toEqual(['sub/a.h', 'sub/b.h', 'inc/c.h']);
+  const d0 = buildDigest(args);
+  const later = new Date(Date.now() + 3600e3);
+  for (const f of ['app.c', 'sub/a.h', 'sub/b.h', 'inc/c.h']) fs.utimesSync(path.join(dir, f), later, later);
+  expect(buildDigest(args)).toBe(d0);
+  write('sub/b.h', '#define B 2\n');
+  const d1 = buildDigest(args);
+  expect(d1).not.toBe(d0);
+  write('sub/b.h', '#define B 1\n');
+  expect(buildDigest(args)).toBe(d0);
+  write('inc/c.h', '#define C 2\n');
+  expect(buildDigest(args)).not.toBe(d0);
+  expect(buildDigest(args)).not.toBe(d1);
+  expect(buildDigest(['--debug', ...args])).not.toBe(buildDigest(args));
+});

@@ -134,3 +134,49 @@ describe('a program that ends while other tasks still run', () => {
     expect(Date.now() - start).toBeLessThan(30000); // not the interval's or the sleeper's hour
   });
 });
+
+// One reading of the command line (js/cli/argv.mjs) for build, run, pack,
+// lib and the cc/c++ drivers: what each command takes, and its words for
+// every mistake.
+describe('the command line', () => {
+  let parseCommandLine;
+  beforeAll(async () => { ({ parseCommandLine } = await import('../../js/cli/argv.mjs')); });
+  const message = (f) => { try { f(); } catch (e) { return e.message; } return null; };
+
+  test('run: inputs, emcc flags with their values, and the program\'s arguments', () => {
+    const o = parseCommandLine('run', ['app.c', '-I', 'inc', '-DX=1', '--debug', 'x', '-s', 'ASSERTIONS=1', '@no-such.rsp', 'lib.a', '--', '-y']);
+    expect([o.sources, o.cflags, o.args, o.debug]).toEqual([['app.c', 'lib.a'], ['-I', 'inc', '-DX=1', '-s', 'ASSERTIONS=1'], ['x', '@no-such.rsp', '-y'], true]);
+    expect(o.flags.map((f) => f.step)).toEqual(['compile', 'compile', 'link']);
+  });
+
+  test('build and pack: wasync\'s own flags out, every mistake named', () => {
+    const o = parseCommandLine('build', ['a.c', '-o', 'a.mjs', '--backend=auto', '--stack-size=128k', '--threads', '-q', '-O3']);
+    expect([o.out, o.backend, o.backendGiven, o.stackSize, o.threads, o.quiet, o.cflags]).toEqual(['a.mjs', 'auto', true, 131072, 'auto', true, ['-O3']]);
+    expect(message(() => parseCommandLine('build', ['a.c', 'notes.txt'])))
+      .toBe('wasync: notes.txt: not a source or object file (C: .c; C++: .cc .cpp .cxx .C; objects: .o .a)');
+    expect(message(() => parseCommandLine('build', ['a.c', '-o']))).toBe('wasync: -o needs a value (-o=...)');
+    expect(message(() => parseCommandLine('build', ['a.c', '--backend', 'jspi']))).toBe('wasync: --backend needs a value (--backend=...)');
+    expect(message(() => parseCommandLine('build', ['a.c', '--stack-size=1']))).toMatch(/^wasync: --stack-size=1: must be between 2048 bytes/);
+    const p = parseCommandLine('pack', ['a.c', '--name', 'n', '--version=1.2.3', '--header', 'a.h', '--header=b.h', '-o', 'dir']);
+    expect([p.name, p.version, p.headers, p.out, p.sources]).toEqual(['n', '1.2.3', ['a.h', 'b.h'], 'dir', ['a.c']]);
+    expect(message(() => parseCommandLine('pack', ['a.c', '--name']))).toBe('wasync: --name needs a value');
+    // --name is pack's: build passes it on to emcc.
+    expect(parseCommandLine('build', ['a.c', '--name=x']).cflags).toEqual(['--name=x']);
+  });
+
+  test('lib takes --ship; cc leaves -o, -v and -q to the compiler and finds the inputs among the values', () => {
+    expect(parseCommandLine('lib', ['--ship', '--debug'])).toMatchObject({ ship: true, debug: true, rest: [] });
+    expect(parseCommandLine('lib', ['--ship', 'x.c']).rest).toEqual(['x.c']);
+    const o = parseCommandLine('cc', ['--debug', '-MT', 'dep.o', '-c', 'a.c', 'b.s', '-v', '-o', 'a.o', '--backend=jspi']);
+    expect([o.rest, o.out, o.inputs, o.debug, o.backend]).toEqual([['-MT', 'dep.o', '-c', 'a.c', 'b.s', '-v', '-o', 'a.o'], 'a.o', [{ file: 'a.c', kind: 'c' }], true, 'jspi']);
+    expect(parseCommandLine('cc', ['x.o', '-o', 'prog.mjs', '-o', 'app.mjs', '-lm']).out).toBe('app.mjs');
+  });
+
+  test('a flag missing its value at the end: build\'s usage error comes first, then the flag is named', () => {
+    const src = path.join(FIXTURES, 'hello.c');
+    let r = cli(['build', src, '-I']);
+    expect([r.status, r.stderr.split('\n')[0]]).toEqual([1, 'wasync: build needs -o <out.mjs>']);
+    r = cli(['build', src, '-o', path.join(os.tmpdir(), `wasync-novalue-${process.pid}.mjs`), '-I']);
+    expect([r.status, r.stderr]).toEqual([1, 'wasync: -I needs a value\n']);
+  });
+});

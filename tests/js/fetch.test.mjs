@@ -1,26 +1,10 @@
 // wa_fetch against real HTTP servers on 127.0.0.1 (tests/js/servers.mjs,
 // in a child process) and a refused port. Every failure mode checks its
 // exact code; every test checks that the host's handle table is empty.
-import fs from 'node:fs';
 import path from 'node:path';
 import { load } from '../../js/runtime/index.mjs';
-import { ROOT, FIXTURES, BACKEND_ARGS, cli, fixtureOut } from './helpers.mjs';
+import { ROOT, buildFixture } from './helpers.mjs';
 import { startServer, refusedPort } from './servers.mjs';
-
-// Like helpers.buildFixture, but also rebuilds when the runtime changed.
-function buildFetchFixture() {
-  const src = path.join(FIXTURES, 'fetch.c');
-  const out = fixtureOut('fetch');
-  const deps = [src, path.join(ROOT, 'js', 'cli', 'build.mjs'),
-    ...['src', 'wasm/backend', 'wasm/host', 'wasm/host/js'].flatMap((d) => fs.readdirSync(path.join(ROOT, d))
-      .filter((f) => /\.(c|h|S|js|json)$/.test(f)).map((f) => path.join(ROOT, d, f)))];
-  const newest = Math.max(...deps.map((f) => fs.statSync(f).mtimeMs));
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newest) {
-    const r = cli(['build', src, ...BACKEND_ARGS, '-o', out]);
-    if (r.status !== 0) throw new Error(`building fetch.c failed:\n${r.stderr}`);
-  }
-  return out;
-}
 
 let app;
 let server;
@@ -51,7 +35,7 @@ async function openAfter(ms) {
 
 beforeAll(async () => {
   server = await startServer();
-  const mod = await import(buildFetchFixture());
+  const mod = await import(buildFixture('fetch'));
   lines = [];
   app = await load(mod.default, { print: (s) => lines.push(s), printErr: (s) => lines.push(`err: ${s}`) });
 }, 180000);
@@ -322,7 +306,7 @@ describe('cancellation through the undici dispatcher (plain Node process)', () =
 
   test('head and body aborts close the connection; thousands of cancels leave nothing open', async () => {
     const { spawn } = await import('node:child_process');
-    const env = { ...process.env, WA_FIXTURE: buildFetchFixture(), WA_INDEX: path.join(ROOT, 'js', 'runtime', 'index.mjs'), WA_BASE: server.url };
+    const env = { ...process.env, WA_FIXTURE: buildFixture('fetch'), WA_INDEX: path.join(ROOT, 'js', 'runtime', 'index.mjs'), WA_BASE: server.url };
     delete env.NODE_OPTIONS;
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

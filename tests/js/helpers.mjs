@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDigest, isBuilt, recordBuild } from '../../js/cli/cache.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(ROOT, 'js', 'cli', 'cli.mjs');
@@ -24,26 +25,33 @@ export function cli(args, opts = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', ...opts });
 }
 
-function newestInputMtime(src) {
-  const dirs = ['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime'].map((d) => path.join(ROOT, d));
-  const files = [src, ...dirs.flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))]
-    .filter((f) => fs.statSync(f).isFile());
-  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+/**
+ * `wasync build args... -o out`, run only when out was not built from the
+ * same digest (js/cli/cache.mjs, buildDigest: emcc's release, the words,
+ * and the content of the inputs, of the files they #include "..." and of
+ * wasync's own sources): a fixture is rebuilt exactly when what it is made
+ * of changed, whatever the files' times say. Returns out.
+ */
+export function buildOnce(args, out) {
+  const words = [...args, '-o', out];
+  const digest = buildDigest(words);
+  if (!isBuilt(out, digest)) {
+    const r = cli(['build', ...words]);
+    if (r.status !== 0) throw new Error(`building ${path.relative(ROOT, out)} failed:\n${r.stderr}`);
+    recordBuild(out, digest);
+  }
+  return out;
 }
 
 /** Builds fixtures/<name>.c (or fixtures/<name> if it has an extension) to
- * build/jest/<name>[-tag].mjs, again whenever the fixture, the runtime or
- * the build scripts changed. `tag` names builds of one fixture with
- * different flags apart (default: 'debug' for a --debug build). */
+ * build/jest/<name>[-tag].mjs, again whenever the fixture, a file it
+ * includes, the runtime or the build scripts changed (buildOnce). `tag`
+ * names builds of one fixture with different flags apart (default: 'debug'
+ * for a --debug build). */
 export function buildFixture(name, extra = [], { tag = extra.includes('--debug') ? 'debug' : '' } = {}) {
   const file = /\.\w+$/.test(name) ? name : `${name}.c`;
-  const src = path.join(FIXTURES, file);
   const out = fixtureOut(`${file.replace(/\.\w+$/, '')}${tag ? `-${tag}` : ''}`);
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newestInputMtime(src)) {
-    const r = cli(['build', src, ...BACKEND_ARGS, ...extra, '-o', out]);
-    if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
-  }
-  return out;
+  return buildOnce([path.join(FIXTURES, file), ...BACKEND_ARGS, ...extra], out);
 }
 
 /** Runs node on a built program; returns { status, stdout, stderr }. */

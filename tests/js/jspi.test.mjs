@@ -8,17 +8,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { load } from '../../js/runtime/index.mjs';
 import { JSPI_MISSING } from '../../js/cli/wrap.mjs';
-import { cli, FIXTURES, OUT, runProgram } from './helpers.mjs';
+import { buildOnce, cli, FIXTURES, OUT, runProgram } from './helpers.mjs';
 
 const HAS_JSPI = typeof WebAssembly.Suspending === 'function' && typeof WebAssembly.promising === 'function';
 
 function build(name) {
-  const out = path.join(OUT, 'jspi', `${name}.mjs`);
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(path.join(FIXTURES, `${name}.c`)).mtimeMs) {
-    const r = cli(['build', '--backend=jspi', path.join(FIXTURES, `${name}.c`), '-o', out]);
-    if (r.status !== 0) throw new Error(`build failed:\n${r.stderr}`);
-  }
-  return out;
+  return buildOnce(['--backend=jspi', path.join(FIXTURES, `${name}.c`)], path.join(OUT, 'jspi', `${name}.mjs`));
 }
 
 let hello;

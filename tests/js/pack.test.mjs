@@ -41,7 +41,7 @@ test('the tarball ships the runtime sources, the prebuilt library, types and bot
   const pkg = path.join(dir, 'node_modules', 'wasync');
   for (const f of ['package.json', 'LICENSE', 'README.md', 'js/runtime/index.d.ts', 'js/runtime/index.d.cts', 'js/runtime/index.mjs', 'js/runtime/index.cjs', 'js/cli/cli.mjs', 'src/wasync.h',
     'src/introspect.c', 'wasm/host/js/host.js', 'wasm/host/js/env.js', 'src/host.h', 'wasm/backend/asyncify.js', 'wasm/backend/asyncify.json', 'wasm/backend/sp.S', 'wasm/host/pthread.c', 'js/cli/crossings.mjs',
-    'js/cli/toolchain.mjs', 'js/cli/flags.mjs', 'js/cli/cache.mjs', 'js/cli/pack.mjs', 'js/cli/wasync-cc.mjs', 'js/cli/wasync-c++.mjs', 'build/wasm/libwasync.a',
+    'js/cli/toolchain.mjs', 'js/cli/flags.mjs', 'js/cli/argv.mjs', 'js/cli/plan.mjs', 'js/cli/exec.mjs', 'js/cli/lib.mjs', 'js/cli/link-checks.mjs', 'js/cli/cache.mjs', 'js/cli/pack.mjs', 'js/cli/wasync-cc.mjs', 'js/cli/wasync-c++.mjs', 'build/wasm/libwasync.a',
     'build/wasm/libwasync-debug.a']) {
     expect([f, fs.existsSync(path.join(pkg, f))]).toEqual([f, true]);
   }

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDigest } from '../../js/cli/cache.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIR = path.join(ROOT, 'build', 'lua');
@@ -179,12 +180,12 @@ export function buildZlib(tarball) {
   return { src: dir, lib: path.join(dir, 'libz.a') };
 }
 
-/** tests/lua/<name>.c built with `wasync build` against a library, per backend, cached. */
+/** tests/lua/<name>.c built with `wasync build` against a library, per backend, cached under its build digest (js/cli/cache.mjs). */
 function buildProgram(name, { backend, include, lib }) {
   const src = path.join(HERE, `${name}.c`);
-  const inputs = [src, lib, ...['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime'].flatMap(filesIn)];
-  const dir = cachedDir(`${name}-${backend}`, digestOf(inputs.flatMap((f) => [path.relative(ROOT, f), fs.readFileSync(f)])), (work) => {
-    run(process.execPath, [CLI, 'build', '-q', `--backend=${backend}`, src, lib, '-I', include, '-o', path.join(work, `${name}.mjs`)]);
+  const args = ['-q', `--backend=${backend}`, src, lib, '-I', include];
+  const dir = cachedDir(`${name}-${backend}`, buildDigest(args).slice(0, 16), (work) => {
+    run(process.execPath, [CLI, 'build', ...args, '-o', path.join(work, `${name}.mjs`)]);
   });
   return path.join(dir, `${name}.mjs`);
 }

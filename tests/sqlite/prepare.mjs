@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { userCompileCommand } from '../../js/cli/build.mjs';
+import { buildDigest } from '../../js/cli/cache.mjs';
 import { emccEnv, emccVersion } from '../../js/cli/toolchain.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,31 +77,20 @@ function database(native) {
   return db;
 }
 
-function digestOf(files) {
-  const h = createHash('sha256');
-  for (const f of files) h.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
-  return h.digest('hex').slice(0, 16);
-}
-
 /** examples/sqlite-http-vfs built with wasync (SQLite: sqliteObject(), which
- * the SQLite page links too); rebuilt when any input changed. */
+ * the SQLite page links too); rebuilt when any input changed (its build
+ * digest, js/cli/cache.mjs: the sources, the headers they include, the
+ * object, wasync's own files). */
 function wasmBuild() {
   const obj = sqliteObject();
-  const inputs = [obj, path.join(DIR, 'sqlite3.h'), ...EXAMPLE_SOURCES, ...['http_vfs.h', 'lookups.h'].map((f) => path.join(EXAMPLE, f))];
-  for (const d of ['src', 'wasm/backend', 'wasm/host', 'wasm/host/js', 'js/cli', 'js/runtime']) {
-    for (const f of fs.readdirSync(path.join(ROOT, d)).sort()) {
-      const p = path.join(ROOT, d, f);
-      if (fs.statSync(p).isFile()) inputs.push(p);
-    }
-  }
-  const dir = path.join(DIR, `wasm-${digestOf(inputs)}`);
+  const args = [obj, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS];
+  const dir = path.join(DIR, `wasm-${buildDigest(args).slice(0, 16)}`);
   const out = path.join(dir, 'lookup.mjs');
   if (fs.existsSync(out)) return out;
   for (const old of fs.readdirSync(DIR).filter((f) => f.startsWith('wasm-'))) fs.rmSync(path.join(DIR, old), { recursive: true, force: true });
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  run(process.execPath, [path.join(ROOT, 'js', 'cli', 'cli.mjs'), 'build', obj, ...EXAMPLE_SOURCES, `-I${DIR}`, ...SQLITE_FLAGS,
-    '-o', path.join(tmp, 'lookup.mjs')]);
+  run(process.execPath, [path.join(ROOT, 'js', 'cli', 'cli.mjs'), 'build', ...args, '-o', path.join(tmp, 'lookup.mjs')]);
   fs.renameSync(tmp, dir);
   return out;
 }

@@ -1,6 +1,6 @@
 /* libc_sleep.c — the libc's sleeps as await points (wasm only).
  *
- * The link wraps these functions (wasm-ld --wrap, js/cli/build.mjs: SLEEP_WRAPS)
+ * The link wraps these functions (wasm-ld --wrap, js/cli/plan.mjs: LIBC_WRAPS)
  * so that every call, from user code and from inside the libc (its sleep
  * and usleep call nanosleep), reaches __wrap_<name> here. Inside a task
  * each is a sleep of that task only (wa__sleep_libc); anywhere else it is

@@ -9,7 +9,7 @@
  *    first call (N: wa__host_thread_count(), the host's choice: load()'s
  *    threads option, --threads=N, or the machine's parallelism). The
  *    Workers themselves are made and loaded with the module
- *    (PTHREAD_POOL_SIZE, js/cli/build.mjs), so starting a thread is a message.
+ *    (PTHREAD_POOL_SIZE, js/cli/plan.mjs), so starting a thread is a message.
  *  - A job is a malloc'd record: the calling task queues it (FIFO, under a
  *    real pthread mutex, held for a few loads and stores) and parks on it.
  *    A pool thread takes it, runs fn(arg) with no task (wa__cur is per
