@@ -70,9 +70,6 @@ int wa__host_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
 
 void wa__host_exit(int status) { exit(status); }
 
-int wa__host_tick(double now) {
-  wa__run_ready(now, 0);
-  return wa_task_count();
-}
+void wa__host_tick(double now) { wa__run_ready(now, 0); }
 
 void wa__host_timer_fired(double now) { wa__run_ready(now, 1); }

@@ -95,10 +95,13 @@ struct wa__task;
 #define WA_HOST_ASYNC_IMPORT_PREFIX "wa__ajs__"
 
 /* ---- exports: the host calls the core ----------------------------------------
- * Each callback gets now, the host's wa__host_now() reading for it: the
- * core reads the clock again only inside a long time slice.
- *  wa__host_tick             runs ready tasks (a time slice); returns the
- *                            number of live tasks.
+ * Each callback gets now, the host's wa__host_now() reading for it, which
+ * fires the timers and starts the time slice. The core reads the clock
+ * itself (wa__host_now) only when a task asks for it: to end a long time
+ * slice (checked after 1, 3, 7, ... runs: sched.c), to set a deadline
+ * (wa_sleep, wa_timeout_begin, the libc sleeps), to see whether a timeout
+ * scope's deadline passed when it closes, and for wa_now().
+ *  wa__host_tick             runs ready tasks (a time slice).
  *  wa__host_timer_fired      the timer's deadline has come: runs due timers,
  *                            then, in the same call, the tasks they woke.
  *  wa__host_start_main       starts the program's entry, wa_main(argc, argv)
@@ -124,7 +127,7 @@ struct wa__task;
  *  wa_last_error             wasync.h's, for a failed call's message (the
  *                            names and texts of codes are generated: $WAE). */
 #define WA_HOST_EXPORTS(X)                                                              \
-  X(int, wa__host_tick, (double now))                                                  \
+  X(void, wa__host_tick, (double now))                                                 \
   X(void, wa__host_timer_fired, (double now))                                                \
   X(int, wa__host_start_main, (int argc, char **argv, uint32_t token, uint32_t *task))  \
   X(void, wa__host_exit, (int status))                                                 \

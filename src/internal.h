@@ -38,8 +38,6 @@
 #include <stddef.h>
 #include "wasync.h"
 
-#define WA__UNUSED(x) ((void)(x))
-
 typedef struct wa__task wa__task;
 
 /* ---- wait queues --------------------------------------------------------- */
@@ -129,9 +127,12 @@ int wa__timer_active(const wa__timer *t);
  * reading, the host callback's), earliest first; re-arms the host timer
  * for the next one. */
 void wa__timers_run(double now);
+/* Timers armed, for tests (a leak shows as timers left armed). */
 int wa__timers_count(void);
-/* How many times the host timer has fired (wa__timers_run calls), for tests. */
-unsigned long wa__timers_fired(void);
+/* How many times the host timer has fired (wa__timers_run calls): a counter
+ * only a program that defines it has (the C tests do), so that no other
+ * program keeps it; a weak reference (timer.c). */
+extern unsigned long wa__timers_fired __attribute__((weak));
 
 /* ---- tasks ----------------------------------------------------------------- */
 

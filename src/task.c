@@ -224,7 +224,7 @@ static int yield_prepare(wa__task *t) {
 
 /* All the work happens in yield_prepare, on the way out: wa_yield itself
  * keeps nothing across the switch, so it costs the backend no saved frame. */
-int wa_yield(void) { return wa__ctx_suspend(wa__cur, yield_prepare); }
+int wa_yield(void) { return wa__ctx_switch_out(wa__cur, yield_prepare); }
 
 wa_task *wa_current(void) { return wa__cur ? wa__task_handle(wa__cur) : NULL; }
 
