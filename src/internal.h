@@ -213,6 +213,13 @@ struct wa__task {
 extern _Thread_local wa__task *wa__cur;
 
 
+/* The main task's stack (wa_main or a C main(), entry.c; the native host's
+ * program too), unless the program's default is larger: like a thread's
+ * stack, main often does the most. js/cli/crossings.mjs reads this value
+ * for the JS host's copy of the overflow advice (wa__stack_advice). */
+#define WA__MAIN_STACK_KIB 256
+#define WA__MAIN_STACK ((size_t)WA__MAIN_STACK_KIB * 1024)
+
 /* The program's default stack size (stack_size 0): WA_STACK_DEFAULT, a weak
  * definition in task.c; a program built with `wasync build --stack-size=N`
  * links a strong definition holding N instead. */

@@ -126,7 +126,7 @@ static int program(void *p) {
 
 int main(int argc, char **argv) {
   program_args a = {argc, argv};
-  wa_task_opts opts = {"main", 256 * 1024};
+  wa_task_opts opts = {"main", WA__MAIN_STACK};
   int status = 0;
   int rc = wa__native_run(program, &a, &opts, &status);
   if (rc == WA__EDEADLK) return 2;
