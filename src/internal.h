@@ -212,7 +212,6 @@ struct wa__task {
  * the compiler makes it a plain global. */
 extern _Thread_local wa__task *wa__cur;
 
-
 /* The main task's stack (wa_main or a C main(), entry.c; the native host's
  * program too), unless the program's default is larger: like a thread's
  * stack, main often does the most. js/cli/crossings.mjs reads this value
@@ -225,19 +224,14 @@ extern _Thread_local wa__task *wa__cur;
  * links a strong definition holding N instead. */
 extern size_t wa__stack_default;
 
-/* Creates a task (state NEW, queued). NULL on ENOMEM. */
+/* The task's lifetime (task.c). Creates a task (state NEW, queued). NULL
+ * on ENOMEM. */
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts);
 /* Frees a DONE task's resources and handle. */
 void wa__task_free(wa__task *t);
 /* Marks t finished with status: wakes joiners, runs the exit hook, reports
  * to the host. Called by the scheduler once t's function has returned. */
 void wa__task_finish(wa__task *t, int status);
-/* Sets t's error message for wa_last_error() (copied; t NULL: the one
- * outside any task, truncated to 255 bytes). In error.c. */
-void wa__set_last_error(wa__task *t, const char *msg, size_t len);
-/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
- * code's wa_strerror) and returns code: for failures found in C. */
-int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
 
@@ -276,6 +270,15 @@ void wa__task_cache_trim(void);
 #define WA__TASK_CACHE_FLOOR ((size_t)1 << 20)
 /* Bytes (stacks plus task structs) held in that cache, for tests. */
 size_t wa__task_cache_bytes(void);
+
+/* ---- wa_last_error()'s store (error.c) --------------------------------------- */
+
+/* Sets t's error message for wa_last_error() (copied; t NULL: the one
+ * outside any task, truncated to 255 bytes). */
+void wa__set_last_error(wa__task *t, const char *msg, size_t len);
+/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
+ * code's wa_strerror) and returns code: for failures found in C. */
+int wa__fail(int code, const char *fn, const char *why);
 
 /* ---- scheduler (sched.c) --------------------------------------------------- */
 
