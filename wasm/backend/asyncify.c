@@ -190,13 +190,12 @@ int wa__ctx_run(wa__task *t, int *status) {
   wa__stack_region *r = &c->region;
   uintptr_t main_sp = wa__sp_get();
   int st, rc;
+  stack_enter(r, r->sp); /* r->hi until the task first suspends */
   if (c->started) {
-    stack_enter(r, r->sp);
     rewinding = 1;
     wa__as_start_rewind(c);
   } else {
     c->started = 1;
-    stack_enter(r, r->hi);
   }
   st = t->fn(t->arg); /* an indirect call: the first instrumented frame */
   if (unwinding) {
