@@ -2,9 +2,15 @@
  *   wasm/backend/asyncify.c  wasm: Binaryen Asyncify, scheduler loop in wasm
  *   wasm/backend/jspi.c      wasm: JS Promise Integration (--backend=jspi)
  *   src/native/backend.c    native: ucontext, for unit tests under ASan/UBSan
- * The core calls only these functions; they never call back into the core
- * except through a prepare callback (wa_yield's), wa__task_overflowed and
- * wa__unpark. */
+ * The core switches stacks only through these functions. A backend calls
+ * back into the core only through internal.h, and only: a prepare
+ * callback (wa_yield's, below); wa__unpark, wa__task_overflowed and
+ * wa__report when a task's stack overflowed; wa__sched_abandon_current
+ * when an exception escaped a task (the wasm backends' recovery); and, in
+ * a backend that carries the tick itself (JSPI), wa__sched_next and
+ * wa__sched_ran (below), reading wa__cur, wa__ready_head and wa__in_tick.
+ * The native backend also walks the live tasks (wa__task_first) to name
+ * the one whose guard page faulted. */
 #ifndef WA_BACKEND_H
 #define WA_BACKEND_H
 
@@ -69,9 +75,6 @@ typedef int (*wa__prepare_fn)(struct wa__task *t);
  * on calls wa__sched_ran(t, 0, 0)), and the core frees t as it frees a
  * task whose function returned. */
 int wa__ctx_switch_out(struct wa__task *t, wa__prepare_fn prepare /* or NULL */);
-static inline int wa__ctx_suspend(struct wa__task *t, wa__prepare_fn prepare) {
-  return wa__ctx_switch_out(t, prepare);
-}
 
 /* Task side, for a task that has already parked itself (wa__wait_park, the
  * first half of every wait): returns control to the scheduler, and

@@ -77,8 +77,11 @@ void wa__on_deadlock(void) {
   wa_dump(stderr);
 }
 
+#define KIB_TEXT_(n) #n
+#define KIB_TEXT(n) KIB_TEXT_(n)
+
 const char *wa__stack_advice(const wa__task *t) {
-  return t->is_main ? "build with --stack-size=N (the main task gets 256 KiB or N, whichever is larger)"
+  return t->is_main ? "build with --stack-size=N (the main task gets " KIB_TEXT(WA__MAIN_STACK_KIB) " KiB or N, whichever is larger)"
                              : "raise wa_task_opts.stack_size";
 }
 

@@ -6,8 +6,6 @@
 #include "backend.h"
 #include "host.h"
 
-#define MAIN_STACK ((size_t)256 * 1024)
-
 /* A library (cwrap'd functions only) defines no wa_main: the reference is
  * weak, so such a module links, and wa__on_start_main reports it. A
  * program without wa_main may define a C main() instead (wa__c_main);
@@ -33,8 +31,7 @@ int wa__on_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
   char *p;
   wa__task *t;
   int in_tick;
-  /* Like a thread's stack: main often does the most (wasync.h). */
-  wa_task_opts opts = {"main", MAIN_STACK > wa__stack_default ? MAIN_STACK : wa__stack_default};
+  wa_task_opts opts = {"main", WA__MAIN_STACK > wa__stack_default ? WA__MAIN_STACK : wa__stack_default};
   wa__main_fn fn = wa_main ? wa_main : wa__c_main();
   if (!fn) return WA_ENOTSUP; /* a library: nothing to run */
   for (int i = 0; i < argc; i++) bytes += strlen(argv[i]) + 1;
@@ -70,9 +67,6 @@ int wa__on_start_main(int argc, char **argv, uint32_t token, uint32_t *task) {
 
 void wa__on_exit(int status) { exit(status); }
 
-int wa__on_tick(double now) {
-  wa__run_ready(now, 0);
-  return wa_task_count();
-}
+void wa__on_tick(double now) { wa__run_ready(now, 0); }
 
 void wa__on_timer(double now) { wa__run_ready(now, 1); }

@@ -1,7 +1,34 @@
 /* error.c — WA_E* descriptions and names, generated from WA_ERRNO_MAP, and
- * the helper that gives a failing call its wa_last_error(). */
+ * wa_last_error()'s store: the running task's message (t->last_error,
+ * freed with the task), or one buffer for calls made outside any task. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "internal.h"
+
+static char outside_error[256];
+
+void wa__set_last_error(wa__task *t, const char *msg, size_t len) {
+  char *copy;
+  if (!t) {
+    if (len >= sizeof outside_error) len = sizeof outside_error - 1;
+    memcpy(outside_error, msg, len);
+    outside_error[len] = '\0';
+    return;
+  }
+  copy = malloc(len + 1);
+  if (!copy) return;
+  memcpy(copy, msg, len);
+  copy[len] = '\0';
+  free(t->last_error);
+  t->last_error = copy;
+}
+
+const char *wa_last_error(void) {
+  if (!wa__cur) return outside_error;
+  return wa__cur->last_error ? wa__cur->last_error : "";
+}
+
 
 int wa__fail(int code, const char *fn, const char *why) {
   char buf[192];

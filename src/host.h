@@ -98,10 +98,13 @@ struct wa__task;
  * Names say which way a call goes: calls out of C to the host are
  * wa__host_* (the imports above); calls into C are named for the event the
  * host reports (wa__on_*), or for what they read (wa__tasks_*, ...).
- * Each callback gets now, the host's wa__host_now() reading for it: the
- * core reads the clock again only inside a long time slice.
- *  wa__on_tick               runs ready tasks (a time slice); returns the
- *                            number of live tasks.
+ * Each callback gets now, the host's wa__host_now() reading for it, which
+ * fires the timers and starts the time slice. The core reads the clock
+ * itself (wa__host_now) only when a task asks for it: to end a long time
+ * slice (checked after 1, 3, 7, ... runs: sched.c), to set a deadline
+ * (wa_sleep, wa_timeout_begin, the libc sleeps), to see whether a timeout
+ * scope's deadline passed when it closes, and for wa_now().
+ *  wa__on_tick               runs ready tasks (a time slice).
  *  wa__on_timer              the timer's deadline has come: runs due timers,
  *                            then, in the same call, the tasks they woke.
  *  wa__on_start_main         starts the program's entry, wa_main(argc, argv)
@@ -131,7 +134,7 @@ struct wa__task;
  *  wa_last_error             wasync.h's, for a failed call's message (the
  *                            names and texts of codes are generated: $wasyncErrors). */
 #define WA_HOST_EXPORTS(X)                                                              \
-  X(int, wa__on_tick, (double now))                                                     \
+  X(void, wa__on_tick, (double now))                                                    \
   X(void, wa__on_timer, (double now))                                                   \
   X(int, wa__on_start_main, (int argc, char **argv, uint32_t token, uint32_t *task))    \
   X(void, wa__on_exit, (int status))                                                    \

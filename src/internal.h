@@ -2,7 +2,7 @@
  *
  * The core (task.c sched.c timer.c chan.c sync.c group.c …) is backend-blind:
  * it switches stacks only through backend.h and talks to the outside world
- * only through host/host.h.
+ * only through host.h.
  *
  * How a task waits: one protocol, after libdill's dill_waitfor/dill_wait.
  *   1. rc = wa__await_begin();  if (rc) return rc;   // not in a task, or a
@@ -37,8 +37,6 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include "wasync.h"
-
-#define WA__UNUSED(x) ((void)(x))
 
 typedef struct wa__task wa__task;
 
@@ -129,9 +127,12 @@ int wa__timer_active(const wa__timer *t);
  * reading, the host callback's), earliest first; re-arms the host timer
  * for the next one. */
 void wa__timers_run(double now);
+/* Timers armed, for tests (a leak shows as timers left armed). */
 int wa__timers_count(void);
-/* How many times the host timer has fired (wa__timers_run calls), for tests. */
-unsigned long wa__timers_fired(void);
+/* How many times the host timer has fired (wa__timers_run calls): a counter
+ * only a program that defines it has (the C tests do), so that no other
+ * program keeps it; a weak reference (timer.c). */
+extern unsigned long wa__timers_fired __attribute__((weak));
 
 /* ---- tasks ----------------------------------------------------------------- */
 
@@ -211,16 +212,20 @@ struct wa__task {
  * the compiler makes it a plain global. */
 extern _Thread_local wa__task *wa__cur;
 
-/* Handles: public wa_task* values encode (slot, generation). */
-wa__task *wa__task_from_handle(const wa_task *h);  /* NULL if stale */
-wa_task *wa__task_handle(const wa__task *t);
+/* The main task's stack (wa_main or a C main(), entry.c; the native host's
+ * program too), unless the program's default is larger: like a thread's
+ * stack, main often does the most. js/cli/crossings.mjs reads this value
+ * for the JS host's copy of the overflow advice (wa__stack_advice). */
+#define WA__MAIN_STACK_KIB 256
+#define WA__MAIN_STACK ((size_t)WA__MAIN_STACK_KIB * 1024)
 
 /* The program's default stack size (stack_size 0): WA_STACK_DEFAULT, a weak
  * definition in task.c; a program built with `wasync build --stack-size=N`
  * links a strong definition holding N instead. */
 extern size_t wa__stack_default;
 
-/* Creates a task (state NEW, queued). NULL on ENOMEM. */
+/* The task's lifetime (task.c). Creates a task (state NEW, queued). NULL
+ * on ENOMEM. */
 wa__task *wa__task_spawn(wa_fn fn, void *arg, const wa_task_opts *opts);
 /* Ends the calling task now, from any depth of its stack, as if its
  * function had returned status (pthread_exit, a cancellation point's exit):
@@ -235,23 +240,53 @@ void wa__task_free(wa__task *t);
 /* Marks t finished with status: wakes joiners, runs the exit hook, reports
  * to the host. Called by the scheduler once t's function has returned. */
 void wa__task_finish(wa__task *t, int status);
-/* Sets the per-task error message for wa_last_error() (copied). */
-void wa__set_last_error(wa__task *t, const char *msg, size_t len);
-/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
- * code's wa_strerror) and returns code: for failures found in C. */
-int wa__fail(int code, const char *fn, const char *why);
 /* Iteration over live tasks (for dumps). */
 wa__task *wa__task_first(void);
+
+/* ---- the handle table (handle.c) -------------------------------------------
+ * A public wa_task * is a number, issued in sequence, that the table maps
+ * to its live task; a stale one maps to nothing. */
+
+/* The task h names, or NULL if h is 0, stale or never issued. */
+wa__task *wa__task_from_handle(const wa_task *h);
+/* t's public handle (t->handle as a wa_task *). */
+wa_task *wa__task_handle(const wa__task *t);
+/* Issues t a handle (sets t->handle); WA_ENOMEM if the table cannot grow. */
+int wa__handle_alloc(wa__task *t);
+/* Withdraws t's handle (t->handle becomes 0); the table shrinks back after
+ * a burst. */
+void wa__handle_release(wa__task *t);
 /* Capacity of the handle table (entries), for soak tests. */
 uint32_t wa__task_slots(void);
-/* Empties the cache of finished tasks (task.c); the scheduler calls it
- * when a tick ends with no task ready. */
+
+/* ---- the task cache (task_cache.c) -------------------------------------------
+ * Every task's memory (struct, ctx and stack block) comes from here and
+ * goes back here: a finished task waits in a cache for the next spawn of
+ * its exact stack size. */
+
+/* A zeroed task of this stack size with its ctx (t->ctx, t->stack_size
+ * set, nothing else), counted alive; NULL on ENOMEM. */
+wa__task *wa__task_alloc(size_t stack);
+/* Gives back a task from wa__task_alloc (finished or never started, its
+ * handle released): kept in the cache for reuse, or freed. */
+void wa__task_dealloc(wa__task *t);
+/* Empties the cache of finished tasks; the scheduler calls it when a tick
+ * ends with no task ready. */
 void wa__task_cache_trim(void);
 /* The cache's bound while busy, in bytes: this, or the most bytes of
  * tasks alive at once since it was last emptied, whichever is larger. */
 #define WA__TASK_CACHE_FLOOR ((size_t)1 << 20)
 /* Bytes (stacks plus task structs) held in that cache, for tests. */
 size_t wa__task_cache_bytes(void);
+
+/* ---- wa_last_error()'s store (error.c) --------------------------------------- */
+
+/* Sets t's error message for wa_last_error() (copied; t NULL: the one
+ * outside any task, truncated to 255 bytes). */
+void wa__set_last_error(wa__task *t, const char *msg, size_t len);
+/* Sets the calling task's wa_last_error() to "fn: why" (why NULL: the
+ * code's wa_strerror) and returns code: for failures found in C. */
+int wa__fail(int code, const char *fn, const char *why);
 
 /* ---- scheduler (sched.c) --------------------------------------------------- */
 
@@ -374,7 +409,9 @@ static inline void wa__wake_node(wa__wait_node *w, int code) {
  * the interrupted tick and ends that task with code. */
 void wa__sched_abandon_current(int code);
 
-/* The wait of the libc sleeps (sleep, nanosleep, poll with no fds…, in
+/* A task's sleep_timer fired (timer.c): wakes the task with 0. */
+void wa__sleep_timer_fired(wa__timer *timer);
+/* The wait of the libc sleeps (timer.c; sleep, nanosleep, poll with no fds…, in
  * wasm/host/): sleeps the calling task until deadline (wa__timer units; a
  * deadline already passed is a yield). Returns 0, WA_ENOTASK outside a task
  * (or in a call the host made from inside one: the caller then does what

@@ -1,7 +1,8 @@
 /* timer.c — every deadline in the runtime lives in one binary min-heap,
  * ordered by (deadline, seq) so equal deadlines fire in the order they were
  * set. The host is asked to arm exactly one timer, for the earliest
- * deadline: 100 000 sleepers cost one setTimeout. */
+ * deadline: 100 000 sleepers cost one setTimeout. The sleeps (wa_sleep,
+ * the libc sleeps' wa__sleep_libc) and the clock (wa_now) are here too. */
 #include <stdlib.h>
 #include <limits.h>
 #include "internal.h"
@@ -21,7 +22,6 @@ static entry *heap;
 static int heap_len, heap_cap;
 static uint64_t next_seq;
 static int64_t armed = -1; /* deadline the host timer is armed for, -1 if none */
-static unsigned long fired;
 
 static int before(const entry *a, const entry *b) {
   return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
@@ -128,16 +128,79 @@ int64_t wa__timer_deadline_in(int64_t ms) {
   return wa__us_from_ms(ms <= 0 ? now : (double)(int64_t)now + (double)ms);
 }
 
-unsigned long wa__timers_fired(void) { return fired; }
-
 void wa__timers_run(double now_ms) {
   int64_t now = wa__us_from_ms(now_ms);
   armed = -1; /* the host timer that called us has fired */
-  fired++;
+  if (&wa__timers_fired) wa__timers_fired++; /* a test program's counter (internal.h) */
   while (heap_len && heap[0].deadline <= now) {
     wa__timer *t = heap[0].t;
     wa__timer_stop(t);
     t->fire(t);
   }
   sync_host_timer();
+}
+
+/* ---- sleeping: a task's sleep_timer ------------------------------------------ */
+
+void wa__sleep_timer_fired(wa__timer *timer) {
+  wa__task *t = (wa__task *)((char *)timer - offsetof(wa__task, sleep_timer));
+  wa__wake(t, 0);
+}
+
+int64_t wa_now(void) { return (int64_t)wa__host_now(); }
+
+int wa_sleep(int64_t ms) {
+  wa__task *t = wa__cur;
+  int rc;
+  if (ms <= 0) return wa_yield();
+  rc = wa__await_begin();
+  if (rc) return rc;
+  rc = wa__timer_start_in(&t->sleep_timer, ms);
+  if (rc) return rc;
+  return wa__wait("sleep", NULL); /* whatever ends the wait stops the timer */
+}
+
+/* The open scope of t whose expiry just interrupted it, or NULL: scopes
+ * expire in deadline order, so it is the expired one with the latest
+ * deadline (an earlier one may still be open, its expiry delivered). */
+static wa_timeout *expired_scope(wa__task *t) {
+  wa_timeout *last = NULL;
+  for (wa_timeout *to = t->timeouts; to; to = to->outer)
+    if (to->expired && (!last || to->timer.deadline > last->timer.deadline)) last = to;
+  return last;
+}
+
+int wa__sleep_libc(int64_t deadline) {
+  wa__task *t = wa__cur;
+  int rc, keep_cancel;
+  wa_timeout *keep_timeout;
+  if (!t || wa__host_reentered) return WA_ENOTASK;
+  /* Hide what an earlier libc sleep reported from this one's await. */
+  keep_cancel = t->cancel_pending && t->cancel_reported;
+  keep_timeout = t->timeout_pending && t->timeout_reported ? t->timeout_pending : NULL;
+  if (keep_cancel) t->cancel_pending = 0;
+  if (keep_timeout) t->timeout_pending = NULL;
+  if (deadline <= wa__timer_now()) {
+    rc = wa_yield();
+  } else if (!(rc = wa__await_begin())) {
+    rc = wa__timer_start(&t->sleep_timer, deadline);
+    if (!rc) rc = wa__wait("sleep", NULL); /* whatever ends the wait stops the timer */
+  }
+  /* Nothing closes a scope of t while t sleeps: keep_timeout is still open. */
+  if (keep_cancel) t->cancel_pending = 1;
+  if (keep_timeout && !t->timeout_pending) {
+    t->timeout_pending = keep_timeout;
+    t->timeout_reported = 1;
+  }
+  if (rc == WA_ECANCELED) {
+    t->cancel_pending = 1;
+    t->cancel_reported = 1;
+  } else if (rc == WA_ETIMEDOUT) {
+    wa_timeout *to = expired_scope(t);
+    if (to) {
+      t->timeout_pending = to;
+      t->timeout_reported = 1;
+    }
+  }
+  return rc;
 }

@@ -7,7 +7,7 @@
  *    WA_EXPORT for JS to call). Tasks are C
  *    functions with their own stack; an "await point" (any call below that
  *    may block) suspends only the calling task, and the host's event loop
- *    (browser, Node, or the native poll() loop) keeps running.
+ *    (browser, Node, or the native test host's loop) keeps running.
  *  - Scheduling is cooperative, FIFO and fair: tasks made ready in some order
  *    run in that order; equal sleep deadlines wake in the order they were set.
  *  - Await points may only be made from inside a task; elsewhere they return

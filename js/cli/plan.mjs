@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asyncImports, backends, defaultBackend, errorLibraryFile, exportedFunctions } from './crossings.mjs';
+import { asyncImports, backends, constantsLibraryFile, defaultBackend, exportedFunctions, stackSizes } from './crossings.mjs';
 import { ehCompileFlags, ehLinkFlags } from './eh.mjs';
 import { releaseLinkFlags } from './toolchain.mjs';
 
@@ -298,7 +298,7 @@ export function parseThreads(text) {
  * wasm backends share).
  */
 export function jsLibraries({ backend = DEFAULT_BACKEND } = {}) {
-  return [errorLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js', 'host/js/fdcalls.js', 'host/js/thread.js',
+  return [constantsLibraryFile(), ...['host/js/host.js', 'host/js/debug.js', 'host/js/js.js', 'host/js/fetch.js', 'host/js/env.js', 'host/js/stdio.js', 'host/js/fdcalls.js', 'host/js/thread.js',
     ...backendManifest(backend).js.map((f) => `backend/${f}`)].map((f) => path.join(WASM, f))];
 }
 
@@ -363,23 +363,20 @@ export function settingValue(flags, name) {
   return v;
 }
 
-/** Bounds of `--stack-size` (WA_STACK_MIN and WA_STACK_MAX in wasync.h). */
-const STACK_SIZE_MIN = 2 * 1024;
-const STACK_SIZE_MAX = 1024 * 1024 * 1024;
-
 /**
  * Parses `--stack-size`'s value: bytes, with an optional k/K (KiB) or m/M
  * (MiB) suffix. Throws a BuildError for anything else, or for a size
- * outside [2 KiB, 1 GiB].
+ * outside [WA_STACK_MIN, WA_STACK_MAX] (wasync.h: 2 KiB, 1 GiB).
  */
 export function parseStackSize(text) {
+  const { min, max } = stackSizes();
   const m = /^([0-9]+)([kKmM]?)$/.exec(String(text));
   if (!m) {
     throw new BuildError(`wasync: --stack-size=${text}: not a size (bytes, optionally with a k or m suffix, e.g. 65536 or 64k)`);
   }
   const n = Number(m[1]) * ({ k: 1024, m: 1024 * 1024 }[m[2].toLowerCase()] || 1);
-  if (!(n >= STACK_SIZE_MIN && n <= STACK_SIZE_MAX)) {
-    throw new BuildError(`wasync: --stack-size=${text}: must be between ${STACK_SIZE_MIN} bytes (WA_STACK_MIN) and 1g`);
+  if (!(n >= min && n <= max)) {
+    throw new BuildError(`wasync: --stack-size=${text}: must be between ${min} bytes (WA_STACK_MIN) and ${max / (1024 * 1024)}m (WA_STACK_MAX)`);
   }
   return n;
 }

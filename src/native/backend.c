@@ -1,4 +1,4 @@
-/* native.c — stack switching with ucontext, so the backend-blind core and
+/* backend.c — stack switching with ucontext, so the backend-blind core and
  * its tests run natively under ASan/UBSan and valgrind.
  *
  * Stacks are mmap'd with a PROT_NONE guard page below them; an overflow

@@ -1,4 +1,4 @@
-/* native.c — the host interface as a plain loop, for native builds:
+/* host.c — the host interface as a plain loop, for native builds:
  * run ready tasks, else sleep until the one timer is due, else (nothing
  * can ever happen again) report a deadlock. */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -109,7 +109,7 @@ int wa__native_run(wa_fn fn, void *arg, const wa_task_opts *opts, int *status) {
       continue;
     }
     wa__on_deadlock();
-    return WA__NATIVE_DEADLOCK;
+    return WA__EDEADLK;
   }
 }
 
@@ -126,10 +126,10 @@ static int program(void *p) {
 
 int main(int argc, char **argv) {
   program_args a = {argc, argv};
-  wa_task_opts opts = {"main", 256 * 1024};
+  wa_task_opts opts = {"main", WA__MAIN_STACK};
   int status = 0;
   int rc = wa__native_run(program, &a, &opts, &status);
-  if (rc == WA__NATIVE_DEADLOCK) return 2;
+  if (rc == WA__EDEADLK) return 2;
   if (rc) return 1;
   return status;
 }

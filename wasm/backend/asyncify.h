@@ -1,5 +1,5 @@
 /* asyncify.h — the crossings between asyncify.c and its JS half
- * (asyncify.js), read by js/cli/crossings.mjs like host/host.h's tables.
+ * (asyncify.js), read by js/cli/crossings.mjs like src/host.h's tables.
  *
  * A suspend unwinds through every JS import on the task's stack, and the
  * resume calls that import again. unwinding: 1 while the current task

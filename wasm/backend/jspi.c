@@ -50,10 +50,12 @@
  * with the task (limits first, then the stack pointer: the check sees every
  * write of it); --no-stack-check builds keep a limit canary where the C
  * stack's budget ends and a bottom canary at lo, checked when the task
- * suspends and when it ends; an exception out of a task (the checker's
- * or the engine's RangeError) rejects its carrier's promise and reaches
- * the host's recovery, which calls wa__backend_recover below (shared with
- * asyncify.c, so is the JS glue: wasm/backend/stack.js).
+ * suspends and when it ends (stack.h); an exception out of a task (the
+ * checker's or the engine's RangeError) rejects its carrier's promise and
+ * reaches the host's recovery, which calls wa__backend_recover (stack.c,
+ * shared with asyncify.c, as is the JS glue: wasm/backend/stack.js). The
+ * task's carrier is gone with the exception; the tick it carried is
+ * abandoned, and the next one starts afresh.
  *
  * WA_ASYNC_JS and cwrap calls call C from a JS import; JSPI cannot suspend
  * through a JS frame, so those imports are Suspending themselves: the JS
@@ -76,21 +78,12 @@
 
 /* The imports from wasm/backend/jspi.js are in jspi.h (WA_JSPI_*). */
 
-extern uintptr_t wa__sp_get(void);
-extern void wa__sp_set(uintptr_t sp);
-
-/* Below the limit canary: room for the frames a suspend itself needs. */
-#define RESERVE_MAX 1024u
-
-/* The slot of a suspend that is never resumed (a task that overflowed). */
+/* The slot of a suspend that is never resumed (an overflowed task). */
 #define NO_SLOT UINT32_MAX
 
 struct wa__ctx {
-  uintptr_t lo, hi;  /* the region: [lo, hi); the bottom canary is at lo */
-  uintptr_t sp;      /* saved stack pointer while suspended */
-  uintptr_t limit;   /* lowest stack pointer the C stack may reach */
+  wa__stack_region region;
   void *slab;        /* the region's (stack.h) */
-  size_t used;       /* the most of the region a suspend has seen in use */
   uint32_t slot;     /* its entry in the JS half's table of resume resolvers */
   int started;       /* a carrier ran its task */
   int waiting;       /* suspended: the JS half holds a resolver in slot */
@@ -135,40 +128,34 @@ static int slot_take(uint32_t *slot) {
 
 static void slot_give(uint32_t slot) { free_slots[free_len++] = slot; }
 
-/* 0 if intact, 1 if the overflow stayed in the region, 2 if it left it. */
-static int ctx_damage(const struct wa__ctx *c) { return stack_damage(c->lo, c->limit); }
+wa__stack_region *wa__ctx_region(const wa__task *t) { return &t->ctx->region; }
+
+void wa__ctx_forget_switch(void) { defer_next = 0; }
 
 /* The state of a block that no task has run on yet. */
 static void fresh_start(struct wa__ctx *c) {
-  c->sp = c->hi;
-  c->used = 0;
   c->started = c->waiting = 0;
-  stack_write_canaries(c->lo, c->limit);
+  stack_region_reset(&c->region);
 }
 
 /* The region comes from a slab (stack.h) and the ctx is a small block of
  * its own: a task whose C stack is never written (its frames live on the
  * engine's stack) then costs no resident page in the region. */
 struct wa__ctx *wa__ctx_create(size_t stack_size) {
-  size_t reserve = stack_size / 4 < RESERVE_MAX ? stack_size / 4 : RESERVE_MAX;
+  size_t bytes = stack_region_bytes(stack_size);
   struct wa__ctx *c;
   char *region;
-  if (stack_size > SIZE_MAX - 15u) return NULL; /* would wrap */
-  stack_size = (stack_size + 15u) & ~(size_t)15u;
-  if (reserve < 2 * CANARY_BYTES) reserve = 2 * CANARY_BYTES;
-  if (!(c = calloc(1, sizeof *c))) return NULL;
+  if (!bytes || !(c = calloc(1, sizeof *c))) return NULL;
   if (slot_take(&c->slot) != 0) {
     free(c);
     return NULL;
   }
-  if (!(region = wa__stack_region_alloc(stack_size, &c->slab))) {
+  if (!(region = wa__stack_region_alloc(bytes, &c->slab))) {
     slot_give(c->slot);
     free(c);
     return NULL;
   }
-  c->lo = (uintptr_t)region;
-  c->hi = c->lo + stack_size;
-  c->limit = c->lo + reserve;
+  stack_region_init(&c->region, (uintptr_t)region, bytes);
   fresh_start(c);
   return c;
 }
@@ -185,7 +172,7 @@ void wa__ctx_destroy(wa__task *t) {
   if (!t->ctx) return;
   drop_waiting(t->ctx);
   slot_give(t->ctx->slot);
-  wa__stack_region_free((void *)t->ctx->lo, t->ctx->slab);
+  wa__stack_region_free((void *)t->ctx->region.lo, t->ctx->slab);
   free(t->ctx);
   t->ctx = NULL;
 }
@@ -197,9 +184,6 @@ int wa__ctx_recycle(wa__task *t) {
   return 0;
 }
 
-size_t wa__ctx_stack_size(const wa__task *t) { return t->ctx ? t->ctx->hi - t->ctx->lo : 0; }
-size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? t->ctx->used : 0; }
-
 void wa__ctx_import_park(wa__task *t, uint32_t key) {
   (void)t;
   (void)key;
@@ -208,16 +192,12 @@ void wa__ctx_import_resumed(wa__task *t) { (void)t; }
 
 /* Leaves the running task's C stack for the JS one: limits first (the
  * per-function check sees every write of the stack pointer). */
-static inline void enter_outer(void) {
-  stack_limits_for_scheduler();
-  wa__sp_set(outer_sp);
-}
+static inline void enter_outer(void) { stack_leave(outer_sp); }
 
 /* Enters t's C stack at sp, from the JS stack pointer in force now. */
 static inline void enter_task(wa__task *t, uintptr_t sp) {
   outer_sp = wa__sp_get();
-  stack_limits_for_task(t->ctx->hi, t->ctx->limit);
-  wa__sp_set(sp);
+  stack_enter(&t->ctx->region, sp);
   wa__cur = t;
 }
 
@@ -242,17 +222,7 @@ static inline wa__task *start_of(wa__task *n) { return n && !n->ctx->started ? n
  * so it has a stack frame: the carrier calls it through a pointer, which
  * neither LLVM nor Binaryen (whose inliner ignores noinline) can inline. */
 static void task_returned(wa__task *t, int status) {
-  int rc = 1;
-  stack_check_null(t);
-  switch (ctx_damage(t->ctx)) {
-    case 2: fatal_overflow(t, "C stack"); break;
-    case 1:
-      wa__task_overflowed(t, "C stack", 0);
-      rc = WA_EOVERFLOW;
-      break;
-    default: break;
-  }
-  wa__sched_ran(t, rc, status);
+  wa__sched_ran(t, stack_task_returned(t, &t->ctx->region), status);
 }
 
 /* The body of every carrier's promising() call: runs t, a new task, then
@@ -268,7 +238,7 @@ void wa__jspi_carrier(wa__task *t) {
   while (t) {
     int status;
     t->ctx->started = 1;
-    enter_task(t, t->ctx->hi);
+    enter_task(t, t->ctx->region.hi);
     status = t->fn(t->arg);
     wa__cur = NULL;
     enter_outer();
@@ -304,8 +274,7 @@ uint32_t *wa__jspi_host_step(void) { return host_step; }
 /* An overflow found at suspend time: exits if it left the block, else ends
  * the task now (its carrier then suspends for good). Out of line: prints. */
 static __attribute__((noinline)) void overflowed_at_suspend(wa__task *t) {
-  if (ctx_damage(t->ctx) == 2) fatal_overflow(t, "C stack");
-  wa__unpark(t); /* if the await point had parked it already */
+  wa__stack_overflow_at_suspend(t);
   wa__task_overflowed(t, "C stack", 0);
   wa__sched_ran(t, WA_EOVERFLOW, 0);
 }
@@ -385,7 +354,7 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
   uint32_t slot;
   wa__task *n;
   defer_next = 0;
-  if (t && !stack_canaries_intact(t->ctx->lo, t->ctx->limit)) {
+  if (t && !stack_canaries_intact(&t->ctx->region)) {
     overflowed = 1;
   } else if (prepare) {
     int rc = prepare(t);
@@ -393,8 +362,8 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
     if (t->state == WA__DONE) end_carrier(t); /* wa__task_exit */
   }
   c = t->ctx;
-  c->sp = wa__sp_get();
-  if (c->hi - c->sp > c->used) c->used = c->hi - c->sp;
+  c->region.sp = wa__sp_get();
+  stack_note_used(&c->region, c->region.hi - c->region.sp);
   wa__cur = NULL; /* between hand-offs no task runs */
   last_out = t;
   if (defer) {
@@ -417,7 +386,7 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
   n = tick_on();
   wa__jspi_suspend(slot, resume_of(n), start_of(n));
   /* Resumed by the tick (never, after an overflow). */
-  enter_task(t, c->sp);
+  enter_task(t, c->region.sp);
   return t->wake_code;
 }
 
@@ -431,43 +400,15 @@ __attribute__((noinline)) int wa__ctx_switch_out(wa__task *t, wa__prepare_fn pre
  * `--stack-size`). Has no stack frame: sp may be anywhere. */
 uint32_t *wa__jspi_trapped(uintptr_t sp) {
   wa__task *t = wa__cur;
-  struct wa__ctx *c;
+  const wa__stack_region *r;
   uint32_t *out;
   if (!t || !t->ctx) return NULL;
-  c = t->ctx;
-  out = (uint32_t *)c->lo;
-  if (sp >= c->lo && sp <= c->hi) return NULL;
+  r = &t->ctx->region;
+  out = (uint32_t *)r->lo;
+  if (stack_region_holds(r, sp)) return NULL;
   out[0] = t->id;
   out[1] = (uint32_t)(uintptr_t)t->name;
-  out[2] = (uint32_t)(c->hi - c->lo);
+  out[2] = (uint32_t)(r->hi - r->lo);
   out[3] = t->is_main;
   return out;
-}
-
-/* The host's recovery when an exception escaped the running task (see
- * asyncify.c, whose contract this is: cause 0 the per-function stack
- * check, requested the stack pointer the failing frame asked for; 1 the
- * engine's call-stack limit; 2 an out-of-bounds trap). Returns 1 if it
- * ended the task, 0 if the exception is not a task's stack overflow. The
- * host has put the scheduler's limits and stack pointer back already. The
- * task's carrier is gone with the exception; the tick it carried is
- * abandoned, and the next one starts afresh. */
-int wa__backend_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
-  wa__task *t = wa__cur;
-  struct wa__ctx *c;
-  int outside;
-  defer_next = 0;
-  if (!t || !t->ctx) return 0;
-  c = t->ctx;
-  outside = deepest_sp < c->lo || deepest_sp > c->hi;
-  if (cause == 2 && !outside) return 0;
-  if (ctx_damage(c) == 2 || outside) fatal_overflow(t, "C stack");
-  if (deepest_sp < c->limit) cause = 0; /* our stack ran out first */
-  if (cause == 1)
-    wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "
-               "the engine, whatever its stack_size)", t->id, t->name);
-  else
-    wa__task_overflowed(t, "C stack", requested && requested < c->hi ? (c->hi - requested) + (c->limit - c->lo) : 0);
-  wa__sched_abandon_current(WA_EOVERFLOW);
-  return 1;
 }

@@ -1,5 +1,5 @@
 /* jspi.h — the crossings between jspi.c and its JS half (jspi.js), read
- * by js/cli/crossings.mjs like host/host.h's tables; the contract is in
+ * by js/cli/crossings.mjs like src/host.h's tables; the contract is in
  * jspi.c. The suspending import is wrapped in WebAssembly.Suspending.
  * Slots name a task's context to JS (its resume resolver's index); resume
  * is a slot + 1, or 0; start is a new task for a new carrier, or NULL. */

@@ -32,7 +32,7 @@
  * calls (described in asyncify.js); stack.js is shared with Asyncify.
  */
 mergeInto(LibraryManager.library, {
-  $wasyncJspi__deps: ['$wasyncHost', '$wasyncStack', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_end_carrier', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
+  $wasyncJspi__deps: ['$wasyncHost', '$wasyncStack', '$wasyncLimits', 'wa__jspi_suspend', 'wa__jspi_park', 'wa__jspi_go', 'wa__jspi_end_carrier', 'wa__jspi_forget', 'wa__jspi_idle', 'wa__jspi_trim'],
   $wasyncJspi__postset: 'wasyncJspi.setup(); Module["wasyncJspi"] = wasyncJspi;',
   $wasyncJspi: {
     res: null,       // Array: slot -> resolve() of the promise its task is suspended on
@@ -152,7 +152,7 @@ mergeInto(LibraryManager.library, {
           var id = HEAPU32[w];
           err('wasync: task ' + id + ' "' + UTF8ToString(HEAPU32[w + 1]) +
             '" overflowed its C stack (' + HEAPU32[w + 2] + '-byte stack); ' + (HEAPU32[w + 3]
-            ? 'build with --stack-size=N (the main task gets 256 KiB or N, whichever is larger)'
+            ? 'build with --stack-size=N (the main task gets ' + wasyncLimits.mainStack / 1024 + ' KiB or N, whichever is larger)'
             : 'raise wa_task_opts.stack_size') + '\n' +
             'wasync: fatal: memory below task ' + id + "'s stack was overwritten; exiting");
           wasyncHost.fatal({ name: 'ExitStatus', status: 70, message: 'exit(70)' });

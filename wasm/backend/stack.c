@@ -1,10 +1,13 @@
-/* stack.c — the state behind stack.h, shared by both wasm backends: the
- * checker's limits function and the scheduler's own limits, which the JS
- * host hands over once at start-up (stack.js). */
+/* stack.c — the out-of-line half of stack.h, shared by both wasm
+ * backends: the checker's limits function and the scheduler's own limits,
+ * which the JS host hands over once at start-up (stack.js); the overflow
+ * reports and the host's recovery when a task ran out of stack; the debug
+ * builds' watch on writes through NULL; the slabs regions are carved from. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <emscripten/stack.h>
 #include "internal.h"
+#include "backend.h"
 #include "host.h"
 #include "stack.h"
 
@@ -67,6 +70,63 @@ void wa__stack_check_null(const wa__task *t) {
     }
   }
 }
+
+/* ---- overflows -------------------------------------------------------------- */
+
+_Noreturn void wa__stack_fatal(wa__task *t, const char *which) {
+  wa__task_overflowed(t, which, 0);
+  wa__report("fatal: memory below task %u's stack was overwritten; exiting", t->id);
+  exit(FATAL_EXIT);
+}
+
+void wa__stack_overflow_at_suspend(wa__task *t) {
+  if (stack_damage(wa__ctx_region(t)) == 2) wa__stack_fatal(t, "C stack");
+  wa__unpark(t); /* if the await point had parked it already */
+}
+
+/* Called by the JS host when an exception escaped the running task: the
+ * stack check's (cause 0; requested is the stack pointer the failing frame
+ * asked for), the JS engine's own call-stack limit (cause 1: recursion
+ * deeper than the engine allows, whatever the task's stack_size), or a
+ * "memory access out of bounds" trap (cause 2: without stack checks, an
+ * overflow deep enough to run the stack pointer below address 0 in a
+ * region that sits low in memory). deepest_sp is the stack pointer the
+ * exception left behind (no epilogue ran): below the task's limit it means
+ * the C stack overflowed, outside its region that memory of others was
+ * overwritten (the runtime then names the task and exits 70). Returns 1 if
+ * it ended the task, 0 if the exception is not a stack overflow of a task
+ * (a trap outside any task, or with the stack pointer inside the task's
+ * stack: a wild pointer, fatal for the host). The host has already put the
+ * scheduler's stack limits and stack pointer back: this function must not
+ * move the stack pointer itself, or it would free its own frame. The
+ * switch the exception interrupted is forgotten (the backend's
+ * wa__ctx_forget_switch), and so is the tick the task ran in. */
+int wa__backend_recover(int cause, uintptr_t deepest_sp, uintptr_t requested) {
+  wa__task *t = wa__cur;
+  const wa__stack_region *r;
+  int outside;
+  wa__ctx_forget_switch();
+  if (!t || !t->ctx) return 0;
+  r = wa__ctx_region(t);
+  outside = !stack_region_holds(r, deepest_sp);
+  if (cause == 2 && !outside) return 0;
+  if (stack_damage(r) == 2 || outside) wa__stack_fatal(t, "C stack");
+  if (deepest_sp < r->limit) cause = 0; /* our stack ran out first */
+  if (cause == 1)
+    wa__report("task %u \"%s\" overflowed the JS engine's call stack (recursion too deep for "
+               "the engine, whatever its stack_size)", t->id, t->name);
+  else
+    wa__task_overflowed(t, "C stack", requested && requested < r->hi ? (r->hi - requested) + (r->limit - r->lo) : 0);
+  wa__sched_abandon_current(WA_EOVERFLOW);
+  return 1;
+}
+
+size_t wa__ctx_stack_size(const wa__task *t) {
+  const wa__stack_region *r = t->ctx ? wa__ctx_region(t) : NULL;
+  return r ? r->hi - r->lo : 0;
+}
+
+size_t wa__ctx_stack_used(const wa__task *t) { return t->ctx ? wa__ctx_region(t)->used : 0; }
 
 /* ---- slabs of stack regions (stack.h) ------------------------------------- */
 

@@ -4,8 +4,8 @@
  * switched with each task, and the recovery when a task ran out of stack.
  * Linked before the backend's own library (asyncify.js or jspi.js), whose
  * $wasyncBackendJs passes init and recover on to the host (wasm/host/js/host.js).
- * The C side of both crossings is in host/host.h (WA_WASM_BACKEND_EXPORTS);
- * stack.c keeps what init hands over.
+ * The C side of both crossings is in src/host.h (WA_WASM_BACKEND_EXPORTS);
+ * stack.c keeps what init hands over, and wa__backend_recover is there.
  */
 mergeInto(LibraryManager.library, {
   $wasyncStack__postset: 'wasyncStack.StackOverflow = class WasyncStackOverflow extends Error {};',

@@ -22,21 +22,21 @@
 #include "internal.h"
 #include "deadline.h"
 
-unsigned __real_sleep(unsigned seconds);
-int __real_usleep(unsigned us);
-int __real_nanosleep(const struct timespec *req, struct timespec *rem);
-int __real_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
-void __real_emscripten_sleep(unsigned ms);
-int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
-int __real_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv);
+/* The wrapped calls, X(return type, name, parameters): each is declared
+ * twice, as the libc's own function (__real_<name>) and as ours
+ * (__wrap_<name>, below). */
+#define LIBC_SLEEPS(X)                                                                \
+  X(unsigned, sleep, (unsigned seconds))                                               \
+  X(int, usleep, (unsigned us))                                                        \
+  X(int, nanosleep, (const struct timespec *req, struct timespec *rem))               \
+  X(int, clock_nanosleep, (clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)) \
+  X(void, emscripten_sleep, (unsigned ms))                                             \
+  X(int, poll, (struct pollfd * fds, nfds_t n, int timeout))                          \
+  X(int, select, (int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv))
 
-unsigned __wrap_sleep(unsigned seconds);
-int __wrap_usleep(unsigned us);
-int __wrap_nanosleep(const struct timespec *req, struct timespec *rem);
-int __wrap_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
-void __wrap_emscripten_sleep(unsigned ms);
-int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
-int __wrap_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv);
+#define WRAP_PROTOS(ret, name, params) ret __real_##name params; ret __wrap_##name params;
+LIBC_SLEEPS(WRAP_PROTOS)
+#undef WRAP_PROTOS
 
 /* The errno value for a failed wa__sleep_libc: EINTR for an interruption
  * (the code stays pending for the task's next await point), ENOMEM. */

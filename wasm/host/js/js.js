@@ -17,7 +17,7 @@
  *    memory is freed then.
  */
 mergeInto(LibraryManager.library, {
-  $wasyncBridge__deps: ['$wasyncHost', '$wasyncErrors', '$wasyncBackendJs'],
+  $wasyncBridge__deps: ['$wasyncHost', '$wasyncErrors', '$wasyncLimits', '$wasyncBackendJs'],
   $wasyncBridge__postset: 'wasyncBridge.setup(); Module["wasyncBridge"] = wasyncBridge;',
   $wasyncBridge: {
     promises: null,   // Map: handle -> { value, waiter: the parked C task or 0, … }
@@ -202,20 +202,16 @@ mergeInto(LibraryManager.library, {
       return null;
     },
 
-    // WA_STACK_MIN and WA_STACK_MAX of src/wasync.h (C refuses other sizes
-    // too, with WA_EINVAL, should the two ever differ).
-    stackMin: 2048,
-    stackMax: 1073741824,
-
     // Checks cwrap's stackSize option: 0 (the default) or a whole number of
-    // bytes in [stackMin, stackMax]; throws TypeError or RangeError.
+    // bytes in [WA_STACK_MIN, WA_STACK_MAX] of src/wasync.h (generated:
+    // $wasyncLimits); throws TypeError or RangeError.
     checkStackSize: function (name, s) {
-      var accepted = 'an integer number of bytes from ' + wasyncBridge.stackMin + ' to ' + wasyncBridge.stackMax + ', or 0 for the default';
+      var accepted = 'an integer number of bytes from ' + wasyncLimits.stackMin + ' to ' + wasyncLimits.stackMax + ', or 0 for the default';
       if (typeof s !== 'number' || !Number.isSafeInteger(s)) {
         throw wasyncHost.newError(TypeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' +
           (typeof s === 'string' ? JSON.stringify(s) : String(s)));
       }
-      if (s !== 0 && (s < wasyncBridge.stackMin || s > wasyncBridge.stackMax)) {
+      if (s !== 0 && (s < wasyncLimits.stackMin || s > wasyncLimits.stackMax)) {
         throw wasyncHost.newError(RangeError, 'wasync: stackSize for ' + name + ' must be ' + accepted + ', got ' + s);
       }
     },
