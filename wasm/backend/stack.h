@@ -201,15 +201,21 @@ static inline void stack_tell_asan(uintptr_t bottom, uintptr_t top) {
   if (__sanitizer_start_switch_fiber) wa__stack_tell_asan(bottom, top);
 }
 
-/* Enters region r at stack pointer sp. With STACK_OVERFLOW_CHECK=2 even
- * wa__sp_set() is checked against the current limits: the limits are
- * switched first, then the stack pointer. Only the checker's limits are
- * switched: Emscripten's own (read by emscripten_stack_get_free() and
- * friends) keep describing the scheduler's stack, which nothing in the
- * runtime relies on, and it saves two calls per switch. */
-static inline void stack_enter(const wa__stack_region *r, uintptr_t sp) {
+/* Switches the checker's limits (and ASan's bounds) to region r, the first
+ * half of entering it: with STACK_OVERFLOW_CHECK=2 even wa__sp_set() is
+ * checked against the current limits, so the limits are switched first,
+ * then the stack pointer. Only the checker's limits are switched:
+ * Emscripten's own (read by emscripten_stack_get_free() and friends) keep
+ * describing the scheduler's stack, which nothing in the runtime relies
+ * on, and it saves two calls per switch. */
+static inline void stack_enter_limits(const wa__stack_region *r) {
   if (wa__stack_set_limits) wa__stack_set_limits(r->hi, r->limit);
   stack_tell_asan(r->limit, r->hi);
+}
+
+/* Enters region r at stack pointer sp: its limits, then the stack pointer. */
+static inline void stack_enter(const wa__stack_region *r, uintptr_t sp) {
+  stack_enter_limits(r);
   wa__sp_set(sp);
 }
 
