@@ -1,6 +1,6 @@
 /* fetch.c — wa_fetch and wa_response_*: the C half of
  * wasm/host/js/fetch.js. Backend-blind: it parks and wakes tasks and
- * talks to the host only through host/host.h's crossings.
+ * talks to the host only through src/host.h's crossings.
  *
  * Protocol (no async imports: every park happens in C, so the unwind never
  * passes through JavaScript):

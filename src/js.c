@@ -1,7 +1,7 @@
 /* js.c — JavaScript from C (WA_ASYNC_JS) and C from JavaScript (cwrap),
  * the C half of wasm/host/js/js.js. Backend- and host-blind: it parks and
  * wakes tasks; the host owns the promises, and every crossing is declared
- * in host/host.h.
+ * in src/host.h.
  *
  * JavaScript from C. WA_ASYNC_JS(ret, name, params, body) makes `name` a
  * host import (import name "wa__ajs__<name>", an async import: the backend

@@ -26,7 +26,7 @@
  * error to wasyncHost.failed's recovery, as with Asyncify (the tick it carried is
  * abandoned there and the next starts afresh).
  * wrap.mjs wraps the Suspending imports (jspi.h's
- * WA_JSPI_SUSPENDING_IMPORTS, host/host.h's WA_HOST_ASYNC_IMPORTS, and
+ * WA_JSPI_SUSPENDING_IMPORTS, src/host.h's WA_HOST_ASYNC_IMPORTS, and
  * Emscripten's invoke_* trampolines through wasyncJspi.invoke) and checks, at
  * load, that the engine has JSPI. $wasyncBackendJs is the interface the host
  * calls (described in asyncify.js); stack.js is shared with Asyncify.

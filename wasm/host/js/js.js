@@ -446,7 +446,7 @@ mergeInto(LibraryManager.library, {
     return wasyncErrors.EJS;
   },
 
-  // An async import (host/host.h's WA_HOST_ASYNC_IMPORTS): the backend
+  // An async import (src/host.h's WA_HOST_ASYNC_IMPORTS): the backend
   // runs the call (with Asyncify it is called again on every rewind).
   wa__host_invoke__deps: ['$wasyncBridge'],
   wa__host_invoke: function (token) {
