@@ -132,13 +132,13 @@ static void complete(wa_response *r, long result, double now) {
  * at hdrs, which is head_scratch (copied here) or a malloc'd block that r
  * now owns (NULL: no headers). */
 void wa__on_fetch_head(wa_response *r, int status, char *hdrs, size_t hdrs_len, int ended, double now) {
-  if (hdrs == head_scratch) {
+  if (!has_reader(r)) { /* not a state the host reaches: nothing is waiting */
+    if (hdrs != head_scratch) free(hdrs);
+    return;
+  }
+  if (hdrs == head_scratch) { /* a copy of its own, or none if memory is short */
     hdrs = hdrs_len ? malloc(hdrs_len) : NULL;
     if (hdrs) memcpy(hdrs, head_scratch, hdrs_len);
-  }
-  if (!has_reader(r)) { /* not a state the host reaches: nothing is waiting */
-    free(hdrs);
-    return;
   }
   r->status = status;
   free(r->headers);
