@@ -291,10 +291,11 @@ describe('cancellation and timeouts', () => {
   }, 180000);
 });
 
-// The same cancellation checks in a plain Node process, outside Jest's vm
-// context (whose globals differ from a program's), with thousands of
-// requests open at once (wasm/host/js/fetch.js, "How a request is aborted").
-describe('cancellation in a plain Node process', () => {
+// Outside a vm context (Jest's hides Node's global dispatcher), Node's fetch
+// is aborted through undici's dispatcher interface instead of one
+// AbortSignal per request (wasm/host/js/fetch.js, "How a request is
+// aborted"). The same cancellation checks, in a plain Node process.
+describe('cancellation through the undici dispatcher (plain Node process)', () => {
   const CHILD = `
     const { WA_FIXTURE: fixture, WA_INDEX: index, WA_BASE: base } = process.env;
     const { load } = await import(index);
@@ -309,7 +310,7 @@ describe('cancellation in a plain Node process', () => {
     const closed = async () => { let open = -1; for (let i = 0; i < 500; i++) { open = (await stats()).open; if (open === 0) break; await sleep(20); } return open; };
     const res = { steps: [] };
     const step = async (name, out, extra = {}) => {
-      res.steps.push({ name, out, pending: wasyncFetch.pending(), inflight: await settled(), open: await closed(), ...extra });
+      res.steps.push({ name, out, pending: wasyncFetch.pending(), inflight: await settled(), open: await closed(), disp: wasyncFetch.disp, ...extra });
     };
     await step('hello', await run('hello', base));
     await step('status', await run('status', base));
@@ -344,6 +345,8 @@ describe('cancellation in a plain Node process', () => {
       expect([s.name, s.pending, s.inflight, s.open]).toEqual([s.name, 0, 0, 0]);
     }
     expect(steps.hello.out).toContain('body rc WA_OK len 11 text hello world nul 1');
+    // From the second request on, undici has been seen honouring the dispatcher.
+    expect(steps.status.disp).toBe('on');
     expect(steps['cancel-head'].out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/hang for \d+ ms/);
     expect(steps['cancel-head'].out).toContain('join WA_OK rc WA_ECANCELED');
     expect(steps['cancel-body'].out).toMatch(/waiting on fetch http:\/\/127\.0\.0\.1:\d+\/slow\?chunks=1000&ms=5 /);
@@ -354,5 +357,6 @@ describe('cancellation in a plain Node process', () => {
     expect(steps['many-late'].out).toContain('many-cancel canceled 2000 other 0 tasks 1');
     expect(steps['many-late'].peak).toBe(2000);
     expect(steps['hello-again'].out).toContain('body rc WA_OK len 11 text hello world nul 1');
+    expect(steps['hello-again'].disp).toBe('on');
   }, 120000);
 });

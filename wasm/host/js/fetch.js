@@ -4,8 +4,8 @@
  *
  * C holds integer handles into wasyncFetch.table, never JS objects. Each entry
  * (a wasyncFetch.Entry):
- *   { r: the C wa_response*, h: its handle, ctrl: its AbortController,
- *     resp, reader, chunk, off, left,
+ *   { r: the C wa_response*, h: its handle, ctrl: AbortController or null,
+ *     kill: undici's abort function or null, reader, chunk, off, left,
  *     state: 'head' | 'body' | 'done' | 'failed' | 'aborted', reading }
  * The imports are plain synchronous calls (no Asyncify): the C task parks in
  * C, and a settled promise wakes it through one export (wa__on_fetch_head,
@@ -21,14 +21,25 @@
  * as C is told of the end. An aborted entry never calls back into C; only
  * wa__fetch_release (wa_response_free, or a failed wa_fetch) removes it.
  *
- * How a request is aborted. Every request gets its own AbortController,
- * whose signal is passed to fetch(): a fetch() can only be aborted through
- * a signal given at call time, and only the public fetch() API is used.
- * (Node's fetch could be aborted without one through undici's internal
- * global dispatcher, Symbol.for('undici.globalDispatcher.1'), which saved
- * the signal's cost; that symbol is not a public API and its handler
- * interface changed between undici 6, 7 and 8, so it is not used.)
- * A body is also aborted by cancelling its stream (see abort).
+ * How a request is aborted. In browsers (and any fetch() that is not Node's
+ * undici) every request gets its own AbortController, whose signal is
+ * passed to fetch(): a fetch can only be aborted through a signal given at
+ * call time. In Node that signal costs about as much as the rest of
+ * wasync's per-request work together (undici adds a listener, a WeakRef and
+ * a FinalizationRegistry entry per signal), so there the entry itself is
+ * passed as undici's `dispatcher` option instead: its dispatch() hands the
+ * request on to the global dispatcher (Symbol.for('undici.globalDispatcher.1'),
+ * which is what Node's fetch uses by default, setGlobalDispatcher included)
+ * and keeps the abort function undici gives its handler in onConnect(abort).
+ * Calling it destroys the connection exactly as an aborted signal does (and
+ * is a no-op once the response is complete); a request aborted before
+ * undici dispatched it fails at dispatch without being sent. wasyncFetch.disp says
+ * which way is used: 'off' (signals only: no undici, or the global
+ * dispatcher is not visible, e.g. in a vm context such as Jest's), 'probe'
+ * (undici: requests carry both a signal and the dispatcher until undici is
+ * seen calling dispatch(), which proves it honours the option), 'on'
+ * (dispatcher only). The first request in a process may have to go with a
+ * signal alone: Node creates its global dispatcher lazily in fetch().
  *
  * Module.wasyncFetch is wasyncFetch; tests use wasyncFetch.pending() (entries in the table),
  * wasyncFetch.inflight() (requests or reads whose promise has not settled yet) and
@@ -44,6 +55,8 @@ mergeInto(LibraryManager.library, {
     maxBuffered: 0,
     unsettled: 0,      // fetch() / reader.read() promises still pending
     encoder: null,
+    disp: 'off',       // 'off' | 'probe' | 'on': see "How a request is aborted"
+    DISPATCHER: null,  // Symbol.for('undici.globalDispatcher.1')
     lastUrl: null,     // the last URL that passed canParse (skips re-parsing)
     scratch: 0,        // C's buffer for a head's headers (wa__fetch_start)
     scratchLen: 0,
@@ -60,11 +73,20 @@ mergeInto(LibraryManager.library, {
       });
       wasyncFetch.encoder = new TextEncoder();
       wasyncFetch.node = typeof process === 'object' && !!process && !!process.versions && !!process.versions.node;
+      // Node's fetch is undici, whatever process.versions says (Debian's
+      // Node builds have no process.versions.undici): 'probe' finds out
+      // whether this fetch() honours the dispatcher option.
+      if (typeof process === 'object' && process && process.versions && process.versions.node &&
+          typeof Symbol === 'function' && Symbol.for) {
+        wasyncFetch.DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+        wasyncFetch.disp = 'probe';
+      }
       var Entry = function (r) {
         this.r = r;
         this.h = 0;
         this.left = -1;   // body bytes still to come, if the head said so
-        this.ctrl = new AbortController();
+        this.ctrl = null;
+        this.kill = null;
         this.resp = null;
         this.reader = null;
         this.chunk = null;
@@ -72,7 +94,53 @@ mergeInto(LibraryManager.library, {
         this.state = 'head';
         this.reading = false;
       };
+      // undici's Dispatcher interface (the entry is the request's dispatcher).
+      Entry.prototype.dispatch = function (opts, handler) {
+        var e = this;
+        var d = globalThis[wasyncFetch.DISPATCHER];
+        if (wasyncFetch.disp === 'probe') wasyncFetch.disp = 'on';
+        if (e.state !== 'head' || !d) {   // aborted before it was dispatched
+          var err = wasyncFetch.abortError();
+          if (typeof handler.onError === 'function') handler.onError(err);        // old-style handler
+          else handler.onResponseError({ abort: function () {} }, err);           // new-style (undici 8)
+          return true;
+        }
+        wasyncFetch.hookAbort(e, handler);
+        return d.dispatch(opts, handler);
+      };
       wasyncFetch.Entry = Entry;
+    },
+
+    // Keeps the way to abort the request that undici gives the handler:
+    // new-style handlers (undici 7+, Node 24+) get a controller in
+    // onRequestStart(controller, context), old-style ones an abort function
+    // in onConnect(abort). A request aborted before that point is aborted
+    // as soon as undici offers the means.
+    hookAbort: function (e, handler) {
+      var keep = function (kill) {
+        if (e.state === 'aborted') kill(wasyncFetch.abortError());
+        else e.kill = kill;
+      };
+      if (typeof handler.onRequestStart === 'function') {
+        var onRequestStart = handler.onRequestStart;
+        handler.onRequestStart = function (controller, context) {
+          var rv = onRequestStart.call(handler, controller, context);
+          keep(function (err) { controller.abort(err); });
+          return rv;
+        };
+      } else if (typeof handler.onConnect === 'function') {
+        var onConnect = handler.onConnect;
+        handler.onConnect = function (abort) {
+          var rv = onConnect.call(handler, abort);
+          keep(abort);
+          return rv;
+        };
+      }
+    },
+
+    abortError: function () {
+      return typeof DOMException === 'function' ? new DOMException('The operation was aborted.', 'AbortError')
+        : new Error('The operation was aborted.');
     },
 
     // What relative URLs resolve against, as the host's fetch() does: the
@@ -302,7 +370,14 @@ mergeInto(LibraryManager.library, {
     abort: function (e) {
       if (e.state === 'head' || e.state === 'body') {
         e.state = 'aborted';
-        try { e.ctrl.abort(); } catch (x) { /* ignore */ }
+        if (e.ctrl) {
+          try { e.ctrl.abort(); } catch (x) { /* ignore */ }
+        }
+        if (e.kill) {
+          var kill = e.kill;
+          e.kill = null;
+          try { kill(wasyncFetch.abortError()); } catch (x) { /* ignore */ }
+        }
         // Cancelling the reader also settles a read still pending (done): an
         // aborted signal alone leaves it pending forever when the body is
         // content-encoded (undici's decoder does not pass the abort on).
@@ -352,7 +427,13 @@ mergeInto(LibraryManager.library, {
       init.body = HEAPU8.slice(bodyPtr, bodyPtr + bodyLen);   // copied now
     }
     var e = new wasyncFetch.Entry(r);
-    init.signal = e.ctrl.signal;
+    if (wasyncFetch.disp === 'on') {
+      init.dispatcher = e;
+    } else {
+      e.ctrl = new AbortController();
+      init.signal = e.ctrl.signal;
+      if (wasyncFetch.disp === 'probe' && globalThis[wasyncFetch.DISPATCHER]) init.dispatcher = e;
+    }
     var h = wasyncHost.newHandle(wasyncFetch.table, wasyncFetch);
     e.h = h;
     wasyncFetch.table.set(h, e);
@@ -365,6 +446,7 @@ mergeInto(LibraryManager.library, {
       wasyncFetch.table.delete(h);
       return wasyncFetch.invalid(wasyncFetch.message(x));
     }
+    if (wasyncFetch.disp === 'probe' && !globalThis[wasyncFetch.DISPATCHER]) wasyncFetch.disp = 'off';   // not visible from here
     wasyncFetch.unsettled++;
     p.then(function (resp) { wasyncFetch.onHead(e, resp); }, function (err) { wasyncFetch.onHeadFailed(e, err); });
     return h;
