@@ -13,25 +13,35 @@
  *                 URL the host cannot resolve or that carries credentials,
  *                 before anything is sent). The
  *                 task parks ("fetch <url>"). When the response head
- *                 arrives, JS calls wa__fetch_head (the status) and
- *                 wa__fetch_wake(r, 0); a network failure is
- *                 wa__fetch_wake(r, WA_ENET, message), an argument the
- *                 host's fetch() rejected late is WA_EINVAL. Headers are copied
- *                 on the first wa_response_header (wa__fetch_headers: a
- *                 malloc'd block of lower-case "name\0value\0" pairs that
- *                 r owns from then on).
- *   read          wa__fetch_read(h, buf, len) copies at once what JS still
- *                 holds of the current chunk (at most len bytes) and
- *                 returns the count, 0 at the end, or WA__FETCH_PARK: one
+ *                 arrives, JS makes one call, wa__on_fetch_head(r, status,
+ *                 headers, ended, now): the headers are a block of
+ *                 lower-case "name\0value\0" pairs, written into
+ *                 head_scratch (passed to wa__fetch_start) when they fit,
+ *                 else malloc'd by JS for r to own; ended says the body is
+ *                 already known to be empty (no body, Content-Length 0).
+ *                 A network failure is wa__on_fetch_failed(r, WA_ENET,
+ *                 message, now), an argument the host's fetch() rejected
+ *                 late is WA_EINVAL.
+ *   read          wa__fetch_read(h, buf, len, &ended) copies at once what
+ *                 JS still holds of the current chunk (at most len bytes)
+ *                 and returns the count, or WA__FETCH_PARK: one
  *                 reader.read() is now pending and the task parks. When it
  *                 settles, JS copies at most len bytes into buf (the task is
  *                 parked, so buf is still valid), keeps the rest of that
  *                 chunk for the next read (the only buffering) and calls
- *                 wa__fetch_wake(r, n).
+ *                 wa__on_fetch_body(r, n, ended, now), or
+ *                 wa__on_fetch_failed.
+ *   end           ended (1) says these were the body's last bytes: the
+ *                 stream ended, or as many bytes as an identity-encoded
+ *                 Content-Length announced came. JS then forgets h (no
+ *                 release follows) and C forgets it too: the next read
+ *                 returns 0 without crossing.
  *   abort         a cancelled or timed-out wait calls wa__fetch_abort(h): the
  *                 controller aborts, and JS never calls back for h again.
  *   release       wa__fetch_release(h) aborts whatever is unfinished and
  *                 empties the table slot (wa_response_free, failed wa_fetch).
+ * Each completion runs the task it wakes in the same call (wa__wake_run),
+ * as the timer's does: no tick is asked for or follows.
  * Messages: every failing call sets the task's wa_last_error(), with the
  * host's message when the host found the failure and a message made here
  * otherwise; a sticky error (r->error) keeps its message in r->errmsg and
@@ -51,7 +61,6 @@ struct wa_response {
   char *url;           /* copy; also the dump's wait detail */
   char *headers;       /* "name\0value\0" pairs, names lower-case (host-made) */
   size_t headers_len;
-  int headers_loaded;  /* fetched from the host on first use */
   wa__waitq reader;    /* the task parked on this response (one at most) */
   long result;         /* what the host delivered for the last wait */
   int error;           /* sticky: a read failed or was aborted */
@@ -60,6 +69,11 @@ struct wa_response {
 };
 
 static const char fetch_what[] = "fetch";
+
+/* Where the host writes a response's headers for wa__on_fetch_head when they
+ * fit (the common case: no malloc crossing); copied out at once. */
+#define WA__HEAD_SCRATCH 2048
+static char head_scratch[WA__HEAD_SCRATCH];
 
 /* Makes code r's sticky error; the task's current message goes with it. */
 static int set_sticky(wa_response *r, int code) {
@@ -102,23 +116,52 @@ static int has_reader(const wa_response *r) { return !wa__waitq_empty(&r->reader
 
 /* ---- called by the host (exports) ------------------------------------------- */
 
-/* The response head arrived: hdrs (malloc'd, may be NULL) now belongs to r. */
-void wa__fetch_head(wa_response *r, int status, char *hdrs, size_t hdrs_len) {
+/* The body's end is known: the host has forgotten r's handle. */
+static void body_ended(wa_response *r) {
+  r->eof = 1;
+  r->handle = 0;
+}
+
+/* Completes r's pending wait with result and runs its task. */
+static void complete(wa_response *r, long result, double now) {
+  r->result = result;
+  wa__wake_run(r->reader.head->task, 0, now);
+}
+
+/* The response head arrived: the status and the headers, hdrs_len bytes
+ * at hdrs, which is head_scratch (copied here) or a malloc'd block that r
+ * now owns (NULL: no headers). */
+void wa__on_fetch_head(wa_response *r, int status, char *hdrs, size_t hdrs_len, int ended, double now) {
+  if (!has_reader(r)) { /* not a state the host reaches: nothing is waiting */
+    if (hdrs != head_scratch) free(hdrs);
+    return;
+  }
+  if (hdrs == head_scratch) { /* a copy of its own, or none if memory is short */
+    hdrs = hdrs_len ? malloc(hdrs_len) : NULL;
+    if (hdrs) memcpy(hdrs, head_scratch, hdrs_len);
+  }
   r->status = status;
   free(r->headers);
   r->headers = hdrs;
   r->headers_len = hdrs ? hdrs_len : 0;
+  if (ended) body_ended(r);
+  complete(r, 0, now);
 }
 
-/* Completes r's pending wait: result is a byte count (reads), 0, or a
- * negative code with msg (not owned) as the task's wa_last_error(). */
-void wa__fetch_wake(wa_response *r, long result, const char *msg, size_t msg_len) {
-  wa__task *t;
+/* A read completed: n (> 0) bytes are in the reader's buffer, or n is 0
+ * and the body ended; ended says no bytes follow. */
+void wa__on_fetch_body(wa_response *r, long n, int ended, double now) {
   if (!has_reader(r)) return;
-  t = r->reader.head->task;
-  r->result = result;
-  if (result < 0 && msg) wa__set_last_error(t, msg, msg_len);
-  wa__wake(t, 0);
+  if (ended || n == 0) body_ended(r);
+  complete(r, n, now);
+}
+
+/* r's pending step failed with code (< 0); msg (not owned) is the task's
+ * wa_last_error(). */
+void wa__on_fetch_failed(wa_response *r, int code, const char *msg, size_t msg_len, double now) {
+  if (!has_reader(r)) return;
+  if (msg) wa__set_last_error(r->reader.head->task, msg, msg_len);
+  complete(r, code, now);
 }
 
 
@@ -221,7 +264,7 @@ int wa_fetch(const char *url, const wa_fetch_opts *opts, wa_response **out) {
   }
   memcpy(r->url, url, n + 1);
   rc = wa__fetch_start(r, url, method, opts ? opts->headers : NULL, opts ? opts->body : NULL,
-                       opts ? opts->body_len : 0);
+                       opts ? opts->body_len : 0, head_scratch, sizeof head_scratch);
   if (rc < 0) {
     wa_response_free(r);
     return rc == WA_EINVAL ? rc : wa__fail(rc, fn, NULL); /* the host set EINVAL's message */
@@ -242,13 +285,7 @@ int wa_response_status(const wa_response *r) { return r ? r->status : WA_EINVAL;
 
 const char *wa_response_header(const wa_response *r, const char *name) {
   const char *p, *end;
-  if (!r || !name) return NULL;
-  if (!r->headers_loaded && r->handle) {
-    wa_response *w = (wa_response *)r; /* a cache, filled on first use */
-    w->headers = wa__fetch_headers(r->handle, &w->headers_len);
-    w->headers_loaded = 1;
-  }
-  if (!r->headers) return NULL;
+  if (!r || !name || !r->headers) return NULL;
   p = r->headers;
   end = r->headers + r->headers_len;
   while (p < end) {
@@ -263,7 +300,7 @@ const char *wa_response_header(const wa_response *r, const char *name) {
 long wa_response_read(wa_response *r, void *buf, size_t len) {
   static const char fn[] = "wa_response_read";
   long n;
-  int rc;
+  int rc, ended = 0;
   if (!r) return wa__fail(WA_EINVAL, fn, "r is NULL");
   if (!buf && len) return wa__fail(WA_EINVAL, fn, "buf is NULL");
   if (r->error) return sticky(r);
@@ -274,14 +311,15 @@ long wa_response_read(wa_response *r, void *buf, size_t len) {
   if (has_reader(r)) return wa__fail(WA_EBUSY, fn, "another task is reading this response");
   rc = wa__await_begin();
   if (rc) return wa__fail(rc, fn, NULL);
-  n = wa__fetch_read(r->handle, buf, len);
+  n = wa__fetch_read(r->handle, buf, len, &ended);
   if (n == WA__FETCH_PARK) {
     rc = wait_on(r);
     if (rc != 0) /* the request was aborted: the rest of the body is gone */
       return set_sticky(r, wa__fail(rc, fn, NULL));
-    n = r->result;
+    n = r->result; /* the completion has seen to the end */
+  } else if (ended || n == 0) {
+    body_ended(r);
   }
-  if (n == 0) r->eof = 1;
   if (n < 0) {
     if (n == WA_EINVAL) wa__fail(WA_EINVAL, fn, "the host has no body to read");
     set_sticky(r, (int)n); /* WA_ENET: the host set the message */

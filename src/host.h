@@ -39,9 +39,9 @@ struct wa__task;
  *  wa__host_task_done    a task the host started (token != 0) finished.
  *  wa__fetch_*           src/fetch.c's requests (protocol there): start
  *                        returns a handle, or a negative code (WA_ENOTSUP: no
- *                        fetch() on this host); read returns bytes, 0 at the
- *                        end, a negative code or WA__FETCH_PARK; headers
- *                        returns a malloc'd block C owns.
+ *                        fetch() on this host); read returns bytes (and
+ *                        whether they end the body), a negative code or
+ *                        WA__FETCH_PARK.
  *  wa__js_watch          src/js.c: task t now waits on promise handle; the
  *                        host calls wa__on_js_settle(t, handle, …) once it
  *                        settles, unless the handle is dropped first.
@@ -69,11 +69,11 @@ struct wa__task;
   X(void, wa__host_request_tick, (int yield_to_host))                                  \
   X(void, wa__host_task_done, (uint32_t token, int status))                            \
   X(int, wa__fetch_start, (wa_response * r, const char *url, const char *method,       \
-                           const char *const *headers, const void *body, size_t body_len)) \
-  X(long, wa__fetch_read, (uint32_t handle, void *buf, size_t len))                    \
+                           const char *const *headers, const void *body, size_t body_len, \
+                           char *head_scratch, size_t scratch_len))                    \
+  X(long, wa__fetch_read, (uint32_t handle, void *buf, size_t len, int *ended))        \
   X(void, wa__fetch_abort, (uint32_t handle))                                          \
   X(void, wa__fetch_release, (uint32_t handle))                                        \
-  X(char *, wa__fetch_headers, (uint32_t handle, size_t *len))                         \
   X(void, wa__js_watch, (uint32_t handle, struct wa__task *t))                         \
   X(void, wa__js_drop, (uint32_t handle))                                              \
   X(int, wa__js_state, (uint32_t handle))                                              \
@@ -129,8 +129,14 @@ struct wa__task;
  *  wa__stdio_pending         bytes stdout (fd 1) or stderr (2) holds unwritten
  *                            (__fpending): during a print callback, what C's
  *                            stdio will send again in front of a nested line.
- *  wa__fetch_head/wake, wa__js_*, wa__on_js_*: the completions and calls of
- *                            src/fetch.c's and src/js.c's protocols (there).
+ *  wa__on_fetch_head/body/failed  a request's head arrived (status and
+ *                            headers in one call), a read completed (with
+ *                            whether the body ended), the pending step
+ *                            failed: src/fetch.c's protocol (there). Each
+ *                            runs the task it wakes in the same call, as
+ *                            wa__on_timer does: no tick follows.
+ *  wa__js_*, wa__on_js_*     the completions and calls of src/js.c's
+ *                            protocol (there).
  *  wa_last_error             wasync.h's, for a failed call's message (the
  *                            names and texts of codes are generated: $wasyncErrors). */
 #define WA_HOST_EXPORTS(X)                                                              \
@@ -145,8 +151,9 @@ struct wa__task;
   X(int, wa__tasks_next, (void))                                                        \
   X(const char *, wa__running_name, (void))                                             \
   X(size_t, wa__stdio_pending, (int fd))                                                \
-  X(void, wa__fetch_head, (wa_response * r, int status, char *hdrs, size_t hdrs_len))   \
-  X(void, wa__fetch_wake, (wa_response * r, long result, const char *msg, size_t msg_len)) \
+  X(void, wa__on_fetch_head, (wa_response * r, int status, char *hdrs, size_t hdrs_len, int ended, double now)) \
+  X(void, wa__on_fetch_body, (wa_response * r, long n, int ended, double now))          \
+  X(void, wa__on_fetch_failed, (wa_response * r, int code, const char *msg, size_t msg_len, double now)) \
   X(int, wa__js_begin, (void))                                                          \
   X(int, wa__js_await, (uint32_t handle))                                               \
   X(void, wa__on_js_settle, (struct wa__task * t, uint32_t handle, int ok, const char *msg, size_t len)) \

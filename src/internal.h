@@ -362,6 +362,13 @@ void wa__interrupt(wa__task *t, int code);
  * fires the timers, whose tasks the running tick then runs. Returns the
  * number of tasks this call ran or started. */
 int wa__run_ready(double now, int fire_timers);
+/* A host event's completion (fetch.c): wakes t with code (wa__wake) and
+ * runs the ready tasks in this same call, on the event's clock reading
+ * now, as wa__on_timer runs the tasks its timers wake: no tick is asked
+ * for t. Inside a tick in progress (JSPI), or while a tick is already
+ * asked for (a used-up slice waits for the host's own work), t only
+ * joins the ready queue, which that tick runs. */
+void wa__wake_run(wa__task *t, int code, double now);
 /* Tells the host a tick is wanted (at most one outstanding). */
 void wa__want_tick(void);
 

@@ -194,6 +194,18 @@ __attribute__((weak)) void wa__ctx_run_tick(void) {
   while ((t = tick_next())) run_one(t);
 }
 
+void wa__wake_run(wa__task *t, int code, double now) {
+  int in_tick = wa__in_tick;
+  if (in_tick || tick_requested) { /* the tick running or asked for runs t */
+    wa__wake(t, code);
+    return;
+  }
+  wa__in_tick = 1; /* t's push asks the host for no tick: t runs below */
+  wa__wake(t, code);
+  wa__in_tick = in_tick;
+  wa__run_ready(now, 0);
+}
+
 int wa__run_ready(double now, int fire_timers) {
   if (wa__in_tick) {
     if (fire_timers) wa__timers_run(now);

@@ -33,21 +33,18 @@ void wa__host_task_done(uint32_t token, int status) {
 /* No fetch() and no JavaScript here: the requests fail with WA_ENOTSUP, so
  * no handle exists and nothing else is ever called. */
 int wa__fetch_start(wa_response *r, const char *url, const char *method,
-                    const char *const *headers, const void *body, size_t body_len) {
+                    const char *const *headers, const void *body, size_t body_len,
+                    char *head_scratch, size_t scratch_len) {
   (void)r, (void)url, (void)method, (void)headers, (void)body, (void)body_len;
+  (void)head_scratch, (void)scratch_len;
   return WA_ENOTSUP;
 }
-long wa__fetch_read(uint32_t handle, void *buf, size_t len) {
-  (void)handle, (void)buf, (void)len;
+long wa__fetch_read(uint32_t handle, void *buf, size_t len, int *ended) {
+  (void)handle, (void)buf, (void)len, (void)ended;
   return WA_EINVAL;
 }
 void wa__fetch_abort(uint32_t handle) { (void)handle; }
 void wa__fetch_release(uint32_t handle) { (void)handle; }
-char *wa__fetch_headers(uint32_t handle, size_t *len) {
-  (void)handle;
-  *len = 0;
-  return NULL;
-}
 void wa__js_watch(uint32_t handle, struct wa__task *t) { (void)handle, (void)t; }
 void wa__js_drop(uint32_t handle) { (void)handle; }
 int wa__js_state(uint32_t handle) {

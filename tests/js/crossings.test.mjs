@@ -1,8 +1,10 @@
-// Calls between wasm and JS: what one wa_sleep costs, counted on the module's
-// own imports and exports (every function either side calls across).
+// Calls between wasm and JS: what one wa_sleep and one wa_fetch cost,
+// counted on the module's own imports and exports (every function either
+// side calls across).
 import fs from 'node:fs';
 import { load } from '../../js/runtime/index.mjs';
 import { BACKEND, buildFixture } from './helpers.mjs';
+import { startServer } from './servers.mjs';
 
 // Every crossing, by name, in the order made. The JSPI backend's switches
 // (WebAssembly.Suspending imports) are the backend's, not the host's, and
@@ -54,11 +56,13 @@ function countNextInstance() {
 
 let app;
 let restore;
+let server;
 let names = {}; // export key -> the C name (release builds minify export keys)
 beforeAll(async () => {
   // Without per-switch stack checks: those builds put an export in the
   // table, which a JS wrapper would turn into a crossing per switch.
   const out = buildFixture('crossings', ['--no-stack-check']);
+  server = await startServer();
   // JSPI's half calls promising() on its first tick: the patch stays on
   // until this file's tests are done.
   restore = countNextInstance();
@@ -70,16 +74,22 @@ beforeAll(async () => {
   for (const m of glue.matchAll(/(_[A-Za-z_$][\w$]*)\s*=\s*Module\[["']\1["']\]\s*=\s*wasmExports\[["']([\w$]+)["']\]/g)) {
     names[`export ${m[2]}`] = `export ${m[1]}`;
   }
-  // Otherwise Module._f is the export itself, or (3.1.x) a wrapper whose text names it.
+  // Otherwise Module._f (or Module.stackSave, ...) is the export itself, its
+  // counting wrapper, or (3.1.x) a wrapper whose text names it.
   const keys = Object.keys(app.module.wasyncRawExports);
   for (const [k, f] of Object.entries(app.module)) {
-    if (!k.startsWith('_') || typeof f !== 'function') continue;
-    const hit = keys.find((key) => app.module.wasyncRawExports[key] === f || String(f).includes(`["${key}"]`));
+    if (typeof f !== 'function') continue;
+    const wrapped = exportKey.get(raw.get(f));
+    const hit = wrapped ? wrapped.slice(7)
+      : keys.find((key) => app.module.wasyncRawExports[key] === f || String(f).includes(`["${key}"]`));
     if (hit && !names[`export ${hit}`]) names[`export ${hit}`] = `export ${k}`;
   }
 }, 120000);
 
-afterAll(() => restore());
+afterAll(async () => {
+  restore();
+  if (server) await server.close();
+});
 
 /** The crossings made by fn() and everything it leads to, by C name, in order. */
 async function crossings(fn) {
@@ -114,6 +124,50 @@ test('one wa_sleep(10) in a task crosses between wasm and JS at most 4 times', a
   // The timer's callback runs the task it woke: no tick follows it.
   if (perSleep > 4 || ticks !== 0) {
     throw new Error(`${perSleep} crossings per wa_sleep (at most 4 expected), ${ticks} ticks (0 expected):\n${JSON.stringify(detail, null, 1)}`);
+  }
+}, 60000);
+
+// One request's crossings: the difference between 11 requests in a row and
+// 1, without the program's own start and end. The /hello route answers
+// "hello world" with a Content-Length, in one chunk.
+async function perFetch(mode) {
+  const url = `${server.url}/hello`;
+  expect(await app.main([mode, '1', url])).toBe(1); // connection made, code warm
+  const one = await crossings(async () => expect(await app.main([mode, '1', url])).toBe(1));
+  const eleven = await crossings(async () => expect(await app.main([mode, '11', url])).toBe(11));
+  const diff = tally(eleven.calls);
+  for (const c of one.calls) diff[c] -= 1;
+  for (const c of Object.keys(diff)) diff[c] /= 10;
+  for (const c of Object.keys(diff)) if (!diff[c]) delete diff[c];
+  const per = (eleven.calls.length - one.calls.length) / 10;
+  const detail = { perFetch: per, byName: diff };
+  if (BACKEND === 'jspi') detail.backendSwitchesPerFetch = (eleven.switches - one.switches) / 10;
+  return { per, ticks: diff['export _wa__on_tick'] || 0, requests: diff['import _wa__host_request_tick'] || 0, detail };
+}
+
+// The head: wa_fetch until its status and headers are known (here one
+// header read). Starting the request and the head's arrival (status and
+// headers together) are one crossing each, plus the host's stack pointer
+// reading around a call into C; the task the head wakes runs in that same
+// call: no tick is asked for, none follows. The fixture then frees the
+// response with its body unread, which aborts the request: one crossing,
+// not the head's, counted apart.
+test('one wa_fetch up to its status and headers crosses at most 3 times', async () => {
+  const r = await perFetch('head');
+  const release = r.detail.byName['import _wa__fetch_release'] || 0;
+  const head = r.per - release;
+  if (head > 3 || release !== 1 || r.ticks !== 0 || r.requests !== 0) {
+    throw new Error(`${head} crossings per head (at most 3 expected), ${release} releases (1 expected), ${r.ticks} ticks and ${r.requests} tick requests (0 expected):\n${JSON.stringify(r.detail, null, 1)}`);
+  }
+}, 60000);
+
+// A small body (one chunk, its length announced) read to its end, and the
+// response freed: its end comes with its last chunk, not as a round trip
+// of its own, and a response read to its end is freed without a crossing.
+test('one wa_fetch of a small body read to its end crosses at most 6 times', async () => {
+  const r = await perFetch('body');
+  if (r.per > 6 || r.ticks !== 0 || r.requests !== 0) {
+    throw new Error(`${r.per} crossings per fetch with its body (at most 6 expected), ${r.ticks} ticks and ${r.requests} tick requests (0 expected):\n${JSON.stringify(r.detail, null, 1)}`);
   }
 }, 60000);
 

@@ -75,6 +75,14 @@ describe('wa_fetch', () => {
     expect(out).toBe('bytes rc WA_OK got 636166e920c3a9ff cookies a=1, b=2 raw e9 c3 a9 ff');
   });
 
+  // The head's headers go to C through a scratch buffer of 2 KiB when
+  // they fit, else through a block malloc'd for them (src/fetch.c).
+  test('headers larger than the head buffer arrive whole', async () => {
+    const { out } = await run('bighead', server.url);
+    expect(out).toBe('bighead rc WA_OK x-pad 5000 of 5000 x-custom Yes body hello world');
+    expect(wasyncFetch().pending()).toBe(0);
+  });
+
   test('HTTP errors are statuses, not failures', async () => {
     const { out } = await run('status', server.url);
     expect(out).toContain('status 404 body status 404 len 10 rc WA_OK');

@@ -6,6 +6,7 @@
 //
 // Routes:
 //   /hello          "hello world", Content-Type text/plain, X-Custom: Yes
+//                   (and X-Pad: N "p"s with ?pad=N)
 //   /big?n=BYTES    n bytes (byte i is i & 255), written with backpressure
 //   /slow?chunks=N&ms=M&size=S   N chunks of S bytes ("x"), M ms apart
 //   /hang           never answers (holds the request open)
@@ -50,6 +51,7 @@ function serve() {
       case '/hello':
         res.setHeader('Content-Type', 'text/plain');
         res.setHeader('X-Custom', 'Yes');
+        if (u.searchParams.has('pad')) res.setHeader('X-Pad', 'p'.repeat(q('pad', 0)));
         res.end('hello world');
         return;
       case '/big': {

@@ -9,6 +9,10 @@
  *   recover(e, sp)       an exception escaped C: true if it was a task's
  *                        stack overflow, which is then ended (stack.js);
  *   tick(now), timerFired(now) run wa__on_tick / wa__on_timer;
+ *   event(fn)            runs fn, which calls an export that reports a host
+ *                        event and runs the tasks it wakes in that same call
+ *                        (wa__on_fetch_head, ...), then what that asks of
+ *                        the backend;
  *   asyncCall(start)     the body of a WA_ASYNC_JS import (its value for C);
  *   invoke(call)         the body of the async import wa__host_invoke: runs
  *                        the cwrap call's C function, then wasyncBridge.finishCall.
@@ -34,6 +38,7 @@ mergeInto(LibraryManager.library, {
     recover: function (e, sp) { return wasyncStack.recover(e, sp); },
     tick: function (now) { _wa__on_tick(now); },
     timerFired: function (now) { _wa__on_timer(now); },
+    event: function (fn) { fn(); },
 
     asyncCall: function (start) {
       var h = _wa__asyncify_resuming();

@@ -211,6 +211,7 @@ mergeInto(LibraryManager.library, {
     // the stacks of the tasks it runs (jspi.c, wa__ctx_run_tick).
     tick: function (now) { _wa__on_tick(now); wasyncJspi.hostStep(); },
     timerFired: function (now) { _wa__on_timer(now); wasyncJspi.hostStep(); },
+    event: function (fn) { fn(); wasyncJspi.hostStep(); },
 
     // A WA_ASYNC_JS import is Suspending here: the park returns here (a
     // deferred suspend), wa__jspi_leave takes the task off its C stack and
