@@ -33,14 +33,14 @@ WASM_TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror
 NATIVE_CFLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -Isrc -I$(BUILD)/gen \
                  -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps lib demo test test-c test-matrix bench clean native wasm web serve fuzz
+.PHONY: all deps npm-deps lib demo test test-c test-matrix bench clean native wasm web serve fuzz
 
 all: lib
 
 # ---- set-up -------------------------------------------------------------------
 # Debian packages (emscripten, binaryen, the browsers) and npm packages from the
 # lockfile; each step is skipped when already done.
-deps: $(BUILD)/.deps-apt node_modules/.package-lock.json
+deps: $(BUILD)/.deps-apt npm-deps
 
 # Checked again whenever this Makefile (and so APT_PACKAGES) changes.
 $(BUILD)/.deps-apt: Makefile
@@ -56,9 +56,15 @@ $(BUILD)/.deps-apt: Makefile
 	fi
 	@touch $@
 
-node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+# npm ci when the lockfile's content differs from what node_modules was
+# installed from (its sha256, kept in node_modules/.wasync-lock): by content,
+# not mtime, so that a fresh checkout or git worktree sharing node_modules
+# does not wipe and reinstall it.
+npm-deps:
+	@sum=$$(sha256sum package-lock.json | cut -c1-64); \
+	if [ "$$(cat node_modules/.wasync-lock 2>/dev/null)" != "$$sum" ]; then \
+	  npm ci --no-audit --no-fund --loglevel=error && echo "$$sum" > node_modules/.wasync-lock; \
+	fi
 
 # ---- builds -------------------------------------------------------------------
 lib: deps
