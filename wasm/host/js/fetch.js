@@ -97,7 +97,7 @@ mergeInto(LibraryManager.library, {
       var Entry = function (r) {
         this.r = r;
         this.h = 0;
-        this.left = -1;   // body bytes still to come, if the head said so
+        this.left = null; // body bytes still to come, if the head said so (else null)
         this.ctrl = null;
         this.kill = null;
         this.resp = null;
@@ -370,7 +370,7 @@ mergeInto(LibraryManager.library, {
         e.off = 0;
         // More than announced: undici would have failed the body; trust
         // the announcement no longer.
-        if (e.left >= 0) e.left = v.length <= e.left ? e.left - v.length : -1;
+        if (e.left !== null) e.left = v.length <= e.left ? e.left - v.length : null;
         wasyncFetch.buffered += v.length;
         if (wasyncFetch.buffered > wasyncFetch.maxBuffered) wasyncFetch.maxBuffered = wasyncFetch.buffered;
         var n = wasyncFetch.take(e, buf, len);
