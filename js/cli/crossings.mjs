@@ -7,11 +7,10 @@
 // sizes the JS checks and reports ($wasyncLimits, from wasync.h and
 // internal.h) are made from them at build time; nothing here is kept by
 // hand.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from './cache.mjs';
+import { cacheDir, sha256 } from './cache.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SRC = path.join(ROOT, 'src');
@@ -215,7 +214,7 @@ ${texts}
  */
 export function constantsLibraryFile() {
   const text = constantsLibrarySource();
-  const file = path.join(cacheDir('gen'), `wasync-constants-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.js`);
+  const file = path.join(cacheDir('gen'), `wasync-constants-${sha256(text).slice(0, 16)}.js`);
   if (!fs.existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, text);
